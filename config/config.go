@@ -1,0 +1,89 @@
+// Package config reads the daemon's TOML configuration strictly: unknown
+// keys, wrong types and missing required keys are errors naming key and line.
+package config
+
+import "time"
+
+// Config is the whole configuration file.
+type Config struct {
+	Modem Modem `toml:"modem"`
+	Store Store `toml:"store"`
+	Mifos Mifos `toml:"mifos"`
+	HTTP  HTTP  `toml:"http"`
+	SMS   SMS   `toml:"sms"`
+	// Control is the local socket that CLI commands use to reach a running daemon.
+	Control Control `toml:"control"`
+}
+
+// Modem is the [modem] table.
+type Modem struct {
+	Device string `toml:"device"` // required; symlinks and /dev/serial/by-id paths work
+	Baud   int    `toml:"baud"`   // default 115200
+	PIN    string `toml:"pin"`    // SIM PIN, optional; never logged
+	// CommandTimeout bounds ordinary AT commands (default 5s).
+	CommandTimeout Duration `toml:"command_timeout"`
+	// SendTimeout bounds the wait for +CMGS after the PDU is written (default 60s).
+	SendTimeout Duration `toml:"send_timeout"`
+	// ProbeInterval is the idle liveness probe period (default 30s).
+	ProbeInterval Duration `toml:"probe_interval"`
+	// StatusInterval is the +CSQ/+CREG poll period (default 60s).
+	StatusInterval Duration `toml:"status_interval"`
+	// SweepInterval is the storage sweep period even without +CMTI (default 2m).
+	SweepInterval Duration `toml:"sweep_interval"`
+	// InitCommands are extra AT commands sent after the standard init, without "AT" (e.g. "^CURC=0").
+	InitCommands []string `toml:"init_commands"`
+}
+
+// Store is the [store] table.
+type Store struct {
+	Path      string   `toml:"path"`      // required: bbolt file
+	Retention Duration `toml:"retention"` // default 90 days ("2160h")
+}
+
+// Mifos is the [mifos] table (used by the Fineract integration).
+type Mifos struct {
+	BaseURL       string `toml:"base_url"`
+	Tenant        string `toml:"tenant"`
+	Username      string `toml:"username"`
+	Password      string `toml:"password"`
+	PasswordFile  string `toml:"password_file"`
+	PaymentTypeID int    `toml:"payment_type_id"`
+}
+
+// HTTP is the [http] table.
+type HTTP struct {
+	Listen string `toml:"listen"` // e.g. "127.0.0.1:8080"; empty disables
+}
+
+// SMS is the [sms] table.
+type SMS struct {
+	Country string `toml:"country"` // ISO region for numbers written without +, e.g. "KE"
+	// ReassemblyTimeout is how long to wait for missing long-SMS parts (default 30m).
+	ReassemblyTimeout Duration `toml:"reassembly_timeout"`
+	// RepliesPerHour caps automatic replies to one number per hour (default 10).
+	RepliesPerHour int `toml:"replies_per_hour"`
+	// MaxSendAttempts before an outbound SMS becomes a dead letter (default 8).
+	MaxSendAttempts int `toml:"max_send_attempts"`
+}
+
+// Control is the [control] table.
+type Control struct {
+	// Socket is the unix socket path; default: "mifos-edge.sock" beside the store file.
+	Socket string `toml:"socket"`
+}
+
+// Duration is a time.Duration written in TOML as a string such as "30s" or "2h".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses Go duration syntax.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes Go duration syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }

@@ -1,0 +1,2 @@
+// Package handler holds the SMS keyword handlers, one file per keyword.
+package handler

@@ -1,0 +1,2 @@
+// Package atcmd is the AT command layer: line framing, URC classification, one command at a time, resync after timeouts.
+package atcmd
