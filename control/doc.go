@@ -1,2 +1,0 @@
-// Package control is the local unix-socket protocol CLI commands use to reach a running daemon.
-package control

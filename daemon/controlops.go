@@ -1,0 +1,105 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/pdu"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// SendArgs is the "send" control operation's argument.
+type SendArgs struct {
+	To   string `json:"to"`
+	Text string `json:"text"`
+}
+
+// SendResult is its result.
+type SendResult struct {
+	ID    uint64 `json:"id"`
+	Parts int    `json:"parts"`
+}
+
+// StatusResult is the "status" control operation's result.
+type StatusResult struct {
+	Started time.Time    `json:"started"`
+	Modem   modem.Status `json:"modem"`
+	Store   store.Stats  `json:"store"`
+}
+
+// ListArgs selects records for the "messages" and "outbox" operations.
+type ListArgs struct {
+	State string `json:"state"`
+	Limit int    `json:"limit"`
+}
+
+func (d *Daemon) registerControl(s *control.Server) {
+	s.Handle("send", func(_ context.Context, raw json.RawMessage) (any, error) {
+		var a SendArgs
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		res, err := QueueSMS(d.db, a, "cli")
+		if err == nil {
+			nudge(d.outboxReady)
+		}
+		return res, err
+	})
+	s.Handle("status", func(context.Context, json.RawMessage) (any, error) {
+		st, err := d.db.Stats()
+		if err != nil {
+			return nil, err
+		}
+		return StatusResult{Started: d.started, Modem: d.modem.Status(), Store: st}, nil
+	})
+	s.Handle("messages", func(_ context.Context, raw json.RawMessage) (any, error) {
+		a := listArgs(raw)
+		return d.db.ListMessages(store.MessageState(a.State), a.Limit)
+	})
+	s.Handle("outbox", func(_ context.Context, raw json.RawMessage) (any, error) {
+		a := listArgs(raw)
+		return d.db.ListOutbound(store.OutState(a.State), a.Limit)
+	})
+	s.Handle("requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
+		var id uint64
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, err
+		}
+		if err := d.db.Requeue(id); err != nil {
+			return nil, err
+		}
+		nudge(d.outboxReady)
+		return id, nil
+	})
+}
+
+func listArgs(raw json.RawMessage) ListArgs {
+	var a ListArgs
+	_ = json.Unmarshal(raw, &a)
+	if a.Limit <= 0 {
+		a.Limit = 50
+	}
+	return a
+}
+
+// QueueSMS validates and queues an SMS typed by a person; it is used both
+// by the daemon's control socket and by `send` when no daemon runs.
+func QueueSMS(db *store.DB, a SendArgs, origin string) (SendResult, error) {
+	if a.Text == "" {
+		return SendResult{}, errors.New("the message text is empty")
+	}
+	parts, err := pdu.EncodeSubmit(a.To, a.Text, 1)
+	if err != nil {
+		return SendResult{}, fmt.Errorf("cannot send to %q: %w", a.To, err)
+	}
+	id, err := db.Enqueue(store.Outbound{To: a.To, Text: a.Text, Origin: origin})
+	if err != nil {
+		return SendResult{}, err
+	}
+	return SendResult{ID: id, Parts: len(parts)}, nil
+}

@@ -1,0 +1,154 @@
+// Package daemon runs the pipeline stages on one store and one modem:
+//
+//	modem --sink--> store.inbox --handle--> store.outbox --send--> modem
+//
+// Each stage reads only durable state, so any of them can be killed at any
+// instant and resume from the store without loss or duplicate processing.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/config"
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// Daemon is the running branch gateway.
+type Daemon struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	db       *store.DB
+	modem    *modem.Modem
+	handlers *handler.Registry
+	started  time.Time
+
+	// Wake-ups between stages; buffered so a nudge never blocks and
+	// several nudges collapse into one pass.
+	inboxReady  chan struct{}
+	outboxReady chan struct{}
+}
+
+// Options adjust a daemon for tests and the demo.
+type Options struct {
+	Logger   *slog.Logger
+	Handlers *handler.Registry // nil: handler.Default()
+}
+
+// Open opens the store and prepares the stages; Run starts them.
+func Open(cfg *config.Config, opts Options) (*Daemon, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{
+		cfg:         cfg,
+		log:         log,
+		db:          db,
+		handlers:    opts.Handlers,
+		started:     time.Now(),
+		inboxReady:  make(chan struct{}, 1),
+		outboxReady: make(chan struct{}, 1),
+	}
+	if d.handlers == nil {
+		d.handlers = handler.Default()
+	}
+	d.modem = modem.New(modem.Config{
+		Device:         cfg.Modem.Device,
+		Baud:           cfg.Modem.Baud,
+		PIN:            cfg.Modem.PIN,
+		CommandTimeout: cfg.Modem.CommandTimeout.Duration,
+		SendTimeout:    cfg.Modem.SendTimeout.Duration,
+		ProbeInterval:  cfg.Modem.ProbeInterval.Duration,
+		StatusInterval: cfg.Modem.StatusInterval.Duration,
+		SweepInterval:  cfg.Modem.SweepInterval.Duration,
+		InitCommands:   cfg.Modem.InitCommands,
+		Logger:         log.With("component", "modem"),
+	}, d.receive)
+	return d, nil
+}
+
+// Run runs every stage until ctx ends, then closes the store.
+func (d *Daemon) Run(ctx context.Context) error {
+	defer d.db.Close()
+	n, err := d.db.RecoverSubmitting()
+	if err != nil {
+		return fmt.Errorf("recover outbox: %w", err)
+	}
+	if n > 0 {
+		d.log.Warn("requeued SMS that were being submitted when the daemon stopped; a recipient may get one twice", "count", n)
+	}
+	srv := control.NewServer(d.cfg.Control.Socket, d.log.With("component", "control"))
+	d.registerControl(srv)
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	d.log.Info("mifos-edge running", "device", d.cfg.Modem.Device, "store", d.cfg.Store.Path, "socket", d.cfg.Control.Socket)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	stage := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error("stage stopped", "stage", name, "err", err)
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		}()
+	}
+	stage("modem", d.modem.Run)
+	stage("handle", d.handleLoop)
+	stage("send", d.sendLoop)
+	stage("housekeeping", d.housekeepingLoop)
+	stage("control", srv.Serve)
+	nudge(d.inboxReady)
+	nudge(d.outboxReady)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	d.log.Info("mifos-edge stopped")
+	return nil
+}
+
+// Store exposes the store to in-process tools such as the demo.
+func (d *Daemon) Store() *store.DB { return d.db }
+
+// Modem exposes the modem status.
+func (d *Daemon) Modem() *modem.Modem { return d.modem }
+
+func nudge(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// sleep waits for d, a wake-up on c, or the end of ctx.
+func sleep(ctx context.Context, d time.Duration, c <-chan struct{}) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c:
+	case <-t.C:
+	}
+	return nil
+}

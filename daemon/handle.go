@@ -1,0 +1,117 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/pdu"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// handleBatch bounds how many messages one pass reads, so a backlog of
+// thousands does not sit in memory at once.
+const handleBatch = 32
+
+// handleLoop answers pending inbox messages in arrival order.
+func (d *Daemon) handleLoop(ctx context.Context) error {
+	for {
+		msgs, err := d.db.PendingMessages(handleBatch)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if err := d.handleOne(ctx, m); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				// A store failure on one message must not stop the others.
+				d.log.Error("handling SMS failed; will retry", "message", m.ID, "err", err)
+				if err := sleep(ctx, 5*time.Second, nil); err != nil {
+					return err
+				}
+			}
+		}
+		if len(msgs) == handleBatch {
+			continue
+		}
+		if err := sleep(ctx, time.Minute, d.inboxReady); err != nil {
+			return err
+		}
+	}
+}
+
+// handleOne decides the answer to one message and records it in one
+// transaction: message handled + replies queued (+ whatever the handler
+// needs to be durable with them). A crash before the commit leaves the
+// message pending, so it is handled again; after it, never again.
+func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
+	req := handler.Request{MessageID: m.ID, From: m.Sender, Text: m.Text, Incomplete: m.Incomplete, ReceivedAt: m.ReceivedAt}
+	var res handler.Result
+	autoReplyAllowed := !pdu.IsShortCodeOrAlphanumeric(m.Sender)
+	if autoReplyAllowed {
+		res = d.handlers.Dispatch(ctx, req)
+	} else {
+		// Operators, banks and short codes never get automatic replies:
+		// two auto-responders must never ping-pong and burn airtime.
+		res.Note = "from a short code or alphanumeric sender: no automatic reply"
+	}
+	now := time.Now()
+	queued := 0
+	err := d.db.Update(func(tx *store.Tx) error {
+		note := res.Note
+		for _, r := range res.Replies {
+			to := r.To
+			if to == "" {
+				to = m.Sender
+			}
+			ok, err := tx.AllowReply(to, now, d.cfg.SMS.RepliesPerHour)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				note += "; reply suppressed: hourly cap for " + to + " reached"
+				continue
+			}
+			if _, err := tx.Enqueue(store.Outbound{To: to, Text: r.Text, Origin: replyOrigin(m.ID), DuplicateHarmless: true}); err != nil {
+				return err
+			}
+			queued++
+		}
+		if res.Apply != nil {
+			if err := res.Apply(tx); err != nil {
+				return err
+			}
+		}
+		return tx.MarkHandled(m.ID, note)
+	})
+	if errors.Is(err, store.ErrNotPending) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	d.log.Info("SMS handled", "message", m.ID, "from", m.Sender, "replies", queued, "note", res.Note)
+	if queued > 0 {
+		nudge(d.outboxReady)
+	}
+	return nil
+}
+
+func replyOrigin(id uint64) string {
+	return "reply:" + itoa(id)
+}
+
+func itoa(v uint64) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			return string(b[i:])
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package daemon
+
+import (
+	"context"
+	"time"
+)
+
+const (
+	flushEvery = 30 * time.Second
+	pruneEvery = time.Hour
+)
+
+// housekeepingLoop delivers long SMS whose missing parts never came and
+// prunes records older than the retention.
+func (d *Daemon) housekeepingLoop(ctx context.Context) error {
+	lastPrune := time.Time{}
+	for {
+		ids, err := d.db.FlushIncomplete(time.Now().Add(-d.cfg.SMS.ReassemblyTimeout.Duration))
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			d.log.Warn("long SMS delivered with parts missing after the reassembly timeout", "count", len(ids))
+			nudge(d.inboxReady)
+		}
+		if time.Since(lastPrune) >= pruneEvery {
+			res, err := d.db.Prune(time.Now().Add(-d.cfg.Store.Retention.Duration))
+			if err != nil {
+				return err
+			}
+			if res.Messages+res.Outbound+res.Fingerprints > 0 {
+				d.log.Info("pruned old records", "messages", res.Messages, "outbound", res.Outbound, "fingerprints", res.Fingerprints)
+			}
+			lastPrune = time.Now()
+		}
+		if err := sleep(ctx, flushEvery, nil); err != nil {
+			return err
+		}
+	}
+}

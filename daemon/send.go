@@ -1,0 +1,130 @@
+package daemon
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/pdu"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+const (
+	// notReadyRetry is how soon a send is tried again while the modem is away;
+	// it does not count against the message's attempts budget.
+	notReadyRetry = 3 * time.Second
+	backoffBase   = 5 * time.Second
+	backoffCap    = 15 * time.Minute
+	// sendWait bounds how long one part waits for a modem that is not ready.
+	sendWait = 20 * time.Second
+)
+
+// sendLoop submits due outbox messages one at a time.
+func (d *Daemon) sendLoop(ctx context.Context) error {
+	for {
+		o, ok, err := d.db.NextDue(time.Now())
+		if err != nil {
+			return err
+		}
+		if ok {
+			if err := d.sendOne(ctx, o); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				d.log.Error("outbox update failed; will retry", "sms", o.ID, "err", err)
+				if err := sleep(ctx, 5*time.Second, nil); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		wait := time.Minute
+		if at, ok, err := d.db.NextWake(); err != nil {
+			return err
+		} else if ok {
+			wait = max(time.Until(at), 10*time.Millisecond)
+		}
+		if err := sleep(ctx, wait, d.outboxReady); err != nil {
+			return err
+		}
+	}
+}
+
+// sendOne walks one message through the state machine:
+// queued -> submitting (persisted before AT+CMGS) -> submitted | retry | unknown | failed.
+func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
+	ref := o.ConcatRef
+	if ref == 0 {
+		var err error
+		if ref, err = d.db.NextConcatRef(); err != nil {
+			return err
+		}
+	}
+	parts, err := pdu.EncodeSubmit(o.To, o.Text, ref)
+	if err != nil {
+		d.log.Warn("SMS cannot be encoded; moved to failed", "sms", o.ID, "to", o.To, "err", err)
+		return d.db.MarkFailed(o.ID, "cannot encode: "+err.Error())
+	}
+	if err := d.db.MarkSubmitting(o.ID, ref); err != nil {
+		return err
+	}
+	attempts := o.Attempts + 1
+	for part := o.PartsDone; part < len(parts); part++ {
+		sctx, cancel := context.WithTimeout(ctx, sendWait+d.cfg.Modem.SendTimeout.Duration)
+		mr, err := d.modem.Send(sctx, parts[part].Hex, parts[part].TPDULen)
+		cancel()
+		if err == nil {
+			if err := d.db.MarkPartSubmitted(o.ID, part, mr, len(parts)); err != nil {
+				return err
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			// Shutting down: leave it "submitting"; the next start requeues it.
+			return ctx.Err()
+		}
+		return d.sendFailed(o, attempts, err)
+	}
+	d.log.Info("SMS submitted", "sms", o.ID, "to", o.To, "parts", len(parts))
+	return nil
+}
+
+func (d *Daemon) sendFailed(o store.Outbound, attempts int, err error) error {
+	outcome, why := modem.Classify(err)
+	switch outcome {
+	case modem.NotReady:
+		return d.db.MarkRetry(o.ID, time.Now().Add(notReadyRetry), "modem not ready: "+why)
+	case modem.Unknown:
+		if o.DuplicateHarmless && o.UnknownResends == 0 {
+			// A reply may have gone out; sending it once more is harmless,
+			// losing it is not. Anything else waits for a person.
+			d.log.Warn("send outcome unknown; resending once (a duplicate is harmless)", "sms", o.ID, "to", o.To)
+			return d.db.MarkResendUnknown(o.ID, time.Now().Add(backoff(1)), why)
+		}
+		d.log.Warn("send outcome unknown; left for a person to decide", "sms", o.ID, "to", o.To, "why", why)
+		return d.db.MarkUnknown(o.ID, why)
+	case modem.Permanent:
+		d.log.Warn("SMS failed permanently; moved to failed", "sms", o.ID, "to", o.To, "why", why)
+		return d.db.MarkFailed(o.ID, why)
+	default:
+		if attempts >= d.cfg.SMS.MaxSendAttempts {
+			d.log.Warn("SMS failed after all attempts; moved to failed", "sms", o.ID, "to", o.To, "attempts", attempts, "why", why)
+			return d.db.MarkFailed(o.ID, why)
+		}
+		next := time.Now().Add(backoff(attempts))
+		d.log.Info("SMS send failed; will retry", "sms", o.ID, "to", o.To, "attempt", attempts, "at", next.Format(time.TimeOnly), "why", why)
+		return d.db.MarkRetry(o.ID, next, why)
+	}
+}
+
+// backoff is exponential with ±20% jitter so many failed messages do not retry in lockstep.
+func backoff(attempt int) time.Duration {
+	d := backoffBase
+	for i := 1; i < attempt && d < backoffCap; i++ {
+		d *= 2
+	}
+	d = min(d, backoffCap)
+	jitter := time.Duration(rand.Int64N(int64(d)*2/5)) - d/5
+	return d + jitter
+}

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// TestKill9DuringMessageStream kills the daemon with SIGKILL at random
+// moments while clients keep texting. Every message must be answered, none
+// lost, and each kill may cause at most one duplicate reply (the SMS that
+// was on its way to the modem at that instant).
+func TestKill9DuringMessageStream(t *testing.T) {
+	const messages = 40
+	kills := 4
+	if testing.Short() {
+		kills = 2
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed))
+
+	e := newEnv(t, envOptions{})
+	e.start()
+	number := func(i int) string { return fmt.Sprintf("+2547100%05d", i) }
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < messages; i++ {
+			if err := e.sim.Deliver(modemsim.Incoming{From: number(i), Text: "HELP", Class: -1}); err != nil {
+				t.Errorf("deliver %d: %v", i, err)
+				return
+			}
+			time.Sleep(time.Duration(20+rng.IntN(120)) * time.Millisecond)
+		}
+	}()
+	for k := 0; k < kills; k++ {
+		time.Sleep(time.Duration(300+rng.IntN(900)) * time.Millisecond)
+		e.kill9()
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
+		e.start()
+	}
+	<-done
+	for i := 0; i < messages; i++ {
+		e.waitReply(number(i), 90*time.Second)
+	}
+	waitFor(t, 30*time.Second, "inbox and outbox drained", func() bool {
+		st := e.status().Store
+		return st.Pending == 0 && st.Queued == 0 && st.Submitting == 0
+	})
+	st := e.status().Store
+	if st.Unknown != 0 || st.Failed != 0 || st.Parked != 0 {
+		t.Fatalf("after the stream: %+v", st)
+	}
+	if h := len(e.messages(store.Handled)); h != messages {
+		t.Errorf("%d messages handled, want %d (one per SMS sent)", h, messages)
+	}
+	e.stop()
+	dups := 0
+	for i := 0; i < messages; i++ {
+		dups += len(e.sentTo(number(i))) - 1
+	}
+	t.Logf("%d messages, %d kills, %d duplicate replies", messages, kills, dups)
+	if dups > kills {
+		t.Fatalf("%d duplicate replies after %d kills (at most one per kill allowed)", dups, kills)
+	}
+}

@@ -1,0 +1,294 @@
+// Package e2e drives the real mifos-edge binary through the pty modem
+// simulator with a real bbolt file: what a branch box does, minus the radio.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mifos-edge-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "mifos-edge")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/mifos-edge")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build mifos-edge:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one branch box: a simulated modem, a config file, a store file
+// and (while started) a daemon process.
+type env struct {
+	t       testing.TB
+	dir     string
+	cfgPath string
+	socket  string
+	sim     *modemsim.Sim
+
+	proc    *exec.Cmd
+	exited  chan error
+	logPath string
+	runs    int
+
+	mu   sync.Mutex
+	sent []modemsim.Sent
+	cond *sync.Cond
+}
+
+type envOptions struct {
+	profile    string
+	extraModem string // extra lines for the [modem] table
+	extraSMS   string // extra lines for the [sms] table
+}
+
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	if o.profile == "" {
+		o.profile = "generic"
+	}
+	prof, ok := modemsim.Profiles()[o.profile]
+	if !ok {
+		t.Fatalf("no simulator profile %q", o.profile)
+	}
+	// Unix socket paths are limited to 108 bytes; t.TempDir() can be long.
+	dir, err := os.MkdirTemp("", "me-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, dir: dir, cfgPath: filepath.Join(dir, "mifos-edge.toml"), socket: filepath.Join(dir, "c.sock")}
+	e.cond = sync.NewCond(&e.mu)
+	e.sim, err = modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(dir, "modem")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`[modem]
+device = %q
+probe_interval = "2s"
+status_interval = "5s"
+sweep_interval = "10s"
+command_timeout = "2s"
+send_timeout = "10s"
+%s
+[store]
+path = %q
+
+[sms]
+country = "KE"
+replies_per_hour = 1000
+%s
+[control]
+socket = %q
+`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket)
+	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go e.collect()
+	t.Cleanup(func() {
+		e.stop()
+		e.sim.Close()
+		if t.Failed() {
+			e.dumpLogs()
+		}
+		os.RemoveAll(dir)
+	})
+	return e
+}
+
+func (e *env) collect() {
+	for s := range e.sim.SentC() {
+		e.mu.Lock()
+		e.sent = append(e.sent, s)
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	}
+}
+
+// start launches the daemon and waits until its control socket answers.
+func (e *env) start() {
+	e.t.Helper()
+	e.runs++
+	e.logPath = filepath.Join(e.dir, fmt.Sprintf("daemon-%d.log", e.runs))
+	logf, err := os.Create(e.logPath)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "run", "--config", e.cfgPath, "--debug")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	logf.Close()
+	e.proc = cmd
+	e.exited = make(chan error, 1)
+	go func() { e.exited <- cmd.Wait() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := control.Call(ctx, e.socket, "status", nil, nil)
+		cancel()
+		if err == nil {
+			return
+		}
+		select {
+		case err := <-e.exited:
+			e.proc = nil
+			e.t.Fatalf("daemon exited at start: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("daemon did not answer on %s: %v", e.socket, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (e *env) stop() {
+	if e.proc == nil {
+		return
+	}
+	e.proc.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-e.exited:
+		if err != nil {
+			e.t.Errorf("daemon did not stop cleanly on SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		e.proc.Process.Kill()
+		<-e.exited
+		e.t.Errorf("daemon ignored SIGTERM for 15 s")
+	}
+	e.proc = nil
+}
+
+// kill9 kills the daemon process without any chance to clean up.
+func (e *env) kill9() {
+	if e.proc == nil {
+		return
+	}
+	e.proc.Process.Signal(syscall.SIGKILL)
+	<-e.exited
+	e.proc = nil
+}
+
+func (e *env) dumpLogs() {
+	for i := 1; i <= e.runs; i++ {
+		b, _ := os.ReadFile(filepath.Join(e.dir, fmt.Sprintf("daemon-%d.log", i)))
+		lines := strings.Split(string(b), "\n")
+		if len(lines) > 150 {
+			lines = lines[len(lines)-150:]
+		}
+		e.t.Logf("daemon run %d log (tail):\n%s", i, strings.Join(lines, "\n"))
+	}
+}
+
+// deliver injects an SMS from a client.
+func (e *env) deliver(from, text string) {
+	e.t.Helper()
+	if err := e.sim.Deliver(modemsim.Incoming{From: from, Text: text, Class: -1}); err != nil {
+		e.t.Fatalf("deliver: %v", err)
+	}
+}
+
+// sentTo returns the SMS the modem has sent to number so far.
+func (e *env) sentTo(number string) []modemsim.Sent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []modemsim.Sent
+	for _, s := range e.sent {
+		if s.To == number {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitSent waits until cond holds for everything sent so far.
+func (e *env) waitSent(timeout time.Duration, what string, cond func([]modemsim.Sent) bool) []modemsim.Sent {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	timer := time.AfterFunc(timeout, func() {
+		e.mu.Lock()
+		e.cond.Broadcast()
+		e.mu.Unlock()
+	})
+	defer timer.Stop()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for !cond(e.sent) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out after %s waiting for %s; sent so far: %d messages", timeout, what, len(e.sent))
+		}
+		e.cond.Wait()
+	}
+	return append([]modemsim.Sent(nil), e.sent...)
+}
+
+// waitReply waits for the n-th SMS to number.
+func (e *env) waitReply(number string, timeout time.Duration) modemsim.Sent {
+	e.t.Helper()
+	var got modemsim.Sent
+	e.waitSent(timeout, "a reply to "+number, func(all []modemsim.Sent) bool {
+		for _, s := range all {
+			if s.To == number {
+				got = s
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+func (e *env) status() daemon.StatusResult {
+	e.t.Helper()
+	var st daemon.StatusResult
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := control.Call(ctx, e.socket, "status", nil, &st); err != nil {
+		e.t.Fatalf("status: %v", err)
+	}
+	return st
+}
+
+func (e *env) messages(state store.MessageState) []store.Message {
+	e.t.Helper()
+	var out []store.Message
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := control.Call(ctx, e.socket, "messages", daemon.ListArgs{State: string(state), Limit: 10000}, &out); err != nil {
+		e.t.Fatalf("messages: %v", err)
+	}
+	return out
+}
+
+// cli runs a mifos-edge subcommand against this box's config.
+func (e *env) cli(args ...string) (string, error) {
+	full := append([]string{args[0], "--config", e.cfgPath}, args[1:]...)
+	out, err := exec.Command(binary, full...).CombinedOutput()
+	return string(out), err
+}

@@ -1,0 +1,172 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+const client = "+254712345678"
+
+func TestHelpAndUnknownReplies(t *testing.T) {
+	for _, profile := range []string{"generic", "huawei-e173", "sim800", "quectel-ec25", "cinterion-mc75i"} {
+		t.Run(profile, func(t *testing.T) {
+			e := newEnv(t, envOptions{profile: profile})
+			e.start()
+			e.deliver(client, "  help ")
+			r := e.waitReply(client, 20*time.Second)
+			if r.Text != handler.HelpText {
+				t.Fatalf("reply to HELP = %q", r.Text)
+			}
+			if !strings.Contains(r.Text, "BAL") {
+				t.Fatalf("HELP reply does not mention BAL: %q", r.Text)
+			}
+			other := "+254700000002"
+			e.deliver(other, "what is this")
+			if r := e.waitReply(other, 20*time.Second); r.Text != handler.UnknownText {
+				t.Fatalf("reply to unknown text = %q", r.Text)
+			}
+			if n := len(e.sentTo(client)); n != 1 {
+				t.Fatalf("client got %d replies, want 1", n)
+			}
+		})
+	}
+}
+
+func TestNoAutoReplyToOperatorsOrShortCodes(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.start()
+	e.deliver("MPESA", "QK12ABC3DE Confirmed. Ksh500.00 received from JANE DOE 254712345678")
+	e.deliver("22555", "You have received 10MB bonus")
+	// A normal client after them: once it is answered, the two above were handled too.
+	e.deliver(client, "HELP")
+	e.waitReply(client, 20*time.Second)
+	waitFor(t, 10*time.Second, "both operator messages handled", func() bool {
+		n := 0
+		for _, m := range e.messages(store.Handled) {
+			if (m.Sender == "MPESA" || m.Sender == "22555") && strings.Contains(m.Note, "no automatic reply") {
+				n++
+			}
+		}
+		return n == 2
+	})
+	if s := e.sentTo("MPESA"); len(s) != 0 {
+		t.Fatalf("replied to MPESA: %+v", s)
+	}
+	if s := e.sentTo("22555"); len(s) != 0 {
+		t.Fatalf("replied to a short code: %+v", s)
+	}
+}
+
+func TestReplyCapPerNumber(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	// Rewrite the cap down to 2 per hour for this box.
+	replaceInFile(t, e.cfgPath, "replies_per_hour = 1000", "replies_per_hour = 2")
+	e.start()
+	for i := 0; i < 4; i++ {
+		e.deliver(client, "HELP")
+	}
+	waitFor(t, 30*time.Second, "all four handled", func() bool {
+		return len(e.messages(store.Handled)) == 4
+	})
+	e.stop() // a stopped daemon has submitted everything it was going to
+	if n := len(e.sentTo(client)); n != 2 {
+		t.Fatalf("client got %d replies with a cap of 2 per hour", n)
+	}
+}
+
+func TestBacklogOnSIMAnsweredOnceEach(t *testing.T) {
+	e := newEnv(t, envOptions{profile: "huawei-e173"})
+	numbers := []string{"+254700000011", "+254700000012", "+254700000013", "+254700000014", "+254700000015"}
+	for _, n := range numbers {
+		if err := e.sim.Preload(modemsim.Incoming{From: n, Text: "HELP", Class: -1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if used, _ := e.sim.Storage(); used != len(numbers) {
+		t.Fatalf("simulator holds %d messages before start", used)
+	}
+	e.start()
+	for _, n := range numbers {
+		e.waitReply(n, 30*time.Second)
+	}
+	waitFor(t, 10*time.Second, "SIM storage emptied", func() bool {
+		used, _ := e.sim.Storage()
+		return used == 0
+	})
+	// Let any stray duplicate surface before counting.
+	e.stop()
+	for _, n := range numbers {
+		if got := len(e.sentTo(n)); got != 1 {
+			t.Errorf("%s got %d replies, want 1", n, got)
+		}
+	}
+}
+
+func TestThreePartUCS2MessageGetsOneReply(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.start()
+	// 150 UCS2 characters (Cyrillic and an emoji) need three parts of 67.
+	text := "HELP " + strings.Repeat("Баланс пожалуйста 🙏 ", 8)
+	if n := len([]rune(text)); n < 135 {
+		t.Fatalf("test text too short for three parts: %d", n)
+	}
+	if err := e.sim.Deliver(modemsim.Incoming{From: client, Text: text, Class: -1, Order: []int{3, 1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.waitReply(client, 30*time.Second)
+	if r.Text != handler.HelpText {
+		t.Fatalf("reply = %q", r.Text)
+	}
+	e.stop()
+	if n := len(e.sentTo(client)); n != 1 {
+		t.Fatalf("%d replies to one long message", n)
+	}
+	e.start()
+	msgs := e.messages(store.Handled)
+	if len(msgs) != 1 || msgs[0].Text != text || msgs[0].Parts != 3 {
+		t.Fatalf("stored message: %+v", msgs)
+	}
+}
+
+func TestModemUnplugAndHangRecovery(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.start()
+	e.deliver(client, "HELP")
+	e.waitReply(client, 20*time.Second)
+
+	e.sim.Unplug(3 * time.Second)
+	time.Sleep(500 * time.Millisecond)
+	second := "+254700000021"
+	// Delivered while unplugged: the network holds it, the simulator stores it on replug.
+	e.deliver(second, "HELP")
+	e.waitReply(second, 60*time.Second)
+
+	e.sim.Hang(8 * time.Second)
+	third := "+254700000022"
+	e.deliver(third, "HELP")
+	e.waitReply(third, 60*time.Second)
+
+	st := e.status()
+	if st.Modem.State != "ready" {
+		t.Fatalf("modem state after recovery: %q (%s)", st.Modem.State, st.Modem.LastError)
+	}
+	if st.Modem.Reconnects < 1 {
+		t.Fatalf("unplug did not count as a reconnect: %+v", st.Modem)
+	}
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

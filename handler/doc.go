@@ -1,2 +1,0 @@
-// Package handler holds the SMS keyword handlers, one file per keyword.
-package handler
