@@ -164,3 +164,51 @@ func requireInvariants(t *testing.T, db *DB) {
 }
 
 var baseTime = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// The invariant checker must itself notice damage, or the crash test proves nothing.
+func TestInvariantCheckerDetectsDamage(t *testing.T) {
+	damage := map[string]func(btx *bbolt.Tx) error{
+		"pending index entry lost": func(btx *bbolt.Tx) error {
+			return btx.Bucket(msgStateBucket(MessagePending)).Delete(idKey(1))
+		},
+		"message also in handled index": func(btx *bbolt.Tx) error {
+			return btx.Bucket(msgStateBucket(MessageHandled)).Put(idKey(1), nil)
+		},
+		"due entry lost": func(btx *bbolt.Tx) error {
+			c := btx.Bucket(bucketOutDue).Cursor()
+			k, _ := c.First()
+			return btx.Bucket(bucketOutDue).Delete(k)
+		},
+		"set without first-arrival entry": func(btx *bbolt.Tx) error {
+			c := btx.Bucket(bucketSetsFirst).Cursor()
+			k, _ := c.First()
+			return btx.Bucket(bucketSetsFirst).Delete(k)
+		},
+		"fingerprint without time entry": func(btx *bbolt.Tx) error {
+			return btx.Bucket(bucketFingerprints).Put([]byte("orphan"), timeKey(baseTime))
+		},
+	}
+	for name, breakIt := range damage {
+		t.Run(name, func(t *testing.T) {
+			db := openTemp(t)
+			if _, err := db.AddSegment(Segment{Fingerprint: "a", Sender: "+1", Text: "x", ReceivedAt: baseTime}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.AddSegment(Segment{Fingerprint: "b", Sender: "+1", Text: "x", Concat: &Concat{Ref: 1, Total: 2, Seq: 1}, ReceivedAt: baseTime}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Enqueue(Outbound{To: "+1", Text: "y"}); err != nil {
+				t.Fatal(err)
+			}
+			if problems := checkInvariants(db); len(problems) != 0 {
+				t.Fatalf("healthy store reported: %v", problems)
+			}
+			if err := db.bolt.Update(breakIt); err != nil {
+				t.Fatal(err)
+			}
+			if problems := checkInvariants(db); len(problems) == 0 {
+				t.Error("damage not detected")
+			}
+		})
+	}
+}
