@@ -1,8 +1,3 @@
-// Package store keeps all daemon state in one bbolt file: inbox segments and
-// messages, the outbox send state machine, dedupe fingerprints and the reply
-// log. Every state change is a single bbolt transaction, so a process killed
-// at any instant leaves the file either before or after the change, never in
-// between. It imports no other package of this module.
 package store
 
 import (

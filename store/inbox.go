@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ type Message struct {
 	Sender      string       `json:"sender"`
 	Text        string       `json:"text"`
 	SCTS        time.Time    `json:"scts"`
-	ReceivedAt  time.Time    `json:"received_at"`
+	ReceivedAt  time.Time    `json:"received_at"` // arrival of the last part
 	Parts       int          `json:"parts"`
 	Total       int          `json:"total"`
 	Incomplete  bool         `json:"incomplete,omitempty"` // delivered after the reassembly timeout with parts missing
@@ -60,6 +61,7 @@ type Message struct {
 	HandledAt   time.Time    `json:"handled_at"`
 	RawPDUs     []string     `json:"raw_pdus"`
 	DecodeError string       `json:"decode_error,omitempty"`
+	Encoding    string       `json:"encoding,omitempty"` // of the first part present
 }
 
 // missingPartMarker stands in for each part absent from a flushed set.
@@ -129,7 +131,7 @@ func (db *DB) AddSegment(seg Segment) (AddResult, error) {
 		if seg.Concat == nil || seg.Concat.Total <= 1 {
 			id, err := insertMessage(btx, &Message{
 				Sender: seg.Sender, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
-				Parts: 1, Total: 1, State: MessagePending, RawPDUs: []string{seg.RawPDU},
+				Parts: 1, Total: 1, State: MessagePending, RawPDUs: []string{seg.RawPDU}, Encoding: seg.Encoding,
 			})
 			res.MessageID = id
 			return err
@@ -166,7 +168,7 @@ func concatProblem(c Concat) string {
 func parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
 	m := &Message{
 		Sender: seg.Sender, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
-		Parts: 1, Total: 1, State: MessageParked, RawPDUs: []string{seg.RawPDU}, DecodeError: why,
+		Parts: 1, Total: 1, State: MessageParked, RawPDUs: []string{seg.RawPDU}, DecodeError: why, Encoding: seg.Encoding,
 	}
 	if seg.Concat != nil {
 		m.Total = seg.Concat.Total
@@ -237,7 +239,7 @@ func assemble(set partSet) *Message {
 		text.WriteString(p.Text)
 		m.RawPDUs = append(m.RawPDUs, p.RawPDU)
 		if !haveSCTS {
-			m.SCTS, haveSCTS = p.SCTS, true
+			m.SCTS, m.Encoding, haveSCTS = p.SCTS, p.Encoding, true
 		}
 		if p.ReceivedAt.After(m.ReceivedAt) {
 			m.ReceivedAt = p.ReceivedAt
@@ -269,7 +271,7 @@ func (db *DB) FlushIncomplete(firstPartBefore time.Time) ([]uint64, error) {
 		ids = nil
 		first := btx.Bucket(bucketSetsFirst)
 		sets := btx.Bucket(bucketSets)
-		for _, k := range keysBefore(first, firstPartBefore, int(^uint(0)>>1)) {
+		for _, k := range keysBefore(first, firstPartBefore, math.MaxInt) {
 			key := k[8:]
 			var set partSet
 			found, err := getJSON(sets, key, &set)

@@ -114,7 +114,7 @@ func TestOutOfOrderSetAssembledOnce(t *testing.T) {
 	if want := baseTime; !m.SCTS.Equal(want) {
 		t.Errorf("SCTS %v, want part 1's %v", m.SCTS, want)
 	}
-	if m.Parts != 3 || m.Total != 3 || m.Incomplete || m.State != MessagePending {
+	if m.Parts != 3 || m.Total != 3 || m.Incomplete || m.State != MessagePending || m.Encoding != "gsm7" {
 		t.Errorf("message %+v", m)
 	}
 	st, _ := db.Stats()
