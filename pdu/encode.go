@@ -186,7 +186,11 @@ func isGSM7(text string) bool {
 }
 
 // gsm7Cost is the septets r takes in the default alphabet, or 0 if it has none.
+// U+001B has none: septet 0x1B is the escape to the extension table, not a character.
 func gsm7Cost(r rune) int {
+	if r == 0x1B {
+		return 0
+	}
 	if _, ok := gsm7Default[r]; ok {
 		return 1
 	}
