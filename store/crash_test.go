@@ -1,0 +1,272 @@
+package store
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// crashChildEnv names the state file a re-executed test binary should hammer.
+const crashChildEnv = "MIFOS_EDGE_STORE_CRASH_CHILD"
+
+// crashJournal is the extension bucket where the crash child counts, in the
+// handler's transaction, how often each message was handled.
+const crashJournal = "crash-journal"
+
+// TestCrashChild is not a test on its own: TestCrashRecovery re-executes the
+// test binary with crashChildEnv set, and this function then plays the
+// daemon until it is killed. Without the variable it returns at once.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv(crashChildEnv)
+	if path == "" {
+		return
+	}
+	if err := runCrashChild(path); err != nil {
+		fmt.Fprintln(os.Stderr, "crash child:", err)
+		os.Exit(3)
+	}
+}
+
+func runCrashChild(path string) error {
+	db, err := Open(path, Options{LockTimeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	if _, err := db.RecoverSubmitting(); err != nil {
+		return err
+	}
+	run := os.Getpid()
+	fmt.Println("ready")
+	for i := 0; ; i++ {
+		now := time.Now()
+		fp := fmt.Sprintf("run%d-msg%d", run, i)
+		if _, err := db.AddSegment(Segment{Fingerprint: fp, Sender: "+254700", Text: "BAL", RawPDU: "00", ReceivedAt: now}); err != nil {
+			return err
+		}
+		if res, err := db.AddSegment(Segment{Fingerprint: fp, Sender: "+254700"}); err != nil || !res.Duplicate {
+			return fmt.Errorf("re-adding %s: %+v, %v", fp, res, err)
+		}
+		if i%3 == 0 {
+			for _, seq := range []int{3, 1, 2} {
+				seg := part(fmt.Sprintf("run%d-set%d-p%d", run, i, seq), fmt.Sprint("+2547", run), i%256, 3, seq, i%2 == 0, "p ", now)
+				if _, err := db.AddSegment(seg); err != nil {
+					return err
+				}
+			}
+		}
+		pending, err := db.PendingMessages(5)
+		if err != nil {
+			return err
+		}
+		for _, m := range pending {
+			err := db.Update(func(tx *Tx) error {
+				if err := tx.MarkHandled(m.ID, "crash test"); err != nil {
+					return err
+				}
+				journal, err := tx.Bucket(crashJournal)
+				if err != nil {
+					return err
+				}
+				count := uint64(0)
+				if raw := journal.Get(idKey(m.ID)); raw != nil {
+					count = binary.BigEndian.Uint64(raw)
+				}
+				if err := journal.Put(idKey(m.ID), idKey(count+1)); err != nil {
+					return err
+				}
+				if ok, err := tx.AllowReply(m.Sender, now, 1_000_000); err != nil || !ok {
+					return fmt.Errorf("reply not allowed: %v", err)
+				}
+				_, err = tx.Enqueue(Outbound{To: m.Sender, Text: "balance 1", Origin: fmt.Sprint("reply:", m.ID), DuplicateHarmless: true})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if o, ok, err := db.NextDue(time.Now()); err != nil {
+			return err
+		} else if ok {
+			if err := db.MarkSubmitting(o.ID, int(o.ID%255)+1); err != nil {
+				return err
+			}
+			switch o.ID % 4 {
+			case 0:
+				err = db.MarkRetry(o.ID, time.Now(), "simulated modem error")
+			default:
+				for p := o.PartsDone; p < 2 && err == nil; p++ {
+					err = db.MarkPartSubmitted(o.ID, p, p, 2)
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		fmt.Println("tick")
+	}
+}
+
+func TestCrashRecovery(t *testing.T) {
+	if os.Getenv(crashChildEnv) != "" {
+		return
+	}
+	path := filepath.Join(t.TempDir(), "state.db")
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	const kills = 6
+	for round := range kills {
+		ticks := runChildUntilKilled(t, path, 1+rng.IntN(15), time.Duration(rng.IntN(20))*time.Millisecond)
+		db, err := Open(path, Options{LockTimeout: 10 * time.Second})
+		if err != nil {
+			t.Fatalf("round %d: reopen after kill: %v", round, err)
+		}
+		for _, p := range checkInvariants(db) {
+			t.Errorf("round %d (after %d ticks): %v", round, ticks, p)
+		}
+		for _, p := range checkCrashInvariants(db) {
+			t.Errorf("round %d (after %d ticks): %v", round, ticks, p)
+		}
+		db.Close()
+		if t.Failed() {
+			return
+		}
+	}
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, _ := db.Stats()
+	if st.Handled == 0 || st.Submitted == 0 {
+		t.Errorf("the children made no progress: %+v", st)
+	}
+}
+
+// runChildUntilKilled starts the crash child, waits until it has finished
+// minTicks loop iterations, then SIGKILLs it after extraDelay.
+func runChildUntilKilled(t *testing.T, path string, minTicks int, extraDelay time.Duration) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		scanner := bufio.NewScanner(stdout)
+		for scanner.Scan() {
+			lines <- scanner.Text()
+		}
+	}()
+	ticks := 0
+	deadline := time.After(60 * time.Second)
+wait:
+	for ticks < minTicks {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				break wait
+			}
+			if line == "tick" {
+				ticks++
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	time.Sleep(extraDelay)
+	cmd.Process.Kill()
+	go func() {
+		for range lines {
+		}
+	}()
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("child ended without being killed: %v; stderr:\n%s", err, stderr.String())
+	}
+	if status, ok := exit.Sys().(syscall.WaitStatus); !ok || !status.Signaled() || status.Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended by itself (%v) after %d ticks; stderr:\n%s", err, ticks, stderr.String())
+	}
+	if ticks < minTicks {
+		t.Fatalf("child made only %d of %d iterations within the deadline; stderr:\n%s", ticks, minTicks, stderr.String())
+	}
+	return ticks
+}
+
+// checkCrashInvariants checks what the crash child's work must preserve:
+// every handled message was handled exactly once and answered exactly once,
+// and every message stems from at least one recorded fingerprint.
+func checkCrashInvariants(db *DB) []error {
+	var problems []error
+	report := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		journal := btx.Bucket(bucketExt).Bucket([]byte(crashJournal))
+		handled := btx.Bucket(msgStateBucket(MessageHandled))
+		journalled := 0
+		if journal != nil {
+			journalled = journal.Stats().KeyN
+			journal.ForEach(func(k, v []byte) error {
+				if n := keyID(v); n != 1 {
+					report("message %d handled %d times", keyID(k), n)
+				}
+				if handled.Get(k) == nil {
+					report("message %d journalled but not handled", keyID(k))
+				}
+				return nil
+			})
+		}
+		if n := handled.Stats().KeyN; n != journalled {
+			report("%d handled messages but %d journal entries", n, journalled)
+		}
+		replies := map[string]int{}
+		btx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
+			o, err := loadOutbound(btx, keyID(k))
+			if err == nil {
+				replies[o.Origin]++
+			}
+			return nil
+		})
+		for origin, n := range replies {
+			if n != 1 {
+				report("%d replies queued for %s", n, origin)
+			}
+		}
+		if len(replies) != journalled {
+			report("%d replies for %d handled messages", len(replies), journalled)
+		}
+		parts := 0
+		btx.Bucket(bucketSets).ForEach(func(k, _ []byte) error {
+			var set partSet
+			getJSON(btx.Bucket(bucketSets), k, &set)
+			parts += len(set.Parts)
+			return nil
+		})
+		fps := btx.Bucket(bucketFingerprints).Stats().KeyN
+		if msgs := btx.Bucket(bucketMessages).Stats().KeyN; fps < msgs+parts {
+			report("%d fingerprints for %d messages and %d stored parts", fps, msgs, parts)
+		}
+		return nil
+	})
+	if err != nil {
+		problems = append(problems, err)
+	}
+	return problems
+}

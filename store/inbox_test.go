@@ -1,0 +1,402 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func part(fp, sender string, ref, total, seq int, wide bool, text string, at time.Time) Segment {
+	return Segment{
+		Fingerprint: fp, Sender: sender, Text: text, Encoding: "gsm7",
+		SCTS:       at.Add(-time.Duration(seq) * time.Second),
+		Concat:     &Concat{Ref: ref, Total: total, Seq: seq, Wide: wide},
+		RawPDU:     "PDU-" + fp,
+		ReceivedAt: at,
+	}
+}
+
+func mustAdd(t *testing.T, db *DB, seg Segment) AddResult {
+	t.Helper()
+	res, err := db.AddSegment(seg)
+	if err != nil {
+		t.Fatalf("AddSegment(%s): %v", seg.Fingerprint, err)
+	}
+	return res
+}
+
+func TestSingleSegmentBecomesPendingMessage(t *testing.T) {
+	db := openTemp(t)
+	scts := baseTime.Add(-time.Minute)
+	res := mustAdd(t, db, Segment{Fingerprint: "f1", Sender: "+254711", SCTS: scts, Text: "BAL 1234", RawPDU: "07911326", ReceivedAt: baseTime})
+	if res.Duplicate || res.MessageID == 0 {
+		t.Fatalf("result %+v, want a new message", res)
+	}
+	m, err := db.Message(res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Message{ID: res.MessageID, Sender: "+254711", Text: "BAL 1234", SCTS: scts, ReceivedAt: baseTime,
+		Parts: 1, Total: 1, State: MessagePending, RawPDUs: []string{"07911326"}}
+	if !equalMessage(m, want) {
+		t.Errorf("message\n got %+v\nwant %+v", m, want)
+	}
+	if _, err := db.Message(res.MessageID + 100); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing message: %v, want ErrNotFound", err)
+	}
+	requireInvariants(t, db)
+}
+
+func equalMessage(a, b Message) bool {
+	return a.ID == b.ID && a.Sender == b.Sender && a.Text == b.Text && a.SCTS.Equal(b.SCTS) &&
+		a.ReceivedAt.Equal(b.ReceivedAt) && a.Parts == b.Parts && a.Total == b.Total &&
+		a.Incomplete == b.Incomplete && a.State == b.State && a.Note == b.Note &&
+		a.HandledAt.Equal(b.HandledAt) && slices.Equal(a.RawPDUs, b.RawPDUs) && a.DecodeError == b.DecodeError
+}
+
+func TestDuplicateFingerprintChangesNothing(t *testing.T) {
+	db := openTemp(t)
+	first := mustAdd(t, db, Segment{Fingerprint: "same", Sender: "+1", Text: "hello", ReceivedAt: baseTime})
+	before, _ := db.Stats()
+	again := mustAdd(t, db, Segment{Fingerprint: "same", Sender: "+1", Text: "hello", ReceivedAt: baseTime.Add(time.Hour)})
+	if !again.Duplicate || again.MessageID != 0 {
+		t.Fatalf("second add %+v, want Duplicate without message", again)
+	}
+	after, _ := db.Stats()
+	if before != after {
+		t.Errorf("stats changed on duplicate: %+v -> %+v", before, after)
+	}
+	if pending, _ := db.PendingMessages(0); len(pending) != 1 || pending[0].ID != first.MessageID {
+		t.Errorf("pending %+v, want only message %d", pending, first.MessageID)
+	}
+	if seen, err := db.SeenFingerprint("same"); err != nil || !seen {
+		t.Errorf("SeenFingerprint = %v, %v", seen, err)
+	}
+	if _, err := db.AddSegment(Segment{Sender: "+1"}); err == nil {
+		t.Error("segment without fingerprint accepted")
+	}
+}
+
+func TestOutOfOrderSetAssembledOnce(t *testing.T) {
+	db := openTemp(t)
+	texts := map[int]string{1: "Loan repayment ", 2: "of 500 KES ", 3: "received."}
+	order := []int{3, 1, 2}
+	var ids []uint64
+	for i, seq := range order {
+		res := mustAdd(t, db, part(fmt.Sprintf("fp%d", seq), "+254722", 77, 3, seq, false, texts[seq], baseTime.Add(time.Duration(i)*time.Second)))
+		if res.Duplicate {
+			t.Fatalf("part %d reported duplicate", seq)
+		}
+		if res.MessageID != 0 {
+			ids = append(ids, res.MessageID)
+		}
+		if i < len(order)-1 && res.MessageID != 0 {
+			t.Fatalf("message produced after only %d parts", i+1)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("got %d messages, want exactly one", len(ids))
+	}
+	m, err := db.Message(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != "Loan repayment of 500 KES received." {
+		t.Errorf("text %q", m.Text)
+	}
+	if !slices.Equal(m.RawPDUs, []string{"PDU-fp1", "PDU-fp2", "PDU-fp3"}) {
+		t.Errorf("raw PDUs %v, want seq order", m.RawPDUs)
+	}
+	// Part 1 arrived second (i=1), so its SCTS is baseTime+1s-1s.
+	if want := baseTime; !m.SCTS.Equal(want) {
+		t.Errorf("SCTS %v, want part 1's %v", m.SCTS, want)
+	}
+	if m.Parts != 3 || m.Total != 3 || m.Incomplete || m.State != MessagePending || m.Encoding != "gsm7" {
+		t.Errorf("message %+v", m)
+	}
+	st, _ := db.Stats()
+	if st.IncompleteSets != 0 || st.Pending != 1 || st.Fingerprints != 3 {
+		t.Errorf("stats %+v", st)
+	}
+	// A late re-read of any part is a fingerprint duplicate and builds nothing.
+	if res := mustAdd(t, db, part("fp2", "+254722", 77, 3, 2, false, texts[2], baseTime)); !res.Duplicate {
+		t.Error("re-read part not flagged duplicate")
+	}
+	if st, _ := db.Stats(); st.IncompleteSets != 0 || st.Pending != 1 {
+		t.Errorf("re-read part changed state: %+v", st)
+	}
+	requireInvariants(t, db)
+}
+
+func TestDuplicatePartWithOtherFingerprint(t *testing.T) {
+	db := openTemp(t)
+	mustAdd(t, db, part("a1", "+1", 5, 2, 1, false, "first half ", baseTime))
+	res := mustAdd(t, db, part("a1-copy", "+1", 5, 2, 1, false, "first half ", baseTime.Add(time.Second)))
+	if !res.Duplicate || res.MessageID != 0 {
+		t.Fatalf("same slot, same text: %+v, want Duplicate", res)
+	}
+	res = mustAdd(t, db, part("a2", "+1", 5, 2, 2, false, "second half", baseTime.Add(2*time.Second)))
+	m, _ := db.Message(res.MessageID)
+	if m.Text != "first half second half" || !slices.Equal(m.RawPDUs, []string{"PDU-a1", "PDU-a2"}) {
+		t.Errorf("assembled %q from %v; the duplicate must not replace the stored part", m.Text, m.RawPDUs)
+	}
+	requireInvariants(t, db)
+}
+
+func TestReusedReferenceFlushesStaleSet(t *testing.T) {
+	db := openTemp(t)
+	mustAdd(t, db, part("old1", "+1", 5, 2, 1, false, "old message part one", baseTime))
+	res := mustAdd(t, db, part("new1", "+1", 5, 2, 1, false, "new message part one ", baseTime.Add(time.Hour)))
+	if res.Duplicate || res.MessageID == 0 {
+		t.Fatalf("conflicting part: %+v, want the stale set delivered", res)
+	}
+	stale, _ := db.Message(res.MessageID)
+	if !stale.Incomplete || stale.Text != "old message part one"+missingPartMarker {
+		t.Errorf("stale set delivered as %+v", stale)
+	}
+	res = mustAdd(t, db, part("new2", "+1", 5, 2, 2, false, "and two", baseTime.Add(time.Hour)))
+	fresh, _ := db.Message(res.MessageID)
+	if fresh.Text != "new message part one and two" || fresh.Incomplete {
+		t.Errorf("new set assembled as %+v", fresh)
+	}
+	requireInvariants(t, db)
+}
+
+func TestWideAndNarrowReferencesStaySeparate(t *testing.T) {
+	db := openTemp(t)
+	const sender = "+254733"
+	mustAdd(t, db, part("n1", sender, 12, 2, 1, false, "narrow-1 ", baseTime))
+	mustAdd(t, db, part("w1", sender, 12, 2, 1, true, "wide-1 ", baseTime))
+	// Same ref and sender but another part count is also another set.
+	mustAdd(t, db, part("t1", sender, 12, 3, 1, false, "three-1 ", baseTime))
+	if st, _ := db.Stats(); st.IncompleteSets != 3 {
+		t.Fatalf("%d sets, want 3", st.IncompleteSets)
+	}
+	wide := mustAdd(t, db, part("w2", sender, 12, 2, 2, true, "wide-2", baseTime))
+	narrow := mustAdd(t, db, part("n2", sender, 12, 2, 2, false, "narrow-2", baseTime))
+	mw, _ := db.Message(wide.MessageID)
+	mn, _ := db.Message(narrow.MessageID)
+	if mw.Text != "wide-1 wide-2" || mn.Text != "narrow-1 narrow-2" {
+		t.Errorf("wide %q, narrow %q", mw.Text, mn.Text)
+	}
+	if st, _ := db.Stats(); st.IncompleteSets != 1 {
+		t.Errorf("%d sets left, want the 3-part one", st.IncompleteSets)
+	}
+	requireInvariants(t, db)
+}
+
+func TestDifferentSendersSameReferenceStaySeparate(t *testing.T) {
+	db := openTemp(t)
+	mustAdd(t, db, part("x1", "+1", 3, 2, 1, false, "x1 ", baseTime))
+	res := mustAdd(t, db, part("y2", "+2", 3, 2, 2, false, "y2", baseTime))
+	if res.MessageID != 0 {
+		t.Fatal("parts of different senders were combined")
+	}
+}
+
+func TestDecodeErrorParksSegment(t *testing.T) {
+	db := openTemp(t)
+	res := mustAdd(t, db, Segment{Fingerprint: "bad", Sender: "+1", RawPDU: "DEADBEEF", DecodeError: "user data length exceeds PDU", ReceivedAt: baseTime})
+	m, err := db.Message(res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != MessageParked || m.DecodeError != "user data length exceeds PDU" || !slices.Equal(m.RawPDUs, []string{"DEADBEEF"}) {
+		t.Errorf("parked message %+v", m)
+	}
+	if p, _ := db.PendingMessages(0); len(p) != 0 {
+		t.Errorf("parked message is pending: %+v", p)
+	}
+	if parked, _ := db.ListMessages(MessageParked, 0); len(parked) != 1 || parked[0].ID != m.ID {
+		t.Errorf("ListMessages(parked) = %+v", parked)
+	}
+}
+
+func TestInvalidConcatHeaderIsParked(t *testing.T) {
+	cases := []struct {
+		name   string
+		concat Concat
+		want   string
+	}{
+		{"seq zero", Concat{Ref: 1, Total: 3, Seq: 0}, "part number 0"},
+		{"seq beyond total", Concat{Ref: 1, Total: 3, Seq: 4}, "part number 4"},
+		{"too many parts", Concat{Ref: 1, Total: 256, Seq: 1}, "256 parts"},
+		{"8-bit ref too large", Concat{Ref: 300, Total: 2, Seq: 1}, "reference 300"},
+	}
+	db := openTemp(t)
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := mustAdd(t, db, Segment{Fingerprint: fmt.Sprint("bad", i), Sender: "+1", Text: "x", Concat: &c.concat, RawPDU: "AB", ReceivedAt: baseTime})
+			m, err := db.Message(res.MessageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.State != MessageParked || !strings.Contains(m.DecodeError, c.want) {
+				t.Errorf("got state %s, decode error %q; want parked mentioning %q", m.State, m.DecodeError, c.want)
+			}
+		})
+	}
+	if st, _ := db.Stats(); st.IncompleteSets != 0 || st.Parked != len(cases) {
+		t.Errorf("stats %+v", st)
+	}
+	// A 16-bit reference may exceed 255.
+	res := mustAdd(t, db, part("wide-big", "+1", 40000, 2, 1, true, "a", baseTime))
+	if res.MessageID != 0 {
+		t.Error("valid 16-bit reference was parked")
+	}
+	requireInvariants(t, db)
+}
+
+func TestTotalOneIsSinglePart(t *testing.T) {
+	db := openTemp(t)
+	res := mustAdd(t, db, part("one", "+1", 9, 1, 1, false, "short", baseTime))
+	m, err := db.Message(res.MessageID)
+	if err != nil || m.State != MessagePending || m.Text != "short" {
+		t.Errorf("total=1 part: %+v, %v", m, err)
+	}
+}
+
+func TestFlushIncomplete(t *testing.T) {
+	db := openTemp(t)
+	// Old set: parts 1 and 4 of 4 arrived, first at baseTime.
+	mustAdd(t, db, part("o4", "+1", 20, 4, 4, false, "D", baseTime))
+	mustAdd(t, db, part("o1", "+1", 20, 4, 1, false, "A", baseTime.Add(50*time.Minute)))
+	// Young set: first part arrives later.
+	mustAdd(t, db, part("y1", "+2", 21, 2, 1, false, "young", baseTime.Add(time.Hour)))
+
+	ids, err := db.FlushIncomplete(baseTime.Add(30 * time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 {
+		t.Fatalf("flushed %d sets, want 1", len(ids))
+	}
+	m, _ := db.Message(ids[0])
+	want := "A" + missingPartMarker + missingPartMarker + "D"
+	if m.Text != want || !m.Incomplete || m.Parts != 2 || m.Total != 4 || m.State != MessagePending {
+		t.Errorf("flushed message %+v, want text %q", m, want)
+	}
+	if !slices.Equal(m.RawPDUs, []string{"PDU-o1", "PDU-o4"}) {
+		t.Errorf("raw PDUs %v", m.RawPDUs)
+	}
+	if st, _ := db.Stats(); st.IncompleteSets != 1 {
+		t.Errorf("%d sets left, want the young one", st.IncompleteSets)
+	}
+	// Flushing again finds nothing new; a late part starts a new set.
+	if again, _ := db.FlushIncomplete(baseTime.Add(30 * time.Minute)); len(again) != 0 {
+		t.Errorf("second flush returned %v", again)
+	}
+	if res := mustAdd(t, db, part("o2", "+1", 20, 4, 2, false, "B", baseTime.Add(2*time.Hour))); res.Duplicate || res.MessageID != 0 {
+		t.Errorf("late part: %+v", res)
+	}
+	requireInvariants(t, db)
+}
+
+func TestPendingAndListOrdering(t *testing.T) {
+	db := openTemp(t)
+	var ids []uint64
+	for i := range 5 {
+		ids = append(ids, mustAdd(t, db, Segment{Fingerprint: fmt.Sprint("m", i), Sender: "+1", Text: fmt.Sprint(i), ReceivedAt: baseTime}).MessageID)
+	}
+	err := db.Update(func(tx *Tx) error { return tx.MarkHandled(ids[1], "answered") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.PendingMessages(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := messageIDs(pending); !slices.Equal(got, []uint64{ids[0], ids[2], ids[3]}) {
+		t.Errorf("PendingMessages(3) = %v", got)
+	}
+	all, _ := db.ListMessages("", 0)
+	if got := messageIDs(all); !slices.Equal(got, []uint64{ids[4], ids[3], ids[2], ids[1], ids[0]}) {
+		t.Errorf("ListMessages(all) = %v, want newest first", got)
+	}
+	handled, _ := db.ListMessages(MessageHandled, 10)
+	if got := messageIDs(handled); !slices.Equal(got, []uint64{ids[1]}) || handled[0].Note != "answered" || handled[0].HandledAt.IsZero() {
+		t.Errorf("ListMessages(handled) = %+v", handled)
+	}
+	if _, err := db.ListMessages("bogus", 1); err == nil {
+		t.Error("unknown state accepted")
+	}
+}
+
+func messageIDs(ms []Message) []uint64 {
+	var ids []uint64
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+func TestMarkHandledTwiceIsNotPending(t *testing.T) {
+	db := openTemp(t)
+	id := mustAdd(t, db, Segment{Fingerprint: "h", Sender: "+1", Text: "hi", ReceivedAt: baseTime}).MessageID
+	handle := func() error {
+		return db.Update(func(tx *Tx) error {
+			if err := tx.MarkHandled(id, "ok"); err != nil {
+				return err
+			}
+			_, err := tx.Enqueue(Outbound{To: "+1", Text: "hello", Origin: fmt.Sprint("reply:", id)})
+			return err
+		})
+	}
+	if err := handle(); err != nil {
+		t.Fatal(err)
+	}
+	if err := handle(); !errors.Is(err, ErrNotPending) {
+		t.Fatalf("second handling: %v, want ErrNotPending", err)
+	}
+	// The rejected handler's reply was rolled back with it.
+	if st, _ := db.Stats(); st.Queued != 1 || st.Handled != 1 || st.Pending != 0 {
+		t.Errorf("stats %+v, want exactly one reply and one handled message", st)
+	}
+	err := db.Update(func(tx *Tx) error { return tx.MarkHandled(9999, "") })
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("MarkHandled of a missing id: %v", err)
+	}
+	requireInvariants(t, db)
+}
+
+func TestParkPendingMessage(t *testing.T) {
+	db := openTemp(t)
+	id := mustAdd(t, db, Segment{Fingerprint: "p", Sender: "+1", Text: "???", ReceivedAt: baseTime}).MessageID
+	if err := db.Update(func(tx *Tx) error { return tx.Park(id, "unknown keyword") }); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Update(func(tx *Tx) error { return tx.MarkHandled(id, "") })
+	if !errors.Is(err, ErrNotPending) {
+		t.Errorf("MarkHandled of a parked message: %v, want ErrNotPending", err)
+	}
+	m, _ := db.Message(id)
+	if m.State != MessageParked || m.Note != "unknown keyword" {
+		t.Errorf("parked message %+v", m)
+	}
+	requireInvariants(t, db)
+}
+
+func TestHandlerErrorRollsBack(t *testing.T) {
+	db := openTemp(t)
+	id := mustAdd(t, db, Segment{Fingerprint: "r", Sender: "+1", Text: "x", ReceivedAt: baseTime}).MessageID
+	boom := errors.New("fineract unreachable")
+	err := db.Update(func(tx *Tx) error {
+		if err := tx.MarkHandled(id, ""); err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(Outbound{To: "+1", Text: "y"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v", err)
+	}
+	m, _ := db.Message(id)
+	if st, _ := db.Stats(); m.State != MessagePending || st.Queued != 0 {
+		t.Errorf("after rollback: message %s, stats %+v", m.State, st)
+	}
+}

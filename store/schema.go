@@ -1,0 +1,80 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// schemaVersion is bumped whenever the on-disk layout changes incompatibly;
+// older files are migrated in prepareSchema, newer ones are refused.
+const schemaVersion = 1
+
+var (
+	bucketMeta = []byte("meta")
+	bucketExt  = []byte("ext")
+
+	bucketFingerprints   = []byte("fp")
+	bucketFingerprintsAt = []byte("fp_at")
+
+	bucketMessages     = []byte("msg")
+	bucketMsgHandledAt = []byte("msg_handled_at")
+	bucketSets         = []byte("sets")
+	bucketSetsFirst    = []byte("sets_first")
+
+	bucketOutbox         = []byte("out")
+	bucketOutDue         = []byte("out_due")
+	bucketOutSubmittedAt = []byte("out_submitted_at")
+
+	bucketReplyLog = []byte("replylog")
+
+	keySchemaVersion = []byte("schema_version")
+	keyConcatRef     = []byte("concat_ref")
+)
+
+var messageStates = []MessageState{MessagePending, MessageHandled, MessageParked}
+
+var outStates = []OutState{OutQueued, OutSubmitting, OutSubmitted, OutUnknown, OutFailed}
+
+// msgStateBucket is the index of message ids in one state; flat top-level
+// buckets keep Stats().KeyN an exact count.
+func msgStateBucket(s MessageState) []byte { return []byte("msg_state_" + string(s)) }
+
+func outStateBucket(s OutState) []byte { return []byte("out_state_" + string(s)) }
+
+func allBuckets() [][]byte {
+	names := [][]byte{
+		bucketMeta, bucketExt, bucketFingerprints, bucketFingerprintsAt,
+		bucketMessages, bucketMsgHandledAt, bucketSets, bucketSetsFirst,
+		bucketOutbox, bucketOutDue, bucketOutSubmittedAt, bucketReplyLog,
+	}
+	for _, s := range messageStates {
+		names = append(names, msgStateBucket(s))
+	}
+	for _, s := range outStates {
+		names = append(names, outStateBucket(s))
+	}
+	return names
+}
+
+func prepareSchema(btx *bbolt.Tx, path string) error {
+	meta, err := btx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	if raw := meta.Get(keySchemaVersion); raw != nil {
+		if len(raw) != 8 {
+			return fmt.Errorf("state file %s has a malformed schema version; it is not a mifos-edge store or it is damaged", path)
+		}
+		if v := binary.BigEndian.Uint64(raw); v > schemaVersion {
+			return fmt.Errorf("%w: %s has schema version %d but this build understands up to %d; run the newer mifos-edge or restore a backup", ErrSchemaTooNew, path, v, schemaVersion)
+		}
+	}
+	for _, name := range allBuckets() {
+		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s in %s: %w", name, path, err)
+		}
+	}
+	return meta.Put(keySchemaVersion, idKey(schemaVersion))
+}
