@@ -33,12 +33,18 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks: a power cut loses data.
 	NoSync bool
+	// JoinParts, if set, builds the text of a complete long SMS from its raw
+	// PDUs in sequence order; ok=false falls back to joining the part texts.
+	// It exists because a character can be split across parts (a UCS2
+	// surrogate pair), which only a PDU decoder can join.
+	JoinParts func(rawPDUs []string) (text string, ok bool)
 }
 
 // DB is the daemon's state file. Its methods are safe for concurrent use.
 type DB struct {
-	bolt *bbolt.DB
-	path string
+	bolt      *bbolt.DB
+	path      string
+	joinParts func([]string) (string, bool)
 }
 
 // Open opens or creates the state file at path (mode 0600; the parent
@@ -56,7 +62,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	bdb.NoSync = opts.NoSync
-	db := &DB{bolt: bdb, path: path}
+	db := &DB{bolt: bdb, path: path, joinParts: opts.JoinParts}
 	if err := db.bolt.Update(func(btx *bbolt.Tx) error { return prepareSchema(btx, path) }); err != nil {
 		bdb.Close()
 		return nil, err

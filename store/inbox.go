@@ -141,7 +141,7 @@ func (db *DB) AddSegment(seg Segment) (AddResult, error) {
 			res.MessageID = id
 			return err
 		}
-		return addPart(btx, seg, &res)
+		return db.addPart(btx, seg, &res)
 	})
 	if err != nil {
 		return AddResult{}, fmt.Errorf("store received segment: %w", err)
@@ -176,7 +176,7 @@ func parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
 	return insertMessage(btx, m)
 }
 
-func addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
+func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 	c := *seg.Concat
 	sets := btx.Bucket(bucketSets)
 	key := setKey(seg.Sender, c.Wide, c.Ref, c.Total)
@@ -194,7 +194,7 @@ func addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 			// Same slot, different text: the sender reused the reference while
 			// an old set was still incomplete. Deliver the old set as it is
 			// rather than drop either message.
-			id, err := flushSet(btx, key, set)
+			id, err := db.flushSet(btx, key, set)
 			if err != nil {
 				return err
 			}
@@ -218,14 +218,14 @@ func addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 	if err := deleteSet(btx, key, set); err != nil {
 		return err
 	}
-	id, err := insertMessage(btx, assemble(set))
+	id, err := insertMessage(btx, db.assemble(set))
 	res.MessageID = id
 	return err
 }
 
 // assemble joins the parts in sequence order; a missing part becomes
 // missingPartMarker and marks the message incomplete.
-func assemble(set partSet) *Message {
+func (db *DB) assemble(set partSet) *Message {
 	m := &Message{Sender: set.Sender, Total: set.Total, Parts: len(set.Parts), State: MessagePending}
 	var text strings.Builder
 	haveSCTS := false
@@ -246,6 +246,11 @@ func assemble(set partSet) *Message {
 		}
 	}
 	m.Text = text.String()
+	if !m.Incomplete && db.joinParts != nil {
+		if joined, ok := db.joinParts(m.RawPDUs); ok {
+			m.Text = joined
+		}
+	}
 	return m
 }
 
@@ -256,11 +261,11 @@ func deleteSet(btx *bbolt.Tx, key []byte, set partSet) error {
 	return btx.Bucket(bucketSets).Delete(key)
 }
 
-func flushSet(btx *bbolt.Tx, key []byte, set partSet) (uint64, error) {
+func (db *DB) flushSet(btx *bbolt.Tx, key []byte, set partSet) (uint64, error) {
 	if err := deleteSet(btx, key, set); err != nil {
 		return 0, err
 	}
-	return insertMessage(btx, assemble(set))
+	return insertMessage(btx, db.assemble(set))
 }
 
 // FlushIncomplete turns every set whose first stored part arrived before
@@ -286,7 +291,7 @@ func (db *DB) FlushIncomplete(firstPartBefore time.Time) ([]uint64, error) {
 				}
 				continue
 			}
-			id, err := flushSet(btx, key, set)
+			id, err := db.flushSet(btx, key, set)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -398,5 +399,31 @@ func TestHandlerErrorRollsBack(t *testing.T) {
 	m, _ := db.Message(id)
 	if st, _ := db.Stats(); m.State != MessagePending || st.Queued != 0 {
 		t.Errorf("after rollback: message %s, stats %+v", m.State, st)
+	}
+}
+
+func TestJoinPartsHookBuildsCompleteText(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{JoinParts: func(raws []string) (string, bool) {
+		return strings.Join(raws, "+"), true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var id uint64
+	for seq := 1; seq <= 2; seq++ {
+		res, err := db.AddSegment(Segment{Fingerprint: fmt.Sprint("fp", seq), Sender: "+254700000001",
+			Concat: &Concat{Ref: 9, Total: 2, Seq: seq}, Text: "t", RawPDU: fmt.Sprint("raw", seq)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id = res.MessageID
+	}
+	m, err := db.Message(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != "raw1+raw2" {
+		t.Fatalf("text = %q, want the hook's join", m.Text)
 	}
 }

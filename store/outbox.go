@@ -47,6 +47,8 @@ type Outbound struct {
 	// ResentAfterCrash counts requeues from "submitting" after a restart.
 	ResentAfterCrash int       `json:"resent_after_crash,omitempty"`
 	Requeues         int       `json:"requeues,omitempty"` // operator or automatic Requeue calls
+	// UnknownResends counts resends after an outcome the modem left unknown.
+	UnknownResends int `json:"unknown_resends,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 	SubmittedAt      time.Time `json:"submitted_at"`
@@ -296,6 +298,16 @@ func (db *DB) MarkPartSubmitted(id uint64, part, mr int, totalParts int) error {
 func (db *DB) MarkRetry(id uint64, next time.Time, why string) error {
 	return db.transition(id, "schedule retry", []OutState{OutSubmitting, OutQueued}, func(o *Outbound) error {
 		o.State, o.NextAttempt, o.LastError = OutQueued, next, why
+		return nil
+	})
+}
+
+// MarkResendUnknown schedules a resend after an unknown outcome and counts
+// it, so the sender can tell a second unknown outcome from the first.
+func (db *DB) MarkResendUnknown(id uint64, next time.Time, why string) error {
+	return db.transition(id, "resend after unknown outcome", []OutState{OutSubmitting}, func(o *Outbound) error {
+		o.State, o.NextAttempt, o.LastError = OutQueued, next, "outcome unknown, resending: "+why
+		o.UnknownResends++
 		return nil
 	})
 }

@@ -282,3 +282,24 @@ func outIDs(os []Outbound) []uint64 {
 	}
 	return ids
 }
+
+func TestMarkResendUnknownCountsAndRequeues(t *testing.T) {
+	db := openTemp(t)
+	id := mustEnqueue(t, db, Outbound{To: "+254700000001", Text: "hi", DuplicateHarmless: true})
+	if err := db.MarkResendUnknown(id, time.Now(), "x"); !errors.Is(err, ErrWrongState) {
+		t.Fatalf("resend from queued: %v, want ErrWrongState", err)
+	}
+	if err := db.MarkSubmitting(id, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkResendUnknown(id, time.Now(), "no answer after the PDU"); err != nil {
+		t.Fatal(err)
+	}
+	o := mustOutbound(t, db, id)
+	if o.State != OutQueued || o.UnknownResends != 1 || o.ConcatRef != 5 {
+		t.Fatalf("after resend-unknown: %+v", o)
+	}
+	if got, ok, err := db.NextDue(time.Now().Add(time.Second)); err != nil || !ok || got.ID != id {
+		t.Fatalf("not due again: %v %v %+v", err, ok, got)
+	}
+}
