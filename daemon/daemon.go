@@ -48,7 +48,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second})
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second, JoinParts: joinRawPDUs})
 	if err != nil {
 		return nil, err
 	}

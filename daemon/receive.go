@@ -62,3 +62,17 @@ func (d *Daemon) receive(ctx context.Context, in modem.Inbound) error {
 	}
 	return nil
 }
+
+// joinRawPDUs re-decodes a complete long SMS so that a character split
+// across two parts (a UCS2 surrogate pair) is joined whole.
+func joinRawPDUs(raws []string) (string, bool) {
+	segs := make([]pdu.Segment, 0, len(raws))
+	for _, r := range raws {
+		s, err := pdu.DecodeDeliver(r, -1)
+		if err != nil {
+			return "", false
+		}
+		segs = append(segs, s)
+	}
+	return pdu.JoinText(segs), true
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/mifos-edge/mifos-edge/pdu"
 )
 
 func TestDispatchByKeyword(t *testing.T) {
@@ -35,9 +37,8 @@ func TestHelpMentionsEveryCommand(t *testing.T) {
 			t.Errorf("help text does not mention %s", kw)
 		}
 	}
-	// Two concatenated GSM-7 parts carry 306 characters.
-	if n := len([]rune(HelpText)); n > 306 {
-		t.Errorf("help text is %d characters, more than two SMS", n)
+	if chunks, ucs2 := pdu.Split(HelpText); len(chunks) > 2 || ucs2 {
+		t.Errorf("help text needs %d SMS (ucs2=%v), want at most two GSM-7 parts", len(chunks), ucs2)
 	}
 }
 
