@@ -165,16 +165,19 @@ func TestParseErrorListsEachProblemOnItsOwnLine(t *testing.T) {
 	var got []string
 	for _, p := range pe.Problems {
 		got = append(got, p.Key)
-		if p.Line == 0 {
-			t.Errorf("problem %q has no line", p.Message)
+		// Only a missing key has no line to point at.
+		if (p.Line == 0) != strings.HasPrefix(p.Message, "missing required key") {
+			t.Errorf("problem %q has line %d", p.Message, p.Line)
 		}
 	}
-	want := []string{"modem.devise", "modem.baud", "store.path"}
+	// store.path is present with a bad value, so it is not also "missing";
+	// modem.device really is missing (misspelled).
+	want := []string{"modem.devise", "modem.baud", "store.path", "modem.device"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("problem keys = %v, want %v", got, want)
 	}
-	if n := strings.Count(err.Error(), "\n"); n != 2 {
-		t.Errorf("want 3 lines in the message, got %d:\n%s", n+1, err)
+	if n := strings.Count(err.Error(), "\n"); n != 3 {
+		t.Errorf("want 4 lines in the message, got %d:\n%s", n+1, err)
 	}
 }
 

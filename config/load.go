@@ -40,8 +40,16 @@ func Parse(data []byte, name string) (*Config, error) {
 
 	w := walker{present: map[string]bool{}}
 	w.walkDocument(data)
-	if len(w.problems) > 0 {
-		return nil, &ParseError{File: name, Problems: w.problems}
+	problems := w.problems
+	for _, key := range requiredKeys {
+		if !w.present[key] {
+			table := key[:strings.IndexByte(key, '.')]
+			problems = append(problems, Problem{Key: key,
+				Message: fmt.Sprintf("missing required key %s (add it under [%s])", key, table)})
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &ParseError{File: name, Problems: problems}
 	}
 
 	var cfg Config
@@ -50,18 +58,6 @@ func Parse(data []byte, name string) (*Config, error) {
 		// The walk mirrors the decoder's rules; reaching here means it missed
 		// a case, so still report the decoder's own key and line.
 		return nil, decoderError(name, err)
-	}
-
-	var missing []Problem
-	for _, key := range requiredKeys {
-		if !w.present[key] {
-			table := key[:strings.IndexByte(key, '.')]
-			missing = append(missing, Problem{Key: key,
-				Message: fmt.Sprintf("missing required key %s (add it under [%s])", key, table)})
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &ParseError{File: name, Problems: missing}
 	}
 
 	cfg.SetDefaults()
@@ -151,7 +147,7 @@ var positiveInts = map[string]bool{
 type walker struct {
 	p        unstable.Parser
 	problems []Problem
-	present  map[string]bool // dotted keys that were given a value
+	present  map[string]bool // dotted keys that appear, even with a bad value
 }
 
 func (w *walker) walkDocument(data []byte) {
@@ -243,6 +239,7 @@ func (w *walker) keyValue(t reflect.Type, prefix []string, kv *unstable.Node) {
 			t = f.Type
 			continue
 		}
+		w.present[strings.Join(path, ".")] = true
 		w.value(first, strings.Join(path, "."), f.Type, kv.Value())
 	}
 }
@@ -303,9 +300,7 @@ func (w *walker) value(at *unstable.Node, key string, t reflect.Type, v *unstabl
 				w.keyValue(t, prefix, it.Node())
 			}
 		}
-		return
 	}
-	w.present[key] = true
 }
 
 func isZero(digits []byte) bool {
