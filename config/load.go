@@ -246,53 +246,7 @@ func (w *walker) keyValue(t reflect.Type, prefix []string, kv *unstable.Node) {
 
 // value checks that a value node fits the Go type of its field.
 func (w *walker) value(at *unstable.Node, key string, t reflect.Type, v *unstable.Node) {
-	got := describeKind(v.Kind)
-	switch {
-	case t == durationType:
-		if v.Kind != unstable.String {
-			w.add(at, key, fmt.Sprintf("%s: expected a duration in quotes such as \"30s\", \"5m\" or \"2h\", got %s", key, got))
-			return
-		}
-		d, err := time.ParseDuration(string(v.Data))
-		if err != nil {
-			w.add(at, key, fmt.Sprintf("%s: %q is not a duration (write it like \"30s\", \"5m\" or \"2h\")", key, v.Data))
-			return
-		}
-		if d <= 0 {
-			w.add(at, key, fmt.Sprintf("%s: must be longer than zero, got %q", key, v.Data))
-			return
-		}
-	case t.Kind() == reflect.String:
-		if v.Kind != unstable.String {
-			w.add(at, key, fmt.Sprintf("%s: expected a string in quotes, got %s", key, got))
-			return
-		}
-	case t.Kind() == reflect.Int:
-		if v.Kind != unstable.Integer {
-			w.add(at, key, fmt.Sprintf("%s: expected an integer, got %s", key, got))
-			return
-		}
-		if positiveInts[key] && (bytes.HasPrefix(v.Data, []byte("-")) || isZero(v.Data)) {
-			w.add(at, key, fmt.Sprintf("%s: must be greater than zero, got %s", key, v.Data))
-			return
-		}
-	case t == stringSliceType:
-		if v.Kind != unstable.Array {
-			w.add(at, key, fmt.Sprintf("%s: expected a list of strings such as [\"a\", \"b\"], got %s", key, got))
-			return
-		}
-		it := v.Children()
-		for it.Next() {
-			if it.Node().Kind != unstable.String {
-				w.add(at, key, fmt.Sprintf("%s: expected a list of strings, but one item is %s", key, describeKind(it.Node().Kind)))
-				return
-			}
-		}
-	case t.Kind() == reflect.Struct:
-		if v.Kind != unstable.InlineTable {
-			w.add(at, key, fmt.Sprintf("%s: expected a table, got %s", key, got))
-			return
-		}
+	if t.Kind() == reflect.Struct && t != durationType && v.Kind == unstable.InlineTable {
 		prefix := strings.Split(key, ".")
 		it := v.Children()
 		for it.Next() {
@@ -300,7 +254,55 @@ func (w *walker) value(at *unstable.Node, key string, t reflect.Type, v *unstabl
 				w.keyValue(t, prefix, it.Node())
 			}
 		}
+		return
 	}
+	if msg := valueProblem(t, v); msg != "" {
+		w.add(at, key, key+": "+msg)
+		return
+	}
+	if positiveInts[key] && (bytes.HasPrefix(v.Data, []byte("-")) || isZero(v.Data)) {
+		w.add(at, key, fmt.Sprintf("%s: must be greater than zero, got %s", key, v.Data))
+	}
+}
+
+// valueProblem describes why v cannot be stored in a field of type t, or
+// returns "" when it can.
+func valueProblem(t reflect.Type, v *unstable.Node) string {
+	got := describeKind(v.Kind)
+	switch {
+	case t == durationType:
+		if v.Kind != unstable.String {
+			return "expected a duration in quotes such as \"30s\", \"5m\" or \"2h\", got " + got
+		}
+		d, err := time.ParseDuration(string(v.Data))
+		if err != nil {
+			return fmt.Sprintf("%q is not a duration (write it like \"30s\", \"5m\" or \"2h\")", v.Data)
+		}
+		if d <= 0 {
+			return fmt.Sprintf("must be longer than zero, got %q", v.Data)
+		}
+	case t.Kind() == reflect.String:
+		if v.Kind != unstable.String {
+			return "expected a string in quotes, got " + got
+		}
+	case t.Kind() == reflect.Int:
+		if v.Kind != unstable.Integer {
+			return "expected an integer, got " + got
+		}
+	case t == stringSliceType:
+		if v.Kind != unstable.Array {
+			return "expected a list of strings such as [\"a\", \"b\"], got " + got
+		}
+		it := v.Children()
+		for it.Next() {
+			if it.Node().Kind != unstable.String {
+				return "expected a list of strings, but one item is " + describeKind(it.Node().Kind)
+			}
+		}
+	case t.Kind() == reflect.Struct:
+		return "expected a table, got " + got
+	}
+	return ""
 }
 
 func isZero(digits []byte) bool {
