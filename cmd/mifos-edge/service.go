@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+
+	"github.com/kardianos/service"
+
+	"github.com/mifos-edge/mifos-edge/config"
+)
+
+const (
+	serviceName        = "mifos-edge"
+	serviceUser        = "mifos-edge"
+	defaultConfigPath  = "/etc/mifos-edge/mifos-edge.toml"
+	serviceStateDir    = "/var/lib/mifos-edge" // StateDirectory= in the unit
+	serviceRuntimeDir  = "/run/mifos-edge"     // RuntimeDirectory= in the unit
+	serviceDescription = "Answers clients' SMS through a USB GSM modem and keeps every message until it is handled."
+)
+
+// systemdUnitTemplate is the unit kardianos/service writes on install. It
+// mirrors systemd/mifos-edge.service (a test keeps the two in step) and uses
+// kardianos v1.3's own template syntax, not text/template: {{Key}} without
+// a dot, pipelines through its cmd/cmdEscape functions only.
+const systemdUnitTemplate = `# Written by 'mifos-edge service install'. Remove with 'mifos-edge service uninstall'.
+[Unit]
+Description={{Description}}
+Wants=network-online.target
+After=network-online.target
+StartLimitIntervalSec=0
+
+[Service]
+Type=simple
+User={{UserName}}
+Group=mifos-edge
+SupplementaryGroups=dialout
+ExecStartPre=-+/sbin/modprobe -a usbserial option cdc_acm
+ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
+Restart={{Restart}}
+RestartSec=5
+TimeoutStopSec=30
+StateDirectory=mifos-edge
+StateDirectoryMode=0750
+RuntimeDirectory=mifos-edge
+RuntimeDirectoryMode=0750
+UMask=0027
+
+NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+DevicePolicy=closed
+DeviceAllow=char-ttyUSB rw
+DeviceAllow=char-ttyACM rw
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+
+[Install]
+WantedBy=multi-user.target
+`
+
+func init() {
+	register("service", &serviceCommand{
+		out:        os.Stdout,
+		euid:       os.Geteuid,
+		executable: resolvedExecutable,
+		lookupUser: func(name string) error { _, err := user.Lookup(name); return err },
+		newService: func(c *service.Config) (serviceControl, error) { return service.New(noopProgram{}, c) },
+		hiddenDirs: hiddenFromService,
+	})
+}
+
+// serviceControl is the part of service.Service the command uses; tests
+// substitute a fake so nothing touches the real init system.
+type serviceControl interface {
+	Install() error
+	Uninstall() error
+	Start() error
+	Stop() error
+	Status() (service.Status, error)
+}
+
+// noopProgram satisfies service.Interface. The control actions never run the
+// daemon (that is the run command's job, started by the unit's ExecStart).
+type noopProgram struct{}
+
+func (noopProgram) Start(service.Service) error { return nil }
+func (noopProgram) Stop(service.Service) error  { return nil }
+
+type serviceCommand struct {
+	out        io.Writer
+	euid       func() int
+	executable func() (string, error)
+	lookupUser func(name string) error
+	newService func(*service.Config) (serviceControl, error)
+	hiddenDirs []string // see hiddenFromService
+}
+
+func (*serviceCommand) Summary() string {
+	return "install, remove, start, stop or show the system service"
+}
+
+const serviceUsage = `usage: mifos-edge service <action> [--config FILE]
+
+Actions:
+  install     check the configuration, then register mifos-edge as a system
+              service that starts at boot and restarts after any failure
+  uninstall   remove the system service (the database is kept)
+  start       start the service
+  stop        stop the service
+  status      print running, stopped or not installed
+
+Options:
+`
+
+var serviceActions = []string{"install", "uninstall", "start", "stop", "status"}
+
+// serviceArgs is the parsed command line of the service command.
+type serviceArgs struct {
+	action     string
+	configPath string
+}
+
+func parseServiceArgs(args []string, usageOut io.Writer) (serviceArgs, error) {
+	var sa serviceArgs
+	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	fs.StringVar(&sa.configPath, "config", defaultConfigPath, "configuration file the service will run with")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serviceUsage)
+		fs.PrintDefaults()
+	}
+	// The action may come before or after --config.
+	if err := fs.Parse(args); err != nil {
+		return sa, err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return sa, errors.New("service: no action given (install, uninstall, start, stop or status)")
+	}
+	sa.action = fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return sa, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return sa, fmt.Errorf("service %s: unexpected argument %q", sa.action, fs.Arg(0))
+	}
+	known := false
+	for _, a := range serviceActions {
+		known = known || a == sa.action
+	}
+	if !known {
+		fs.Usage()
+		return sa, fmt.Errorf("service: unknown action %q (use install, uninstall, start, stop or status)", sa.action)
+	}
+	if strings.TrimSpace(sa.configPath) == "" {
+		fs.Usage()
+		return sa, errors.New("service: --config must name the configuration file")
+	}
+	abs, err := filepath.Abs(sa.configPath)
+	if err != nil {
+		return sa, fmt.Errorf("service: cannot make %s an absolute path: %w", sa.configPath, err)
+	}
+	sa.configPath = abs
+	return sa, nil
+}
+
+// serviceConfig describes the unit; the config path must be absolute
+// because the service does not start in the technician's directory. An
+// empty executable means this program's own path.
+func serviceConfig(configPath, executable string) *service.Config {
+	return &service.Config{
+		Name:        serviceName,
+		Executable:  executable,
+		DisplayName: "Mifos Edge SMS gateway",
+		Description: serviceDescription,
+		UserName:    serviceUser,
+		Arguments:   []string{"run", "--config", configPath},
+		Option: service.KeyValue{
+			"UserService":   false,
+			"Restart":       "always",
+			"SystemdScript": systemdUnitTemplate,
+		},
+	}
+}
+
+func (c *serviceCommand) Run(_ context.Context, args []string) error {
+	sa, err := parseServiceArgs(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	var exe string
+	if sa.action == "install" {
+		// Checked before anything else so a technician can validate the
+		// configuration without root.
+		if exe, err = c.checkInstallable(sa.configPath); err != nil {
+			return err
+		}
+	}
+	if sa.action != "status" && c.euid() != 0 {
+		if sa.action == "install" {
+			return fmt.Errorf("must be run as root: sudo %s service install --config %s", exe, sa.configPath)
+		}
+		return fmt.Errorf("must be run as root: sudo mifos-edge service %s", sa.action)
+	}
+	svc, err := c.newService(serviceConfig(sa.configPath, exe))
+	if err != nil {
+		return fmt.Errorf("cannot manage system services on this machine: %w", err)
+	}
+	switch sa.action {
+	case "install":
+		return c.install(svc, sa.configPath)
+	case "uninstall":
+		if err := c.requireInstalled(svc); err != nil {
+			return err
+		}
+		// A running service would keep the modem open after its unit is gone.
+		_ = svc.Stop()
+		if err := svc.Uninstall(); err != nil {
+			return fmt.Errorf("could not remove the service: %w", err)
+		}
+		fmt.Fprintln(c.out, "mifos-edge service removed; the database in", serviceStateDir, "was kept")
+	case "start":
+		if err := c.requireInstalled(svc); err != nil {
+			return err
+		}
+		if err := svc.Start(); err != nil {
+			return fmt.Errorf("could not start the service (see: sudo journalctl -u mifos-edge): %w", err)
+		}
+		fmt.Fprintln(c.out, "mifos-edge service started")
+	case "stop":
+		if err := c.requireInstalled(svc); err != nil {
+			return err
+		}
+		if err := svc.Stop(); err != nil {
+			return fmt.Errorf("could not stop the service: %w", err)
+		}
+		fmt.Fprintln(c.out, "mifos-edge service stopped")
+	case "status":
+		st, err := svc.Status()
+		fmt.Fprintln(c.out, "mifos-edge service:", statusText(st, err))
+	}
+	return nil
+}
+
+func statusText(st service.Status, err error) string {
+	switch {
+	case errors.Is(err, service.ErrNotInstalled):
+		return "not installed"
+	case err != nil:
+		return "unknown (" + err.Error() + ")"
+	case st == service.StatusRunning:
+		return "running"
+	case st == service.StatusStopped:
+		return "stopped"
+	}
+	return "unknown"
+}
+
+func (c *serviceCommand) requireInstalled(svc serviceControl) error {
+	if _, err := svc.Status(); errors.Is(err, service.ErrNotInstalled) {
+		return errors.New("the mifos-edge service is not installed: sudo mifos-edge service install --config " + defaultConfigPath)
+	}
+	return nil
+}
+
+func (c *serviceCommand) install(svc serviceControl, configPath string) error {
+	if _, err := svc.Status(); err == nil {
+		return errors.New("the mifos-edge service is already installed; to reinstall, first run: sudo mifos-edge service uninstall")
+	}
+	if err := svc.Install(); err != nil {
+		if strings.Contains(err.Error(), "already exists") {
+			return errors.New("the mifos-edge service is already installed; to reinstall, first run: sudo mifos-edge service uninstall")
+		}
+		return fmt.Errorf("could not install the service: %w", err)
+	}
+	fmt.Fprintf(c.out, "mifos-edge service installed (runs as user %s with %s)\nstart it now with: sudo mifos-edge service start\n", serviceUser, configPath)
+	return nil
+}
+
+// hiddenFromService are directories the unit's sandbox (ProtectHome,
+// PrivateTmp) hides or replaces, so the service cannot use files there.
+var hiddenFromService = []string{"/home", "/root", "/run/user", "/tmp", "/var/tmp"}
+
+// checkInstallable refuses an install that would produce a service that can
+// never work, explaining the fix in plain words. It returns the program path
+// the unit will run.
+func (c *serviceCommand) checkInstallable(configPath string) (string, error) {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return "", fmt.Errorf("not installing: the configuration has problems:\n%w", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return "", fmt.Errorf("not installing: the configuration has problems:\n%w", err)
+	}
+	if dir := underAny(configPath, c.hiddenDirs); dir != "" {
+		return "", fmt.Errorf("not installing: the service cannot read %s because its sandbox hides %s; copy the file to %s", configPath, dir, defaultConfigPath)
+	}
+	exe, err := c.executable()
+	if err != nil {
+		return "", fmt.Errorf("not installing: cannot find this program's own path: %w", err)
+	}
+	if dir := underAny(exe, c.hiddenDirs); dir != "" {
+		return "", fmt.Errorf("not installing: the service cannot run a program from %s; copy it first:\n"+
+			"  sudo install -m 0755 %s /usr/local/bin/mifos-edge\n"+
+			"then run: sudo /usr/local/bin/mifos-edge service install --config %s", dir, exe, configPath)
+	}
+	writable := []string{serviceStateDir, serviceRuntimeDir}
+	if underAny(cfg.Store.Path, writable) == "" {
+		return "", fmt.Errorf("not installing: store.path %s is outside %s, the only directory the service may write to; set store.path = \"%s/state.db\"",
+			cfg.Store.Path, serviceStateDir, serviceStateDir)
+	}
+	if underAny(cfg.Control.Socket, writable) == "" {
+		return "", fmt.Errorf("not installing: control.socket %s must be inside %s or %s, where the service may create it",
+			cfg.Control.Socket, serviceStateDir, serviceRuntimeDir)
+	}
+	if err := c.lookupUser(serviceUser); err != nil {
+		return "", fmt.Errorf("not installing: the user %s does not exist; create it with:\n"+
+			"  sudo useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s\n"+
+			"  sudo usermod -a -G dialout %s", serviceUser, serviceUser, serviceUser)
+	}
+	return exe, nil
+}
+
+// underAny returns the first of dirs that contains path, or "".
+func underAny(path string, dirs []string) string {
+	clean := filepath.Clean(path)
+	for _, d := range dirs {
+		if clean == d || strings.HasPrefix(clean, d+"/") {
+			return d
+		}
+	}
+	return ""
+}
+
+// resolvedExecutable is the real path of this program, through symlinks,
+// because that is what the unit's ExecStart will name.
+func resolvedExecutable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(exe)
+}

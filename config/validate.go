@@ -1,0 +1,291 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Default values, applied by SetDefaults to settings left out of the file.
+const (
+	DefaultBaud              = 115200
+	DefaultCommandTimeout    = 5 * time.Second
+	DefaultSendTimeout       = 60 * time.Second
+	DefaultProbeInterval     = 30 * time.Second
+	DefaultStatusInterval    = 60 * time.Second
+	DefaultSweepInterval     = 2 * time.Minute
+	DefaultRetention         = 90 * 24 * time.Hour
+	DefaultReassemblyTimeout = 30 * time.Minute
+	DefaultRepliesPerHour    = 10
+	DefaultMaxSendAttempts   = 8
+	// DefaultSocketName is placed beside the store file when control.socket is unset.
+	DefaultSocketName = "mifos-edge.sock"
+)
+
+// SetDefaults fills every unset (zero) setting with its default. It is
+// idempotent; Parse and Load already call it.
+func (c *Config) SetDefaults() {
+	setInt(&c.Modem.Baud, DefaultBaud)
+	setDuration(&c.Modem.CommandTimeout, DefaultCommandTimeout)
+	setDuration(&c.Modem.SendTimeout, DefaultSendTimeout)
+	setDuration(&c.Modem.ProbeInterval, DefaultProbeInterval)
+	setDuration(&c.Modem.StatusInterval, DefaultStatusInterval)
+	setDuration(&c.Modem.SweepInterval, DefaultSweepInterval)
+	setDuration(&c.Store.Retention, DefaultRetention)
+	setDuration(&c.SMS.ReassemblyTimeout, DefaultReassemblyTimeout)
+	setInt(&c.SMS.RepliesPerHour, DefaultRepliesPerHour)
+	setInt(&c.SMS.MaxSendAttempts, DefaultMaxSendAttempts)
+	// Without a store path there is no sensible directory; Validate reports that.
+	if c.Control.Socket == "" && c.Store.Path != "" {
+		c.Control.Socket = filepath.Join(filepath.Dir(c.Store.Path), DefaultSocketName)
+	}
+}
+
+func setInt(v *int, def int) {
+	if *v == 0 {
+		*v = def
+	}
+}
+
+func setDuration(v *Duration, def time.Duration) {
+	if v.Duration == 0 {
+		v.Duration = def
+	}
+}
+
+// StandardBauds are the serial speeds USB modems accept for their AT port.
+var StandardBauds = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600}
+
+// unixSocketPathMax is sun_path's size on Linux minus the terminating NUL;
+// a longer socket path fails at bind time with a cryptic error.
+const unixSocketPathMax = 107
+
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Validate checks the settings' values (call it after SetDefaults). The
+// returned error lists every problem, one per line, each naming its key.
+func (c *Config) Validate() error {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if strings.TrimSpace(c.Modem.Device) == "" {
+		fail("modem.device is required: the modem's serial port, e.g. /dev/mifos-modem")
+	}
+	if !containsInt(StandardBauds, c.Modem.Baud) {
+		fail("modem.baud: %d is not a standard serial speed (use one of %s; 115200 suits almost every modem)",
+			c.Modem.Baud, joinInts(StandardBauds))
+	}
+	if c.Modem.PIN != "" && !isDigits(c.Modem.PIN, 4, 8) {
+		// The PIN itself is never echoed back.
+		fail("modem.pin must be 4 to 8 digits")
+	}
+	for i, cmd := range c.Modem.InitCommands {
+		switch {
+		case strings.TrimSpace(cmd) == "":
+			fail("modem.init_commands[%d] is empty", i)
+		case strings.ContainsAny(cmd, "\r\n"):
+			fail("modem.init_commands[%d] must be a single command without line breaks", i)
+		case strings.HasPrefix(strings.ToUpper(cmd), "AT"):
+			fail("modem.init_commands[%d]: write %q without the leading \"AT\" (the daemon adds it)", i, cmd)
+		}
+	}
+	durations := []struct {
+		key string
+		d   Duration
+	}{
+		{"modem.command_timeout", c.Modem.CommandTimeout},
+		{"modem.send_timeout", c.Modem.SendTimeout},
+		{"modem.probe_interval", c.Modem.ProbeInterval},
+		{"modem.status_interval", c.Modem.StatusInterval},
+		{"modem.sweep_interval", c.Modem.SweepInterval},
+		{"store.retention", c.Store.Retention},
+		{"sms.reassembly_timeout", c.SMS.ReassemblyTimeout},
+	}
+	for _, d := range durations {
+		if d.d.Duration <= 0 {
+			fail("%s must be longer than zero, got %s", d.key, d.d.Duration)
+		}
+	}
+
+	if strings.TrimSpace(c.Store.Path) == "" {
+		fail("store.path is required: the database file, e.g. /var/lib/mifos-edge/state.db")
+	}
+
+	if c.SMS.Country != "" && !countryCode.MatchString(c.SMS.Country) {
+		fail("sms.country: %q is not a two-letter upper-case country code such as \"KE\" or \"UG\"", c.SMS.Country)
+	}
+	if c.SMS.RepliesPerHour < 1 {
+		fail("sms.replies_per_hour must be at least 1, got %d", c.SMS.RepliesPerHour)
+	}
+	if c.SMS.MaxSendAttempts < 1 {
+		fail("sms.max_send_attempts must be at least 1, got %d", c.SMS.MaxSendAttempts)
+	}
+
+	if c.Mifos.BaseURL != "" {
+		errs = append(errs, c.Mifos.validate()...)
+	}
+	if c.Mifos.PaymentTypeID < 0 {
+		fail("mifos.payment_type_id must not be negative, got %d", c.Mifos.PaymentTypeID)
+	}
+
+	if c.HTTP.Listen != "" {
+		if err := validateListen(c.HTTP.Listen); err != nil {
+			fail("http.listen: %v", err)
+		}
+	}
+
+	if n := len(c.Control.Socket); n > unixSocketPathMax {
+		fail("control.socket: path is %d characters long; unix sockets allow at most %d, choose a shorter path", n, unixSocketPathMax)
+	}
+
+	return errors.Join(errs...)
+}
+
+func (m Mifos) validate() []error {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	u, err := url.Parse(m.BaseURL)
+	switch {
+	case err != nil:
+		// The raw text may hold credentials, so it is not echoed.
+		fail("mifos.base_url is not a valid URL (expected something like https://fineract.example.org/fineract-provider)")
+	case u.Scheme != "http" && u.Scheme != "https":
+		fail("mifos.base_url: %q must start with https:// (or http://)", redactURL(m.BaseURL))
+	case u.Host == "":
+		fail("mifos.base_url: %q has no host name", redactURL(m.BaseURL))
+	}
+	if strings.TrimSpace(m.Tenant) == "" {
+		fail("mifos.tenant is required when mifos.base_url is set (usually \"default\")")
+	}
+	if strings.TrimSpace(m.Username) == "" {
+		fail("mifos.username is required when mifos.base_url is set")
+	}
+	switch {
+	case m.Password == "" && m.PasswordFile == "":
+		fail("mifos: set either mifos.password_file (recommended) or mifos.password")
+	case m.Password != "" && m.PasswordFile != "":
+		fail("mifos: set only one of mifos.password and mifos.password_file, not both")
+	}
+	return errs
+}
+
+func validateListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q must be host:port such as \"127.0.0.1:8080\"", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: port must be a number from 1 to 65535", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%q: %q is not a host name or IP address", addr, host)
+	}
+	return nil
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func joinInts(list []int) string {
+	s := make([]string, len(list))
+	for i, v := range list {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+func isDigits(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ResolvePassword returns the Fineract password, reading password_file when
+// that is how it was configured. Errors name the file but never its content.
+func (m Mifos) ResolvePassword() (string, error) {
+	if m.Password != "" {
+		return m.Password, nil
+	}
+	if m.PasswordFile == "" {
+		return "", errors.New("no Fineract password configured: set mifos.password_file")
+	}
+	data, err := os.ReadFile(m.PasswordFile)
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return "", fmt.Errorf("mifos.password_file %s cannot be read by this user (check its owner and permissions)", m.PasswordFile)
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("mifos.password_file %s does not exist", m.PasswordFile)
+		}
+		return "", fmt.Errorf("mifos.password_file %s cannot be read: %w", m.PasswordFile, err)
+	}
+	pw := strings.TrimRight(string(data), "\r\n")
+	if pw == "" {
+		return "", fmt.Errorf("mifos.password_file %s is empty", m.PasswordFile)
+	}
+	return pw, nil
+}
+
+// redactedMark replaces secrets in Redacted copies.
+const redactedMark = "***"
+
+// Redacted returns a copy safe to log: the SIM PIN, the Fineract password,
+// credentials inside base_url and any init command that sets a PIN are
+// replaced by "***".
+func (c Config) Redacted() Config {
+	if c.Modem.PIN != "" {
+		c.Modem.PIN = redactedMark
+	}
+	if c.Mifos.Password != "" {
+		c.Mifos.Password = redactedMark
+	}
+	c.Mifos.BaseURL = redactURL(c.Mifos.BaseURL)
+	if c.Modem.InitCommands != nil {
+		cmds := make([]string, len(c.Modem.InitCommands))
+		for i, cmd := range c.Modem.InitCommands {
+			// +CPIN and +CPWD carry PINs/PUKs in their arguments.
+			up := strings.ToUpper(cmd)
+			if strings.Contains(up, "CPIN") || strings.Contains(up, "CPWD") || strings.Contains(up, "CLCK") {
+				cmd = redactedMark
+			}
+			cmds[i] = cmd
+		}
+		c.Modem.InitCommands = cmds
+	}
+	return c
+}
+
+// redactURL hides a password embedded in a URL's user info.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if strings.Contains(raw, "@") {
+			return redactedMark
+		}
+		return raw
+	}
+	if u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}
