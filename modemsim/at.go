@@ -229,14 +229,18 @@ func (s *Sim) finish(resp *response) {
 	if noise {
 		noiseAt = safe[s.responses%len(safe)]
 	}
+	// Info lines follow each other directly; only the final code is set off by a blank line.
+	if len(resp.lines) > 0 || noiseAt >= 0 {
+		b.WriteString("\r\n")
+	}
 	for i, l := range resp.lines {
 		if i == noiseAt {
-			b.WriteString(frame(s.nextNoise()))
+			b.WriteString(s.nextNoise() + "\r\n")
 		}
-		b.WriteString(frame(l.text))
+		b.WriteString(l.text + "\r\n")
 	}
 	if noiseAt == len(resp.lines) {
-		b.WriteString(frame(s.nextNoise()))
+		b.WriteString(s.nextNoise() + "\r\n")
 	}
 	if resp.final != "" {
 		b.WriteString(frame(resp.final))
@@ -256,11 +260,7 @@ func (s *Sim) urc(lines ...string) {
 		s.heldURCs = append(s.heldURCs, lines)
 		return
 	}
-	var b strings.Builder
-	for _, l := range lines {
-		b.WriteString(frame(l))
-	}
-	s.write(b.String())
+	s.write("\r\n" + strings.Join(lines, "\r\n") + "\r\n")
 }
 
 func (s *Sim) flushURCs() {
@@ -414,10 +414,10 @@ func (s *Sim) exec(c string, resp *response) bool {
 		return s.cnmiCmd(suffix, resp)
 	case "+CNMA":
 		if s.csms == 1 {
-			if s.pendingAcks == 0 {
+			if len(s.unacked) == 0 {
 				return fail(s.cmsErr(340))
 			}
-			s.pendingAcks--
+			s.unacked = s.unacked[1:]
 		}
 	case "+CSMP":
 	case "+CMGL":

@@ -68,8 +68,16 @@ type delivery struct {
 	class   int // -1 none
 }
 
+type unackedCMT struct {
+	id int
+	d  delivery
+}
+
 type storageState struct {
-	slots []*storedMsg
+	// unacked are +CMT messages waiting for AT+CNMA (with AT+CSMS=1), oldest first.
+	unacked []unackedCMT
+	cmtSeq  int
+	slots   []*storedMsg
 	// held are deliveries waiting for a free slot or for the radio.
 	held      []delivery
 	concatRef int
@@ -261,7 +269,12 @@ func (s *Sim) routeNow(d delivery) {
 	if !s.needsStorage(d) {
 		s.urc(fmt.Sprintf(s.prof.CMTHeader, d.tpduLen), d.pdu)
 		if s.csms == 1 {
-			s.pendingAcks++
+			s.cmtSeq++
+			id := s.cmtSeq
+			s.unacked = append(s.unacked, unackedCMT{id: id, d: d})
+			if s.opts.CNMATimeout > 0 {
+				s.after(s.opts.CNMATimeout, func() { s.cnmaExpired(id) })
+			}
 		}
 		return
 	}
@@ -269,6 +282,30 @@ func (s *Sim) routeNow(d delivery) {
 	if s.cnmi[1] != 0 {
 		s.urc(fmt.Sprintf("+CMTI: %q,%d", s.mems[2], idx))
 	}
+}
+
+// cnmaExpired acts like a real modem whose +CMT went unacknowledged: the
+// network gets an error and will redeliver, and the modem drops CNMI mt and
+// ds to 0, so the message (and any other unacked one) ends up stored
+// silently. Caller holds mu.
+func (s *Sim) cnmaExpired(id int) {
+	if len(s.unacked) == 0 || s.unacked[0].id > id {
+		return
+	}
+	s.log.Debug("modem CNMA timer expired; CNMI mt and ds reset to 0")
+	s.cnmi[1], s.cnmi[3] = 0, 0
+	s.requeueUnacked()
+	s.releaseHeld()
+}
+
+// requeueUnacked puts unacknowledged +CMT messages back in front of the held queue.
+func (s *Sim) requeueUnacked() {
+	var again []delivery
+	for _, u := range s.unacked {
+		again = append(again, u.d)
+	}
+	s.held = append(again, s.held...)
+	s.unacked = nil
 }
 
 // releaseHeld delivers held parts in order while there is room. Caller holds mu.

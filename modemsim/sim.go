@@ -29,6 +29,9 @@ type Options struct {
 	SendDelay time.Duration
 	// BootDelay is how long the modem ignores input after AT+CFUN=1,1 (default 300ms).
 	BootDelay time.Duration
+	// CNMATimeout, when set, makes an unacknowledged +CMT (with AT+CSMS=1)
+	// reset CNMI mt and ds to 0 and the message come back into storage.
+	CNMATimeout time.Duration
 	// Logger receives every line in and out at Debug; nil discards.
 	Logger *slog.Logger
 }
@@ -94,13 +97,12 @@ type modemState struct {
 	reg      int
 	smsc     string
 
-	inbuf       []byte
-	busy        bool
-	inPrompt    bool
-	promptLen   int
-	heldURCs    [][]string
-	hungUntil   time.Time
-	pendingAcks int
+	inbuf     []byte
+	busy      bool
+	inPrompt  bool
+	promptLen int
+	heldURCs  [][]string
+	hungUntil time.Time
 }
 
 var errClosed = errors.New("modem simulator is closed")
@@ -507,7 +509,7 @@ func (s *Sim) powerOn() {
 	s.busy = false
 	s.inPrompt = false
 	s.heldURCs = nil
-	s.pendingAcks = 0
+	s.requeueUnacked()
 	for _, line := range s.prof.BootURCs {
 		s.write(frame(line))
 	}

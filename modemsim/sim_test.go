@@ -757,3 +757,144 @@ func TestParseRanges(t *testing.T) {
 		t.Fatalf("parsed %v", sets)
 	}
 }
+
+// waitRaw returns the raw output once it contains want.
+func (c *lineClient) waitRaw(want string) string {
+	c.t.Helper()
+	deadline := time.After(wait)
+	for {
+		c.mu.Lock()
+		got := string(c.buf)
+		if i := strings.Index(got, want); i >= 0 {
+			c.buf = c.buf[i+len(want):]
+			c.mu.Unlock()
+			return got[:i+len(want)]
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.changed:
+		case <-deadline:
+			c.t.Fatalf("output %q never contained %q", got, want)
+		}
+	}
+}
+
+// A real PDU from pdu-samples.tsv (pgm_hello_cmgl): tpdu_len 35.
+const helloPDU = "07917248014000F3240B917247587706F400003110824115248012C8329BFD06C9C373B8B82C97E741F034"
+
+func TestExactFraming(t *testing.T) {
+	s := start(t, "generic", nil)
+	c := dial(t, s.Path())
+	c.send("ATE0\r")
+	if got := c.waitRaw("OK\r\n"); got != "ATE0\r\r\nOK\r\n" {
+		t.Fatalf("ATE0 framed as %q", got)
+	}
+	if err := s.PreloadPDU(helloPDU, statUnread); err != nil {
+		t.Fatal(err)
+	}
+	c.send("AT+CMGR=1\r\n")
+	if got, want := c.waitRaw("OK\r\n"), "\r\n+CMGR: 0,,35\r\n"+helloPDU+"\r\n\r\nOK\r\n"; got != want {
+		t.Fatalf("CMGR framed as %q, want %q", got, want)
+	}
+	c.send("AT+CNMI=2,2,0,0,0\r")
+	c.waitRaw("OK\r\n")
+	if err := s.DeliverPDU(helloPDU); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.waitRaw(helloPDU+"\r\n"), "\r\n+CMT: ,35\r\n"+helloPDU+"\r\n"; got != want {
+		t.Fatalf("+CMT framed as %q, want %q", got, want)
+	}
+	c.send("AT+CMGS=10\r")
+	if got := c.waitRaw("> "); got != "\r\n> " {
+		t.Fatalf("prompt framed as %q", got)
+	}
+	c.send("\x1b")
+	c.send("AT\r")
+	if got := c.waitRaw("OK\r\n"); got != "\r\nOK\r\n" {
+		t.Fatalf("after ESC got %q", got)
+	}
+}
+
+func TestDeliverPDUFromSamples(t *testing.T) {
+	s := start(t, "generic", nil)
+	c := quiet(t, s)
+	c.ok("AT+CNMI=2,1,0,0,0")
+	if err := s.DeliverPDU(helloPDU); err != nil {
+		t.Fatal(err)
+	}
+	if l := c.line(); l != `+CMTI: "SM",1` {
+		t.Fatalf("got %q", l)
+	}
+	info := c.ok("AT+CMGR=1")
+	d, text := decodePDULine(t, info[1], lastInt(t, info[0]))
+	if d.OA.Number() != "+27748577604" || text != "Hello raspberry pi" {
+		t.Fatalf("decoded %q from %q", text, d.OA.Number())
+	}
+	if err := s.DeliverPDU("07XYZ"); err == nil {
+		t.Fatal("non-hex PDU accepted")
+	}
+}
+
+func TestUnackedCMTFallsBackToStorage(t *testing.T) {
+	s := start(t, "generic", func(o *Options) { o.CNMATimeout = 200 * time.Millisecond })
+	c := quiet(t, s)
+	if info := c.ok("AT+CSMS=1"); info[0] != "+CSMS: 1,1,1" {
+		t.Fatalf("CSMS=1 answered %q", info)
+	}
+	c.ok("AT+CNMI=2,2,0,0,0")
+	if err := s.Deliver(Incoming{From: "+254700000011", Text: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	c.line()
+	c.line()
+	c.ok("AT+CNMA")
+	c.expectFinal("AT+CNMA", "+CMS ERROR: 340")
+	if err := s.Deliver(Incoming{From: "+254700000011", Text: "second"}); err != nil {
+		t.Fatal(err)
+	}
+	c.line()
+	c.line()
+	deadline := time.Now().Add(wait)
+	for {
+		if used, _ := s.Storage(); used == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("unacked message never reached storage")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if info := c.ok("AT+CNMI?"); info[0] != "+CNMI: 2,0,0,0,0" {
+		t.Fatalf("CNMI after the ack timeout %q", info)
+	}
+	info := c.ok("AT+CMGL=4")
+	if _, text := decodePDULine(t, info[1], lastInt(t, info[0])); text != "second" {
+		t.Fatalf("stored %q", text)
+	}
+}
+
+func TestRebootResetsVolatileState(t *testing.T) {
+	s := start(t, "quectel-ec25", nil)
+	c := quiet(t, s)
+	c.ok("AT+CNMI=1,2,0,0,0")
+	c.send("AT+CFUN=1,1\r")
+	if l := c.line(); l != "OK" {
+		t.Fatalf("CFUN=1,1 answered %q", l)
+	}
+	for _, boot := range Profiles()["quectel-ec25"].BootURCs {
+		if l := c.line(); l != boot {
+			t.Fatalf("boot URC %q, want %q", l, boot)
+		}
+	}
+	c.send("AT+CNMI?\r")
+	want := []string{"AT+CNMI?", "+CNMI: 2,1,0,0,0", "OK"}
+	for _, w := range want {
+		if l := c.line(); l != w {
+			t.Fatalf("after reboot got %q, want %q", l, w)
+		}
+	}
+	s.Reboot()
+	if l := c.line(); l != "RDY" {
+		t.Fatalf("Reboot emitted %q first", l)
+	}
+}
