@@ -576,7 +576,7 @@ func (s *Sim) cfun(suffix string, resp *response) bool {
 	if len(a) > 1 && a[1] == 1 {
 		// The OK goes out first, then the modem is deaf until its boot URCs.
 		s.booting = true
-		s.after(s.opts.BootDelay, s.powerOn)
+		s.after(s.opts.BootDelay, func() { s.powerOn(true) })
 		return true
 	}
 	if s.fun == 1 {

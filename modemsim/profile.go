@@ -100,7 +100,7 @@ func Profiles() map[string]Profile {
 
 	sim800 := generic
 	sim800.Name = "sim800"
-	sim800.Manufacturer, sim800.Model, sim800.Revision = "SIMCOM_Ltd", "SIMCOM_SIM800L", "Revision:1308B08SIM800L16"
+	sim800.Manufacturer, sim800.Model, sim800.Revision = "SIMCOM_Ltd", "SIMCOM_SIM800L", "1308B08SIM800L16"
 	sim800.UnknownCommand = UnknownCME100
 	sim800.CNMIRange = "+CNMI: (0-3),(0-3),(0,2),(0,1),(0,1)"
 	sim800.CNMIDefault = [5]int{2, 1, 0, 0, 0}

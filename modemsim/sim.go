@@ -29,6 +29,9 @@ type Options struct {
 	SendDelay time.Duration
 	// BootDelay is how long the modem ignores input after AT+CFUN=1,1 (default 300ms).
 	BootDelay time.Duration
+	// BootURCsOnStart emits the profile's boot URCs at Start; by default the
+	// modem is taken to have been powered long before the host opens it.
+	BootURCsOnStart bool
 	// CNMATimeout, when set, makes an unacknowledged +CMT (with AT+CSMS=1)
 	// reset CNMI mt and ds to 0 and the message come back into storage.
 	CNMATimeout time.Duration
@@ -185,7 +188,7 @@ func Start(opts Options) (*Sim, error) {
 
 	s.mu.Lock()
 	s.attach(master, slave)
-	s.powerOn()
+	s.powerOn(opts.BootURCsOnStart)
 	s.mu.Unlock()
 
 	s.wg.Add(2)
@@ -486,8 +489,9 @@ func frame(line string) string { return "\r\n" + line + "\r\n" }
 
 func (s *Sim) isHung() bool { return time.Now().Before(s.hungUntil) }
 
-// powerOn puts the modem in its boot state and announces it. Caller holds mu.
-func (s *Sim) powerOn() {
+// powerOn puts the modem in its boot state and, if announce, emits the
+// boot URCs. Caller holds mu.
+func (s *Sim) powerOn(announce bool) {
 	s.epoch++
 	s.echo = s.prof.EchoAtStart
 	s.cmee = 0
@@ -510,8 +514,10 @@ func (s *Sim) powerOn() {
 	s.inPrompt = false
 	s.heldURCs = nil
 	s.requeueUnacked()
-	for _, line := range s.prof.BootURCs {
-		s.write(frame(line))
+	if announce {
+		for _, line := range s.prof.BootURCs {
+			s.write(frame(line))
+		}
 	}
 	s.releaseHeld()
 }
@@ -570,7 +576,7 @@ func (s *Sim) replug(old string) {
 	}
 	s.attach(master, slave)
 	s.log.Debug("modem replugged", "pts", s.pts)
-	s.powerOn()
+	s.powerOn(true)
 }
 
 // Reboot emits the boot URCs and resets volatile state, like a brown-out.
@@ -580,7 +586,7 @@ func (s *Sim) Reboot() {
 	if s.closed || s.unplugged {
 		return
 	}
-	s.powerOn()
+	s.powerOn(true)
 }
 
 // FailSends makes the next n AT+CMGS answer "+CMS ERROR: <cmsCode>".

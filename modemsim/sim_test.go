@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ type lineClient struct {
 
 func dial(t *testing.T, path string) *lineClient {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR|0x100 /* O_NOCTTY */, 0)
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
