@@ -102,7 +102,7 @@ func (f *fakeModem) plug() {
 	f.mu.Unlock()
 }
 
-func (f *fakeModem) send(conn net.Conn, s string) {
+func (f *fakeModem) send(conn io.Writer, s string) {
 	f.writeMu.Lock()
 	defer f.writeMu.Unlock()
 	_, _ = conn.Write([]byte(s))
@@ -122,7 +122,7 @@ func (f *fakeModem) note(event string) {
 	f.mu.Unlock()
 }
 
-func (f *fakeModem) serve(conn net.Conn) {
+func (f *fakeModem) serve(conn io.ReadWriter) {
 	buf := make([]byte, 512)
 	var cur strings.Builder
 	inPDU := false
