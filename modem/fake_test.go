@@ -47,6 +47,7 @@ type fakeModem struct {
 	opens      int
 	overrides  map[string]string
 	cmgsLenArg string
+	pinURC     bool // announce the unlock unsolicited, as Quectel and SIMCom do
 }
 
 func newFakeModem(t *testing.T) *fakeModem {
@@ -198,6 +199,9 @@ func (f *fakeModem) answer(cmd string) (resp string, prompt bool) {
 	case strings.HasPrefix(cmd, "AT+CPIN="):
 		if f.pinOK != "" && cmd == `AT+CPIN="`+f.pinOK+`"` {
 			f.cpin = "READY"
+			if f.pinURC {
+				return ok() + "\r\n+CPIN: READY\r\n\r\nSMS Ready\r\n", false
+			}
 			return ok(), false
 		}
 		return "\r\n+CME ERROR: 16\r\n", false

@@ -258,7 +258,6 @@ func (m *Modem) Run(ctx context.Context) error {
 	stuck := 0 // sessions in a row that ended with the modem not answering
 	sessions := 0
 	for ctx.Err() == nil {
-		m.setState("opening", "")
 		resolved, err := m.resolve(m.cfg.Device)
 		if err != nil {
 			m.setState("gone", err.Error())
@@ -276,6 +275,9 @@ func (m *Modem) Run(ctx context.Context) error {
 			m.sleep(ctx, wait)
 			continue
 		}
+		// "opening" is set only once the device opened, so a missing device
+		// stays "gone" instead of flapping (and logging) every poll.
+		m.setState("opening", "")
 		m.update(func(s *Status) {
 			s.ResolvedDevice = resolved
 			if sessions > 0 {

@@ -270,10 +270,17 @@ func TestPINSentOnceAndNeverLogged(t *testing.T) {
 	fake := newFakeModem(t)
 	fake.cpin = "SIM PIN"
 	fake.pinOK = "4711"
+	fake.pinURC = true
 	h := startModem(t, fake, func(cfg *Config, _ *Modem) { cfg.PIN = "4711" })
 	h.waitState("ready")
 	if n := fake.countCmd(`AT+CPIN="4711"`); n != 1 {
 		t.Fatalf("PIN sent %d times", n)
+	}
+	// The unlock announcements that queued during init must not cause a second init.
+	h.eventually("initial sweep", func() bool { return fake.countCmd("AT+CMGL=4") == 1 })
+	time.Sleep(100 * time.Millisecond) // longer than bootSettle
+	if n := fake.countCmd("AT+CNMI=?"); n != 1 {
+		t.Fatalf("%d inits after a PIN unlock", n)
 	}
 	if strings.Contains(h.logs.String(), "4711") {
 		t.Fatalf("PIN appears in logs:\n%s", h.logs.String())
@@ -373,5 +380,16 @@ func TestClassifyTable(t *testing.T) {
 		if reason == "" {
 			t.Errorf("Classify(%v) gave no reason", c.err)
 		}
+	}
+}
+
+func TestRegistrationURCUpdatesStatus(t *testing.T) {
+	fake := newFakeModem(t)
+	h := startModem(t, fake, nil)
+	h.waitState("ready")
+	fake.urc(`+CREG: 5,"25FF","825E"`)
+	h.eventually("roaming recorded", func() bool { return h.m.Status().Registration == 5 })
+	if got := h.m.Status().RegistrationText; got != "registered (roaming)" {
+		t.Fatalf("RegistrationText = %q", got)
 	}
 }

@@ -582,6 +582,7 @@ func isBootURC(line string) bool {
 // is true when the modem announced a restart and must be initialised again.
 func (s *session) serve(ctx context.Context) (end endKind, reinit bool) {
 	m := s.m
+	s.drainInitURCs(ctx)
 	if stop, end := s.failed(ctx, s.sweepAll(ctx)); stop {
 		return end, false
 	}
@@ -656,6 +657,26 @@ func (s *session) failed(ctx context.Context, err error) (bool, endKind) {
 	return true, endUnresponsive
 }
 
+// drainInitURCs handles what queued up during init. Boot and SIM lines there
+// describe the start-up init just handled, and +CMTI messages are picked up by
+// the sweep that follows, so neither triggers anything.
+func (s *session) drainInitURCs(ctx context.Context) {
+	for {
+		select {
+		case u := <-s.port.URCs():
+			if u.Kind == atcmd.Indication && (isBootURC(u.Line) || strings.HasPrefix(u.Line, "+CMTI:") || strings.HasPrefix(u.Line, "+CDSI:")) {
+				if store, _, ok := parseCMTI(u.Line); ok && store != s.store {
+					s.extra[store] = true
+				}
+				continue
+			}
+			_ = s.handleURC(ctx, u, func() {})
+		default:
+			return
+		}
+	}
+}
+
 func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) error {
 	m := s.m
 	switch u.Kind {
@@ -680,6 +701,12 @@ func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) er
 		armBoot()
 	case isBootURC(line):
 		armBoot()
+	case strings.HasPrefix(line, "+CREG:"):
+		// The unsolicited form has no <n>: "+CREG: <stat>[,<lac>,<ci>]".
+		if reg, err := strconv.Atoi(splitFields(afterColon(line))[0]); err == nil {
+			m.update(func(st *Status) { st.Registration, st.RegistrationText = reg, registrationText(reg) })
+			m.log.Info("network registration changed", "registration", registrationText(reg))
+		}
 	case strings.HasPrefix(line, "^SMMEMFULL"), strings.HasPrefix(line, `+QIND: "smsfull"`):
 		m.log.Warn("the modem says its message storage is full; sweeping", "line", line)
 		return s.sweepAll(ctx)
