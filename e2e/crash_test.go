@@ -57,7 +57,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 	if st.Unknown != 0 || st.Failed != 0 || st.Parked != 0 {
 		t.Fatalf("after the stream: %+v", st)
 	}
-	if h := len(e.messages(store.Handled)); h != messages {
+	if h := len(e.messages(store.MessageHandled)); h != messages {
 		t.Errorf("%d messages handled, want %d (one per SMS sent)", h, messages)
 	}
 	e.stop()

@@ -47,7 +47,7 @@ func TestNoAutoReplyToOperatorsOrShortCodes(t *testing.T) {
 	e.waitReply(client, 20*time.Second)
 	waitFor(t, 10*time.Second, "both operator messages handled", func() bool {
 		n := 0
-		for _, m := range e.messages(store.Handled) {
+		for _, m := range e.messages(store.MessageHandled) {
 			if (m.Sender == "MPESA" || m.Sender == "22555") && strings.Contains(m.Note, "no automatic reply") {
 				n++
 			}
@@ -71,7 +71,7 @@ func TestReplyCapPerNumber(t *testing.T) {
 		e.deliver(client, "HELP")
 	}
 	waitFor(t, 30*time.Second, "all four handled", func() bool {
-		return len(e.messages(store.Handled)) == 4
+		return len(e.messages(store.MessageHandled)) == 4
 	})
 	e.stop() // a stopped daemon has submitted everything it was going to
 	if n := len(e.sentTo(client)); n != 2 {
@@ -127,7 +127,7 @@ func TestThreePartUCS2MessageGetsOneReply(t *testing.T) {
 		t.Fatalf("%d replies to one long message", n)
 	}
 	e.start()
-	msgs := e.messages(store.Handled)
+	msgs := e.messages(store.MessageHandled)
 	if len(msgs) != 1 || msgs[0].Text != text || msgs[0].Parts != 3 {
 		t.Fatalf("stored message: %+v", msgs)
 	}
