@@ -74,7 +74,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		StatusInterval: cfg.Modem.StatusInterval.Duration,
 		SweepInterval:  cfg.Modem.SweepInterval.Duration,
 		InitCommands:   cfg.Modem.InitCommands,
-		Logger:         log.With("component", "modem"),
+		Logger:         log,
 	}, d.receive)
 	return d, nil
 }

@@ -49,10 +49,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 	for i := 0; i < messages; i++ {
 		e.waitReply(number(i), 90*time.Second)
 	}
-	waitFor(t, 30*time.Second, "inbox and outbox drained", func() bool {
-		st := e.status().Store
-		return st.Pending == 0 && st.Queued == 0 && st.Submitting == 0
-	})
+	waitFor(t, 30*time.Second, "inbox and outbox drained", e.drained)
 	st := e.status().Store
 	if st.Unknown != 0 || st.Failed != 0 || st.Parked != 0 {
 		t.Fatalf("after the stream: %+v", st)

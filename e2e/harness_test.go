@@ -292,3 +292,9 @@ func (e *env) cli(args ...string) (string, error) {
 	out, err := exec.Command(binary, full...).CombinedOutput()
 	return string(out), err
 }
+
+// drained reports whether the daemon has nothing left to handle or send.
+func (e *env) drained() bool {
+	st := e.status().Store
+	return st.Pending == 0 && st.Queued == 0 && st.Submitting == 0
+}
