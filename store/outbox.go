@@ -45,13 +45,13 @@ type Outbound struct {
 	NextAttempt time.Time `json:"next_attempt"`
 	LastError   string    `json:"last_error,omitempty"`
 	// ResentAfterCrash counts requeues from "submitting" after a restart.
-	ResentAfterCrash int       `json:"resent_after_crash,omitempty"`
-	Requeues         int       `json:"requeues,omitempty"` // operator or automatic Requeue calls
+	ResentAfterCrash int `json:"resent_after_crash,omitempty"`
+	Requeues         int `json:"requeues,omitempty"` // operator or automatic Requeue calls
 	// UnknownResends counts resends after an outcome the modem left unknown.
-	UnknownResends int `json:"unknown_resends,omitempty"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-	SubmittedAt      time.Time `json:"submitted_at"`
+	UnknownResends int       `json:"unknown_resends,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	SubmittedAt    time.Time `json:"submitted_at"`
 }
 
 // maxConcatRef is the largest reference a 16-bit concatenation header holds.
