@@ -28,6 +28,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 	e.start()
 	number := func(i int) string { return fmt.Sprintf("+2547100%05d", i) }
 
+	streamRng := rand.New(rand.NewPCG(seed, seed+1))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -36,7 +37,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 				t.Errorf("deliver %d: %v", i, err)
 				return
 			}
-			time.Sleep(time.Duration(20+rng.IntN(120)) * time.Millisecond)
+			time.Sleep(time.Duration(20+streamRng.IntN(120)) * time.Millisecond)
 		}
 	}()
 	for k := 0; k < kills; k++ {

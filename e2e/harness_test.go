@@ -29,7 +29,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "mifos-edge")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/mifos-edge")
+	args := []string{"build", "-o", binary}
+	if raceEnabled {
+		// The daemon under test gets the race detector too.
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, "../cmd/mifos-edge")...)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build mifos-edge:", err)
