@@ -23,10 +23,12 @@ import (
 
 // Daemon is the running branch gateway.
 type Daemon struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	db       *store.DB
-	modem    *modem.Modem
+	cfg   *config.Config
+	log   *slog.Logger
+	db    *store.DB
+	modem *modem.Modem
+	// send submits one PDU; it is the modem's Send except in state-machine tests.
+	send     func(ctx context.Context, pduHex string, tpduLen int) (mr int, err error)
 	handlers *handler.Registry
 	started  time.Time
 
@@ -76,6 +78,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		InitCommands:   cfg.Modem.InitCommands,
 		Logger:         log,
 	}, d.receive)
+	d.send = d.modem.Send
 	return d, nil
 }
 

@@ -10,6 +10,12 @@ const (
 	pruneEvery = time.Hour
 )
 
+// flushPeriod checks for overdue long SMS often enough that a short
+// reassembly timeout is honoured within half of itself.
+func (d *Daemon) flushPeriod() time.Duration {
+	return max(min(flushEvery, d.cfg.SMS.ReassemblyTimeout.Duration/2), 100*time.Millisecond)
+}
+
 // housekeepingLoop delivers long SMS whose missing parts never came and
 // prunes records older than the retention.
 func (d *Daemon) housekeepingLoop(ctx context.Context) error {
@@ -33,7 +39,7 @@ func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 			}
 			lastPrune = time.Now()
 		}
-		if err := sleep(ctx, flushEvery, nil); err != nil {
+		if err := sleep(ctx, d.flushPeriod(), nil); err != nil {
 			return err
 		}
 	}

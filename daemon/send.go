@@ -72,7 +72,7 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 	attempts := o.Attempts + 1
 	for part := o.PartsDone; part < len(parts); part++ {
 		sctx, cancel := context.WithTimeout(ctx, sendWait+d.cfg.Modem.SendTimeout.Duration)
-		mr, err := d.modem.Send(sctx, parts[part].Hex, parts[part].TPDULen)
+		mr, err := d.send(sctx, parts[part].Hex, parts[part].TPDULen)
 		cancel()
 		if err == nil {
 			if err := d.db.MarkPartSubmitted(o.ID, part, mr, len(parts)); err != nil {

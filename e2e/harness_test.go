@@ -115,7 +115,8 @@ socket = %q
 	t.Cleanup(func() {
 		e.stop()
 		e.sim.Close()
-		if t.Failed() {
+		// E2E_LOGS=1 shows the daemon's log for passing tests too.
+		if t.Failed() || os.Getenv("E2E_LOGS") != "" {
 			e.dumpLogs()
 		}
 		os.RemoveAll(dir)

@@ -174,3 +174,28 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+func TestIncompleteLongSMSDeliveredAfterTimeout(t *testing.T) {
+	e := newEnv(t, envOptions{extraSMS: `reassembly_timeout = "2s"`})
+	e.start()
+	text := "HELP " + strings.Repeat("please tell me my balance ", 14) // 369 chars: three GSM-7 parts
+	// Part 2 never arrives.
+	if err := e.sim.Deliver(modemsim.Incoming{From: client, Text: text, Order: []int{3, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.waitReply(client, 30*time.Second)
+	if r.Text != handler.HelpText {
+		t.Fatalf("reply = %q", r.Text)
+	}
+	var m store.Message
+	waitFor(t, 10*time.Second, "message handled", func() bool {
+		msgs := e.messages(store.MessageHandled)
+		if len(msgs) == 1 {
+			m = msgs[0]
+		}
+		return len(msgs) == 1
+	})
+	if !m.Incomplete || m.Parts != 2 || m.Total != 3 || !strings.HasPrefix(m.Text, "HELP ") || !strings.Contains(m.Text, "[...]") {
+		t.Fatalf("incomplete message stored as %+v", m)
+	}
+}
