@@ -18,6 +18,8 @@ type Check struct {
 	OK     bool
 	Detail string // what was found, in plain words
 	Fix    string // what to do when not OK
+	// Skipped: not run because an earlier check failed; neither OK nor a problem.
+	Skipped bool
 }
 
 // doctorStep runs one check; blocking means later checks cannot run if it fails.
@@ -64,7 +66,7 @@ func Doctor(ctx context.Context, cfg Config) []Check {
 		out = append(out, c)
 		if !c.OK && st.blocking {
 			for _, rest := range steps[i+1:] {
-				out = append(out, Check{Name: rest.name, Detail: "not run: an earlier check failed"})
+				out = append(out, Check{Name: rest.name, Skipped: true, Detail: "not run: an earlier check failed"})
 			}
 			break
 		}

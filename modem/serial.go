@@ -175,11 +175,19 @@ func findHolders(device string) []holder {
 		if err != nil {
 			continue
 		}
+		holds, ownsPtyPair := false, false
 		for _, fd := range fds {
-			if target, err := os.Readlink(filepath.Join(fdDir, fd.Name())); err == nil && target == device {
-				out = append(out, holder{pid: pid, name: processName(pid)})
-				break
+			target, err := os.Readlink(filepath.Join(fdDir, fd.Name()))
+			if err != nil {
+				continue
 			}
+			holds = holds || target == device
+			ownsPtyPair = ownsPtyPair || target == "/dev/ptmx" || target == "/dev/pts/ptmx"
+		}
+		// The process that created a pseudo-terminal (the modem simulator)
+		// is the modem's side of the line, not a competing client.
+		if holds && !(ownsPtyPair && strings.HasPrefix(device, "/dev/pts/")) {
+			out = append(out, holder{pid: pid, name: processName(pid)})
 		}
 	}
 	return out

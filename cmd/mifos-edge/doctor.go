@@ -56,6 +56,10 @@ func (*DoctorCommand) Run(ctx context.Context, args []string) error {
 	problems := 0
 	for _, c := range checks {
 		mark := "OK     "
+		if c.Skipped {
+			fmt.Printf("%s  %-14s %s\n", "SKIPPED", c.Name, c.Detail)
+			continue
+		}
 		if !c.OK {
 			mark = "PROBLEM"
 			problems++
