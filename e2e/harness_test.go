@@ -304,3 +304,9 @@ func (e *env) drained() bool {
 	st := e.status().Store
 	return st.Pending == 0 && st.Queued == 0 && st.Submitting == 0
 }
+
+func callJSON(e *env, op string, args, out any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return control.Call(ctx, e.socket, op, args, out)
+}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,28 +113,33 @@ func TestBacklogOnSIMAnsweredOnceEach(t *testing.T) {
 }
 
 func TestThreePartUCS2MessageGetsOneReply(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	e.start()
-	// 150 UCS2 characters (Cyrillic and an emoji) need three parts of 67.
-	text := "HELP " + strings.Repeat("Баланс пожалуйста 🙏 ", 8)
-	if n := len([]rune(text)); n < 135 {
-		t.Fatalf("test text too short for three parts: %d", n)
-	}
-	if err := e.sim.Deliver(modemsim.Incoming{From: client, Text: text, Class: -1, Order: []int{3, 1, 2}}); err != nil {
-		t.Fatal(err)
-	}
-	r := e.waitReply(client, 30*time.Second)
-	if r.Text != handler.HelpText {
-		t.Fatalf("reply = %q", r.Text)
-	}
-	e.stop()
-	if n := len(e.sentTo(client)); n != 1 {
-		t.Fatalf("%d replies to one long message", n)
-	}
-	e.start()
-	msgs := e.messages(store.MessageHandled)
-	if len(msgs) != 1 || msgs[0].Text != text || msgs[0].Parts != 3 {
-		t.Fatalf("stored message: %+v", msgs)
+	for _, wide := range []bool{false, true} {
+		t.Run(fmt.Sprintf("16-bit-ref=%v", wide), func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			e.start()
+			// 150 UCS2 characters (Cyrillic and emoji, which are surrogate
+			// pairs) need three parts of 67 code units.
+			text := "HELP " + strings.Repeat("Баланс пожалуйста 🙏 ", 8)
+			if n := len([]rune(text)); n < 135 {
+				t.Fatalf("test text too short for three parts: %d", n)
+			}
+			if err := e.sim.Deliver(modemsim.Incoming{From: client, Text: text, Wide: wide, ConcatRef: 200, Order: []int{3, 1, 2}}); err != nil {
+				t.Fatal(err)
+			}
+			r := e.waitReply(client, 30*time.Second)
+			if r.Text != handler.HelpText {
+				t.Fatalf("reply = %q", r.Text)
+			}
+			e.stop()
+			if n := len(e.sentTo(client)); n != 1 {
+				t.Fatalf("%d replies to one long message", n)
+			}
+			e.start() // what was stored survives a restart
+			msgs := e.messages(store.MessageHandled)
+			if len(msgs) != 1 || msgs[0].Text != text || msgs[0].Parts != 3 || msgs[0].Incomplete {
+				t.Fatalf("stored message: %+v", msgs)
+			}
+		})
 	}
 }
 
