@@ -205,3 +205,25 @@ func TestIncompleteLongSMSDeliveredAfterTimeout(t *testing.T) {
 		t.Fatalf("incomplete message stored as %+v", m)
 	}
 }
+
+// Huawei-style noise every 30 ms, also between the lines of responses,
+// must never be taken for an answer.
+func TestURCNoiseStormDoesNotConfuseTheDaemon(t *testing.T) {
+	e := newEnv(t, envOptions{profile: "huawei-e173"})
+	e.sim.SetNoise(30 * time.Millisecond)
+	e.start()
+	numbers := []string{"+254700000051", "+254700000052", "+254700000053", "+254700000054"}
+	for _, n := range numbers {
+		e.deliver(n, "help")
+	}
+	for _, n := range numbers {
+		if r := e.waitReply(n, 30*time.Second); r.Text != handler.HelpText {
+			t.Fatalf("reply to %s = %q", n, r.Text)
+		}
+	}
+	waitFor(t, 20*time.Second, "queues drained", e.drained)
+	st := e.status()
+	if st.Store.Failed+st.Store.Unknown+st.Store.Parked != 0 || st.Modem.State != "ready" {
+		t.Fatalf("after the noise: %+v", st)
+	}
+}
