@@ -1,0 +1,83 @@
+package mifos
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound matches (errors.Is) an *Error with status 404.
+var ErrNotFound = errors.New("not found in Fineract")
+
+// FieldError is one entry of Fineract's errors[] list.
+type FieldError struct {
+	Code      string // userMessageGlobalisationCode
+	Parameter string // parameterName
+	Message   string // defaultUserMessage
+	Value     any
+}
+
+// Error is a non-2xx answer from Fineract (ApiGlobalErrorResponse), or a
+// 500 {"Exception": ...} body, or a non-JSON error page.
+type Error struct {
+	Status          int
+	Code            string // top-level userMessageGlobalisationCode
+	Message         string // defaultUserMessage or developerMessage
+	Errors          []FieldError
+	ServedFromCache bool   // x-served-from-cache: true (an idempotent replay)
+	Body            string // raw body, truncated, for logs (never contains credentials)
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if len(e.Errors) > 0 && e.Errors[0].Message != "" {
+		msg = e.Errors[0].Message
+	}
+	code := e.Code
+	if len(e.Errors) > 0 && e.Errors[0].Code != "" {
+		code = e.Errors[0].Code
+	}
+	return fmt.Sprintf("fineract %d %s: %s", e.Status, code, msg)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for 404s.
+func (e *Error) Is(target error) bool { return target == ErrNotFound && e.Status == 404 }
+
+// HasCode reports whether the top-level code or any errors[] code equals code.
+func (e *Error) HasCode(code string) bool {
+	if e.Code == code {
+		return true
+	}
+	for _, fe := range e.Errors {
+		if fe.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// CodeDuplicateExternalID is the 400 Fineract gives for a repeated loan-transaction externalId.
+const CodeDuplicateExternalID = "validation.msg.loan.transaction.externalId.value.must.be.unique"
+
+// IsDuplicateExternalID reports a repayment Fineract already has.
+func IsDuplicateExternalID(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == 400 && e.HasCode(CodeDuplicateExternalID)
+}
+
+// IsRetryable reports errors worth retrying later with a new Idempotency-Key:
+// anything that is not an *Error (network, timeout, TLS, context), and
+// 409, 425, 429, 500, 502, 503, 504.
+func IsRetryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	switch e.Status {
+	case 409, 425, 429, 500, 502, 503, 504:
+		return true
+	}
+	return false
+}

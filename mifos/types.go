@@ -1,0 +1,294 @@
+// Package mifos is a typed client for the Apache Fineract (Mifos X) REST API
+// calls the branch daemon needs (see shared/fineract/API.md).
+//
+// Amounts are exact (Amount, in millionths); dates are calendar dates (Date,
+// [y,m,d] on the wire); errors are *Error with Fineract's status and codes.
+package mifos
+
+import (
+	"context"
+	"time"
+)
+
+// Amount is an exact money amount in millionths of the currency unit
+// (Fineract returns 6 decimals). 1500.50 is Amount(1500500000).
+type Amount int64
+
+// Date is a calendar date in the tenant's time zone; on the wire it is
+// [y,m,d] in responses and "yyyy-MM-dd" (with dateFormat+locale) in bodies.
+type Date struct{ Year, Month, Day int }
+
+// Status is Fineract's {id, code, value} enum object.
+type Status struct {
+	ID    int    `json:"id"`
+	Code  string `json:"code"`
+	Value string `json:"value"`
+}
+
+// Currency is the subset of Fineract's currency object the daemon uses.
+type Currency struct {
+	Code          string `json:"code"`
+	DecimalPlaces int    `json:"decimalPlaces"`
+	DisplaySymbol string `json:"displaySymbol"`
+}
+
+// ClientHit is one client found by phone, account number or external id.
+type ClientHit struct {
+	ID          int64
+	AccountNo   string
+	ExternalID  string
+	DisplayName string
+	MobileNo    string
+	StatusID    int // 300 = active
+	OfficeID    int64
+}
+
+// Client is GET /clients/{id}.
+type Client struct {
+	ID          int64
+	AccountNo   string
+	ExternalID  string
+	DisplayName string
+	MobileNo    string
+	StatusID    int
+	OfficeID    int64
+	StaffID     int64
+	GroupIDs    []int64
+}
+
+// LoanSummary is one entry of GET /clients/{id}/accounts loanAccounts[].
+type LoanSummary struct {
+	ID                     int64
+	AccountNo              string
+	ProductName            string
+	StatusID               int // 300 active
+	Currency               Currency
+	LoanBalance            Amount // missing = 0
+	InArrears              bool
+	ActualDisbursementDate Date // zero if not disbursed (timeline.actualDisbursementDate)
+}
+
+// SavingsSummary is one entry of savingsAccounts[].
+type SavingsSummary struct {
+	ID             int64
+	AccountNo      string
+	ProductName    string
+	StatusID       int // 300 active
+	Currency       Currency
+	AccountBalance Amount // missing = 0
+}
+
+// Accounts is GET /clients/{id}/accounts.
+type Accounts struct {
+	Loans   []LoanSummary
+	Savings []SavingsSummary
+}
+
+// Period is one installment row of a repayment schedule (disbursement rows,
+// which have no "period" key, are not included).
+type Period struct {
+	Number           int
+	DueDate          Date
+	Complete         bool
+	TotalDue         Amount // totalDueForPeriod
+	TotalOutstanding Amount // totalOutstandingForPeriod
+}
+
+// Loan is GET /loans/{id}?associations=repaymentSchedule.
+type Loan struct {
+	ID               int64
+	AccountNo        string
+	ExternalID       string
+	StatusID         int
+	ClientID         int64
+	ClientName       string
+	ProductName      string
+	LoanOfficerID    int64
+	Currency         Currency
+	TotalOutstanding Amount // summary.totalOutstanding
+	Periods          []Period
+}
+
+// Savings is GET /savingsaccounts/{id}.
+type Savings struct {
+	ID               int64
+	AccountNo        string
+	StatusID         int
+	ClientID         int64
+	ProductName      string
+	Currency         Currency
+	AccountBalance   Amount // summary.accountBalance
+	AvailableBalance Amount // summary.availableBalance
+}
+
+// SavingsTxn is one savings transaction (associations=transactions).
+type SavingsTxn struct {
+	ID            int64
+	Date          Date
+	Amount        Amount
+	Reversed      bool
+	ReceiptNumber string // paymentDetailData.receiptNumber
+	TypeValue     string // transactionType.value
+}
+
+// LoanTxn is GET /loans/{loanId}/transactions/external-id/{externalId}.
+type LoanTxn struct {
+	ID                 int64
+	ExternalID         string
+	Date               Date
+	Amount             Amount
+	ManuallyReversed   bool
+	OutstandingBalance Amount // outstandingLoanBalance
+}
+
+// Repayment is the body of POST /loans/{id}/transactions?command=repayment.
+type Repayment struct {
+	Date          Date
+	Amount        Amount
+	PaymentTypeID int64  // 0 = omit
+	ExternalID    string // deterministic, <= 100 chars
+	ReceiptNumber string // <= 50 chars, optional
+	Note          string // optional
+}
+
+// Deposit is the body of POST /savingsaccounts/{id}/transactions?command=deposit.
+type Deposit struct {
+	Date          Date
+	Amount        Amount
+	PaymentTypeID int64  // required by Fineract >= 1.8
+	ReceiptNumber string // <= 50 chars: our unique token, used to find it again
+	Note          string
+}
+
+// Result is a CommandProcessingResult.
+type Result struct {
+	ResourceID         int64 // the new transaction id
+	CommandID          int64
+	PendingApproval    bool // rollbackTransaction: true (maker-checker)
+	ServedFromCache    bool // x-served-from-cache: true
+	ResourceExternalID string
+}
+
+// Calendar is a group's collection meeting calendar.
+type Calendar struct {
+	ID                 int64
+	Title              string
+	NextRecurringDates []Date // nextTenRecurringDates
+	HumanReadable      string
+}
+
+// Group is GET /groups/{id}?associations=clientMembers,collectionMeetingCalendar.
+type Group struct {
+	ID        int64
+	Name      string
+	StaffID   int64
+	OfficeID  int64
+	ClientIDs []int64
+	Meeting   *Calendar // nil when the group has no meeting calendar
+}
+
+// SheetLoan is one loan due in a collection sheet.
+type SheetLoan struct {
+	LoanID    int64
+	AccountNo string // accountId
+	Product   string // productShortName
+	TotalDue  Amount
+}
+
+// SheetSavings is one savings due in a collection sheet.
+type SheetSavings struct {
+	SavingsID          int64
+	AccountNo          string
+	DueAmount          Amount
+	DepositAccountType string
+}
+
+// SheetClient is one client of a collection sheet.
+type SheetClient struct {
+	ClientID   int64
+	ClientName string
+	Loans      []SheetLoan
+	Savings    []SheetSavings
+}
+
+// CollectionSheet is the generated JLG collection sheet for one group meeting.
+type CollectionSheet struct {
+	DueDate    Date
+	CalendarID int64
+	GroupID    int64
+	Clients    []SheetClient
+}
+
+// SheetRepayment and SheetDeposit are the items of a saveCollectionSheet body.
+type SheetRepayment struct {
+	LoanID     int64
+	Amount     Amount
+	ExternalID string
+}
+
+// SheetDeposit is one bulkSavingsDueTransactions item.
+type SheetDeposit struct {
+	SavingsID          int64
+	Amount             Amount
+	DepositAccountType string
+}
+
+// SaveSheet is the body of POST /groups/{id}?command=saveCollectionSheet.
+type SaveSheet struct {
+	Date          Date
+	CalendarID    int64
+	PaymentTypeID int64
+	Repayments    []SheetRepayment
+	Deposits      []SheetDeposit
+	Note          string
+}
+
+// SheetResult is the saveCollectionSheet response: the new transaction ids.
+type SheetResult struct {
+	LoanTransactionIDs    []int64
+	SavingsTransactionIDs []int64
+	PendingApproval       bool
+	ServedFromCache       bool
+}
+
+// API is every call the daemon makes; *Client implements it and tests may fake it.
+type API interface {
+	// BusinessDate is the tenant's business date (GET /businessdate/BUSINESS_DATE);
+	// callers fall back to the box's date in the tenant zone on error.
+	BusinessDate(ctx context.Context) (Date, error)
+	// ClientsByPhone: GET /search?query=&resource=clients&exactMatch=true filtered on
+	// entityType CLIENT and entityMobileNo == phone exactly; on 404/empty falls back to
+	// POST /v2/clients/search with an exact mobileNo compare. Input sanitised to [+0-9].
+	ClientsByPhone(ctx context.Context, phone string) ([]ClientHit, error)
+	// ClientByRef finds a client by account number (leading zeros optional) or external id.
+	ClientByRef(ctx context.Context, ref string) (ClientHit, error)
+	Client(ctx context.Context, id int64) (Client, error)
+	ClientAccounts(ctx context.Context, clientID int64) (Accounts, error)
+	Loan(ctx context.Context, loanID int64) (Loan, error)
+	Savings(ctx context.Context, savingsID int64) (Savings, error)
+	SavingsTransactions(ctx context.Context, savingsID int64) ([]SavingsTxn, error)
+	// Repay posts a loan repayment with the given Idempotency-Key.
+	Repay(ctx context.Context, loanID int64, r Repayment, idempotencyKey string) (Result, error)
+	// LoanTxnByExternalID returns ErrNotFound (wrapped in *Error, status 404) when absent.
+	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error)
+	Deposit(ctx context.Context, savingsID int64, d Deposit, idempotencyKey string) (Result, error)
+	Group(ctx context.Context, groupID int64) (Group, error)
+	// GroupsByStaff lists the groups whose staffId is the officer (GET /groups?staffId=).
+	GroupsByStaff(ctx context.Context, staffID int64) ([]Group, error)
+	GenerateCollectionSheet(ctx context.Context, groupID, calendarID int64, date Date) (CollectionSheet, error)
+	SaveCollectionSheet(ctx context.Context, groupID int64, s SaveSheet, idempotencyKey string) (SheetResult, error)
+}
+
+// Config configures a Client.
+type Config struct {
+	BaseURL  string // e.g. https://host:8443/fineract-provider/api/v1
+	Tenant   string
+	Username string
+	Password string
+	// CAFile trusts an extra CA (PEM) for a self-signed server certificate.
+	CAFile string
+	// PinSHA256 pins the server certificate (hex SHA-256 of its DER); "" = no pin.
+	PinSHA256 string
+	Timeout   time.Duration // per request; default 20s
+	Locale    string        // default "en"
+}
