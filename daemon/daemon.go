@@ -64,7 +64,12 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		outboxReady: make(chan struct{}, 1),
 	}
 	if d.handlers == nil {
-		d.handlers = handler.Default()
+		texts, err := handler.NewTexts("en", nil)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		d.handlers = handler.Default(&handler.Env{DB: db, Texts: texts, Log: log, Country: cfg.SMS.Country})
 	}
 	d.modem = modem.New(modem.Config{
 		Device:         cfg.Modem.Device,

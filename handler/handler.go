@@ -94,11 +94,11 @@ func (r *Registry) Dispatch(ctx context.Context, req Request) Result {
 	return r.fallback.Handle(ctx, req)
 }
 
-// Default returns the registry for this release: HELP, BAL (until the
-// Fineract link is configured) and the "send HELP" fallback.
-func Default() *Registry {
-	r := NewRegistry(Unknown{})
-	r.Register(Help{})
-	r.Register(BalanceUnavailable{})
+// Default returns the registry for env: HELP always; the Fineract
+// commands when env.API is set; the "send HELP" fallback.
+func Default(env *Env) *Registry {
+	r := NewRegistry(Unknown{Env: env})
+	r.Register(Help{Env: env})
+	r.Register(BalanceUnavailable{Env: env})
 	return r
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestDispatchByKeyword(t *testing.T) {
-	r := Default()
+	r := Default(&Env{})
 	cases := []struct {
 		text, want string
 	}{
@@ -43,8 +43,8 @@ func TestHelpMentionsEveryCommand(t *testing.T) {
 }
 
 func TestRegistryKeywords(t *testing.T) {
-	got := strings.Join(Default().Keywords(), ",")
-	if got != "BAL,BALANCE,HELP" {
+	got := strings.Join(Default(&Env{}).Keywords(), ",")
+	if got != "BAL,BALANCE,HELP,MSAADA,SALIO" {
 		t.Errorf("keywords = %s", got)
 	}
 }

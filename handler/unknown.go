@@ -2,21 +2,27 @@ package handler
 
 import "context"
 
-// UnknownText is the reply to anything no handler recognises.
+// UnknownText is the English reply to anything no handler recognises.
 const UnknownText = "Sorry, we did not understand your message. Send HELP for the list of commands."
 
+func init() {
+	registerTexts("en", map[string]string{"unknown": UnknownText})
+	registerTexts("sw", map[string]string{"unknown": "Samahani, hatukuelewa ujumbe wako. Tuma HELP upate orodha ya amri."})
+}
+
 // Unknown is the fallback handler.
-type Unknown struct{}
+type Unknown struct{ Env *Env }
 
 // Keywords implements Handler; the fallback has none.
 func (Unknown) Keywords() []string { return nil }
 
 // Handle implements Handler.
-func (Unknown) Handle(_ context.Context, req Request) Result {
-	if req.Keyword() == "" {
-		return Result{Replies: []Reply{{Text: UnknownText}}, Note: "empty message"}
+func (u Unknown) Handle(_ context.Context, req Request) Result {
+	note := "empty message"
+	if req.Keyword() != "" {
+		note = "unknown command " + truncate(req.Keyword(), 20)
 	}
-	return Result{Replies: []Reply{{Text: UnknownText}}, Note: "unknown command " + truncate(req.Keyword(), 20)}
+	return Result{Replies: []Reply{{Text: u.Env.texts().Get("unknown")}}, Note: note}
 }
 
 func truncate(s string, n int) string {
