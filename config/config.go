@@ -13,6 +13,28 @@ type Config struct {
 	SMS   SMS   `toml:"sms"`
 	// Control is the local socket that CLI commands use to reach a running daemon.
 	Control Control `toml:"control"`
+	// Officers is the officer-command security policy.
+	Officers Officers `toml:"officers"`
+	// Sync is the posting of journal entries to Fineract.
+	Sync Sync `toml:"sync"`
+	// Templates overrides reply texts by key (see `mifos-edge config templates`).
+	Templates map[string]string `toml:"templates"`
+}
+
+// Officers is the [officers] table.
+type Officers struct {
+	// LockoutAttempts wrong PINs in a row lock an officer (default 3).
+	LockoutAttempts int `toml:"lockout_attempts"`
+	// LockoutDuration is how long the lock lasts (default 15m).
+	LockoutDuration Duration `toml:"lockout_duration"`
+}
+
+// Sync is the [sync] table.
+type Sync struct {
+	// Workers is how many postings go to Fineract at once (default 4).
+	Workers int `toml:"workers"`
+	// SnapshotInterval refreshes the offline balance snapshots (default 6h).
+	SnapshotInterval Duration `toml:"snapshot_interval"`
 }
 
 // Modem is the [modem] table.
@@ -48,6 +70,14 @@ type Mifos struct {
 	Password      string `toml:"password"`
 	PasswordFile  string `toml:"password_file"`
 	PaymentTypeID int    `toml:"payment_type_id"`
+	// CAFile trusts a private CA or self-signed certificate (PEM).
+	CAFile string `toml:"ca_file"`
+	// PinSHA256 pins the server certificate: hex SHA-256 of its DER.
+	PinSHA256 string `toml:"pin_sha256"`
+	// Timeout bounds one request (default 20s).
+	Timeout Duration `toml:"timeout"`
+	// BoxID names this branch box in Fineract external ids (default: host name).
+	BoxID string `toml:"box_id"`
 }
 
 // HTTP is the [http] table.
@@ -64,6 +94,12 @@ type SMS struct {
 	RepliesPerHour int `toml:"replies_per_hour"`
 	// MaxSendAttempts before an outbound SMS becomes a dead letter (default 8).
 	MaxSendAttempts int `toml:"max_send_attempts"`
+	// Language of replies: "en" (default) or "sw".
+	Language string `toml:"language"`
+	// RequireClientPIN makes BAL need "BAL <PIN>".
+	RequireClientPIN bool `toml:"require_client_pin"`
+	// CommandsPerHour caps the messages one number may have handled per hour (default 30).
+	CommandsPerHour int `toml:"commands_per_hour"`
 }
 
 // Control is the [control] table.

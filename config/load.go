@@ -207,6 +207,10 @@ func (w *walker) resolveTable(t reflect.Type, keys []string, at *unstable.Node) 
 			w.add(at, strings.Join(keys[:i+1], "."), unknownMessage(t, keys[:i], k, true))
 			return nil, false
 		}
+		// A map table ([templates]) takes any key; keyValue checks the values.
+		if f.Type.Kind() == reflect.Map && i == len(keys)-1 {
+			return f.Type, true
+		}
 		if f.Type.Kind() != reflect.Struct || f.Type == durationType {
 			path := strings.Join(keys[:i+1], ".")
 			w.add(at, path, fmt.Sprintf("[%s] is not a table: %s is a single setting, write it as %s = ... under [%s]",
@@ -223,6 +227,12 @@ func (w *walker) resolveTable(t reflect.Type, keys []string, at *unstable.Node) 
 func (w *walker) keyValue(t reflect.Type, prefix []string, kv *unstable.Node) {
 	keys, first := w.keyParts(kv)
 	path := append(append([]string(nil), prefix...), keys...)
+	if t.Kind() == reflect.Map {
+		key := strings.Join(path, ".")
+		w.present[key] = true
+		w.value(first, key, t.Elem(), kv.Value())
+		return
+	}
 	for i, k := range keys {
 		f, ok := fieldByKey(t, k)
 		if !ok {
@@ -288,6 +298,14 @@ func valueProblem(t reflect.Type, v *unstable.Node) string {
 	case t.Kind() == reflect.Int:
 		if v.Kind != unstable.Integer {
 			return "expected an integer, got " + got
+		}
+	case t.Kind() == reflect.Bool:
+		if v.Kind != unstable.Bool {
+			return "expected true or false, got " + got
+		}
+	case t.Kind() == reflect.Map:
+		if v.Kind != unstable.InlineTable {
+			return "expected a table, got " + got
 		}
 	case t == stringSliceType:
 		if v.Kind != unstable.Array {
@@ -428,6 +446,8 @@ func describeType(t reflect.Type) string {
 		return "a string"
 	case t.Kind() == reflect.Int:
 		return "an integer"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
 	}
 	return "a table"
 }

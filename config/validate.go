@@ -25,6 +25,12 @@ const (
 	DefaultReassemblyTimeout = 30 * time.Minute
 	DefaultRepliesPerHour    = 10
 	DefaultMaxSendAttempts   = 8
+	DefaultCommandsPerHour   = 30
+	DefaultLockoutAttempts   = 3
+	DefaultLockoutDuration   = 15 * time.Minute
+	DefaultSyncWorkers       = 4
+	DefaultSnapshotInterval  = 6 * time.Hour
+	DefaultMifosTimeout      = 20 * time.Second
 	// DefaultSocketName is placed beside the store file when control.socket is unset.
 	DefaultSocketName = "mifos-edge.sock"
 )
@@ -42,6 +48,15 @@ func (c *Config) SetDefaults() {
 	setDuration(&c.SMS.ReassemblyTimeout, DefaultReassemblyTimeout)
 	setInt(&c.SMS.RepliesPerHour, DefaultRepliesPerHour)
 	setInt(&c.SMS.MaxSendAttempts, DefaultMaxSendAttempts)
+	setInt(&c.SMS.CommandsPerHour, DefaultCommandsPerHour)
+	if c.SMS.Language == "" {
+		c.SMS.Language = "en"
+	}
+	setInt(&c.Officers.LockoutAttempts, DefaultLockoutAttempts)
+	setDuration(&c.Officers.LockoutDuration, DefaultLockoutDuration)
+	setInt(&c.Sync.Workers, DefaultSyncWorkers)
+	setDuration(&c.Sync.SnapshotInterval, DefaultSnapshotInterval)
+	setDuration(&c.Mifos.Timeout, DefaultMifosTimeout)
 	// Without a store path there is no sensible directory; Validate reports that.
 	if c.Control.Socket == "" && c.Store.Path != "" {
 		c.Control.Socket = filepath.Join(filepath.Dir(c.Store.Path), DefaultSocketName)
@@ -126,6 +141,21 @@ func (c *Config) Validate() error {
 	}
 	if c.SMS.MaxSendAttempts < 1 {
 		fail("sms.max_send_attempts must be at least 1, got %d", c.SMS.MaxSendAttempts)
+	}
+	if c.SMS.Language != "en" && c.SMS.Language != "sw" {
+		fail("sms.language: %q is not a reply language (use \"en\" or \"sw\", and [templates] for any wording)", c.SMS.Language)
+	}
+	if c.SMS.CommandsPerHour < 1 {
+		fail("sms.commands_per_hour must be at least 1, got %d", c.SMS.CommandsPerHour)
+	}
+	if c.Officers.LockoutAttempts < 1 {
+		fail("officers.lockout_attempts must be at least 1, got %d", c.Officers.LockoutAttempts)
+	}
+	if c.Sync.Workers < 1 || c.Sync.Workers > 32 {
+		fail("sync.workers must be between 1 and 32, got %d", c.Sync.Workers)
+	}
+	if c.Mifos.PinSHA256 != "" && !regexp.MustCompile(`^[0-9a-fA-F]{64}$`).MatchString(c.Mifos.PinSHA256) {
+		fail("mifos.pin_sha256 must be 64 hex digits (the SHA-256 of the server certificate)")
 	}
 
 	if c.Mifos.BaseURL != "" {
