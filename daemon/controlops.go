@@ -65,6 +65,22 @@ func (d *Daemon) registerControl(s *control.Server) {
 		a := listArgs(raw)
 		return d.db.ListOutbound(store.OutState(a.State), a.Limit)
 	})
+	s.Handle("remind", func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var a RemindArgs
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		res, err := RunReminders(ctx, d.env, a)
+		if err == nil && res.Queued {
+			nudge(d.outboxReady)
+		}
+		return res, err
+	})
+	s.Handle("journal", func(_ context.Context, raw json.RawMessage) (any, error) {
+		a := listArgs(raw)
+		return d.db.ListJournal(store.JournalState(a.State), a.Limit)
+	})
+	RegisterOfficerOps(s, d.db)
 	s.Handle("requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {

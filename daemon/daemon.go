@@ -11,14 +11,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	gosync "sync"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/store"
+	"github.com/mifos-edge/mifos-edge/sync"
 )
 
 // Daemon is the running branch gateway.
@@ -30,6 +32,9 @@ type Daemon struct {
 	// send submits one PDU; it is the modem's Send except in state-machine tests.
 	send     func(ctx context.Context, pduHex string, tpduLen int) (mr int, err error)
 	handlers *handler.Registry
+	env      *handler.Env
+	sync     *sync.Worker     // nil without [mifos]
+	balance  *handler.Balance // nil without [mifos]
 	started  time.Time
 
 	// Wake-ups between stages; buffered so a nudge never blocks and
@@ -42,6 +47,7 @@ type Daemon struct {
 type Options struct {
 	Logger   *slog.Logger
 	Handlers *handler.Registry // nil: handler.Default()
+	API      mifos.API         // overrides the client built from [mifos] (tests)
 }
 
 // Open opens the store and prepares the stages; Run starts them.
@@ -63,13 +69,29 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		inboxReady:  make(chan struct{}, 1),
 		outboxReady: make(chan struct{}, 1),
 	}
+	api, err := newFineract(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	var iface mifos.API
+	if api != nil {
+		iface = api
+	}
+	if opts.API != nil {
+		iface = opts.API
+	}
+	if d.env, err = NewEnv(cfg, db, iface, d); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if iface != nil {
+		d.sync = d.newSync(iface, d.env)
+		d.env.Online = d.sync.Online
+		d.balance = &handler.Balance{Env: d.env}
+	}
 	if d.handlers == nil {
-		texts, err := handler.NewTexts("en", nil)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		d.handlers = handler.Default(&handler.Env{DB: db, Texts: texts, Log: log, Country: cfg.SMS.Country})
+		d.handlers = handler.Default(d.env)
 	}
 	d.modem = modem.New(modem.Config{
 		Device:         cfg.Modem.Device,
@@ -106,7 +128,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
+	var wg gosync.WaitGroup
 	errs := make(chan error, 5)
 	stage := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -124,6 +146,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	stage("send", d.sendLoop)
 	stage("housekeeping", d.housekeepingLoop)
 	stage("control", srv.Serve)
+	if d.sync != nil {
+		stage("sync", d.sync.Run)
+		stage("snapshots", d.snapshotLoop)
+	}
 	nudge(d.inboxReady)
 	nudge(d.outboxReady)
 	wg.Wait()

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"context"
 	"errors"
 	"time"
@@ -49,13 +50,18 @@ func (d *Daemon) handleLoop(ctx context.Context) error {
 func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	req := handler.Request{MessageID: m.ID, From: m.Sender, Text: m.Text, Incomplete: m.Incomplete, ReceivedAt: m.ReceivedAt}
 	var res handler.Result
-	autoReplyAllowed := !pdu.IsShortCodeOrAlphanumeric(m.Sender)
-	if autoReplyAllowed {
-		res = d.handlers.Dispatch(ctx, req)
-	} else {
+	switch {
+	case pdu.IsShortCodeOrAlphanumeric(m.Sender):
 		// Operators, banks and short codes never get automatic replies:
 		// two auto-responders must never ping-pong and burn airtime.
 		res.Note = "from a short code or alphanumeric sender: no automatic reply"
+	case !d.allowCommand(m.Sender):
+		res.Note = "sender over the hourly command limit: not handled, no reply"
+	default:
+		res = d.handlers.Dispatch(ctx, req)
+	}
+	if res.Retry {
+		return fmt.Errorf("handler asked to retry: %s", res.Note)
 	}
 	now := time.Now()
 	queued := 0
@@ -96,7 +102,30 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	if queued > 0 {
 		nudge(d.outboxReady)
 	}
+	if d.sync != nil {
+		d.sync.Nudge()
+	}
 	return nil
+}
+
+// commandKeyPrefix keeps inbound counts apart from reply counts in the
+// store's per-number hourly log.
+const commandKeyPrefix = "in:"
+
+// allowCommand applies [sms] commands_per_hour to one sender: a flood is
+// stored but not worked on, so it cannot hammer Fineract or the PIN check.
+func (d *Daemon) allowCommand(sender string) bool {
+	allowed := true
+	err := d.db.Update(func(tx *store.Tx) error {
+		var err error
+		allowed, err = tx.AllowReply(commandKeyPrefix+sender, time.Now(), d.cfg.SMS.CommandsPerHour)
+		return err
+	})
+	if err != nil {
+		d.log.Error("command rate check failed; handling anyway", "err", err)
+		return true
+	}
+	return allowed
 }
 
 func replyOrigin(id uint64) string {

@@ -44,6 +44,9 @@ type Result struct {
 	// Apply runs inside the transaction that marks the message handled,
 	// for handlers whose work must be durable together with the reply.
 	Apply func(tx *store.Tx) error
+	// Retry leaves the message pending to be handled again later (a local
+	// failure such as a store error); nothing is replied or recorded.
+	Retry bool
 }
 
 // Reply is one outbound SMS.

@@ -15,7 +15,10 @@ import (
 
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/store"
 )
 
 func init() { register("demo", &DemoCommand{}) }
@@ -26,7 +29,24 @@ type DemoCommand struct{}
 // Summary implements command.
 func (*DemoCommand) Summary() string { return "run the daemon with a simulated modem (no hardware)" }
 
-const demoClient = "+254712345678"
+const (
+	demoClient  = "+254712345678" // Amina in the stand-in's seed data
+	demoOfficer = "+254722000012" // Peter, staff 12, officer of group 7
+	demoPIN     = "4826"
+)
+
+// enrollDemoOfficer puts the seed data's loan officer on the box.
+func enrollDemoOfficer(db *store.DB) error {
+	hash, err := officer.HashPIN(demoPIN)
+	if err != nil {
+		return err
+	}
+	err = db.AddOfficer(store.Officer{Phone: demoOfficer, StaffID: fineractsim.SeedStaffPeter, Name: "Peter Otieno", PINHash: hash})
+	if errors.Is(err, store.ErrOfficerExists) {
+		return nil
+	}
+	return err
+}
 
 // Run implements command.
 func (*DemoCommand) Run(ctx context.Context, args []string) error {
@@ -66,16 +86,27 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer sim.Close()
 
+	fin, err := fineractsim.Start(fineractsim.Options{Logger: log.With("component", "fineract-standin")})
+	if err != nil {
+		return fmt.Errorf("start Fineract stand-in: %w", err)
+	}
+	defer fin.Close()
+	fin.Seed()
+
 	cfg := &config.Config{}
 	cfg.Modem.Device = sim.Path()
 	cfg.Store.Path = filepath.Join(*dir, "state.db")
 	cfg.SMS.Country = "KE"
+	cfg.Mifos = config.Mifos{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password", PaymentTypeID: 1, BoxID: "DEMO"}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	d, err := daemon.Open(cfg, daemon.Options{Logger: log})
 	if err != nil {
+		return err
+	}
+	if err := enrollDemoOfficer(d.Store()); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -104,12 +135,19 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	fmt.Printf(`Mifos Edge demo: the daemon is driving a simulated %s modem at %s.
 Store: %s   Config you could reuse: modem.device=%q store.path=%q
 
-Play a client: type a line and press Enter.
-  HELP                         sent from %s
-  +254700000002 bal            sent from another number
-  MPESA QK12ABC Confirmed...   an operator (alphanumeric) sender: no reply, by design
+Fineract stand-in (seeded branch data): %s
+
+Play a client or the loan officer: type a line and press Enter.
+  BAL                                          client Amina (%s): her loans and savings
+  +254733444555 BAL                            client John, whose loan is in arrears
+  +254700000002 BAL                            a phone that is not registered
+  %s PAY %s 42 L1=500 S=200         officer Peter records Amina's payments
+  %s COLLECT %s 7 ALL EXCEPT 44     officer Peter records group 7's meeting
+  %s REMIND %s                      officer Peter sends arrears reminders
+  MPESA QK12ABC Confirmed...                   an operator sender: no reply, by design
 Replies appear below as the simulated network delivers them. Ctrl-C to stop.
-`, prof.Name, sim.Path(), cfg.Store.Path, cfg.Modem.Device, cfg.Store.Path, demoClient)
+`, prof.Name, sim.Path(), cfg.Store.Path, cfg.Modem.Device, cfg.Store.Path, fin.URL(), demoClient,
+		demoOfficer, demoPIN, demoOfficer, demoPIN, demoOfficer, demoPIN)
 	go printSent(ctx, sim)
 	go readClientLines(ctx, os.Stdin, sim)
 	return <-done
@@ -150,5 +188,5 @@ func looksLikeSender(s string) bool {
 	if strings.HasPrefix(s, "+") && len(s) > 4 {
 		return true
 	}
-	return s == "MPESA" || s == "AIRTEL"
+	return s == "MPESA" || s == "AIRTEL" || strings.HasPrefix(s, "07")
 }

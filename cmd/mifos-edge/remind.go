@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func init() { register("remind", &RemindCommand{}) }
+
+// RemindCommand sends overdue-loan reminders with the next meeting date.
+type RemindCommand struct{}
+
+// Summary implements command.
+func (*RemindCommand) Summary() string { return "SMS every client with an overdue loan (amount due, next meeting)" }
+
+// Run implements command.
+func (*RemindCommand) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
+	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	group := fs.Int64("group", 0, "only this Fineract group id")
+	staff := fs.Int64("staff-id", 0, "only the groups of this loan officer (Fineract staff id)")
+	dry := fs.Bool("dry-run", false, "list the reminders without sending them")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: mifos-edge remind --config FILE [--group ID | --staff-id ID] [--dry-run]\n\nFinds every client with an overdue loan (from the repayment schedule, as of\nthe Fineract business date) and queues an SMS with the amount due and the\ndate of their group's next meeting.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	a := daemon.RemindArgs{GroupID: *group, StaffID: *staff, DryRun: *dry}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var res daemon.RemindResult
+	err = control.Call(cctx, cfg.Control.Socket, "remind", a, &res)
+	if errors.Is(err, control.ErrNoDaemon) {
+		db, oerr := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
+		if oerr != nil {
+			return oerr
+		}
+		defer db.Close()
+		env, eerr := daemon.NewStandaloneEnv(cfg, db)
+		if eerr != nil {
+			return eerr
+		}
+		res, err = daemon.RunReminders(cctx, env, a)
+	}
+	if err != nil {
+		return err
+	}
+	for _, r := range res.Reminders {
+		fmt.Printf("%-16s %-24s %s\n", r.Phone, r.Name, r.Text)
+	}
+	fmt.Println(res.Summary)
+	switch {
+	case *dry:
+		fmt.Println("dry run: nothing was sent")
+	case res.Queued:
+		fmt.Println("queued; they go out as the modem sends them")
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/config"
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+	"github.com/mifos-edge/mifos-edge/sync"
+)
+
+// newFineract builds the Fineract client from [mifos]; nil when not configured.
+func newFineract(cfg *config.Config) (*mifos.Client, error) {
+	if cfg.Mifos.BaseURL == "" {
+		return nil, nil
+	}
+	password, err := cfg.Mifos.ResolvePassword()
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimRight(cfg.Mifos.BaseURL, "/")
+	// Technicians often write the server's context path only.
+	if !strings.HasSuffix(base, "/api/v1") {
+		base += "/api/v1"
+	}
+	return mifos.New(mifos.Config{
+		BaseURL:   base,
+		Tenant:    cfg.Mifos.Tenant,
+		Username:  cfg.Mifos.Username,
+		Password:  password,
+		CAFile:    cfg.Mifos.CAFile,
+		PinSHA256: cfg.Mifos.PinSHA256,
+		Timeout:   cfg.Mifos.Timeout.Duration,
+	})
+}
+
+// boxID names this box in Fineract external ids.
+func boxID(cfg *config.Config) string {
+	if cfg.Mifos.BoxID != "" {
+		return cfg.Mifos.BoxID
+	}
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "box"
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 {
+		h = h[:i]
+	}
+	return h
+}
+
+// NewEnv builds the handlers' environment from the configuration.
+func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, d *Daemon) (*handler.Env, error) {
+	texts, err := handler.NewTexts(cfg.SMS.Language, cfg.Templates)
+	if err != nil {
+		return nil, err
+	}
+	env := &handler.Env{
+		DB:               db,
+		Texts:            texts,
+		Country:          cfg.SMS.Country,
+		PaymentTypeID:    int64(cfg.Mifos.PaymentTypeID),
+		RequireClientPIN: cfg.SMS.RequireClientPIN,
+		Lockout:          handler.Lockout{Attempts: cfg.Officers.LockoutAttempts, Duration: cfg.Officers.LockoutDuration.Duration},
+		Box:              boxID(cfg),
+	}
+	if api != nil {
+		env.API = api
+	}
+	if d != nil {
+		env.Log = d.log
+	}
+	return env, nil
+}
+
+// permanent marks an error the sync stage must not retry; its text is
+// what the officer is told.
+type permanent struct{ msg string }
+
+func (p *permanent) Error() string   { return p.msg }
+func (p *permanent) Permanent() bool { return true }
+
+// resolver adapts handler resolution for the sync stage.
+func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
+	return func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
+		out, err := env.ResolveJournal(ctx, e)
+		if err != nil && !mifos.IsRetryable(err) {
+			return out, &permanent{msg: env.Render(err)}
+		}
+		return out, err
+	}
+}
+
+// newSync wires the journal poster.
+func (d *Daemon) newSync(api mifos.API, env *handler.Env) *sync.Worker {
+	return sync.New(sync.Options{
+		DB:            d.db,
+		API:           api,
+		PaymentTypeID: int64(d.cfg.Mifos.PaymentTypeID),
+		Workers:       d.cfg.Sync.Workers,
+		Logger:        d.log.With("component", "sync"),
+		Resolve:       resolver(env),
+		Settled: func(ctx context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+			out := env.Confirmations(ctx, e, batch)
+			if len(out) > 0 {
+				nudge(d.outboxReady)
+			}
+			if e.ClientID != 0 && d.balance != nil {
+				go d.balance.Refresh(context.WithoutCancel(ctx), e.ClientID)
+			}
+			return out
+		},
+	})
+}
+
+// snapshotLoop keeps the offline balance copies fresh.
+func (d *Daemon) snapshotLoop(ctx context.Context) error {
+	if d.balance == nil {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	for {
+		if err := sleep(ctx, d.cfg.Sync.SnapshotInterval.Duration, nil); err != nil {
+			return err
+		}
+		if d.sync != nil && !d.sync.Online() {
+			continue
+		}
+		if err := d.balance.RefreshAll(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			d.log.Warn("refreshing offline balance snapshots failed", "err", err)
+		}
+	}
+}
+
+// RemindArgs is the "remind" control operation's argument.
+type RemindArgs struct {
+	GroupID int64 `json:"group_id"`
+	StaffID int64 `json:"staff_id"`
+	DryRun  bool  `json:"dry_run"`
+}
+
+// RemindResult lists what was (or would be) sent.
+type RemindResult struct {
+	Summary   string             `json:"summary"`
+	Reminders []handler.Reminder `json:"reminders"`
+	Queued    bool               `json:"queued"`
+}
+
+// RunReminders finds overdue clients (one group, one officer's groups, or
+// every group) and queues their reminders unless dryRun.
+func RunReminders(ctx context.Context, env *handler.Env, a RemindArgs) (RemindResult, error) {
+	if env.API == nil {
+		return RemindResult{}, errors.New("reminders need the Fineract link: set [mifos] base_url")
+	}
+	var groups []mifos.Group
+	scope := "all groups"
+	switch {
+	case a.GroupID != 0:
+		g, err := env.API.Group(ctx, a.GroupID)
+		if err != nil {
+			return RemindResult{}, fmt.Errorf("group %d: %w", a.GroupID, err)
+		}
+		groups, scope = []mifos.Group{g}, fmt.Sprintf("group %d", a.GroupID)
+	default:
+		gs, err := env.API.GroupsByStaff(ctx, a.StaffID)
+		if err != nil {
+			return RemindResult{}, err
+		}
+		groups = gs
+		if a.StaffID != 0 {
+			scope = fmt.Sprintf("the groups of staff %d", a.StaffID)
+		}
+	}
+	list, err := env.Reminders(ctx, groups)
+	if err != nil {
+		return RemindResult{}, err
+	}
+	res := RemindResult{Summary: env.RemindSummary(list, scope), Reminders: list}
+	if a.DryRun || len(list) == 0 {
+		return res, nil
+	}
+	origin := "remind:cli:" + time.Now().Format(time.RFC3339)
+	if err := env.DB.Update(func(tx *store.Tx) error { return handler.QueueReminders(tx, list, origin) }); err != nil {
+		return RemindResult{}, err
+	}
+	res.Queued = true
+	return res, nil
+}
+
+// NewStandaloneEnv is the handlers' environment for a CLI command that runs
+// while the daemon is stopped (it owns the store itself).
+func NewStandaloneEnv(cfg *config.Config, db *store.DB) (*handler.Env, error) {
+	api, err := newFineract(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var iface mifos.API
+	if api != nil {
+		iface = api
+	}
+	return NewEnv(cfg, db, iface, nil)
+}

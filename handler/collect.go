@@ -1,0 +1,238 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func init() {
+	registerTexts("en", map[string]string{
+		"collect.not_your_group":  "Group {group} is not one of your groups.",
+		"collect.unknown_group":   "There is no group {group}.",
+		"collect.no_meeting":      "Group {group} has no meeting calendar in Mifos, so there is no collection sheet.",
+		"collect.unknown_except":  "{ref} is not a member of group {group} with dues at this meeting.",
+		"collect.nothing_due":     "Nothing is due from group {group} on {date}.",
+		"collect.officer_confirm": "Collection for {group} on {date} posted: {clients} client(s), total {total}.",
+		"collect.officer_failed":  "Collection for {group} on {date} was NOT posted: {reason}",
+		"collect.officer_pending": "Collection for {group} on {date} awaits approval in Mifos (total {total}).",
+		"collect.client_confirm":  "Dear {name}, your payment of {amount} at the {group} meeting on {date} was recorded. Thank you.",
+	})
+	registerTexts("sw", map[string]string{
+		"collect.not_your_group":  "Kikundi {group} si mojawapo ya vikundi vyako.",
+		"collect.unknown_group":   "Hakuna kikundi {group}.",
+		"collect.no_meeting":      "Kikundi {group} hakina kalenda ya mikutano kwenye Mifos, kwa hiyo hakuna karatasi ya makusanyo.",
+		"collect.unknown_except":  "{ref} si mwanachama wa kikundi {group} mwenye deni kwenye mkutano huu.",
+		"collect.nothing_due":     "Hakuna kinachodaiwa kutoka kikundi {group} tarehe {date}.",
+		"collect.officer_confirm": "Makusanyo ya {group} tarehe {date} yameingizwa: wateja {clients}, jumla {total}.",
+		"collect.officer_failed":  "Makusanyo ya {group} tarehe {date} HAYAJAINGIZWA: {reason}",
+		"collect.officer_pending": "Makusanyo ya {group} tarehe {date} yanasubiri idhini kwenye Mifos (jumla {total}).",
+		"collect.client_confirm":  "Mpendwa {name}, malipo yako ya {amount} kwenye mkutano wa {group} tarehe {date} yamerekodiwa. Asante.",
+	})
+}
+
+// CollectPayload is the journal payload of a collection sheet: the body to
+// save, and what each client paid (for their confirmations).
+type CollectPayload struct {
+	Sheet     mifos.SaveSheet  `json:"sheet"`
+	GroupName string           `json:"group_name"`
+	Decimals  int              `json:"decimals"`
+	Clients   []CollectedShare `json:"clients"`
+}
+
+// CollectedShare is one client's part of a collection.
+type CollectedShare struct {
+	ClientID int64        `json:"client_id"`
+	Name     string       `json:"name"`
+	Amount   mifos.Amount `json:"amount"`
+}
+
+// Collect records a group meeting's collection sheet as paid as expected:
+// COLLECT <PIN> <group> ALL [EXCEPT <client>...].
+type Collect struct{ Env *Env }
+
+// Keywords implements Handler.
+func (Collect) Keywords() []string { return []string{"COLLECT", "KUSANYA"} }
+
+// Handle implements Handler.
+func (c Collect) Handle(ctx context.Context, req Request) Result {
+	env := c.Env
+	if res, ok := env.needAPI(); !ok {
+		return res
+	}
+	words := req.Words()
+	pin := ""
+	if len(words) > 1 {
+		pin = words[1]
+	}
+	off, res, ok := env.authOfficer(req.From, pin)
+	if !ok {
+		return res
+	}
+	cmd, err := ParseCollect(req.Text)
+	if err != nil {
+		return reply(env.Render(err), "COLLECT not understood: "+RedactPIN(req.Text))
+	}
+	today := env.today(ctx)
+	cctx, cancel := env.call(ctx)
+	defer cancel()
+	payload, err := env.buildCollection(cctx, off, cmd, today, req.MessageID)
+	if err != nil {
+		if unreachable(err) {
+			return reply(env.texts().Get("fineract.down"), "COLLECT while Mifos unreachable")
+		}
+		return reply(env.Render(err), "COLLECT refused: "+err.Error())
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return Result{Retry: true, Note: err.Error()}
+	}
+	var total mifos.Amount
+	for _, s := range payload.Clients {
+		total += s.Amount
+	}
+	entry := store.JournalEntry{
+		Batch:      req.MessageID,
+		Kind:       store.JournalCollectionSheet,
+		Officer:    off.Phone,
+		GroupID:    cmd.GroupID,
+		CalendarID: payload.Sheet.CalendarID,
+		Amount:     int64(total),
+		Decimals:   payload.Decimals,
+		Date:       today.String(),
+		ExternalID: env.externalID(req.MessageID, 0),
+		Payload:    body,
+		Note:       "collection sheet recorded by SMS from " + off.Name,
+	}
+	return Result{Note: "COLLECT journaled: " + RedactPIN(req.Text), Apply: appendJournal([]store.JournalEntry{entry})}
+}
+
+// buildCollection generates today's collection sheet for the group and
+// marks everything due as paid, except the listed clients.
+func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd CollectCommand, today mifos.Date, batch uint64) (CollectPayload, error) {
+	gname := strconv.FormatInt(cmd.GroupID, 10)
+	g, err := e.API.Group(ctx, cmd.GroupID)
+	if err != nil {
+		if isNotFound(err) {
+			return CollectPayload{}, refuse("collect.unknown_group", "group", gname)
+		}
+		return CollectPayload{}, err
+	}
+	if g.StaffID != off.StaffID {
+		return CollectPayload{}, refuse("collect.not_your_group", "group", gname)
+	}
+	if g.Meeting == nil || g.Meeting.ID == 0 {
+		return CollectPayload{}, refuse("collect.no_meeting", "group", g.Name)
+	}
+	sheet, err := e.API.GenerateCollectionSheet(ctx, g.ID, g.Meeting.ID, today)
+	if err != nil {
+		return CollectPayload{}, err
+	}
+	excluded := map[int64]bool{}
+	for _, ref := range cmd.Except {
+		id, ok := matchSheetClient(ctx, e, sheet, ref)
+		if !ok {
+			return CollectPayload{}, refuse("collect.unknown_except", "ref", ref, "group", g.Name)
+		}
+		excluded[id] = true
+	}
+	p := CollectPayload{GroupName: g.Name, Decimals: 2, Sheet: mifos.SaveSheet{
+		Date: today, CalendarID: g.Meeting.ID, PaymentTypeID: e.PaymentTypeID,
+		Note: "Collection recorded by SMS (" + off.Name + ")",
+	}}
+	for _, c := range sheet.Clients {
+		if excluded[c.ClientID] {
+			continue
+		}
+		share := CollectedShare{ClientID: c.ClientID, Name: c.ClientName}
+		for _, l := range c.Loans {
+			if l.TotalDue <= 0 {
+				continue
+			}
+			p.Sheet.Repayments = append(p.Sheet.Repayments, mifos.SheetRepayment{
+				LoanID: l.LoanID, Amount: l.TotalDue,
+				ExternalID: fmt.Sprintf("%s-l%d", e.externalID(batch, 0), l.LoanID),
+			})
+			share.Amount += l.TotalDue
+		}
+		for _, s := range c.Savings {
+			if s.DueAmount <= 0 {
+				continue
+			}
+			p.Sheet.Deposits = append(p.Sheet.Deposits, mifos.SheetDeposit{SavingsID: s.SavingsID, Amount: s.DueAmount, DepositAccountType: s.DepositAccountType})
+			share.Amount += s.DueAmount
+		}
+		if share.Amount > 0 {
+			p.Clients = append(p.Clients, share)
+		}
+	}
+	if len(p.Clients) == 0 {
+		return CollectPayload{}, refuse("collect.nothing_due", "group", g.Name, "date", today.String())
+	}
+	return p, nil
+}
+
+// matchSheetClient finds an EXCEPT reference (account number, external id
+// or client id) among the sheet's clients.
+func matchSheetClient(ctx context.Context, e *Env, sheet mifos.CollectionSheet, ref string) (int64, bool) {
+	id := int64(-1)
+	if hit, err := e.API.ClientByRef(ctx, ref); err == nil {
+		id = hit.ID
+	} else if n, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		id = n
+	}
+	for _, c := range sheet.Clients {
+		if c.ClientID == id {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+func isNotFound(err error) bool {
+	fe, ok := err.(*mifos.Error)
+	return ok && fe.Status == 404
+}
+
+// collectConfirmations: totals to the officer, each client's share to them.
+func (e *Env) collectConfirmations(ctx context.Context, j store.JournalEntry) []store.Outbound {
+	t := e.texts()
+	var p CollectPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return nil
+	}
+	origin := fmt.Sprintf("journal:%d", j.Batch)
+	total := money(j.Amount, p.Decimals)
+	var out []store.Outbound
+	officerText := ""
+	switch j.State {
+	case store.JournalDone:
+		officerText = t.Get("collect.officer_confirm", "group", p.GroupName, "date", j.Date, "clients", strconv.Itoa(len(p.Clients)), "total", total)
+	case store.JournalAwaitingApproval:
+		officerText = t.Get("collect.officer_pending", "group", p.GroupName, "date", j.Date, "total", total)
+	default:
+		officerText = t.Get("collect.officer_failed", "group", p.GroupName, "date", j.Date, "reason", e.failureReason(j))
+	}
+	if j.Officer != "" {
+		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, DuplicateHarmless: true})
+	}
+	if j.State != store.JournalDone || e.API == nil {
+		return out
+	}
+	for _, s := range p.Clients {
+		cctx, cancel := e.call(ctx)
+		c, err := e.API.Client(cctx, s.ClientID)
+		cancel()
+		if err != nil || c.MobileNo == "" {
+			continue
+		}
+		to := e.normalisedSender(c.MobileNo)
+		out = append(out, store.Outbound{To: to, Origin: origin, DuplicateHarmless: true,
+			Text: t.Get("collect.client_confirm", "name", s.Name, "amount", s.Amount.Format(p.Decimals), "group", p.GroupName, "date", j.Date)})
+	}
+	return out
+}

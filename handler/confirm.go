@@ -1,0 +1,159 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// settled reports whether an entry reached a final state.
+func settled(e store.JournalEntry) bool {
+	switch e.State {
+	case store.JournalDone, store.JournalAwaitingApproval, store.JournalFailed:
+		return true
+	}
+	return false
+}
+
+// Confirmations builds the SMS that tell the officer and the client what
+// happened to one SMS's postings. It answers only once the whole batch has
+// settled, so one SMS gives one confirmation each, not one per item.
+func (e *Env) Confirmations(ctx context.Context, j store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+	for _, b := range batch {
+		if !settled(b) {
+			return nil
+		}
+	}
+	if j.Kind == store.JournalCollectionSheet {
+		return e.collectConfirmations(ctx, j)
+	}
+	return e.payConfirmations(ctx, batch)
+}
+
+func money(amount int64, decimals int) string {
+	if decimals <= 0 {
+		decimals = 2
+	}
+	return mifos.Amount(amount).Format(decimals)
+}
+
+func (e *Env) payConfirmations(ctx context.Context, batch []store.JournalEntry) []store.Outbound {
+	t := e.texts()
+	var done, pending, failed, clientItems, balances []string
+	first := batch[0]
+	for _, b := range batch {
+		if b.ClientName != "" {
+			first = b
+		}
+	}
+	for _, b := range batch {
+		label := b.ItemRef
+		if label == "" {
+			label = b.AccountNo
+		}
+		amount := money(b.Amount, b.Decimals)
+		switch b.State {
+		case store.JournalDone:
+			ids := make([]string, len(b.FineractTxnIDs))
+			for i, id := range b.FineractTxnIDs {
+				ids[i] = strconv.FormatInt(id, 10)
+			}
+			done = append(done, fmt.Sprintf("%s %s (txn %s)", label, amount, strings.Join(ids, ",")))
+			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", b.Currency, amount, b.AccountNo))
+			if bal, ok := e.newBalance(ctx, b); ok {
+				balances = append(balances, bal)
+			}
+		case store.JournalAwaitingApproval:
+			pending = append(pending, label+" "+amount)
+		default:
+			failed = append(failed, fmt.Sprintf("%s %s - %s", label, amount, e.failureReason(b)))
+		}
+	}
+	name := first.ClientName
+	if name == "" {
+		name = first.ClientRef
+	}
+	var officerText []string
+	if len(done) > 0 {
+		officerText = append(officerText, t.Get("pay.officer_confirm", "name", name, "account", clientAccountLabel(first), "items", strings.Join(done, ", ")))
+	}
+	if len(pending) > 0 {
+		officerText = append(officerText, t.Get("pay.officer_pending", "name", name, "items", strings.Join(pending, ", ")))
+	}
+	if len(failed) > 0 {
+		officerText = append(officerText, t.Get("pay.officer_failed", "name", name, "items", strings.Join(failed, "; ")))
+	}
+	var out []store.Outbound
+	origin := fmt.Sprintf("journal:%d", first.Batch)
+	if first.Officer != "" {
+		out = append(out, store.Outbound{To: first.Officer, Text: strings.Join(officerText, " "), Origin: origin, DuplicateHarmless: true})
+	}
+	if first.ClientPhone != "" && len(clientItems) > 0 && first.ClientPhone != first.Officer {
+		text := t.Get("pay.client_confirm_nb", "name", name, "items", strings.Join(clientItems, ", "))
+		if len(balances) > 0 {
+			text = t.Get("pay.client_confirm", "name", name, "items", strings.Join(clientItems, ", "), "balances", strings.Join(balances, ", "))
+		}
+		out = append(out, store.Outbound{To: first.ClientPhone, Text: text, Origin: origin, DuplicateHarmless: true})
+	}
+	return out
+}
+
+func clientAccountLabel(j store.JournalEntry) string {
+	if j.ClientID == 0 {
+		return j.ClientRef
+	}
+	return "client " + strconv.FormatInt(j.ClientID, 10)
+}
+
+// newBalance reads the account after posting; a failure only drops the
+// balance from the client's SMS, never the SMS itself.
+func (e *Env) newBalance(ctx context.Context, j store.JournalEntry) (string, bool) {
+	if e.API == nil {
+		return "", false
+	}
+	ctx, cancel := e.call(ctx)
+	defer cancel()
+	switch j.Kind {
+	case store.JournalLoanRepayment:
+		l, err := e.API.Loan(ctx, j.AccountID)
+		if err != nil {
+			return "", false
+		}
+		return fmt.Sprintf("loan %s %s", l.AccountNo, l.TotalOutstanding.Format(decimalsOr(l.Currency.DecimalPlaces, j.Decimals))), true
+	case store.JournalSavingsDeposit:
+		s, err := e.API.Savings(ctx, j.AccountID)
+		if err != nil {
+			return "", false
+		}
+		return fmt.Sprintf("savings %s %s", s.AccountNo, s.AccountBalance.Format(decimalsOr(s.Currency.DecimalPlaces, j.Decimals))), true
+	}
+	return "", false
+}
+
+func decimalsOr(d, fallback int) int {
+	if d > 0 {
+		return d
+	}
+	if fallback > 0 {
+		return fallback
+	}
+	return 2
+}
+
+// failureReason turns the stored failure into words for the officer.
+func (e *Env) failureReason(j store.JournalEntry) string {
+	if j.LastError == "" {
+		return "refused by Mifos"
+	}
+	// "fineract 400 code: message" -> "message": the code means nothing to an officer.
+	if strings.HasPrefix(j.LastError, "fineract ") {
+		if _, msg, ok := strings.Cut(j.LastError, ": "); ok {
+			return msg
+		}
+	}
+	return j.LastError
+}

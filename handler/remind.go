@@ -1,0 +1,201 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func init() {
+	registerTexts("en", map[string]string{
+		"remind.client":            "Dear {name}, your loan {account} has {amount} overdue. Please pay at your next group meeting on {date}.",
+		"remind.client_no_meeting": "Dear {name}, your loan {account} has {amount} overdue. Please pay as soon as you can.",
+		"remind.done":              "Reminders queued for {count} client(s), {total} overdue in total.",
+		"remind.none":              "No client in {scope} has an overdue loan.",
+	})
+	registerTexts("sw", map[string]string{
+		"remind.client":            "Mpendwa {name}, mkopo wako {account} una deni la {amount} lililopitwa na muda. Tafadhali lipa kwenye mkutano ujao wa kikundi tarehe {date}.",
+		"remind.client_no_meeting": "Mpendwa {name}, mkopo wako {account} una deni la {amount} lililopitwa na muda. Tafadhali lipa mapema uwezavyo.",
+		"remind.done":              "Vikumbusho vimepangwa kwa wateja {count}, jumla ya deni {total}.",
+		"remind.none":              "Hakuna mteja katika {scope} mwenye mkopo uliopitwa na muda.",
+	})
+}
+
+// Reminder is one overdue-loan SMS to a client.
+type Reminder struct {
+	ClientID  int64        `json:"client_id"`
+	Name      string       `json:"name"`
+	Phone     string       `json:"phone"`
+	AccountNo string       `json:"account_no"`
+	Overdue   mifos.Amount `json:"overdue"`
+	Decimals  int          `json:"decimals"`
+	Meeting   mifos.Date   `json:"meeting"`
+	GroupID   int64        `json:"group_id"`
+	Text      string       `json:"text"`
+}
+
+// Remind sends arrears reminders for an officer's groups: REMIND <PIN> [group].
+type Remind struct{ Env *Env }
+
+// Keywords implements Handler.
+func (Remind) Keywords() []string { return []string{"REMIND", "KUMBUSHA"} }
+
+// Handle implements Handler.
+func (r Remind) Handle(ctx context.Context, req Request) Result {
+	env := r.Env
+	if res, ok := env.needAPI(); !ok {
+		return res
+	}
+	words := req.Words()
+	pin := ""
+	if len(words) > 1 {
+		pin = words[1]
+	}
+	off, res, ok := env.authOfficer(req.From, pin)
+	if !ok {
+		return res
+	}
+	cmd, err := ParseRemind(req.Text)
+	if err != nil {
+		return reply(env.Render(err), "REMIND not understood: "+RedactPIN(req.Text))
+	}
+	var groups []mifos.Group
+	cctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
+	defer cancel()
+	if cmd.GroupID != 0 {
+		g, err := env.API.Group(cctx, cmd.GroupID)
+		switch {
+		case err != nil && isNotFound(err):
+			return reply(env.texts().Get("collect.unknown_group", "group", strconv.FormatInt(cmd.GroupID, 10)), "REMIND unknown group")
+		case err != nil:
+			return reply(env.Render(err), "REMIND failed: "+err.Error())
+		case g.StaffID != off.StaffID:
+			return reply(env.texts().Get("collect.not_your_group", "group", strconv.FormatInt(cmd.GroupID, 10)), "REMIND for another officer's group")
+		}
+		groups = []mifos.Group{g}
+	} else {
+		if groups, err = env.API.GroupsByStaff(cctx, off.StaffID); err != nil {
+			return reply(env.Render(err), "REMIND failed: "+err.Error())
+		}
+	}
+	list, err := env.Reminders(cctx, groups)
+	if err != nil {
+		return reply(env.Render(err), "REMIND failed: "+err.Error())
+	}
+	scope := "your groups"
+	if cmd.GroupID != 0 {
+		scope = "group " + strconv.FormatInt(cmd.GroupID, 10)
+	}
+	res = Result{Note: fmt.Sprintf("REMIND: %d reminder(s)", len(list)), Replies: []Reply{{Text: env.RemindSummary(list, scope)}}}
+	res.Apply = func(tx *store.Tx) error { return QueueReminders(tx, list, fmt.Sprintf("remind:%d", req.MessageID)) }
+	return res
+}
+
+// RemindSummary is the officer's (or CLI's) one-line result.
+func (e *Env) RemindSummary(list []Reminder, scope string) string {
+	if len(list) == 0 {
+		return e.texts().Get("remind.none", "scope", scope)
+	}
+	var total mifos.Amount
+	for _, r := range list {
+		total += r.Overdue
+	}
+	return e.texts().Get("remind.done", "count", strconv.Itoa(len(list)), "total", total.Format(2))
+}
+
+// QueueReminders puts the reminders in the outbox inside tx.
+func QueueReminders(tx *store.Tx, list []Reminder, origin string) error {
+	for _, r := range list {
+		if _, err := tx.Enqueue(store.Outbound{To: r.Phone, Text: r.Text, Origin: origin, DuplicateHarmless: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reminders lists every client of groups with an overdue amount on an
+// active loan, figured from the repayment schedule as of the business date,
+// with the date of the group's next meeting. Clients without a usable phone
+// are skipped; a client in two groups is reminded once.
+func (e *Env) Reminders(ctx context.Context, groups []mifos.Group) ([]Reminder, error) {
+	today := e.today(ctx)
+	seen := map[int64]bool{}
+	var out []Reminder
+	for _, g := range groups {
+		full := g
+		if len(g.ClientIDs) == 0 || g.Meeting == nil {
+			var err error
+			if full, err = e.API.Group(ctx, g.ID); err != nil {
+				return nil, err
+			}
+		}
+		meeting := nextMeeting(full.Meeting, today)
+		for _, cid := range full.ClientIDs {
+			if seen[cid] {
+				continue
+			}
+			seen[cid] = true
+			rs, err := e.clientReminders(ctx, cid, full.ID, meeting, today)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs...)
+		}
+	}
+	return out, nil
+}
+
+func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meeting, today mifos.Date) ([]Reminder, error) {
+	c, err := e.API.Client(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if c.MobileNo == "" {
+		return nil, nil
+	}
+	to, err := e.normalisedPhone(c.MobileNo)
+	if err != nil {
+		return nil, nil
+	}
+	accts, err := e.API.ClientAccounts(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Reminder
+	for _, ls := range activeLoans(accts) {
+		l, err := e.API.Loan(ctx, ls.ID)
+		if err != nil {
+			return nil, err
+		}
+		overdue := mifos.Overdue(l.Periods, today)
+		if overdue <= 0 {
+			continue
+		}
+		dec := decimalsOr(l.Currency.DecimalPlaces, 2)
+		r := Reminder{ClientID: clientID, Name: c.DisplayName, Phone: to, AccountNo: l.AccountNo, Overdue: overdue, Decimals: dec, Meeting: meeting, GroupID: groupID}
+		amount := l.Currency.Code + " " + overdue.Format(dec)
+		if meeting.IsZero() {
+			r.Text = e.texts().Get("remind.client_no_meeting", "name", c.DisplayName, "account", l.AccountNo, "amount", amount)
+		} else {
+			r.Text = e.texts().Get("remind.client", "name", c.DisplayName, "account", l.AccountNo, "amount", amount, "date", meeting.String())
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// nextMeeting is the first meeting on or after today.
+func nextMeeting(cal *mifos.Calendar, today mifos.Date) mifos.Date {
+	if cal == nil {
+		return mifos.Date{}
+	}
+	for _, d := range cal.NextRecurringDates {
+		if !d.Before(today) {
+			return d
+		}
+	}
+	return mifos.Date{}
+}
