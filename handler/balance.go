@@ -139,6 +139,9 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 		b.log().Warn("balance: phone matches several active clients", "from", req.From)
 		return reply(t.Get("bal.ambiguous"), "balance refused: phone matches several clients")
 	case err != nil && unreachable(err):
+		if !errors.Is(err, errOffline) {
+			b.log().Warn("balance: phone lookup failed, office system unreachable", "from", req.From, "err", err)
+		}
 		return reply(t.Get("bal.trylater"), "balance: office system unreachable, phone not known yet")
 	case err != nil:
 		b.log().Error("balance: phone lookup failed", "from", req.From, "err", err)
