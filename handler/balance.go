@@ -1,0 +1,612 @@
+package handler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/pdu"
+	"github.com/mifos-edge/mifos-edge/phone"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+const (
+	defaultCacheFor = 24 * time.Hour
+	// notRegisteredFor is short so a client registered at the branch can use
+	// BAL within minutes, while a stranger retrying is not a search each time.
+	notRegisteredFor   = 10 * time.Minute
+	defaultLiveTimeout = 8 * time.Second
+	// maxBalanceParts is the longest BAL reply: two concatenated SMS.
+	maxBalanceParts = 2
+	statusActive    = 300
+	asOfLayout      = "2006-01-02 15:04"
+)
+
+// ErrAmbiguousPhone means several active clients carry the phone (in
+// different stored forms), so whose figures to send cannot be decided.
+var ErrAmbiguousPhone = errors.New("phone belongs to more than one active client")
+
+// errOffline stands for "Fineract is not configured or known to be down";
+// it counts as unreachable, so the snapshot is used without a slow timeout.
+var errOffline = errors.New("office system is offline")
+
+func init() {
+	registerTexts("en", map[string]string{
+		"bal.notregistered": "This phone is not registered. Please contact your branch.",
+		"bal.trylater":      "We cannot reach the office system now. Please try again later.",
+		"bal.failed":        "Sorry, your balance is not available now. Please contact your branch.",
+		"bal.ambiguous":     "This phone is registered to more than one client. Please contact your branch.",
+		"bal.pin_unset":     "PIN balance enquiries are not set up. Please contact your branch.",
+		"bal.none":          "You have no active loans or savings.",
+		"bal.asof":          "As of {time}.",
+		"bal.head":          "{name}:",
+		"bal.loan":          "{account}: balance {outstanding}",
+		"bal.loan.next":     "next {amount} due {date}",
+		"bal.loan.overdue":  "OVERDUE {amount}",
+		"bal.savings":       "{account}: {balance}",
+		"bal.currency":      "Amounts in {cur}.",
+		"bal.more":          "{count} more accounts: ask your branch.",
+	})
+	registerTexts("sw", map[string]string{
+		"bal.notregistered": "Simu hii haijasajiliwa. Tafadhali wasiliana na tawi lako.",
+		"bal.trylater":      "Hatuwezi kufikia mfumo wa ofisi sasa. Tafadhali jaribu tena baadaye.",
+		"bal.failed":        "Samahani, salio lako halipatikani sasa. Tafadhali wasiliana na tawi lako.",
+		"bal.ambiguous":     "Simu hii imesajiliwa kwa wateja zaidi ya mmoja. Tafadhali wasiliana na tawi lako.",
+		"bal.pin_unset":     "Huduma ya salio kwa PIN bado haijawekwa. Tafadhali wasiliana na tawi lako.",
+		"bal.none":          "Huna mkopo wala akiba inayoendelea.",
+		"bal.asof":          "Hali kufikia {time}.",
+		"bal.head":          "{name}:",
+		"bal.loan":          "{account}: deni {outstanding}",
+		"bal.loan.next":     "kinachofuata {amount} tarehe {date}",
+		"bal.loan.overdue":  "IMECHELEWA {amount}",
+		"bal.savings":       "{account}: akiba {balance}",
+		"bal.currency":      "Kiasi kwa {cur}.",
+		"bal.more":          "Akaunti {count} zaidi: uliza tawi lako.",
+	})
+}
+
+// Balance answers BAL / BALANCE / SALIO with the sender's active loans and
+// savings, live from Fineract or, when it cannot be reached, from the last
+// snapshot marked "as of".
+type Balance struct {
+	Env *Env
+	// CacheFor is how long a phone->client mapping is trusted (default 24h);
+	// "not registered" results are trusted only 10 minutes.
+	CacheFor time.Duration
+	// Timeout bounds each live Fineract call (default 8s), so a dead uplink
+	// falls back to the snapshot quickly.
+	Timeout time.Duration
+}
+
+// View is one client's balances, as sent and as stored in the snapshot.
+type View struct {
+	ClientID int64
+	Name     string
+	Loans    []LoanView
+	Savings  []SavingsView
+	At       time.Time
+}
+
+// LoanView is one active loan. LoanID and Disbursed fix the L1, L2... labels.
+type LoanView struct {
+	LoanID      int64
+	AccountNo   string
+	Product     string
+	Currency    string
+	Decimals    int
+	Disbursed   mifos.Date
+	Outstanding mifos.Amount
+	NextDue     mifos.Date // zero: no instalment left
+	NextAmount  mifos.Amount
+	Overdue     mifos.Amount
+}
+
+// SavingsView is one active savings account.
+type SavingsView struct {
+	SavingsID int64
+	AccountNo string
+	Product   string
+	Currency  string
+	Decimals  int
+	Balance   mifos.Amount
+}
+
+// Keywords implements Handler.
+func (Balance) Keywords() []string { return []string{"BAL", "BALANCE", "SALIO"} }
+
+// Handle implements Handler. Figures go only to a phone that maps to exactly
+// one active client, and every reply is wholly live or wholly the snapshot.
+func (b Balance) Handle(ctx context.Context, req Request) Result {
+	t := b.Env.texts()
+	reply := func(text, note string) Result {
+		return Result{Replies: []Reply{{Text: text}}, Note: note}
+	}
+	if b.Env.RequireClientPIN {
+		// TODO(officer): verify "BAL <PIN>" against DB.ClientPIN with
+		// officer.VerifyPIN once package officer is on this branch.
+		return reply(t.Get("bal.pin_unset"), "balance refused: client PINs are not set up")
+	}
+	hit, ok, err := b.LookupClient(ctx, req.From)
+	switch {
+	case errors.Is(err, ErrAmbiguousPhone):
+		b.log().Warn("balance: phone matches several active clients", "from", req.From)
+		return reply(t.Get("bal.ambiguous"), "balance refused: phone matches several clients")
+	case err != nil && unreachable(err):
+		if !errors.Is(err, errOffline) {
+			b.log().Warn("balance: phone lookup failed, office system unreachable", "from", req.From, "err", err)
+		}
+		return reply(t.Get("bal.trylater"), "balance: office system unreachable, phone not known yet")
+	case err != nil:
+		b.log().Error("balance: phone lookup failed", "from", req.From, "err", err)
+		return reply(t.Get("bal.failed"), "balance: phone lookup failed")
+	case !ok:
+		return reply(t.Get("bal.notregistered"), "balance refused: phone not registered")
+	}
+	v, err := b.fetch(ctx, hit.ID, hit.DisplayName)
+	if err == nil {
+		b.saveSnapshot(v)
+		return reply(b.Render(v, false), fmt.Sprintf("balance sent for client %d", hit.ID))
+	}
+	if !unreachable(err) {
+		b.log().Error("balance: fetch failed", "client", hit.ID, "err", err)
+		return reply(t.Get("bal.failed"), fmt.Sprintf("balance for client %d failed", hit.ID))
+	}
+	if !errors.Is(err, errOffline) {
+		b.log().Warn("balance: office system unreachable, using snapshot", "client", hit.ID, "err", err)
+	}
+	snap, ok, err := b.snapshot(hit.ID)
+	if err != nil {
+		b.log().Error("balance: snapshot unreadable", "client", hit.ID, "err", err)
+	}
+	if !ok {
+		return reply(t.Get("bal.trylater"), fmt.Sprintf("balance for client %d: office system unreachable, no snapshot", hit.ID))
+	}
+	return reply(b.Render(snap, true), fmt.Sprintf("balance sent for client %d from snapshot of %s", hit.ID, snap.At.Local().Format(asOfLayout)))
+}
+
+// LookupClient finds the active client whose registered phone is sender:
+// the cache first, then Fineract for every stored form of the number. Both
+// outcomes are cached. (hit, false, nil) means not registered. While
+// Fineract is unreachable a known client's cached mapping is used whatever
+// its age; otherwise the error is returned.
+func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientHit, bool, error) {
+	e164, err := phone.Normalize(sender, b.Env.Country)
+	if err != nil {
+		// Not a phone number, so no client can have registered it.
+		return mifos.ClientHit{}, false, nil
+	}
+	now := b.Env.now()
+	cached, have, err := b.Env.DB.PhoneClient(e164)
+	if err != nil {
+		return mifos.ClientHit{}, false, err
+	}
+	if have {
+		age := now.Sub(cached.CheckedAt)
+		// A negative age (the clock went back) does not count as fresh.
+		if cached.NotRegistered && age >= 0 && age < notRegisteredFor {
+			return mifos.ClientHit{}, false, nil
+		}
+		if !cached.NotRegistered && age >= 0 && age < b.cacheFor() {
+			return hitOf(cached), true, nil
+		}
+	}
+	hits, err := b.searchPhone(ctx, e164)
+	if err != nil {
+		if unreachable(err) && have && !cached.NotRegistered {
+			return hitOf(cached), true, nil
+		}
+		return mifos.ClientHit{}, false, err
+	}
+	if len(hits) > 1 {
+		return mifos.ClientHit{}, false, fmt.Errorf("%w: %s", ErrAmbiguousPhone, e164)
+	}
+	entry := store.PhoneClient{Phone: e164, NotRegistered: len(hits) == 0, CheckedAt: now}
+	if len(hits) == 1 {
+		entry.ClientID, entry.Name = hits[0].ID, hits[0].DisplayName
+	}
+	if err := b.Env.DB.PutPhoneClient(entry); err != nil {
+		b.log().Error("balance: could not cache phone lookup", "phone", e164, "err", err)
+	}
+	if len(hits) == 0 {
+		return mifos.ClientHit{}, false, nil
+	}
+	return hits[0], true, nil
+}
+
+// searchPhone asks Fineract for each stored form of e164 and returns the
+// distinct ACTIVE clients whose mobile number is really e164.
+func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHit, error) {
+	if !b.live() {
+		return nil, errOffline
+	}
+	var out []mifos.ClientHit
+	seen := map[int64]bool{}
+	for _, form := range phone.Variants(e164) {
+		cctx, cancel := b.callCtx(ctx)
+		hits, err := b.Env.API.ClientsByPhone(cctx, form)
+		cancel()
+		if errors.Is(err, mifos.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("search clients by phone: %w", err)
+		}
+		for _, h := range hits {
+			if h.StatusID != statusActive || seen[h.ID] {
+				continue
+			}
+			// Defence in depth: a search that matched loosely must not
+			// hand another person's figures to this phone.
+			if h.MobileNo != "" {
+				if n, err := phone.Normalize(h.MobileNo, b.Env.Country); err != nil || n != e164 {
+					continue
+				}
+			}
+			seen[h.ID] = true
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// Fetch reads the client's active loans (with their schedules) and savings
+// from Fineract and stores them as the client's snapshot.
+func (b Balance) Fetch(ctx context.Context, clientID int64) (View, error) {
+	v, err := b.fetch(ctx, clientID, b.directoryName(clientID))
+	if err != nil {
+		return View{}, err
+	}
+	return v, b.saveSnapshot(v)
+}
+
+// Refresh fetches the client's balances and stores the snapshot; it is
+// called after postings and periodically.
+func (b Balance) Refresh(ctx context.Context, clientID int64) error {
+	_, err := b.Fetch(ctx, clientID)
+	return err
+}
+
+// RefreshAll refreshes the snapshot of every cached registered client. It
+// stops at the first "unreachable" error (every other client would time out
+// too) and when ctx ends; other errors are collected and it carries on.
+func (b Balance) RefreshAll(ctx context.Context) error {
+	list, err := b.Env.DB.ClientPhones()
+	if err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	var errs []error
+	for _, p := range list {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, fmt.Errorf("balance refresh stopped: %w", err))...)
+		}
+		if seen[p.ClientID] {
+			continue
+		}
+		seen[p.ClientID] = true
+		v, err := b.fetch(ctx, p.ClientID, p.Name)
+		if err == nil {
+			err = b.saveSnapshot(v)
+		}
+		if err == nil {
+			continue
+		}
+		err = fmt.Errorf("client %d: %w", p.ClientID, err)
+		if unreachable(err) {
+			return errors.Join(append(errs, fmt.Errorf("balance refresh stopped: %w", err))...)
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// fetch builds a live View; name is shown in the reply ("" = the client
+// name on a loan, if any). Any error means no View: figures are never mixed.
+func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, error) {
+	if !b.live() {
+		return View{}, errOffline
+	}
+	cctx, cancel := b.callCtx(ctx)
+	accts, err := b.Env.API.ClientAccounts(cctx, clientID)
+	cancel()
+	if err != nil {
+		return View{}, fmt.Errorf("accounts of client %d: %w", clientID, err)
+	}
+	today := b.Env.today(ctx)
+	v := View{ClientID: clientID, Name: name, At: b.Env.now()}
+	for _, ls := range accts.Loans {
+		if ls.StatusID != statusActive {
+			continue
+		}
+		cctx, cancel := b.callCtx(ctx)
+		l, err := b.Env.API.Loan(cctx, ls.ID)
+		cancel()
+		if err != nil {
+			return View{}, fmt.Errorf("loan %d: %w", ls.ID, err)
+		}
+		// The summary may lag a loan that closed a moment ago.
+		if l.StatusID != 0 && l.StatusID != statusActive {
+			continue
+		}
+		cur := l.Currency
+		if cur.Code == "" {
+			cur = ls.Currency
+		}
+		lv := LoanView{
+			LoanID: ls.ID, AccountNo: ls.AccountNo, Product: ls.ProductName,
+			Currency: cur.Code, Decimals: decimalsOf(cur), Disbursed: ls.ActualDisbursementDate,
+			Outstanding: l.TotalOutstanding, Overdue: mifos.Overdue(l.Periods, today),
+		}
+		if p, ok := mifos.NextDue(l.Periods); ok {
+			lv.NextDue, lv.NextAmount = p.DueDate, p.TotalOutstanding
+		}
+		if v.Name == "" {
+			v.Name = l.ClientName
+		}
+		v.Loans = append(v.Loans, lv)
+	}
+	for _, s := range accts.Savings {
+		if s.StatusID != statusActive {
+			continue
+		}
+		v.Savings = append(v.Savings, SavingsView{
+			SavingsID: s.ID, AccountNo: s.AccountNo, Product: s.ProductName,
+			Currency: s.Currency.Code, Decimals: decimalsOf(s.Currency), Balance: s.AccountBalance,
+		})
+	}
+	sortLoans(v.Loans)
+	sort.SliceStable(v.Savings, func(i, j int) bool { return v.Savings[i].SavingsID < v.Savings[j].SavingsID })
+	return v, nil
+}
+
+// decimalsOf is the currency's decimals; an unknown currency shows cents
+// rather than rounding them away.
+func decimalsOf(c mifos.Currency) int {
+	if c.Code == "" && c.DecimalPlaces == 0 {
+		return 2
+	}
+	return c.DecimalPlaces
+}
+
+// sortLoans orders loans oldest disbursement first (L1 = oldest), loans
+// without a disbursement date last, ties by loan id; PAY's L1, L2... labels
+// must follow the same order.
+func sortLoans(loans []LoanView) {
+	key := func(l LoanView) int {
+		if l.Disbursed == (mifos.Date{}) {
+			return 1 << 30
+		}
+		return l.Disbursed.Year*10000 + l.Disbursed.Month*100 + l.Disbursed.Day
+	}
+	sort.SliceStable(loans, func(i, j int) bool {
+		ki, kj := key(loans[i]), key(loans[j])
+		if ki != kj {
+			return ki < kj
+		}
+		return loans[i].LoanID < loans[j].LoanID
+	})
+}
+
+func (b Balance) saveSnapshot(v View) error {
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = b.Env.DB.PutSnapshot(v.ClientID, data, v.At)
+	}
+	if err != nil {
+		b.log().Error("balance: could not store snapshot", "client", v.ClientID, "err", err)
+		return fmt.Errorf("store balance snapshot of client %d: %w", v.ClientID, err)
+	}
+	return nil
+}
+
+func (b Balance) snapshot(clientID int64) (View, bool, error) {
+	data, at, ok, err := b.Env.DB.Snapshot(clientID)
+	if err != nil || !ok {
+		return View{}, false, err
+	}
+	var v View
+	if err := json.Unmarshal(data, &v); err != nil {
+		return View{}, false, fmt.Errorf("snapshot of client %d is damaged: %w", clientID, err)
+	}
+	v.At = at
+	return v, true, nil
+}
+
+func (b Balance) directoryName(clientID int64) string {
+	list, err := b.Env.DB.ClientPhones()
+	if err != nil {
+		return ""
+	}
+	for _, p := range list {
+		if p.ClientID == clientID {
+			return p.Name
+		}
+	}
+	return ""
+}
+
+// Render is the reply text for v in the configured language, at most two
+// GSM-7 SMS: it drops product names, then the client name and repeated
+// currency codes, and only then whole accounts (with "N more"); a figure
+// is never shortened.
+func (b Balance) Render(v View, asOf bool) string {
+	t := b.Env.texts()
+	loans := append([]LoanView(nil), v.Loans...)
+	sortLoans(loans)
+	var prefix string
+	if asOf {
+		prefix = t.Get("bal.asof", "time", v.At.Local().Format(asOfLayout)) + " "
+	}
+	if len(loans)+len(v.Savings) == 0 {
+		return prefix + t.Get("bal.none")
+	}
+	cur, single := commonCurrency(loans, v.Savings)
+	styles := []renderStyle{
+		{name: true, product: true, curEach: true},
+		{name: true, curEach: true},
+		{name: true, curEach: !single},
+		{curEach: !single},
+	}
+	var text string
+	for _, st := range styles {
+		items := b.items(loans, v.Savings, st)
+		text = b.compose(prefix, v.Name, items, st, cur, len(items))
+		if fitsBalance(text) {
+			return text
+		}
+	}
+	// Too many accounts: keep whole ones while they fit, then say how many more.
+	st := styles[len(styles)-1]
+	items := b.items(loans, v.Savings, st)
+	for n := len(items) - 1; n >= 0; n-- {
+		text = b.compose(prefix, v.Name, items[:n], st, cur, len(items))
+		if fitsBalance(text) {
+			return text
+		}
+	}
+	return text
+}
+
+type renderStyle struct {
+	name, product, curEach bool
+}
+
+func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) []string {
+	t := b.Env.texts()
+	money := func(cur string, a mifos.Amount, dec int) string {
+		if st.curEach && cur != "" {
+			return cur + " " + a.Format(dec)
+		}
+		return a.Format(dec)
+	}
+	label := func(l string, product string) string {
+		if p := smsSafe(product); st.product && p != "" {
+			return l + " " + p
+		}
+		return l
+	}
+	var out []string
+	for i, l := range loans {
+		parts := []string{t.Get("bal.loan", "account", label("L"+strconv.Itoa(i+1), l.Product), "outstanding", money(l.Currency, l.Outstanding, l.Decimals))}
+		if l.NextDue != (mifos.Date{}) {
+			parts = append(parts, t.Get("bal.loan.next", "amount", money(l.Currency, l.NextAmount, l.Decimals), "date", l.NextDue.String()))
+		}
+		if l.Overdue > 0 {
+			parts = append(parts, t.Get("bal.loan.overdue", "amount", money(l.Currency, l.Overdue, l.Decimals)))
+		}
+		out = append(out, strings.Join(parts, ", "))
+	}
+	for i, s := range savings {
+		out = append(out, t.Get("bal.savings", "account", label("S"+strconv.Itoa(i+1), s.Product), "balance", money(s.Currency, s.Balance, s.Decimals)))
+	}
+	return out
+}
+
+// compose joins the reply; total is how many accounts exist, so the
+// difference to len(items) is announced as "N more".
+func (b Balance) compose(prefix, name string, items []string, st renderStyle, cur string, total int) string {
+	t := b.Env.texts()
+	var sb strings.Builder
+	sb.WriteString(prefix)
+	if n := smsSafe(name); st.name && n != "" {
+		sb.WriteString(t.Get("bal.head", "name", n) + " ")
+	}
+	if len(items) > 0 {
+		sb.WriteString(strings.Join(items, "; ") + ".")
+	}
+	if !st.curEach && cur != "" {
+		sb.WriteString(" " + t.Get("bal.currency", "cur", cur))
+	}
+	if more := total - len(items); more > 0 {
+		sb.WriteString(" " + t.Get("bal.more", "count", strconv.Itoa(more)))
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// commonCurrency is the one currency all accounts share, if they do.
+func commonCurrency(loans []LoanView, savings []SavingsView) (string, bool) {
+	var codes []string
+	for _, l := range loans {
+		codes = append(codes, l.Currency)
+	}
+	for _, s := range savings {
+		codes = append(codes, s.Currency)
+	}
+	for _, c := range codes {
+		if c == "" || c != codes[0] {
+			return "", false
+		}
+	}
+	return codes[0], len(codes) > 0
+}
+
+func fitsBalance(text string) bool {
+	chunks, _ := pdu.Split(text)
+	return len(chunks) <= maxBalanceParts
+}
+
+// smsSafe returns s with its spaces collapsed, or "" when s needs UCS2:
+// one such character would cut the reply's capacity by more than half.
+func smsSafe(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return ""
+	}
+	if _, ucs2 := pdu.Split(s); ucs2 {
+		return ""
+	}
+	return s
+}
+
+func hitOf(p store.PhoneClient) mifos.ClientHit {
+	return mifos.ClientHit{ID: p.ClientID, DisplayName: p.Name, MobileNo: p.Phone, StatusID: statusActive}
+}
+
+// unreachable reports errors that say nothing about the request itself:
+// anything that is not a Fineract answer (network, TLS, timeout, offline),
+// 5xx, and the transient 408/409/425/429. A clear 4xx is a real answer.
+func unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *mifos.Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	switch e.Status {
+	case 408, 409, 425, 429:
+		return true
+	}
+	return e.Status >= 500
+}
+
+func (b Balance) live() bool { return b.Env.API != nil && b.Env.online() }
+
+func (b Balance) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := b.Timeout
+	if d <= 0 {
+		d = defaultLiveTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+func (b Balance) cacheFor() time.Duration {
+	if b.CacheFor > 0 {
+		return b.CacheFor
+	}
+	return defaultCacheFor
+}
+
+func (b Balance) log() *slog.Logger {
+	if b.Env.Log != nil {
+		return b.Env.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
