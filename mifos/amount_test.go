@@ -167,3 +167,24 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAmountJSON(f *testing.F) {
+	for _, s := range []string{"14250.500000", "0.1", "-3", "1E+3", "25E-7", "null", `"2375.00"`, "9223372036854.775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var a Amount
+		if json.Unmarshal([]byte(s), &a) != nil {
+			return
+		}
+		// Whatever was read is written as a number that reads back the same.
+		b, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Amount
+		if err := json.Unmarshal(b, &back); err != nil || back != a {
+			t.Fatalf("%q -> %d -> %s -> %d, %v", s, a, b, back, err)
+		}
+	})
+}

@@ -238,10 +238,10 @@ func (c *HTTPClient) scrub(s string) string {
 // wireError is ApiGlobalErrorResponse, plus the {"Exception": ...} body of
 // unmapped 500s.
 type wireError struct {
-	DeveloperMessage string `json:"developerMessage"`
-	HTTPStatusCode   string `json:"httpStatusCode"`
-	DefaultMessage   string `json:"defaultUserMessage"`
-	Code             string `json:"userMessageGlobalisationCode"`
+	DeveloperMessage string     `json:"developerMessage"`
+	HTTPStatusCode   flexString `json:"httpStatusCode"` // a string in Fineract; a number is tolerated
+	DefaultMessage   string     `json:"defaultUserMessage"`
+	Code             string     `json:"userMessageGlobalisationCode"`
 	Errors           []struct {
 		Code           string `json:"userMessageGlobalisationCode"`
 		Parameter      string `json:"parameterName"`
@@ -272,7 +272,7 @@ func (c *HTTPClient) apiError(resp *http.Response, raw []byte) *Error {
 		}
 		// Our status is the HTTP one; httpStatusCode (a string) only fills
 		// in if a proxy rewrote the status to something meaningless.
-		if s, err := strconv.Atoi(w.HTTPStatusCode); err == nil && e.Status == 0 {
+		if s, err := strconv.Atoi(string(w.HTTPStatusCode)); err == nil && e.Status == 0 {
 			e.Status = s
 		}
 	} else {

@@ -686,6 +686,8 @@ func TestErrorBodies(t *testing.T) {
   "defaultUserMessage":"Unauthenticated. Please login.","userMessageGlobalisationCode":"error.msg.not.authenticated","errors":[]}`,
 			"error.msg.not.authenticated", "", "", "Unauthenticated", false},
 		{"400 empty", 400, ``, "", "", "", "Bad Request", false},
+		{"numeric httpStatusCode", 400, `{"httpStatusCode":400,"userMessageGlobalisationCode":"error.msg.parameter.unsupported",
+  "defaultUserMessage":"The parameter externalId is not supported."}`, "error.msg.parameter.unsupported", "", "", "externalId is not supported", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
