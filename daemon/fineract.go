@@ -16,7 +16,7 @@ import (
 )
 
 // newFineract builds the Fineract client from [mifos]; nil when not configured.
-func newFineract(cfg *config.Config) (*mifos.Client, error) {
+func newFineract(cfg *config.Config) (*mifos.HTTPClient, error) {
 	if cfg.Mifos.BaseURL == "" {
 		return nil, nil
 	}
@@ -24,13 +24,8 @@ func newFineract(cfg *config.Config) (*mifos.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := strings.TrimRight(cfg.Mifos.BaseURL, "/")
-	// Technicians often write the server's context path only.
-	if !strings.HasSuffix(base, "/api/v1") {
-		base += "/api/v1"
-	}
 	return mifos.New(mifos.Config{
-		BaseURL:   base,
+		BaseURL:   cfg.Mifos.BaseURL,
 		Tenant:    cfg.Mifos.Tenant,
 		Username:  cfg.Mifos.Username,
 		Password:  password,

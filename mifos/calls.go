@@ -554,7 +554,11 @@ func (c *HTTPClient) Group(ctx context.Context, groupID int64) (Group, error) {
 // server ignores the filter.
 func (c *HTTPClient) GroupsByStaff(ctx context.Context, staffID int64) ([]Group, error) {
 	var raw json.RawMessage
-	q := url.Values{"staffId": {id(staffID)}}
+	// Staff 0 means every group the user can see (office hierarchy).
+	q := url.Values{}
+	if staffID != 0 {
+		q.Set("staffId", id(staffID))
+	}
 	if _, err := c.do(ctx, request{method: "GET", path: "/groups", query: q}, &raw); err != nil {
 		return nil, err
 	}
@@ -573,7 +577,7 @@ func (c *HTTPClient) GroupsByStaff(ctx context.Context, staffID int64) ([]Group,
 	}
 	out := []Group{}
 	for _, w := range items {
-		if w.StaffID == staffID {
+		if staffID == 0 || w.StaffID == staffID {
 			out = append(out, w.group())
 		}
 	}

@@ -315,7 +315,7 @@ func TestLoan(t *testing.T) {
 		t.Errorf("periods = %+v", l.Periods)
 	}
 	today := Date{2024, 9, 26}
-	if p, ok := NextDue(l.Periods, today); !ok || p.Number != 3 || Overdue(l.Periods, today) != 2_375_000_000 {
+	if p, ok := NextDue(l.Periods); !ok || p.Number != 3 || Overdue(l.Periods, today) != 2_375_000_000 {
 		t.Errorf("NextDue = %+v, %v; Overdue = %s", p, ok, Overdue(l.Periods, today))
 	}
 }

@@ -118,10 +118,8 @@ func byDueDate(periods []Period) []Period {
 // NextDue is the earliest installment not yet complete, by due date (API.md
 // §4). It may already be overdue: like Fineract's default
 // "earliest-unpaid-date", an unpaid past installment is still the next one
-// to pay, so today does not change the answer; it is taken so callers use
-// NextDue and Overdue with the same arguments.
-func NextDue(periods []Period, today Date) (p Period, ok bool) {
-	_ = today
+// to pay, so the date does not change the answer.
+func NextDue(periods []Period) (p Period, ok bool) {
 	for _, q := range byDueDate(periods) {
 		if !q.Complete {
 			return q, true

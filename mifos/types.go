@@ -273,7 +273,8 @@ type API interface {
 	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error)
 	Deposit(ctx context.Context, savingsID int64, d Deposit, idempotencyKey string) (Result, error)
 	Group(ctx context.Context, groupID int64) (Group, error)
-	// GroupsByStaff lists the groups whose staffId is the officer (GET /groups?staffId=).
+	// GroupsByStaff lists the groups whose staffId is the officer (GET /groups?staffId=);
+	// staff 0 lists every group.
 	GroupsByStaff(ctx context.Context, staffID int64) ([]Group, error)
 	GenerateCollectionSheet(ctx context.Context, groupID, calendarID int64, date Date) (CollectionSheet, error)
 	SaveCollectionSheet(ctx context.Context, groupID int64, s SaveSheet, idempotencyKey string) (SheetResult, error)
