@@ -29,6 +29,8 @@ var (
 
 	bucketReplyLog = []byte("replylog")
 
+	bucketOfficers = []byte("officers") // phone (E.164) -> Officer
+
 	keySchemaVersion = []byte("schema_version")
 	keyConcatRef     = []byte("concat_ref")
 )
@@ -48,6 +50,7 @@ func allBuckets() [][]byte {
 		bucketMeta, bucketExt, bucketFingerprints, bucketFingerprintsAt,
 		bucketMessages, bucketMsgHandledAt, bucketSets, bucketSetsFirst,
 		bucketOutbox, bucketOutDue, bucketOutSubmittedAt, bucketReplyLog,
+		bucketOfficers,
 	}
 	for _, s := range messageStates {
 		names = append(names, msgStateBucket(s))

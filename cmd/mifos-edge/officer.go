@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/mifos-edge/mifos-edge/config"
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/phone"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func init() { register("officer", &OfficerCommand{}) }
+
+// OfficerCommand enrolls, lists and removes the loan officers' phones and
+// resets their PINs. PINs are read from standard input, never from the
+// command line (which other users can see in ps), and hashed here so only
+// the hash reaches the daemon.
+type OfficerCommand struct {
+	// Stdin, Stdout, Stderr default to the process's; tests replace them.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+const officerUsage = `usage: mifos-edge officer add --config FILE --phone P --staff-id N --name NAME
+       mifos-edge officer list --config FILE
+       mifos-edge officer remove --config FILE --phone P
+       mifos-edge officer reset-pin --config FILE --phone P
+
+Only enrolled phones may send PAY, COLLECT and REMIND. add and reset-pin read
+the officer's PIN (4 to 8 digits) from standard input: typed twice without
+echo on a terminal, or one line from a pipe. Never put a PIN on the command line.`
+
+// Summary implements command.
+func (*OfficerCommand) Summary() string { return "enroll loan officers' phones and set their PINs" }
+
+// Run implements command.
+func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
+	if c.Stdin == nil {
+		c.Stdin = os.Stdin
+	}
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(c.Stderr, officerUsage)
+		return errors.New("officer needs an action: add, list, remove or reset-pin")
+	}
+	action := args[0]
+	fs := flag.NewFlagSet("officer "+action, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	fs.Usage = func() { fmt.Fprintln(c.Stderr, officerUsage) }
+	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	var rawPhone, name *string
+	var staffID *int64
+	switch action {
+	case "add":
+		rawPhone = fs.String("phone", "", "the officer's phone number")
+		staffID = fs.Int64("staff-id", 0, "the officer's Fineract staff id")
+		name = fs.String("name", "", "the officer's name")
+	case "remove", "reset-pin":
+		rawPhone = fs.String("phone", "", "the officer's phone number")
+	case "list":
+	default:
+		fmt.Fprintln(c.Stderr, officerUsage)
+		return fmt.Errorf("unknown officer action %q (use add, list, remove or reset-pin)", action)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		// The stray argument is not echoed: it may well be a PIN.
+		return fmt.Errorf("officer %s takes only flags; a PIN is read from standard input, never from the command line", action)
+	}
+	var missing []string
+	if rawPhone != nil && strings.TrimSpace(*rawPhone) == "" {
+		missing = append(missing, "--phone")
+	}
+	if staffID != nil && *staffID == 0 {
+		missing = append(missing, "--staff-id")
+	}
+	if name != nil && strings.TrimSpace(*name) == "" {
+		missing = append(missing, "--name")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("officer %s needs %s", action, strings.Join(missing, " and "))
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	var ph string
+	if rawPhone != nil {
+		if ph, err = phone.Normalize(*rawPhone, cfg.SMS.Country); err != nil {
+			return fmt.Errorf("--phone: %w", err)
+		}
+	}
+
+	switch action {
+	case "add":
+		hash, err := c.newPINHash(ph)
+		if err != nil {
+			return err
+		}
+		a := daemon.OfficerAddArgs{Phone: ph, StaffID: *staffID, Name: *name, PINHash: hash}
+		var info daemon.OfficerInfo
+		err = withDaemonOrStore(ctx, cfg, "officer.add", a, &info, func(db *store.DB) (err error) {
+			info, err = daemon.AddOfficer(db, a)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "enrolled officer %s (staff id %d) with phone %s\n", info.Name, info.StaffID, info.Phone)
+	case "list":
+		var list []daemon.OfficerInfo
+		err := withDaemonOrStore(ctx, cfg, "officer.list", nil, &list, func(db *store.DB) (err error) {
+			list, err = daemon.ListOfficers(db)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		c.printOfficers(list, time.Now())
+	case "remove":
+		a := daemon.OfficerPhoneArgs{Phone: ph}
+		err := withDaemonOrStore(ctx, cfg, "officer.remove", a, nil, func(db *store.DB) error {
+			return daemon.RemoveOfficer(db, a)
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "removed officer %s; this phone can no longer send officer commands\n", ph)
+	case "reset-pin":
+		hash, err := c.newPINHash(ph)
+		if err != nil {
+			return err
+		}
+		a := daemon.OfficerResetPINArgs{Phone: ph, PINHash: hash}
+		err = withDaemonOrStore(ctx, cfg, "officer.reset_pin", a, nil, func(db *store.DB) error {
+			return daemon.ResetOfficerPIN(db, a)
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.Stdout, "new PIN set for %s; any lockout is lifted\n", ph)
+	}
+	return nil
+}
+
+func (c *OfficerCommand) printOfficers(list []daemon.OfficerInfo, now time.Time) {
+	if len(list) == 0 {
+		fmt.Fprintln(c.Stdout, "no officers enrolled; add one with 'mifos-edge officer add'")
+		return
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PHONE\tSTAFF ID\tNAME\tLOCKED UNTIL")
+	for _, o := range list {
+		locked := ""
+		if o.LockedUntil.After(now) {
+			locked = o.LockedUntil.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", o.Phone, o.StaffID, o.Name, locked)
+	}
+	tw.Flush()
+}
+
+// withDaemonOrStore runs op on the running daemon, or, when none runs,
+// local on the store opened here (bbolt admits one process at a time).
+func withDaemonOrStore(ctx context.Context, cfg *config.Config, op string, args, out any, local func(*store.DB) error) error {
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := control.Call(cctx, cfg.Control.Socket, op, args, out)
+	if !errors.Is(err, control.ErrNoDaemon) {
+		return err
+	}
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
+	if err != nil {
+		if errors.Is(err, store.ErrLocked) {
+			return fmt.Errorf("the daemon holds the store but its control socket %s does not answer: %w", cfg.Control.Socket, err)
+		}
+		return err
+	}
+	defer db.Close()
+	return local(db)
+}
+
+// newPINHash reads, checks and hashes a new PIN for ph. The PIN is held only
+// in this function and never printed.
+func (c *OfficerCommand) newPINHash(ph string) (string, error) {
+	pin, err := c.readPIN(ph)
+	if err != nil {
+		return "", err
+	}
+	if err := officer.ValidatePIN(pin); err != nil {
+		return "", err
+	}
+	return officer.HashPIN(pin)
+}
+
+// readPIN reads the PIN without echo, twice, from a terminal; otherwise one
+// line from standard input (for scripts: printf '%s\n' "$PIN" | ...).
+func (c *OfficerCommand) readPIN(ph string) (string, error) {
+	if f, ok := c.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(c.Stderr, "PIN for %s (4 to 8 digits, not shown): ", ph)
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read PIN: %w", err)
+		}
+		fmt.Fprint(c.Stderr, "the same PIN again: ")
+		second, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read PIN: %w", err)
+		}
+		if string(first) != string(second) {
+			return "", errors.New("the two PINs differ; nothing was changed")
+		}
+		return strings.TrimSpace(string(first)), nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(c.Stdin, 256)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read PIN from standard input: %w", err)
+	}
+	pin := strings.TrimSpace(line)
+	if pin == "" {
+		return "", errors.New("no PIN on standard input: type it when asked, or pipe one line holding the PIN")
+	}
+	return pin, nil
+}
