@@ -107,7 +107,7 @@ func (s *Server) AddLoan(l Loan) int64 {
 	}
 	s.nextLoanTxn++
 	s.loanTxns = append(s.loanTxns, &LoanTxn{ID: s.nextLoanTxn, LoanID: l.ID, Type: "Disbursement",
-		Date: l.DisbursedOn, Amount: l.Principal, Outstanding: l.Principal, SubmittedOn: l.DisbursedOn})
+		Date: l.DisbursedOn, Amount: l.Principal, Principal: l.Principal, Outstanding: l.Principal, SubmittedOn: l.DisbursedOn})
 	// Paid amounts become repayments on their due date, or today if that is earlier.
 	for i := range ls.inst {
 		paid := ls.inst[i].Paid
