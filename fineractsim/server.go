@@ -53,6 +53,7 @@ type Server struct {
 	failStatus   int
 	latency      time.Duration
 	hold         <-chan struct{}
+	held         int // writes waiting on hold right now
 	makerChecker bool
 
 	// netMu guards the listener lifecycle.
@@ -186,6 +187,14 @@ func (s *Server) HoldWrites(release <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hold = release
+}
+
+// HeldWrites is how many writes are waiting on HoldWrites right now (their
+// Idempotency-Key, if any, is already registered as in progress).
+func (s *Server) HeldWrites() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // SetMakerChecker(true) makes writes validate, then answer 200
@@ -331,12 +340,18 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 		s.idem[key] = &idemEntry{request: body}
 	}
 	hold := s.hold
+	if hold != nil {
+		s.held++
+	}
 	s.mu.Unlock()
 
 	if hold != nil {
 		// Deliberately not watching the request context: a held write commits
 		// even when the client is gone (killed mid-POST).
 		<-hold
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
 	}
 
 	s.mu.Lock()
