@@ -38,7 +38,11 @@ func call(t *testing.T, s *Server, method, path, body string, hdr ...string) res
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, s.URL()+path, rd)
+	base := s.URL()
+	if strings.HasPrefix(path, "/v2/") {
+		base = strings.TrimSuffix(base, "/v1")
+	}
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
