@@ -367,6 +367,9 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 			rep = jsonReply(200, map[string]any{"commandId": s.nextCommand, "resourceId": entityID, "rollbackTransaction": true})
 		}
 	}
+	// Successes, failures and maker-checker answers are all stored: a replay
+	// never runs the command again (what Fineract does with AWAITING_APPROVAL
+	// is UNVERIFIED; replaying the pending answer is the conservative choice).
 	if key.key != "" {
 		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
 	}

@@ -14,9 +14,10 @@ var saveSheetKeys = append([]string{"transactionDate", "actualDisbursementDate",
 	"bulkRepaymentTransactions", "bulkDisbursementTransactions", "bulkSavingsDueTransactions", "calendarId",
 	"clientsAttendance", "isTransactionDateOnNonMeetingDate"}, paymentDetailKeys...)
 
-var sheetRepaymentKeys = append([]string{"loanId", "transactionAmount", "externalId"}, paymentDetailKeys...)
+// Items may repeat locale; their amounts are otherwise read with the top-level one.
+var sheetRepaymentKeys = append([]string{"loanId", "transactionAmount", "externalId", "locale"}, paymentDetailKeys...)
 
-var sheetSavingsKeys = append([]string{"savingsId", "transactionAmount", "depositAccountType"}, paymentDetailKeys...)
+var sheetSavingsKeys = append([]string{"savingsId", "transactionAmount", "depositAccountType", "locale"}, paymentDetailKeys...)
 
 // sheetHeader validates transactionDate and calendarId against the group's
 // collection calendar; the date must be a meeting date unless allowed.
@@ -220,7 +221,7 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 	var repays []sheetRepay
 	seen := map[string]bool{}
 	for _, it := range reps {
-		if bad := checkKeys(it.m, append(sheetRepaymentKeys, "locale")); bad != nil {
+		if bad := checkKeys(it.m, sheetRepaymentKeys); bad != nil {
 			return *bad
 		}
 		loanID, _ := it.integer("loanId")
@@ -248,7 +249,7 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 	}
 	var deposits []sheetDeposit
 	for _, it := range deps {
-		if bad := checkKeys(it.m, append(sheetSavingsKeys, "locale")); bad != nil {
+		if bad := checkKeys(it.m, sheetSavingsKeys); bad != nil {
 			return *bad
 		}
 		sid, _ := it.integer("savingsId")
