@@ -53,6 +53,16 @@ func (b *body) has(k string) bool {
 	return ok && string(v) != "null"
 }
 
+// blank is true for an absent, null or whitespace-only parameter.
+func (b *body) blank(k string) bool {
+	v, ok := b.m[k]
+	if !ok || string(v) == "null" {
+		return true
+	}
+	var str string
+	return json.Unmarshal(v, &str) == nil && strings.TrimSpace(str) == ""
+}
+
 func (b *body) fail(name, rule, msg string, value any) {
 	code := fmt.Sprintf("validation.msg.%s.%s.%s", b.res, name, rule)
 	b.errs = append(b.errs, param(code, msg, name, value))

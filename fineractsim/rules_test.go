@@ -104,6 +104,23 @@ func TestAmountMustBePositive(t *testing.T) {
 		"validation.msg.savingsaccount.transaction.transactionAmount.not.greater.than.zero")
 }
 
+func TestBlankMandatoryFields(t *testing.T) {
+	s := startSeeded(t)
+	for _, c := range []struct{ body, code string }{
+		{`{"transactionDate":"","dateFormat":"yyyy-MM-dd","locale":"en","transactionAmount":5}`, "validation.msg.loan.transaction.transactionDate.cannot.be.blank"},
+		{`{"transactionDate":"2024-09-26","dateFormat":"yyyy-MM-dd","locale":"en","transactionAmount":""}`, "validation.msg.loan.transaction.transactionAmount.cannot.be.blank"},
+		{`{"transactionDate":"2024-09-26","dateFormat":"yyyy-MM-dd","locale":"en"}`, "validation.msg.loan.transaction.transactionAmount.cannot.be.blank"},
+	} {
+		wantError(t, call(t, s, "POST", repayPath(SeedLoanAmina), c.body), 400, c.code)
+	}
+	if r := call(t, s, "POST", repayPath(SeedLoanAmina), "{"); r.status != 400 || obj(t, r.body)["userMessageGlobalisationCode"] != "error.msg.invalid.json" {
+		t.Fatalf("bad JSON: %d %s", r.status, r.body)
+	}
+	if n := len(s.LoanTransactions(SeedLoanAmina)); n != 4 {
+		t.Fatalf("blank repayment posted: %d", n)
+	}
+}
+
 func TestLoanNotActive(t *testing.T) {
 	s := startSeeded(t)
 	wantError(t, call(t, s, "POST", repayPath(SeedLoanGracePending), repayBody("2024-09-26", "100", "")),

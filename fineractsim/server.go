@@ -219,7 +219,8 @@ func (s *Server) BusinessDate() time.Time {
 	return s.bizDate
 }
 
-// Requests returns a copy of every request received so far.
+// Requests returns a copy of every request received so far, headers included
+// (Authorization too: this is for test assertions and is never logged).
 func (s *Server) Requests() []RequestLog {
 	s.mu.Lock()
 	defer s.mu.Unlock()

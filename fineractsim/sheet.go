@@ -23,13 +23,13 @@ var sheetSavingsKeys = append([]string{"savingsId", "transactionAmount", "deposi
 // collection calendar; the date must be a meeting date unless allowed.
 func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group, time.Time, *reply) {
 	var date time.Time
-	if !b.has("transactionDate") {
+	if b.blank("transactionDate") {
 		b.fail("transactionDate", "cannot.be.blank", "The parameter `transactionDate` is mandatory.", nil)
 	} else {
 		date, _ = b.date("transactionDate")
 	}
 	var calID int64
-	if !b.has("calendarId") {
+	if b.blank("calendarId") {
 		b.fail("calendarId", "cannot.be.blank", "The parameter `calendarId` is mandatory.", nil)
 	} else {
 		calID, _ = b.integer("calendarId")
@@ -224,6 +224,9 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		if bad := checkKeys(it.m, sheetRepaymentKeys); bad != nil {
 			return *bad
 		}
+		if it.blank("loanId") {
+			it.fail("loanId", "cannot.be.blank", "The parameter `loanId` is mandatory.", nil)
+		}
 		loanID, _ := it.integer("loanId")
 		amt, _ := it.amount("transactionAmount")
 		ext := it.maxLen("externalId", 100)
@@ -251,6 +254,9 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 	for _, it := range deps {
 		if bad := checkKeys(it.m, sheetSavingsKeys); bad != nil {
 			return *bad
+		}
+		if it.blank("savingsId") {
+			it.fail("savingsId", "cannot.be.blank", "The parameter `savingsId` is mandatory.", nil)
 		}
 		sid, _ := it.integer("savingsId")
 		amt, _ := it.amount("transactionAmount")

@@ -33,13 +33,13 @@ func changes(b *body, keys ...string) anyMap {
 // positive amount (both mandatory), payment detail lengths.
 func moneyFields(b *body) (time.Time, Amount, int64) {
 	var date time.Time
-	if !b.has("transactionDate") {
+	if b.blank("transactionDate") {
 		b.fail("transactionDate", "cannot.be.blank", "The parameter `transactionDate` is mandatory.", nil)
 	} else {
 		date, _ = b.date("transactionDate")
 	}
 	var amt Amount
-	if !b.has("transactionAmount") {
+	if b.blank("transactionAmount") {
 		b.fail("transactionAmount", "cannot.be.blank", "The parameter `transactionAmount` is mandatory.", nil)
 	} else if a, ok := b.amount("transactionAmount"); ok {
 		amt = a
@@ -198,7 +198,7 @@ func (s *Server) deposit(id int64, raw []byte, commit bool) reply {
 		return *bad
 	}
 	date, amt, pt := moneyFields(b)
-	if !b.has("paymentTypeId") {
+	if b.blank("paymentTypeId") {
 		b.fail("paymentTypeId", "cannot.be.blank", "The parameter `paymentTypeId` is mandatory.", nil)
 	}
 	if bad := b.result(); bad != nil {
