@@ -1,0 +1,228 @@
+package fineractsim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+func nextID[V any](m map[int64]V, id int64, floor int64) int64 {
+	if id != 0 {
+		return id
+	}
+	n := floor
+	for k := range m {
+		n = max(n, k+1)
+	}
+	return n
+}
+
+// AddOffice adds or renames an office (office 1 exists from the start).
+func (s *Server) AddOffice(id int64, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offices[id] = name
+}
+
+// AddPaymentType adds a payment type (GET /paymenttypes).
+func (s *Server) AddPaymentType(id int64, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.payTypes[id] = name
+}
+
+// AddStaff adds a staff member and returns its id.
+func (s *Server) AddStaff(st Staff) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st.ID = nextID(s.staff, st.ID, 1)
+	if st.OfficeID == 0 {
+		st.OfficeID = 1
+	}
+	if st.DisplayName == "" {
+		st.DisplayName = strings.TrimSpace(st.Firstname + " " + st.Lastname)
+	}
+	s.staff[st.ID] = &st
+	return st.ID
+}
+
+// AddClient adds a client and returns its id.
+func (s *Server) AddClient(c Client) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.ID = nextID(s.clients, c.ID, 1)
+	if c.AccountNo == "" {
+		c.AccountNo = accountNo(c.ID)
+	}
+	if c.StatusID == 0 {
+		c.StatusID = 300
+	}
+	if c.OfficeID == 0 {
+		c.OfficeID = 1
+	}
+	if c.DisplayName == "" {
+		c.DisplayName = strings.TrimSpace(c.Firstname + " " + c.Lastname)
+	}
+	c.ActivationDate = day(c.ActivationDate)
+	s.clients[c.ID] = &c
+	return c.ID
+}
+
+// AddLoan adds a loan and returns its id. It panics on a loan that cannot be
+// served (unknown client, no installments, active but not disbursed): seeds
+// are test code, and a broken one should stop the test at once.
+func (s *Server) AddLoan(l Loan) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[l.ClientID]; !ok {
+		panic(fmt.Sprintf("fineractsim: AddLoan: client %d does not exist", l.ClientID))
+	}
+	if len(l.Installments) == 0 {
+		panic("fineractsim: AddLoan: a loan needs installments")
+	}
+	l.ID = nextID(s.loans, l.ID, 1)
+	if l.AccountNo == "" {
+		l.AccountNo = accountNo(l.ID)
+	}
+	if l.StatusID == 0 {
+		l.StatusID = 300
+	}
+	if l.StatusID >= 300 && l.DisbursedOn.IsZero() {
+		panic("fineractsim: AddLoan: a disbursed loan needs DisbursedOn")
+	}
+	l.SubmittedOn, l.DisbursedOn = day(l.SubmittedOn), day(l.DisbursedOn)
+	if l.SubmittedOn.IsZero() {
+		l.SubmittedOn = l.DisbursedOn
+	}
+	ls := &loanState{Loan: l}
+	for _, in := range l.Installments {
+		in.DueDate = day(in.DueDate)
+		ls.inst = append(ls.inst, instState{Installment: in})
+	}
+	slices.SortStableFunc(ls.inst, func(a, b instState) int { return a.DueDate.Compare(b.DueDate) })
+	ls.Installments = nil
+	s.loans[l.ID] = ls
+	if l.StatusID < 300 {
+		return l.ID
+	}
+	s.nextLoanTxn++
+	s.loanTxns = append(s.loanTxns, &LoanTxn{ID: s.nextLoanTxn, LoanID: l.ID, Type: "Disbursement",
+		Date: l.DisbursedOn, Amount: l.Principal, Principal: l.Principal, Outstanding: l.Principal, SubmittedOn: l.DisbursedOn})
+	// Paid amounts become repayments on their due date, or today if that is earlier.
+	for i := range ls.inst {
+		paid := ls.inst[i].Paid
+		if paid == 0 {
+			continue
+		}
+		on := ls.inst[i].DueDate
+		if on.After(s.bizDate) {
+			on = s.bizDate
+		}
+		s.postRepayment(l.ID, on, paid, "", 0, "", "")
+	}
+	return l.ID
+}
+
+// AddSavings adds a savings account and returns its id.
+func (s *Server) AddSavings(sv Savings) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[sv.ClientID]; !ok {
+		panic(fmt.Sprintf("fineractsim: AddSavings: client %d does not exist", sv.ClientID))
+	}
+	sv.ID = nextID(s.savings, sv.ID, 1)
+	if sv.AccountNo == "" {
+		sv.AccountNo = accountNo(sv.ID)
+	}
+	if sv.StatusID == 0 {
+		sv.StatusID = 300
+	}
+	sv.ActivatedOn = day(sv.ActivatedOn)
+	st := &savingsState{Savings: sv}
+	s.savings[sv.ID] = st
+	if sv.Balance > 0 {
+		s.postDeposit(sv.ID, sv.ActivatedOn, sv.Balance, 0, "", "Opening balance")
+	}
+	return sv.ID
+}
+
+// AddGroup adds a group and returns its id.
+func (s *Server) AddGroup(g Group) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g.ID = nextID(s.groups, g.ID, 1)
+	if g.AccountNo == "" {
+		g.AccountNo = accountNo(g.ID)
+	}
+	if g.OfficeID == 0 {
+		g.OfficeID = 1
+	}
+	g.ClientIDs = slices.Clone(g.ClientIDs)
+	if g.Meeting != nil {
+		m := *g.Meeting
+		m.StartDate = day(m.StartDate)
+		g.Meeting = &m
+	}
+	s.groups[g.ID] = &g
+	return g.ID
+}
+
+// LoanTransactions returns copies of a loan's transactions, oldest first.
+func (s *Server) LoanTransactions(loanID int64) []LoanTxn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []LoanTxn
+	for _, t := range s.loanTxns {
+		if t.LoanID == loanID {
+			out = append(out, *t)
+		}
+	}
+	return out
+}
+
+// SavingsTransactions returns copies of an account's transactions, oldest first.
+func (s *Server) SavingsTransactions(id int64) []SavingsTxn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.savings[id]
+	if !ok {
+		return nil
+	}
+	out := make([]SavingsTxn, len(sv.txns))
+	for i, t := range sv.txns {
+		out[i] = *t
+	}
+	return out
+}
+
+// LoanOutstanding is summary.totalOutstanding as decimal text ("" if unknown).
+func (s *Server) LoanOutstanding(loanID int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.loans[loanID]
+	if !ok {
+		return ""
+	}
+	return l.totalOutstanding().String()
+}
+
+// LoanStatus is the loan's status id (300 active, 600 closed, 700 overpaid); 0 if unknown.
+func (s *Server) LoanStatus(loanID int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.loans[loanID]; ok {
+		return l.StatusID
+	}
+	return 0
+}
+
+// SavingsBalance is summary.accountBalance as decimal text ("" if unknown).
+func (s *Server) SavingsBalance(id int64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv, ok := s.savings[id]
+	if !ok {
+		return ""
+	}
+	return sv.balance.String()
+}

@@ -1,0 +1,380 @@
+package fineractsim
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// basePath is Fineract's default context path plus the v1 API root.
+const basePath = "/fineract-provider/api/v1"
+
+// Options configures Start.
+type Options struct {
+	Tenant       string    // default "default"
+	Username     string    // default "mifos"
+	Password     string    // default "password"
+	BusinessDate time.Time // date only; default today (local)
+	Logger       *slog.Logger
+	Addr         string // default "127.0.0.1:0"
+}
+
+// Server is a running Fineract stand-in. All methods are safe for concurrent use.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	// mu guards all data and fault settings below.
+	mu           sync.Mutex
+	bizDate      time.Time
+	offices      map[int64]string
+	staff        map[int64]*Staff
+	clients      map[int64]*Client
+	loans        map[int64]*loanState
+	savings      map[int64]*savingsState
+	groups       map[int64]*Group
+	payTypes     map[int64]string
+	loanTxns     []*LoanTxn
+	loanTxnByExt map[string]*LoanTxn
+	idem         map[idemKey]*idemEntry
+	requests     []RequestLog
+	nextLoanTxn  int64
+	nextSavTxn   int64
+	nextCommand  int64
+	failN        int
+	failStatus   int
+	latency      time.Duration
+	hold         <-chan struct{}
+	held         int // writes waiting on hold right now
+	makerChecker bool
+
+	// netMu guards the listener lifecycle.
+	netMu  sync.Mutex
+	addr   string
+	hs     *http.Server
+	down   bool
+	closed bool
+	serveW sync.WaitGroup
+}
+
+// Start listens and serves until Close. The data set is empty until Seed or Add*.
+func Start(opts Options) (*Server, error) {
+	if opts.Tenant == "" {
+		opts.Tenant = "default"
+	}
+	if opts.Username == "" {
+		opts.Username = "mifos"
+	}
+	if opts.Password == "" {
+		opts.Password = "password"
+	}
+	if opts.BusinessDate.IsZero() {
+		opts.BusinessDate = time.Now()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	s := &Server{
+		opts:         opts,
+		log:          opts.Logger,
+		bizDate:      day(opts.BusinessDate),
+		offices:      map[int64]string{1: "Head Office"},
+		staff:        map[int64]*Staff{},
+		clients:      map[int64]*Client{},
+		loans:        map[int64]*loanState{},
+		savings:      map[int64]*savingsState{},
+		groups:       map[int64]*Group{},
+		payTypes:     map[int64]string{},
+		loanTxnByExt: map[string]*LoanTxn{},
+		idem:         map[idemKey]*idemEntry{},
+		nextLoanTxn:  15700,
+		nextSavTxn:   60200,
+		nextCommand:  900,
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("fineractsim: listen on %s: %w", opts.Addr, err)
+	}
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	return s, nil
+}
+
+// serve starts a fresh http.Server on ln (an http.Server cannot be reused
+// after Close). Caller holds netMu or has exclusive access.
+func (s *Server) serve(ln net.Listener) {
+	hs := &http.Server{Handler: http.HandlerFunc(s.handle), ReadHeaderTimeout: 10 * time.Second}
+	s.hs = hs
+	s.serveW.Add(1)
+	go func() {
+		defer s.serveW.Done()
+		_ = hs.Serve(ln)
+	}()
+}
+
+// URL is the API base, e.g. http://127.0.0.1:34567/fineract-provider/api/v1.
+func (s *Server) URL() string { return "http://" + s.addr + basePath }
+
+// Close stops the server for good. Held writes are not waited for.
+func (s *Server) Close() error {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var err error
+	if !s.down {
+		err = s.hs.Close()
+	}
+	s.serveW.Wait()
+	return err
+}
+
+// SetDown(true) closes the listener and every open connection, so clients get
+// "connection refused"; SetDown(false) listens again on the same address.
+func (s *Server) SetDown(down bool) error {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	if s.closed || down == s.down {
+		return nil
+	}
+	if down {
+		s.down = true
+		err := s.hs.Close()
+		s.serveW.Wait()
+		return err
+	}
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("fineractsim: listen again on %s: %w", s.addr, err)
+	}
+	s.down = false
+	s.serve(ln)
+	return nil
+}
+
+// FailNext makes the next n write commands answer status (500, 503, 409, ...)
+// with Fineract's error body for it; nothing is posted. Like a real failed
+// command, the failure is stored under the request's Idempotency-Key.
+func (s *Server) FailNext(n int, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failN, s.failStatus = n, status
+}
+
+// SetLatency delays every request by d before it is looked at.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// HoldWrites makes write commands wait until release is closed; a held write
+// is committed on release even if its client has gone. nil stops holding.
+func (s *Server) HoldWrites(release <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hold = release
+}
+
+// HeldWrites is how many writes are waiting on HoldWrites right now (their
+// Idempotency-Key, if any, is already registered as in progress).
+func (s *Server) HeldWrites() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// SetMakerChecker(true) makes writes validate, then answer 200
+// {"commandId","resourceId","rollbackTransaction":true} and post nothing.
+func (s *Server) SetMakerChecker(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.makerChecker = on
+}
+
+// SetBusinessDate changes the tenant business date ("today").
+func (s *Server) SetBusinessDate(d time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bizDate = day(d)
+}
+
+// BusinessDate is the current tenant business date.
+func (s *Server) BusinessDate() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bizDate
+}
+
+// Requests returns a copy of every request received so far, headers included
+// (Authorization too: this is for test assertions and is never logged).
+func (s *Server) Requests() []RequestLog {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]RequestLog, len(s.requests))
+	for i, r := range s.requests {
+		r.Body = slices.Clone(r.Body)
+		r.Header = r.Header.Clone()
+		out[i] = r
+	}
+	return out
+}
+
+// handle is the filter chain: log, latency, tenant, auth, then the API.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, RequestLog{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Body: body, Header: r.Header.Clone()})
+	latency := s.latency
+	s.mu.Unlock()
+	// The Authorization header is never logged.
+	s.log.Debug("fineractsim request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/fineract-provider/api/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	// TenantAwareBasicAuthenticationFilter: header first, then the query parameter;
+	// missing or unknown answers 400 through sendError (a plain page, not JSON).
+	tenant := r.Header.Get("Fineract-Platform-TenantId")
+	if strings.TrimSpace(tenant) == "" {
+		tenant = r.URL.Query().Get("tenantIdentifier")
+	}
+	if tenant == "" {
+		http.Error(w, "No tenant identifier found: Add request header of 'Fineract-Platform-TenantId' or add the parameter 'tenantIdentifier' to query string of request URL.", http.StatusBadRequest)
+		return
+	}
+	if tenant != s.opts.Tenant {
+		http.Error(w, "The tenant identifier provided is invalid.", http.StatusBadRequest)
+		return
+	}
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Fineract Platform API"`)
+		send(w, unauthenticated(), false)
+		return
+	}
+	w.Header().Set("X-Notification-Refresh", "false")
+	s.route(w, r, rest, body)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	enc, ok := strings.CutPrefix(h, "Basic ")
+	if !ok {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
+	if err != nil {
+		return false
+	}
+	want := []byte(s.opts.Username + ":" + s.opts.Password)
+	return subtle.ConstantTimeCompare(raw, want) == 1
+}
+
+func send(w http.ResponseWriter, rep reply, fromCache bool) {
+	w.Header().Set("Content-Type", "application/json")
+	if fromCache {
+		w.Header().Set("x-served-from-cache", "true")
+	}
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.body)
+}
+
+// idemKey is the (action, entity, key) triple Fineract makes unique.
+type idemKey struct{ action, entity, key string }
+
+type idemEntry struct {
+	done    bool
+	result  reply
+	request []byte
+}
+
+// command runs one write through Fineract's command pipeline: idempotency
+// check, hold, injected failure, execution (validate, then commit unless
+// maker-checker), and storing the result under the key.
+func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity string, body []byte, entityID int64,
+	exec func(commit bool) reply) {
+	if !strings.Contains(r.Header.Get("Content-Type"), "application/json") {
+		// Jersey refuses a body it cannot consume before any resource runs.
+		http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
+		return
+	}
+	key := idemKey{action, entity, r.Header.Get("Idempotency-Key")}
+	s.mu.Lock()
+	if key.key != "" {
+		if e, ok := s.idem[key]; ok {
+			s.mu.Unlock()
+			if !e.done {
+				send(w, reply{425, e.request}, true)
+				return
+			}
+			send(w, e.result, true)
+			return
+		}
+		s.idem[key] = &idemEntry{request: body}
+	}
+	hold := s.hold
+	if hold != nil {
+		s.held++
+	}
+	s.mu.Unlock()
+
+	if hold != nil {
+		// Deliberately not watching the request context: a held write commits
+		// even when the client is gone (killed mid-POST).
+		<-hold
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+	}
+
+	s.mu.Lock()
+	var rep reply
+	switch {
+	case s.failN > 0:
+		s.failN--
+		rep = injected(s.failStatus)
+	default:
+		rep = exec(!s.makerChecker)
+		if s.makerChecker && rep.status == 200 {
+			s.nextCommand++
+			rep = jsonReply(200, map[string]any{"commandId": s.nextCommand, "resourceId": entityID, "rollbackTransaction": true})
+		}
+	}
+	// Successes, failures and maker-checker answers are all stored: a replay
+	// never runs the command again (what Fineract does with AWAITING_APPROVAL
+	// is UNVERIFIED; replaying the pending answer is the conservative choice).
+	if key.key != "" {
+		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
+	}
+	s.mu.Unlock()
+	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status)
+	send(w, rep, false)
+}
