@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -44,6 +45,7 @@ func init() {
 		"bal.failed":        "Sorry, your balance is not available now. Please contact your branch.",
 		"bal.ambiguous":     "This phone is registered to more than one client. Please contact your branch.",
 		"bal.pin_unset":     "PIN balance enquiries are not set up. Please contact your branch.",
+		"bal.pin_wrong":     "Wrong PIN. Send BAL followed by your PIN, for example BAL 4826.",
 		"bal.none":          "You have no active loans or savings.",
 		"bal.asof":          "As of {time}.",
 		"bal.head":          "{name}:",
@@ -60,6 +62,7 @@ func init() {
 		"bal.failed":        "Samahani, salio lako halipatikani sasa. Tafadhali wasiliana na tawi lako.",
 		"bal.ambiguous":     "Simu hii imesajiliwa kwa wateja zaidi ya mmoja. Tafadhali wasiliana na tawi lako.",
 		"bal.pin_unset":     "Huduma ya salio kwa PIN bado haijawekwa. Tafadhali wasiliana na tawi lako.",
+		"bal.pin_wrong":     "PIN si sahihi. Tuma BAL ikifuatiwa na PIN yako, kwa mfano BAL 4826.",
 		"bal.none":          "Huna mkopo wala akiba inayoendelea.",
 		"bal.asof":          "Hali kufikia {time}.",
 		"bal.head":          "{name}:",
@@ -128,11 +131,6 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 	reply := func(text, note string) Result {
 		return Result{Replies: []Reply{{Text: text}}, Note: note}
 	}
-	if b.Env.RequireClientPIN {
-		// TODO(officer): verify "BAL <PIN>" against DB.ClientPIN with
-		// officer.VerifyPIN once package officer is on this branch.
-		return reply(t.Get("bal.pin_unset"), "balance refused: client PINs are not set up")
-	}
 	hit, ok, err := b.LookupClient(ctx, req.From)
 	switch {
 	case errors.Is(err, ErrAmbiguousPhone):
@@ -148,6 +146,11 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 		return reply(t.Get("bal.failed"), "balance: phone lookup failed")
 	case !ok:
 		return reply(t.Get("bal.notregistered"), "balance refused: phone not registered")
+	}
+	if b.Env.RequireClientPIN {
+		if res, ok := b.checkClientPIN(req, hit.ID); !ok {
+			return res
+		}
 	}
 	v, err := b.fetch(ctx, hit.ID, hit.DisplayName)
 	if err == nil {
@@ -576,6 +579,10 @@ func unreachable(err error) bool {
 	if err == nil {
 		return false
 	}
+	var perm interface{ Permanent() bool }
+	if errors.As(err, &perm) && perm.Permanent() {
+		return false // our own refusal (unknown client, no such loan)
+	}
 	var e *mifos.Error
 	if !errors.As(err, &e) {
 		return true
@@ -609,4 +616,22 @@ func (b Balance) log() *slog.Logger {
 		return b.Env.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// checkClientPIN enforces "BAL <PIN>" where the MFI asks for it: the PIN
+// an officer set for this client (mifos-edge client-pin set).
+func (b Balance) checkClientPIN(req Request, clientID int64) (Result, bool) {
+	t := b.Env.texts()
+	hash, ok, err := b.Env.DB.ClientPIN(clientID)
+	if err != nil {
+		return Result{Retry: true, Note: "client PIN unreadable: " + err.Error()}, false
+	}
+	if !ok {
+		return Result{Replies: []Reply{{Text: t.Get("bal.pin_unset")}}, Note: "balance refused: client has no PIN"}, false
+	}
+	words := req.Words()
+	if len(words) < 2 || !officer.VerifyPIN(hash, words[1]) {
+		return Result{Replies: []Reply{{Text: t.Get("bal.pin_wrong")}}, Note: "balance refused: wrong client PIN"}, false
+	}
+	return Result{}, true
 }

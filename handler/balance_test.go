@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -542,14 +543,32 @@ func TestBalanceRefreshAll(t *testing.T) {
 	}
 }
 
-func TestBalanceRequireClientPINNotSetUp(t *testing.T) {
+func TestBalanceRequireClientPIN(t *testing.T) {
 	f := newBalanceFixture(t, aminaAPI(), "en")
 	f.env.RequireClientPIN = true
 	if got := f.ask(t, "+254712345678", "BAL 1234"); got != catalogs["en"]["bal.pin_unset"] {
-		t.Errorf("got %q", got)
+		t.Errorf("no PIN set: got %q", got)
 	}
 	if f.api.count("ClientAccounts") != 0 {
-		t.Error("figures fetched although PINs are required and not set up")
+		t.Error("figures fetched although the client has no PIN")
+	}
+	hash, err := officer.HashPIN("4826")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.env.DB.PutClientPIN(42, hash); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"BAL", "BAL 1234", "BAL 48266"} {
+		if got := f.ask(t, "+254712345678", text); got != catalogs["en"]["bal.pin_wrong"] {
+			t.Errorf("%q: got %q", text, got)
+		}
+	}
+	if f.api.count("ClientAccounts") != 0 {
+		t.Error("figures fetched with a wrong PIN")
+	}
+	if got := f.ask(t, "+254712345678", "bal 4826"); got != aminaEnglish {
+		t.Errorf("right PIN: got %q", got)
 	}
 }
 

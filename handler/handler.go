@@ -102,6 +102,13 @@ func (r *Registry) Dispatch(ctx context.Context, req Request) Result {
 func Default(env *Env) *Registry {
 	r := NewRegistry(Unknown{Env: env})
 	r.Register(Help{Env: env})
-	r.Register(BalanceUnavailable{Env: env})
+	if env.API == nil {
+		r.Register(BalanceUnavailable{Env: env})
+		return r
+	}
+	r.Register(Balance{Env: env})
+	r.Register(Pay{Env: env})
+	r.Register(Collect{Env: env})
+	r.Register(Remind{Env: env})
 	return r
 }

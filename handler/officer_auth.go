@@ -5,7 +5,6 @@ import (
 		"strconv"
 	"time"
 
-	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -71,7 +70,3 @@ const callTimeout = 15 * time.Second
 func (e *Env) call(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, callTimeout)
 }
-
-// unreachable reports errors that mean "Fineract is not there now"
-// (network, timeout, 5xx), as opposed to a clear answer such as 404.
-func unreachable(err error) bool { return mifos.IsRetryable(err) }

@@ -702,7 +702,7 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 		}
 		it := map[string]any{"savingsId": d.SavingsID, "transactionAmount": d.Amount}
 		if d.DepositAccountType != "" {
-			it["depositAccountType"] = d.DepositAccountType
+			it["depositAccountType"] = depositAccountTypeID(d.DepositAccountType)
 		}
 		deposits = append(deposits, it)
 	}
@@ -738,4 +738,23 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 		PendingApproval:       w.RollbackTransaction,
 		ServedFromCache:       servedFromCache(h),
 	}, nil
+}
+
+// depositAccountTypeID maps the collection sheet's read form of a deposit
+// account type ("Saving Deposit", as Fineract's sheet SQL writes it) to the
+// enum id its save command takes (100 savings, 200 fixed, 300 recurring).
+// A value that is already a number is passed through.
+func depositAccountTypeID(v string) any {
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return n
+	}
+	switch l := strings.ToLower(v); {
+	case strings.Contains(l, "recurring"):
+		return 300
+	case strings.Contains(l, "fixed"):
+		return 200
+	case strings.Contains(l, "sav"):
+		return 100
+	}
+	return v
 }

@@ -609,7 +609,7 @@ func TestSaveCollectionSheet(t *testing.T) {
 		wantKeys(t, "repayment item", reps[0].(map[string]any), "loanId", "transactionAmount", "externalId")
 		wantKeys(t, "repayment item without external id", reps[1].(map[string]any), "loanId", "transactionAmount")
 		wantKeys(t, "savings item", deps[0].(map[string]any), "savingsId", "transactionAmount", "depositAccountType")
-		for _, frag := range []string{`"transactionAmount":2375.5`, `"transactionAmount":1}`, `"transactionAmount":200.5`, `"depositAccountType":"Saving Deposit"`} {
+		for _, frag := range []string{`"transactionAmount":2375.5`, `"transactionAmount":1}`, `"transactionAmount":200.5`, `"depositAccountType":100`} {
 			if !bytes.Contains(s.Raw, []byte(frag)) {
 				t.Errorf("body lacks %s: %s", frag, s.Raw)
 			}
