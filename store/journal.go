@@ -383,6 +383,7 @@ func (db *DB) SettleJournal(id uint64, state JournalState, txnIDs []int64, why s
 // the write transaction: confirm gets the settled entry and every entry of
 // its batch as committed with it (the entry in its new state), so entries of
 // one batch settling at the same time each see the others' final states.
+// Batch 0 (CLI and system entries) is a batch of the entry alone.
 // confirm runs inside the transaction: it must not use the DB.
 func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, why string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
 	if state != JournalDone && state != JournalAwaitingApproval && state != JournalFailed {
@@ -404,9 +405,13 @@ func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, w
 		if confirm == nil {
 			return nil
 		}
-		batch, err := journalBatch(btx, e.Batch)
-		if err != nil {
-			return err
+		// Batch 0 is every CLI or system entry: not one SMS, so alone.
+		batch := []JournalEntry{*e}
+		if e.Batch != 0 {
+			var err error
+			if batch, err = journalBatch(btx, e.Batch); err != nil {
+				return err
+			}
 		}
 		for i := range batch {
 			if batch[i].ID == e.ID {
