@@ -58,6 +58,7 @@ func allBuckets() [][]byte {
 	for _, s := range outStates {
 		names = append(names, outStateBucket(s))
 	}
+	names = append(names, journalBuckets()...)
 	return names
 }
 

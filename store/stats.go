@@ -7,6 +7,7 @@ type Stats struct {
 	Pending, Handled, Parked, IncompleteSets       int
 	Queued, Submitting, Submitted, Unknown, Failed int
 	Fingerprints                                   int
+	Journal                                        JournalStats
 }
 
 // Stats counts keys of the index buckets; each index holds exactly the ids
@@ -26,6 +27,7 @@ func (db *DB) Stats() (Stats, error) {
 			Unknown:        count(outStateBucket(OutUnknown)),
 			Failed:         count(outStateBucket(OutFailed)),
 			Fingerprints:   count(bucketFingerprints),
+			Journal:        journalStats(btx),
 		}
 		return nil
 	})

@@ -1,2 +1,16 @@
-// Package sync will post journal entries to Fineract exactly once (next issue).
+// Package sync posts the store's journal to Fineract exactly once.
+//
+// The handlers journal a posting (store.Tx.AppendJournal) in the same
+// transaction that marks the SMS handled; the Worker here drains that
+// journal. Exactly once rests on three facts (shared/fineract/API.md §8):
+// an attempt's Idempotency-Key is persisted before its request, so after a
+// crash the entry is still "posting" and its outcome is checked before any
+// new request; a loan repayment carries a deterministic externalId that
+// Fineract keeps unique, and is looked up by it; a savings deposit, which
+// has no externalId in Fineract, carries a unique receiptNumber that is
+// matched in the account's transactions, and an attempt whose outcome is
+// unknown is resent with the same Idempotency-Key.
+//
+// The package name shadows the standard library's on purpose (it is the
+// journal's sync to Fineract); the standard package is imported as gosync.
 package sync

@@ -1,0 +1,660 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// JournalKind is what a journal entry posts to Fineract.
+type JournalKind string
+
+const (
+	JournalLoanRepayment   JournalKind = "loan_repayment"
+	JournalSavingsDeposit  JournalKind = "savings_deposit"
+	JournalCollectionSheet JournalKind = "collection_sheet"
+)
+
+// JournalState is the life-cycle state of a journal entry:
+//
+//	pending -> posting -> done | awaiting_approval | failed
+//	posting -> pending (retry; after a crash the entry is still posting)
+//	awaiting_approval -> done | failed (a person decided in Fineract)
+//	failed -> pending (RequeueJournal, by an operator)
+//
+// pending and posting are "open": they hold back later entries of the same
+// order key. The others are "settled".
+type JournalState string
+
+const (
+	JournalPending          JournalState = "pending"
+	JournalPosting          JournalState = "posting"
+	JournalDone             JournalState = "done"
+	JournalAwaitingApproval JournalState = "awaiting_approval"
+	JournalFailed           JournalState = "failed"
+)
+
+var journalStates = []JournalState{JournalPending, JournalPosting, JournalDone, JournalAwaitingApproval, JournalFailed}
+
+// ErrJournalState means a journal transition was asked for from a state that
+// does not allow it (for example settling an entry twice).
+var ErrJournalState = errors.New("journal entry is not in a state that allows this change")
+
+// JournalEntry is one posting to make in Fineract exactly once.
+type JournalEntry struct {
+	ID          uint64       `json:"id"`
+	Batch       uint64       `json:"batch"` // inbox message id; all items of one SMS share it
+	Kind        JournalKind  `json:"kind"`
+	Officer     string       `json:"officer,omitempty"`      // officer phone for confirmations; "" for CLI/system
+	ClientPhone string       `json:"client_phone,omitempty"` // "" = no client confirmation
+	ClientID    int64        `json:"client_id,omitempty"`
+	ClientName  string       `json:"client_name,omitempty"`
+	AccountID   int64        `json:"account_id,omitempty"` // loan or savings id; 0 for collection_sheet
+	AccountNo   string       `json:"account_no,omitempty"`
+	GroupID     int64        `json:"group_id,omitempty"` // collection_sheet
+	CalendarID  int64        `json:"calendar_id,omitempty"`
+	Amount      int64        `json:"amount"` // millionths, like mifos.Amount
+	Currency    string       `json:"currency,omitempty"`
+	Date        string       `json:"date"`                  // transaction date yyyy-mm-dd
+	ExternalID  string       `json:"external_id,omitempty"` // loan-transaction externalId (sheet items derive from it)
+	Receipt     string       `json:"receipt,omitempty"`     // receiptNumber token, <= 50 chars (savings)
+	Payload     []byte       `json:"payload,omitempty"`     // collection_sheet body, opaque here
+	State       JournalState `json:"state"`
+	Attempts    int          `json:"attempts"`
+	NextAttempt time.Time    `json:"next_attempt"`
+	LastError   string       `json:"last_error,omitempty"`
+	// IdempotencyKey is the key of the latest attempt, persisted before its request.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Uncertain: some attempt may have reached Fineract without an answer
+	// (timeout, crash); every later attempt must look the posting up first.
+	Uncertain bool `json:"uncertain,omitempty"`
+	// ReuseKey: the latest attempt's outcome is unknown, so the next attempt
+	// should resend IdempotencyKey (the only guard where no externalId exists).
+	ReuseKey       bool      `json:"reuse_key,omitempty"`
+	FineractTxnIDs []int64   `json:"fineract_txn_ids,omitempty"`
+	Note           string    `json:"note,omitempty"`    // note sent to Fineract
+	Outcome        string    `json:"outcome,omitempty"` // why it settled as it did, in plain words
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	SettledAt      time.Time `json:"settled_at"`
+}
+
+// OrderKey groups entries that must post in id order: the account a
+// repayment or deposit goes to, or the group of a collection sheet.
+func (e JournalEntry) OrderKey() string {
+	switch e.Kind {
+	case JournalLoanRepayment:
+		return "loan:" + strconv.FormatInt(e.AccountID, 10)
+	case JournalSavingsDeposit:
+		return "savings:" + strconv.FormatInt(e.AccountID, 10)
+	case JournalCollectionSheet:
+		return "group:" + strconv.FormatInt(e.GroupID, 10)
+	}
+	return "other:" + string(e.Kind)
+}
+
+// Open reports whether the entry still holds back later entries of its key.
+func (s JournalState) Open() bool { return s == JournalPending || s == JournalPosting }
+
+// Journal buckets. jr holds the records; jr_state_<s> the ids per state;
+// jr_open (orderKey, id) the open entries, so the first key of an order-key
+// prefix is that key's head; jr_due (NextAttempt, id) the pending heads;
+// jr_batch (batch, id); jr_done_at (SettledAt, id) the done entries, for prune.
+var (
+	bucketJournal       = []byte("jr")
+	bucketJournalOpen   = []byte("jr_open")
+	bucketJournalDue    = []byte("jr_due")
+	bucketJournalBatch  = []byte("jr_batch")
+	bucketJournalDoneAt = []byte("jr_done_at")
+)
+
+func journalStateBucket(s JournalState) []byte { return []byte("jr_state_" + string(s)) }
+
+func journalBuckets() [][]byte {
+	names := [][]byte{bucketJournal, bucketJournalOpen, bucketJournalDue, bucketJournalBatch, bucketJournalDoneAt}
+	for _, s := range journalStates {
+		names = append(names, journalStateBucket(s))
+	}
+	return names
+}
+
+// orderPrefix is the length-prefixed order key, so no key is a prefix of another.
+func orderPrefix(key string) []byte {
+	p := binary.AppendUvarint(nil, uint64(len(key)))
+	return append(p, key...)
+}
+
+func openKey(e *JournalEntry) []byte { return append(orderPrefix(e.OrderKey()), idKey(e.ID)...) }
+
+// headID returns the id of the first open entry of order key (0 if none).
+func headID(btx *bbolt.Tx, key string) uint64 {
+	prefix := orderPrefix(key)
+	k, _ := btx.Bucket(bucketJournalOpen).Cursor().Seek(prefix)
+	if k == nil || len(k) != len(prefix)+8 || string(k[:len(prefix)]) != string(prefix) {
+		return 0
+	}
+	return keyID(k[len(prefix):])
+}
+
+// unindexHead removes key's head from the due index; indexHead puts the
+// (possibly new) head back. Every change to an open entry runs between the
+// two. Invariant: jr_due holds exactly the entries that are pending and the
+// head of their order key, at (NextAttempt, id).
+func unindexHead(btx *bbolt.Tx, key string) error {
+	id := headID(btx, key)
+	if id == 0 {
+		return nil
+	}
+	h, err := loadJournal(btx, id)
+	if err != nil {
+		return err
+	}
+	return btx.Bucket(bucketJournalDue).Delete(timeIDKey(h.NextAttempt, h.ID))
+}
+
+func indexHead(btx *bbolt.Tx, key string) error {
+	id := headID(btx, key)
+	if id == 0 {
+		return nil
+	}
+	h, err := loadJournal(btx, id)
+	if err != nil {
+		return err
+	}
+	if h.State != JournalPending {
+		return nil
+	}
+	return btx.Bucket(bucketJournalDue).Put(timeIDKey(h.NextAttempt, h.ID), nil)
+}
+
+// saveJournal writes e and moves its state, open, batch and done-at index
+// entries from old's (nil: new). The due index is the caller's, through
+// unindexHead/indexHead.
+func saveJournal(btx *bbolt.Tx, old, e *JournalEntry) error {
+	if old != nil {
+		if err := btx.Bucket(journalStateBucket(old.State)).Delete(idKey(old.ID)); err != nil {
+			return err
+		}
+		if old.State.Open() {
+			if err := btx.Bucket(bucketJournalOpen).Delete(openKey(old)); err != nil {
+				return err
+			}
+		}
+		if old.State == JournalDone {
+			if err := btx.Bucket(bucketJournalDoneAt).Delete(timeIDKey(old.SettledAt, old.ID)); err != nil {
+				return err
+			}
+		}
+	} else if err := btx.Bucket(bucketJournalBatch).Put(append(idKey(e.Batch), idKey(e.ID)...), nil); err != nil {
+		return err
+	}
+	idx := btx.Bucket(journalStateBucket(e.State))
+	if idx == nil {
+		return fmt.Errorf("journal entry %d has unknown state %q", e.ID, e.State)
+	}
+	if err := idx.Put(idKey(e.ID), nil); err != nil {
+		return err
+	}
+	if e.State.Open() {
+		if err := btx.Bucket(bucketJournalOpen).Put(openKey(e), nil); err != nil {
+			return err
+		}
+	}
+	if e.State == JournalDone {
+		if err := btx.Bucket(bucketJournalDoneAt).Put(timeIDKey(e.SettledAt, e.ID), nil); err != nil {
+			return err
+		}
+	}
+	return putJSON(btx.Bucket(bucketJournal), idKey(e.ID), e)
+}
+
+func loadJournal(btx *bbolt.Tx, id uint64) (JournalEntry, error) {
+	var e JournalEntry
+	found, err := getJSON(btx.Bucket(bucketJournal), idKey(id), &e)
+	if err != nil {
+		return JournalEntry{}, fmt.Errorf("journal entry %d: %w", id, err)
+	}
+	if !found {
+		return JournalEntry{}, fmt.Errorf("journal entry %d: %w", id, ErrNotFound)
+	}
+	return e, nil
+}
+
+// maxExternalID and maxReceipt are Fineract's column sizes.
+const (
+	maxExternalID = 100
+	maxReceipt    = 50
+)
+
+func checkNewJournal(e *JournalEntry) error {
+	switch e.Kind {
+	case JournalLoanRepayment:
+		if e.AccountID <= 0 || e.ExternalID == "" {
+			return errors.New("a loan repayment needs the loan id and an external id")
+		}
+	case JournalSavingsDeposit:
+		if e.AccountID <= 0 || e.Receipt == "" {
+			return errors.New("a savings deposit needs the savings account id and a receipt token")
+		}
+	case JournalCollectionSheet:
+		if e.GroupID <= 0 || len(e.Payload) == 0 {
+			return errors.New("a collection sheet needs the group id and its payload")
+		}
+	default:
+		return fmt.Errorf("unknown journal kind %q", e.Kind)
+	}
+	if e.Kind != JournalCollectionSheet && e.Amount <= 0 {
+		return fmt.Errorf("amount %d is not positive", e.Amount)
+	}
+	if len(e.ExternalID) > maxExternalID {
+		return fmt.Errorf("external id %q is longer than %d characters", e.ExternalID, maxExternalID)
+	}
+	if len(e.Receipt) > maxReceipt {
+		return fmt.Errorf("receipt %q is longer than %d characters", e.Receipt, maxReceipt)
+	}
+	if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
+		return fmt.Errorf("transaction date %q is not yyyy-mm-dd", e.Date)
+	}
+	return nil
+}
+
+// AppendJournal records e as pending, due now, inside the caller's
+// transaction (the handler's, together with MarkHandled and its reply), and
+// returns its id. The store sets ID, State and the progress fields.
+func (tx *Tx) AppendJournal(e JournalEntry) (uint64, error) {
+	if err := checkNewJournal(&e); err != nil {
+		return 0, fmt.Errorf("journal %s: %w", e.Kind, err)
+	}
+	now := time.Now()
+	e.State, e.NextAttempt, e.CreatedAt, e.UpdatedAt = JournalPending, now, now, now
+	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey = 0, "", "", false, false
+	e.FineractTxnIDs, e.Outcome, e.SettledAt = nil, "", time.Time{}
+	id, err := tx.btx.Bucket(bucketJournal).NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	e.ID = id
+	key := e.OrderKey()
+	if err := unindexHead(tx.btx, key); err != nil {
+		return 0, err
+	}
+	if err := saveJournal(tx.btx, nil, &e); err != nil {
+		return 0, fmt.Errorf("journal %s: %w", e.Kind, err)
+	}
+	return id, indexHead(tx.btx, key)
+}
+
+// AppendJournal is tx.AppendJournal in a transaction of its own.
+func (db *DB) AppendJournal(e JournalEntry) (uint64, error) {
+	var id uint64
+	err := db.Update(func(tx *Tx) (err error) {
+		id, err = tx.AppendJournal(e)
+		return err
+	})
+	return id, err
+}
+
+// journalTransition applies change to entry id if its state is one of from,
+// in one transaction, keeping every index in step.
+func (db *DB) journalTransition(id uint64, what string, from []JournalState, change func(btx *bbolt.Tx, e *JournalEntry) error) error {
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		old, err := loadJournal(btx, id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(from, old.State) {
+			return fmt.Errorf("journal entry %d is %s, %s needs %v: %w", id, old.State, what, from, ErrJournalState)
+		}
+		key := old.OrderKey()
+		if err := unindexHead(btx, key); err != nil {
+			return err
+		}
+		e := old
+		e.FineractTxnIDs = slices.Clone(old.FineractTxnIDs)
+		if err := change(btx, &e); err != nil {
+			return err
+		}
+		e.UpdatedAt = time.Now()
+		if err := saveJournal(btx, &old, &e); err != nil {
+			return err
+		}
+		return indexHead(btx, key)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// MarkJournalPosting records that an attempt with idempotencyKey is about to
+// be sent; it must be persisted before the request, so that after a crash
+// the entry is still "posting" and the poster knows to look it up first.
+// Only the head of an order key may post: an earlier open entry of the same
+// account makes this fail with ErrJournalState.
+func (db *DB) MarkJournalPosting(id uint64, idempotencyKey string) error {
+	return db.journalTransition(id, "mark journal posting", []JournalState{JournalPending, JournalPosting}, func(btx *bbolt.Tx, e *JournalEntry) error {
+		if idempotencyKey == "" || len(idempotencyKey) > 50 {
+			return fmt.Errorf("idempotency key %q must be 1 to 50 characters", idempotencyKey)
+		}
+		if head := headID(btx, e.OrderKey()); head != e.ID {
+			return fmt.Errorf("journal entry %d must wait for entry %d on %s: %w", e.ID, head, e.OrderKey(), ErrJournalState)
+		}
+		e.State, e.IdempotencyKey, e.ReuseKey = JournalPosting, idempotencyKey, false
+		e.Attempts++
+		return nil
+	})
+}
+
+// MarkJournalRetry puts the entry back to pending, due at next, after an
+// attempt that Fineract answered with a passing error (the next attempt
+// uses a new idempotency key).
+func (db *DB) MarkJournalRetry(id uint64, next time.Time, why string) error {
+	return db.journalTransition(id, "schedule journal retry", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		e.State, e.NextAttempt, e.LastError, e.ReuseKey = JournalPending, next, why, false
+		return nil
+	})
+}
+
+// MarkJournalUncertain puts the entry back to pending, due at next, after an
+// attempt whose outcome is unknown (no answer). Uncertain stays set for good,
+// so every later attempt looks the posting up first; reuseKey asks the next
+// attempt to resend the same idempotency key.
+func (db *DB) MarkJournalUncertain(id uint64, next time.Time, why string, reuseKey bool) error {
+	return db.journalTransition(id, "schedule journal retry after an unknown outcome", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		e.State, e.NextAttempt, e.LastError = JournalPending, next, why
+		e.Uncertain, e.ReuseKey = true, reuseKey && e.IdempotencyKey != ""
+		return nil
+	})
+}
+
+// SettleJournal moves the entry to done, awaiting_approval or failed and
+// queues confirmations in the same transaction, so a confirmation goes out
+// if and only if the entry settled.
+func (db *DB) SettleJournal(id uint64, state JournalState, txnIDs []int64, why string, confirmations []Outbound) error {
+	return db.SettleJournalWith(id, state, txnIDs, why, func(JournalEntry, []JournalEntry) []Outbound { return confirmations })
+}
+
+// SettleJournalWith is SettleJournal with the confirmations computed inside
+// the write transaction: confirm gets the settled entry and every entry of
+// its batch as committed with it (the entry in its new state), so entries of
+// one batch settling at the same time each see the others' final states.
+// Batch 0 (CLI and system entries) is a batch of the entry alone.
+// confirm runs inside the transaction: it must not use the DB.
+func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, why string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
+	if state != JournalDone && state != JournalAwaitingApproval && state != JournalFailed {
+		return fmt.Errorf("settle journal entry %d: %q is not a settled state", id, state)
+	}
+	from := []JournalState{JournalPending, JournalPosting}
+	if state != JournalAwaitingApproval {
+		from = append(from, JournalAwaitingApproval)
+	}
+	return db.journalTransition(id, "settle journal entry", from, func(btx *bbolt.Tx, e *JournalEntry) error {
+		now := time.Now()
+		e.State, e.Outcome, e.SettledAt, e.ReuseKey = state, why, now, false
+		if len(txnIDs) > 0 {
+			e.FineractTxnIDs = slices.Clone(txnIDs)
+		}
+		if state == JournalFailed {
+			e.LastError = why
+		}
+		if confirm == nil {
+			return nil
+		}
+		// Batch 0 is every CLI or system entry: not one SMS, so alone.
+		batch := []JournalEntry{*e}
+		if e.Batch != 0 {
+			var err error
+			if batch, err = journalBatch(btx, e.Batch); err != nil {
+				return err
+			}
+		}
+		for i := range batch {
+			if batch[i].ID == e.ID {
+				batch[i] = *e
+				batch[i].UpdatedAt = now
+			}
+		}
+		tx := &Tx{btx: btx}
+		for _, o := range confirm(*e, batch) {
+			if _, err := tx.Enqueue(o); err != nil {
+				return fmt.Errorf("queue confirmation: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// RequeueJournal sends a failed entry again (an operator fixed the cause in
+// Fineract). It becomes open again and holds back later entries of its account.
+func (db *DB) RequeueJournal(id uint64) error {
+	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		e.State, e.NextAttempt, e.SettledAt, e.Outcome = JournalPending, time.Now(), time.Time{}, ""
+		return nil
+	})
+}
+
+// JournalEntry returns one entry by id.
+func (db *DB) JournalEntry(id uint64) (JournalEntry, error) {
+	var e JournalEntry
+	err := db.bolt.View(func(btx *bbolt.Tx) (err error) {
+		e, err = loadJournal(btx, id)
+		return err
+	})
+	return e, err
+}
+
+func journalBatch(btx *bbolt.Tx, batch uint64) ([]JournalEntry, error) {
+	var out []JournalEntry
+	prefix := idKey(batch)
+	c := btx.Bucket(bucketJournalBatch).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && string(k[:8]) == string(prefix); k, _ = c.Next() {
+		e, err := loadJournal(btx, keyID(k[8:]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// JournalBatch returns every entry journaled from inbox message batch, in id order.
+func (db *DB) JournalBatch(batch uint64) ([]JournalEntry, error) {
+	var out []JournalEntry
+	err := db.bolt.View(func(btx *bbolt.Tx) (err error) {
+		out, err = journalBatch(btx, batch)
+		return err
+	})
+	return out, err
+}
+
+// DueJournal returns what the poster should work on now, at most limit
+// entries (limit <= 0: all): first every "posting" entry (an attempt whose
+// outcome is unknown unless the caller has it in flight), then pending
+// entries due by now, earliest first. Only the head of each order key is
+// ever returned, so a later entry never overtakes an earlier open one of the
+// same account. It walks the posting and due indexes only.
+func (db *DB) DueJournal(now time.Time, limit int) ([]JournalEntry, error) {
+	var out []JournalEntry
+	full := func() bool { return limit > 0 && len(out) >= limit }
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		c := btx.Bucket(journalStateBucket(JournalPosting)).Cursor()
+		for k, _ := c.First(); k != nil && !full(); k, _ = c.Next() {
+			e, err := loadJournal(btx, keyID(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		cutoff := string(timeKey(now))
+		c = btx.Bucket(bucketJournalDue).Cursor()
+		for k, _ := c.First(); k != nil && !full() && string(k[:8]) <= cutoff; k, _ = c.Next() {
+			e, err := loadJournal(btx, keyID(k[8:]))
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// NextJournalWake returns the earliest NextAttempt strictly after `after`
+// of any pending head, so the poster can sleep until then.
+func (db *DB) NextJournalWake(after time.Time) (time.Time, bool, error) {
+	var at time.Time
+	var ok bool
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		k, _ := btx.Bucket(bucketJournalDue).Cursor().Seek(timeKey(after.Add(time.Nanosecond)))
+		if k != nil {
+			at, ok = keyTime(k[:8]), true
+		}
+		return nil
+	})
+	return at, ok, err
+}
+
+// HurryJournal makes every pending head that is waiting beyond now, and was
+// last changed at or after since, due now. The poster calls it when Fineract
+// answers again after an outage, so entries that backed off during the
+// outage do not wait out their backoff. It returns how many it moved.
+func (db *DB) HurryJournal(now, since time.Time) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		n = 0
+		due := btx.Bucket(bucketJournalDue)
+		var keys [][]byte
+		c := due.Cursor()
+		for k, _ := c.Seek(timeKey(now.Add(time.Nanosecond))); k != nil; k, _ = c.Next() {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		for _, k := range keys {
+			old, err := loadJournal(btx, keyID(k[8:]))
+			if err != nil {
+				return err
+			}
+			if old.UpdatedAt.Before(since) {
+				continue
+			}
+			e := old
+			e.NextAttempt, e.UpdatedAt = now, time.Now()
+			if err := due.Delete(k); err != nil {
+				return err
+			}
+			if err := saveJournal(btx, &old, &e); err != nil {
+				return err
+			}
+			if err := due.Put(timeIDKey(e.NextAttempt, e.ID), nil); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("hurry journal entries delayed by an outage: %w", err)
+	}
+	return n, nil
+}
+
+// ListJournal returns up to limit entries in state ("" = all), newest first;
+// limit <= 0 means all.
+func (db *DB) ListJournal(state JournalState, limit int) ([]JournalEntry, error) {
+	name := bucketJournal
+	if state != "" {
+		if !slices.Contains(journalStates, state) {
+			return nil, fmt.Errorf("unknown journal state %q", state)
+		}
+		name = journalStateBucket(state)
+	}
+	var out []JournalEntry
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		c := btx.Bucket(name).Cursor()
+		for k, _ := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Prev() {
+			e, err := loadJournal(btx, keyID(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// JournalStats counts journal entries per state.
+type JournalStats struct {
+	Pending, Posting, Done, AwaitingApproval, Failed int
+}
+
+func journalStats(btx *bbolt.Tx) JournalStats {
+	count := func(s JournalState) int { return btx.Bucket(journalStateBucket(s)).Stats().KeyN }
+	return JournalStats{
+		Pending:          count(JournalPending),
+		Posting:          count(JournalPosting),
+		Done:             count(JournalDone),
+		AwaitingApproval: count(JournalAwaitingApproval),
+		Failed:           count(JournalFailed),
+	}
+}
+
+// JournalStats counts entries per state from the state indexes.
+func (db *DB) JournalStats() (JournalStats, error) {
+	var s JournalStats
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		s = journalStats(btx)
+		return nil
+	})
+	return s, err
+}
+
+// PruneJournal deletes done entries settled before `before` and returns how
+// many. Only the done-at index is walked: pending, posting, awaiting and
+// failed entries are never touched.
+func (db *DB) PruneJournal(before time.Time) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := db.bolt.Update(func(btx *bbolt.Tx) error {
+			index := btx.Bucket(bucketJournalDoneAt)
+			keys := keysBefore(index, before, pruneBatch)
+			n = len(keys)
+			for _, k := range keys {
+				e, err := loadJournal(btx, keyID(k[8:]))
+				if err != nil || e.State != JournalDone {
+					// A stale index entry; the record itself is not ours to delete.
+					if err := index.Delete(k); err != nil {
+						return err
+					}
+					continue
+				}
+				for _, del := range []struct {
+					bucket []byte
+					key    []byte
+				}{
+					{journalStateBucket(e.State), idKey(e.ID)},
+					{bucketJournalDoneAt, k},
+					{bucketJournalBatch, append(idKey(e.Batch), idKey(e.ID)...)},
+					{bucketJournal, idKey(e.ID)},
+				} {
+					if err := btx.Bucket(del.bucket).Delete(del.key); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune journal: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}

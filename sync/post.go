@@ -1,0 +1,355 @@
+package sync
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// outcome is what one attempt at an entry decided.
+type outcome struct {
+	settle store.JournalState // done, awaiting_approval or failed; "" = try again later
+	txnIDs []int64
+	why    string
+	// For a retry: uncertain means the attempt may have reached Fineract
+	// without an answer; reuseKey asks the next attempt to resend its key.
+	uncertain, reuseKey bool
+	skip                bool // nothing to record (the entry moved on meanwhile)
+}
+
+func settled(state store.JournalState, why string, ids ...int64) outcome {
+	return outcome{settle: state, why: why, txnIDs: ids}
+}
+
+// poster is the kind-specific part of posting one entry.
+type poster struct {
+	// guarded: Fineract refuses a second copy by itself (a unique loan
+	// transaction externalId), so every attempt may use a new key.
+	guarded bool
+	// lookup finds an earlier attempt's posting; errNoLookup if impossible.
+	lookup func(ctx context.Context) (found bool, o outcome, err error)
+	post   func(ctx context.Context, key string) (outcome, error)
+}
+
+var errNoLookup = errors.New("this posting cannot be looked up in Fineract")
+
+// process makes one attempt at the entry (snapshot from DueJournal) and
+// records its outcome.
+func (w *Worker) process(ctx context.Context, snap store.JournalEntry) {
+	e, err := w.db.JournalEntry(snap.ID)
+	if err != nil {
+		w.log.Error("read journal entry", "id", snap.ID, "err", err)
+		pause(ctx)
+		return
+	}
+	// The snapshot may be stale: only open entries that are due are worked on.
+	if !e.State.Open() || (e.State == store.JournalPending && e.NextAttempt.After(w.now())) {
+		return
+	}
+	out := w.attempt(ctx, e)
+	if out.skip {
+		return
+	}
+	if err := w.record(ctx, e, out); err != nil {
+		w.log.Error("record journal outcome", "id", e.ID, "err", err)
+		pause(ctx)
+	}
+}
+
+func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) error {
+	log := w.log.With("id", e.ID, "kind", e.Kind, "account", e.AccountID, "group", e.GroupID)
+	if out.settle == "" {
+		next := w.now().Add(w.backoff(e.Attempts + 1))
+		if ctx.Err() != nil {
+			next = w.now() // stopped, not failed: try again at the next start
+		}
+		log.Info("posting will be retried", "at", next.Format(time.RFC3339), "uncertain", out.uncertain, "why", out.why)
+		if out.uncertain {
+			return w.db.MarkJournalUncertain(e.ID, next, out.why, out.reuseKey)
+		}
+		return w.db.MarkJournalRetry(e.ID, next, out.why)
+	}
+	switch out.settle {
+	case store.JournalFailed:
+		log.Warn("posting refused by Fineract; a person must look at it", "why", out.why)
+	default:
+		log.Info("posting settled", "state", out.settle, "txns", out.txnIDs, "why", out.why)
+	}
+	return w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+		if w.opts.Settled == nil {
+			return nil
+		}
+		return w.opts.Settled(ctx, ne, batch)
+	})
+}
+
+// attempt runs the exactly-once algorithm (API.md §8.3) for one entry.
+func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
+	p, err := w.poster(e)
+	if err != nil {
+		return settled(store.JournalFailed, err.Error())
+	}
+	crashed := e.State == store.JournalPosting
+	// The entry is still "posting" only if the daemon stopped mid-request.
+	if crashed || e.Uncertain {
+		found, o, err := p.lookup(ctx)
+		switch {
+		case errors.Is(err, errNoLookup):
+		case err != nil && (mifos.IsRetryable(err) || ctx.Err() != nil):
+			return outcome{why: "could not check whether an earlier attempt went through: " + err.Error(), uncertain: true, reuseKey: crashed || e.ReuseKey}
+		case err != nil && !p.guarded:
+			return settled(store.JournalFailed, "could not check whether an earlier attempt went through, so it was not sent again; check in Fineract: "+err.Error())
+		case err != nil:
+			// The externalId still stops a second copy.
+		case found:
+			return o
+		}
+	}
+	key := newKey()
+	if !p.guarded && (crashed || e.ReuseKey) && e.IdempotencyKey != "" {
+		// Fineract answers a resend of the key with the first result (or 425
+		// while it still runs) instead of posting twice.
+		key = e.IdempotencyKey
+	}
+	if err := w.db.MarkJournalPosting(e.ID, key); err != nil {
+		if errors.Is(err, store.ErrJournalState) {
+			// An earlier entry of the account was requeued meanwhile; wait behind it.
+			w.log.Info("posting waits for an earlier entry of the same account", "id", e.ID, "err", err)
+			if crashed {
+				return outcome{why: "waiting for an earlier entry of the same account", uncertain: true, reuseKey: true}
+			}
+			return outcome{skip: true}
+		}
+		w.log.Error("record posting attempt", "id", e.ID, "err", err)
+		pause(ctx)
+		return outcome{skip: true}
+	}
+	o, err := p.post(ctx, key)
+	if err == nil {
+		return o
+	}
+	switch {
+	case mifos.IsDuplicateExternalID(err):
+		// Fineract already has it: posted by an attempt we lost track of.
+		if found, o, lerr := p.lookup(ctx); lerr == nil && found {
+			return o
+		}
+		return settled(store.JournalDone, "Fineract already had this posting (same external id)")
+	case ctx.Err() != nil:
+		return outcome{why: "stopped during the request: " + err.Error(), uncertain: true, reuseKey: true}
+	case mifos.IsRetryable(err):
+		return outcome{why: err.Error(), uncertain: outcomeUnknown(err), reuseKey: true}
+	default:
+		return settled(store.JournalFailed, reason(err))
+	}
+}
+
+// outcomeUnknown: no answer, a gateway's timeout, or "still running" (425).
+// After a 409, 429, 500 or 503 from Fineract itself the command was rolled back.
+func outcomeUnknown(err error) bool {
+	var fe *mifos.Error
+	if !errors.As(err, &fe) {
+		return true
+	}
+	return fe.Status == 502 || fe.Status == 504 || fe.Status == 425
+}
+
+// reason is Fineract's refusal in words a person can act on.
+func reason(err error) string {
+	var fe *mifos.Error
+	if errors.As(err, &fe) {
+		return fe.Error()
+	}
+	return err.Error()
+}
+
+// call runs one Fineract call under CallTimeout and records reachability.
+func call[T any](w *Worker, ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	start := w.now()
+	cctx, cancel := context.WithTimeout(ctx, w.opts.CallTimeout)
+	defer cancel()
+	v, err := fn(cctx)
+	w.observe(ctx, start, err)
+	return v, err
+}
+
+func (w *Worker) poster(e store.JournalEntry) (poster, error) {
+	date, err := parseDate(e.Date)
+	if err != nil {
+		return poster{}, err
+	}
+	switch e.Kind {
+	case store.JournalLoanRepayment:
+		return w.loanPoster(e, date), nil
+	case store.JournalSavingsDeposit:
+		return w.savingsPoster(e, date), nil
+	case store.JournalCollectionSheet:
+		return w.sheetPoster(e, date)
+	}
+	return poster{}, fmt.Errorf("unknown journal kind %q", e.Kind)
+}
+
+// loanTxnLookup finds the repayment with externalID on loanID.
+func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context.Context) (bool, outcome, error) {
+	return func(ctx context.Context) (bool, outcome, error) {
+		t, err := call(w, ctx, func(ctx context.Context) (mifos.LoanTxn, error) {
+			return w.api.LoanTxnByExternalID(ctx, loanID, externalID)
+		})
+		if errors.Is(err, mifos.ErrNotFound) {
+			return false, outcome{}, nil
+		}
+		if err != nil {
+			return false, outcome{}, err
+		}
+		if t.ManuallyReversed {
+			return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
+		}
+		return true, settled(store.JournalDone, "found in Fineract by its external id", t.ID), nil
+	}
+}
+
+func (w *Worker) loanPoster(e store.JournalEntry, date mifos.Date) poster {
+	return poster{
+		guarded: true,
+		lookup:  w.loanTxnLookup(e.AccountID, e.ExternalID),
+		post: func(ctx context.Context, key string) (outcome, error) {
+			r := mifos.Repayment{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
+				ExternalID: e.ExternalID, ReceiptNumber: e.Receipt, Note: e.Note}
+			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Repay(ctx, e.AccountID, r, key) })
+			return resultOutcome(res, err)
+		},
+	}
+}
+
+func resultOutcome(res mifos.Result, err error) (outcome, error) {
+	if err != nil {
+		return outcome{}, err
+	}
+	if res.PendingApproval {
+		return settled(store.JournalAwaitingApproval, fmt.Sprintf("waiting for approval in Fineract (command %d)", res.CommandID)), nil
+	}
+	if res.ResourceID == 0 {
+		return settled(store.JournalDone, "posted"), nil
+	}
+	return settled(store.JournalDone, "posted", res.ResourceID), nil
+}
+
+func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
+	return poster{
+		lookup: func(ctx context.Context) (bool, outcome, error) {
+			txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.SavingsTxn, error) {
+				return w.api.SavingsTransactions(ctx, e.AccountID)
+			})
+			if err != nil {
+				return false, outcome{}, err
+			}
+			for _, t := range txns {
+				if t.ReceiptNumber != e.Receipt {
+					continue
+				}
+				if t.Reversed {
+					return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
+				}
+				return true, settled(store.JournalDone, "found in Fineract by its receipt number", t.ID), nil
+			}
+			return false, outcome{}, nil
+		},
+		post: func(ctx context.Context, key string) (outcome, error) {
+			d := mifos.Deposit{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
+				ReceiptNumber: e.Receipt, Note: e.Note}
+			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Deposit(ctx, e.AccountID, d, key) })
+			return resultOutcome(res, err)
+		},
+	}
+}
+
+func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, error) {
+	s, err := DecodeSheet(e.Payload)
+	if err != nil {
+		return poster{}, err
+	}
+	for _, r := range s.Repayments {
+		if r.ExternalID == "" {
+			return poster{}, fmt.Errorf("collection sheet item for loan %d has no external id", r.LoanID)
+		}
+	}
+	if s.Date == (mifos.Date{}) {
+		s.Date = date
+	}
+	if s.CalendarID == 0 {
+		s.CalendarID = e.CalendarID
+	}
+	if s.PaymentTypeID == 0 {
+		s.PaymentTypeID = w.opts.PaymentTypeID
+	}
+	if s.Note == "" {
+		s.Note = e.Note
+	}
+	p := poster{
+		lookup: func(context.Context) (bool, outcome, error) { return false, outcome{}, errNoLookup },
+		post: func(ctx context.Context, key string) (outcome, error) {
+			res, err := call(w, ctx, func(ctx context.Context) (mifos.SheetResult, error) {
+				return w.api.SaveCollectionSheet(ctx, e.GroupID, s, key)
+			})
+			if err != nil {
+				return outcome{}, err
+			}
+			if res.PendingApproval {
+				return settled(store.JournalAwaitingApproval, "waiting for approval in Fineract"), nil
+			}
+			ids := append(append([]int64(nil), res.LoanTransactionIDs...), res.SavingsTransactionIDs...)
+			return settled(store.JournalDone, "posted", ids...), nil
+		},
+	}
+	// Fineract saves a sheet in one transaction, so its first repayment
+	// tells whether the whole sheet went through.
+	if len(s.Repayments) > 0 {
+		p.guarded = true
+		p.lookup = w.loanTxnLookup(s.Repayments[0].LoanID, s.Repayments[0].ExternalID)
+	}
+	return p, nil
+}
+
+// EncodeSheet is the journal payload of a collection sheet.
+func EncodeSheet(s mifos.SaveSheet) []byte {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		// SaveSheet holds only numbers and strings; Marshal cannot fail.
+		panic(fmt.Sprintf("encode collection sheet: %v", err))
+	}
+	return raw
+}
+
+// DecodeSheet reads a payload written by EncodeSheet.
+func DecodeSheet(payload []byte) (mifos.SaveSheet, error) {
+	var s mifos.SaveSheet
+	if err := json.Unmarshal(payload, &s); err != nil {
+		return mifos.SaveSheet{}, fmt.Errorf("collection sheet payload is damaged: %w", err)
+	}
+	return s, nil
+}
+
+func parseDate(s string) (mifos.Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return mifos.Date{}, fmt.Errorf("transaction date %q is not yyyy-mm-dd", s)
+	}
+	return mifos.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}, nil
+}
+
+// newKey is a random UUIDv4 (36 characters, within Fineract's 50).
+func newKey() string {
+	var b [16]byte
+	rand.Read(b[:]) // crypto/rand.Read never fails (it aborts the program instead)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
