@@ -101,8 +101,9 @@ func (d *Daemon) newSync(api mifos.API, env *handler.Env) *sync.Worker {
 		Workers:       d.cfg.Sync.Workers,
 		Logger:        d.log.With("component", "sync"),
 		Resolve:       resolver(env),
+		BalanceAfter:  env.BalanceAfter,
 		Settled: func(ctx context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
-			out := env.Confirmations(ctx, e, batch)
+			out := env.Confirmations(e, batch)
 			if len(out) > 0 {
 				nudge(d.outboxReady)
 			}

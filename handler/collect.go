@@ -48,6 +48,7 @@ type CollectPayload struct {
 type CollectedShare struct {
 	ClientID int64        `json:"client_id"`
 	Name     string       `json:"name"`
+	Phone    string       `json:"phone,omitempty"` // E.164; "" = no confirmation SMS
 	Amount   mifos.Amount `json:"amount"`
 }
 
@@ -167,6 +168,11 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 			share.Amount += s.DueAmount
 		}
 		if share.Amount > 0 {
+			// The phone is read now: confirmations are built inside a store
+			// transaction, where no Fineract call may run.
+			if c, err := e.API.Client(ctx, c.ClientID); err == nil && c.MobileNo != "" {
+				share.Phone, _ = e.normalisedPhone(c.MobileNo)
+			}
 			p.Clients = append(p.Clients, share)
 		}
 	}
@@ -199,7 +205,7 @@ func isNotFound(err error) bool {
 }
 
 // collectConfirmations: totals to the officer, each client's share to them.
-func (e *Env) collectConfirmations(ctx context.Context, j store.JournalEntry) []store.Outbound {
+func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	t := e.texts()
 	var p CollectPayload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -220,18 +226,14 @@ func (e *Env) collectConfirmations(ctx context.Context, j store.JournalEntry) []
 	if j.Officer != "" {
 		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, DuplicateHarmless: true})
 	}
-	if j.State != store.JournalDone || e.API == nil {
+	if j.State != store.JournalDone {
 		return out
 	}
 	for _, s := range p.Clients {
-		cctx, cancel := e.call(ctx)
-		c, err := e.API.Client(cctx, s.ClientID)
-		cancel()
-		if err != nil || c.MobileNo == "" {
+		if s.Phone == "" {
 			continue
 		}
-		to := e.normalisedSender(c.MobileNo)
-		out = append(out, store.Outbound{To: to, Origin: origin, DuplicateHarmless: true,
+		out = append(out, store.Outbound{To: s.Phone, Origin: origin, DuplicateHarmless: true,
 			Text: t.Get("collect.client_confirm", "name", s.Name, "amount", s.Amount.Format(p.Decimals), "group", p.GroupName, "date", j.Date)})
 	}
 	return out

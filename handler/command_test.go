@@ -9,7 +9,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/mifos"
 )
 
-func amt(units, millionths int64) mifos.Amount { return mifos.Amount(units*1_000_000 + millionths) }
+func amtParts(units, millionths int64) mifos.Amount { return mifos.Amount(units*1_000_000 + millionths) }
 
 func TestParsePay(t *testing.T) {
 	tests := []struct {
@@ -17,16 +17,16 @@ func TestParsePay(t *testing.T) {
 		want PayCommand
 	}{
 		{"PAY 1234 42 L1=500 S=1,500.50 000777=20", PayCommand{PIN: "1234", ClientRef: "42", Items: []PayItem{
-			{Kind: LoanItem, Index: 1, Amount: amt(500, 0), Raw: "L1=500"},
-			{Kind: SavingsItem, Index: 1, Amount: amt(1500, 500_000), Raw: "S=1,500.50"},
-			{Kind: AccountItem, AccountNo: "000777", Amount: amt(20, 0), Raw: "000777=20"},
+			{Kind: LoanItem, Index: 1, Amount: amtParts(500, 0), Raw: "L1=500"},
+			{Kind: SavingsItem, Index: 1, Amount: amtParts(1500, 500_000), Raw: "S=1,500.50"},
+			{Kind: AccountItem, AccountNo: "000777", Amount: amtParts(20, 0), Raw: "000777=20"},
 		}}},
 		{"  pay   2580  AB-17   l2 = 1500  s3= 10 ", PayCommand{PIN: "2580", ClientRef: "AB-17", Items: []PayItem{
-			{Kind: LoanItem, Index: 2, Amount: amt(1500, 0), Raw: "l2=1500"},
-			{Kind: SavingsItem, Index: 3, Amount: amt(10, 0), Raw: "s3=10"},
+			{Kind: LoanItem, Index: 2, Amount: amtParts(1500, 0), Raw: "l2=1500"},
+			{Kind: SavingsItem, Index: 3, Amount: amtParts(10, 0), Raw: "s3=10"},
 		}}},
 		{"Pay 12345678 42\tS1 =0.01", PayCommand{PIN: "12345678", ClientRef: "42", Items: []PayItem{
-			{Kind: SavingsItem, Index: 1, Amount: amt(0, 10_000), Raw: "S1=0.01"},
+			{Kind: SavingsItem, Index: 1, Amount: amtParts(0, 10_000), Raw: "S1=0.01"},
 		}}},
 		{"PAY 1234 42 L1=1 L2=1 L3=1 L4=1 L5=1 L6=1 L7=1 L8=1 L9=1 L10=1", PayCommand{PIN: "1234", ClientRef: "42"}},
 	}

@@ -21,17 +21,27 @@ func settled(e store.JournalEntry) bool {
 
 // Confirmations builds the SMS that tell the officer and the client what
 // happened to one SMS's postings. It answers only once the whole batch has
-// settled, so one SMS gives one confirmation each, not one per item.
-func (e *Env) Confirmations(ctx context.Context, j store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+// settled, so one SMS gives one confirmation each, not one per item. It runs
+// inside the store transaction that settles the entry, so it uses only what
+// the entries hold (no Fineract calls).
+func (e *Env) Confirmations(j store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+	var live []store.JournalEntry
 	for _, b := range batch {
 		if !settled(b) {
 			return nil
 		}
+		// An unresolved entry was replaced by its resolved form, which speaks for it.
+		if b.SupersededBy == 0 {
+			live = append(live, b)
+		}
+	}
+	if len(live) == 0 {
+		return nil
 	}
 	if j.Kind == store.JournalCollectionSheet {
-		return e.collectConfirmations(ctx, j)
+		return e.collectConfirmations(j)
 	}
-	return e.payConfirmations(ctx, batch)
+	return e.payConfirmations(live)
 }
 
 func money(amount int64, decimals int) string {
@@ -41,7 +51,7 @@ func money(amount int64, decimals int) string {
 	return mifos.Amount(amount).Format(decimals)
 }
 
-func (e *Env) payConfirmations(ctx context.Context, batch []store.JournalEntry) []store.Outbound {
+func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	t := e.texts()
 	var done, pending, failed, clientItems, balances []string
 	first := batch[0]
@@ -64,8 +74,8 @@ func (e *Env) payConfirmations(ctx context.Context, batch []store.JournalEntry) 
 			}
 			done = append(done, fmt.Sprintf("%s %s (txn %s)", label, amount, strings.Join(ids, ",")))
 			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", b.Currency, amount, b.AccountNo))
-			if bal, ok := e.newBalance(ctx, b); ok {
-				balances = append(balances, bal)
+			if b.BalanceAfter != "" {
+				balances = append(balances, b.BalanceAfter)
 			}
 		case store.JournalAwaitingApproval:
 			pending = append(pending, label+" "+amount)
@@ -109,8 +119,15 @@ func clientAccountLabel(j store.JournalEntry) string {
 	return "client " + strconv.FormatInt(j.ClientID, 10)
 }
 
-// newBalance reads the account after posting; a failure only drops the
-// balance from the client's SMS, never the SMS itself.
+// BalanceAfter reads the account after posting, for the client's
+// confirmation; a failure only drops the balance from the SMS, never the SMS.
+func (e *Env) BalanceAfter(ctx context.Context, j store.JournalEntry) string {
+	if bal, ok := e.newBalance(ctx, j); ok {
+		return bal
+	}
+	return ""
+}
+
 func (e *Env) newBalance(ctx context.Context, j store.JournalEntry) (string, bool) {
 	if e.API == nil {
 		return "", false

@@ -37,6 +37,9 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 		return reply(env.Render(err), "PAY not understood: "+RedactPIN(req.Text))
 	}
 	today := env.today(ctx)
+	if !env.online() {
+		return env.payOffline(req, off, cmd, today)
+	}
 	cctx, cancel := env.call(ctx)
 	defer cancel()
 	client, err := env.resolveClient(cctx, cmd.ClientRef)

@@ -96,6 +96,10 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes "yyyy-MM-dd", the format every body declares.
 func (d Date) MarshalJSON() ([]byte, error) {
+	// No date at all (a calendar without meetings) round-trips as null.
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
 	if !d.valid() {
 		return nil, fmt.Errorf("date %s is not a calendar day", d)
 	}

@@ -18,6 +18,10 @@ const (
 	JournalLoanRepayment   JournalKind = "loan_repayment"
 	JournalSavingsDeposit  JournalKind = "savings_deposit"
 	JournalCollectionSheet JournalKind = "collection_sheet"
+	// JournalUnresolved is a payment recorded while Fineract was unreachable:
+	// client and item are as the officer wrote them (ClientRef, ItemRef,
+	// Payload); it is resolved into a real entry when the link is back.
+	JournalUnresolved JournalKind = "unresolved"
 )
 
 // JournalState is the life-cycle state of a journal entry:
@@ -79,6 +83,15 @@ type JournalEntry struct {
 	FineractTxnIDs []int64   `json:"fineract_txn_ids,omitempty"`
 	Note           string    `json:"note,omitempty"`    // note sent to Fineract
 	Outcome        string    `json:"outcome,omitempty"` // why it settled as it did, in plain words
+	// Decimals of the account's currency, for writing amounts back.
+	Decimals int `json:"decimals,omitempty"`
+	// ClientRef and ItemRef are the client and item as the officer wrote them.
+	ClientRef string `json:"client_ref,omitempty"`
+	ItemRef   string `json:"item_ref,omitempty"`
+	// BalanceAfter is the account's balance once posted, in words, for the client's confirmation.
+	BalanceAfter string `json:"balance_after,omitempty"`
+	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
+	SupersededBy uint64 `json:"superseded_by,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	SettledAt      time.Time `json:"settled_at"`
@@ -244,6 +257,10 @@ func checkNewJournal(e *JournalEntry) error {
 	case JournalCollectionSheet:
 		if e.GroupID <= 0 || len(e.Payload) == 0 {
 			return errors.New("a collection sheet needs the group id and its payload")
+		}
+	case JournalUnresolved:
+		if e.ClientRef == "" || e.ItemRef == "" || e.ExternalID == "" || e.Receipt == "" {
+			return errors.New("an unresolved payment needs the client and item references and both ids")
 		}
 	default:
 		return fmt.Errorf("unknown journal kind %q", e.Kind)
@@ -657,4 +674,39 @@ func (db *DB) PruneJournal(before time.Time) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// SupersedeJournal replaces an unresolved entry by its resolved form in one
+// transaction: the old entry settles as done (SupersededBy set, so no
+// confirmation counts it) and the new one is appended to the same batch
+// with the same external id and receipt, so a repost stays detectable.
+func (db *DB) SupersedeJournal(id uint64, resolved JournalEntry) (uint64, error) {
+	var newID uint64
+	err := db.journalTransition(id, "resolve journal entry", []JournalState{JournalPending, JournalPosting}, func(btx *bbolt.Tx, e *JournalEntry) error {
+		if e.Kind != JournalUnresolved {
+			return fmt.Errorf("entry %d is a %s, not an unresolved payment: %w", id, e.Kind, ErrJournalState)
+		}
+		if resolved.Kind == JournalUnresolved {
+			return fmt.Errorf("entry %d: the replacement is still unresolved", id)
+		}
+		resolved.Batch, resolved.ExternalID, resolved.Receipt = e.Batch, e.ExternalID, e.Receipt
+		var err error
+		if newID, err = (&Tx{btx: btx}).AppendJournal(resolved); err != nil {
+			return err
+		}
+		now := time.Now()
+		e.State, e.SettledAt, e.SupersededBy = JournalDone, now, newID
+		e.Outcome = fmt.Sprintf("resolved as journal entry %d", newID)
+		return nil
+	})
+	return newID, err
+}
+
+// SetJournalBalanceAfter records the account balance after an entry posted
+// (read from Fineract outside any transaction) for the client's confirmation.
+func (db *DB) SetJournalBalanceAfter(id uint64, balance string) error {
+	return db.journalTransition(id, "record balance after posting", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		e.BalanceAfter = balance
+		return nil
+	})
 }

@@ -82,6 +82,13 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 	default:
 		log.Info("posting settled", "state", out.settle, "txns", out.txnIDs, "why", out.why)
 	}
+	if out.settle == store.JournalDone && w.opts.BalanceAfter != nil {
+		if bal := w.opts.BalanceAfter(ctx, e); bal != "" {
+			if err := w.db.SetJournalBalanceAfter(e.ID, bal); err != nil {
+				return err
+			}
+		}
+	}
 	return w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
 		if w.opts.Settled == nil {
 			return nil
@@ -92,6 +99,9 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 
 // attempt runs the exactly-once algorithm (API.md §8.3) for one entry.
 func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
+	if e.Kind == store.JournalUnresolved {
+		return w.resolve(ctx, e)
+	}
 	p, err := w.poster(e)
 	if err != nil {
 		return settled(store.JournalFailed, err.Error())
@@ -327,8 +337,16 @@ func EncodeSheet(s mifos.SaveSheet) []byte {
 	return raw
 }
 
-// DecodeSheet reads a payload written by EncodeSheet.
+// DecodeSheet reads a payload written by EncodeSheet, or one that wraps
+// the sheet as {"sheet": ...} beside data of its own (the COLLECT handler
+// keeps each client's share there for the confirmations).
 func DecodeSheet(payload []byte) (mifos.SaveSheet, error) {
+	var wrapped struct {
+		Sheet json.RawMessage `json:"sheet"`
+	}
+	if err := json.Unmarshal(payload, &wrapped); err == nil && len(wrapped.Sheet) > 0 {
+		payload = wrapped.Sheet
+	}
 	var s mifos.SaveSheet
 	if err := json.Unmarshal(payload, &s); err != nil {
 		return mifos.SaveSheet{}, fmt.Errorf("collection sheet payload is damaged: %w", err)
@@ -352,4 +370,35 @@ func newKey() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// resolve replaces an entry recorded while Fineract was unreachable by the
+// posting it stands for; the new entry is picked up on the next pass.
+func (w *Worker) resolve(ctx context.Context, e store.JournalEntry) outcome {
+	if w.opts.Resolve == nil {
+		return settled(store.JournalFailed, "this box cannot resolve payments recorded offline")
+	}
+	start := w.now()
+	cctx, cancel := context.WithTimeout(ctx, w.opts.CallTimeout)
+	resolved, err := w.opts.Resolve(cctx, e)
+	cancel()
+	var perm interface{ Permanent() bool }
+	if err != nil && errors.As(err, &perm) && perm.Permanent() {
+		// Fineract answered clearly; the answer is that this cannot be posted.
+		w.observe(ctx, start, nil)
+		return settled(store.JournalFailed, err.Error())
+	}
+	w.observe(ctx, start, err)
+	if err != nil {
+		return outcome{why: "resolving the client and account: " + err.Error()}
+	}
+	id, err := w.db.SupersedeJournal(e.ID, resolved)
+	if err != nil {
+		w.log.Error("record resolved payment", "id", e.ID, "err", err)
+		pause(ctx)
+		return outcome{skip: true}
+	}
+	w.log.Info("payment recorded offline resolved", "id", e.ID, "as", id, "account", resolved.AccountID)
+	w.Nudge()
+	return outcome{skip: true}
 }

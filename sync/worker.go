@@ -25,6 +25,14 @@ type Options struct {
 	// entry of e.Batch as it will be committed (e in its new state). The SMS
 	// it returns are queued in that same transaction. It must not use the DB.
 	Settled func(ctx context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound
+	// Resolve turns an unresolved entry (recorded while Fineract was
+	// unreachable) into a postable one. An error with Permanent() true
+	// fails the entry with its text; other errors are retried.
+	Resolve func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error)
+	// BalanceAfter reads the account's balance once an entry has posted, in
+	// words for the client's confirmation; "" when unknown. It runs outside
+	// any store transaction (it may call Fineract).
+	BalanceAfter func(ctx context.Context, e store.JournalEntry) string
 	Now     func() time.Time
 
 	MinBackoff    time.Duration // first retry delay; default 5s
