@@ -1,9 +1,9 @@
 package daemon
 
 import (
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/handler"

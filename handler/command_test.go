@@ -9,7 +9,9 @@ import (
 	"github.com/mifos-edge/mifos-edge/mifos"
 )
 
-func amtParts(units, millionths int64) mifos.Amount { return mifos.Amount(units*1_000_000 + millionths) }
+func amtParts(units, millionths int64) mifos.Amount {
+	return mifos.Amount(units*1_000_000 + millionths)
+}
 
 func TestParsePay(t *testing.T) {
 	tests := []struct {

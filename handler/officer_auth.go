@@ -2,7 +2,7 @@ package handler
 
 import (
 	"context"
-		"strconv"
+	"strconv"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/officer"

@@ -79,10 +79,10 @@ type JournalEntry struct {
 	Uncertain bool `json:"uncertain,omitempty"`
 	// ReuseKey: the latest attempt's outcome is unknown, so the next attempt
 	// should resend IdempotencyKey (the only guard where no externalId exists).
-	ReuseKey       bool      `json:"reuse_key,omitempty"`
-	FineractTxnIDs []int64   `json:"fineract_txn_ids,omitempty"`
-	Note           string    `json:"note,omitempty"`    // note sent to Fineract
-	Outcome        string    `json:"outcome,omitempty"` // why it settled as it did, in plain words
+	ReuseKey       bool    `json:"reuse_key,omitempty"`
+	FineractTxnIDs []int64 `json:"fineract_txn_ids,omitempty"`
+	Note           string  `json:"note,omitempty"`    // note sent to Fineract
+	Outcome        string  `json:"outcome,omitempty"` // why it settled as it did, in plain words
 	// Decimals of the account's currency, for writing amounts back.
 	Decimals int `json:"decimals,omitempty"`
 	// ClientRef and ItemRef are the client and item as the officer wrote them.
@@ -91,10 +91,10 @@ type JournalEntry struct {
 	// BalanceAfter is the account's balance once posted, in words, for the client's confirmation.
 	BalanceAfter string `json:"balance_after,omitempty"`
 	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
-	SupersededBy uint64 `json:"superseded_by,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-	SettledAt      time.Time `json:"settled_at"`
+	SupersededBy uint64    `json:"superseded_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	SettledAt    time.Time `json:"settled_at"`
 }
 
 // OrderKey groups entries that must post in id order: the account a

@@ -33,7 +33,7 @@ type Options struct {
 	// words for the client's confirmation; "" when unknown. It runs outside
 	// any store transaction (it may call Fineract).
 	BalanceAfter func(ctx context.Context, e store.JournalEntry) string
-	Now     func() time.Time
+	Now          func() time.Time
 
 	MinBackoff    time.Duration // first retry delay; default 5s
 	MaxBackoff    time.Duration // retry delay cap; default 5 min

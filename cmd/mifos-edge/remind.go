@@ -18,7 +18,9 @@ func init() { register("remind", &RemindCommand{}) }
 type RemindCommand struct{}
 
 // Summary implements command.
-func (*RemindCommand) Summary() string { return "SMS every client with an overdue loan (amount due, next meeting)" }
+func (*RemindCommand) Summary() string {
+	return "SMS every client with an overdue loan (amount due, next meeting)"
+}
 
 // Run implements command.
 func (*RemindCommand) Run(ctx context.Context, args []string) error {
