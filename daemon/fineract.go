@@ -102,15 +102,16 @@ func (d *Daemon) newSync(api mifos.API, env *handler.Env) *sync.Worker {
 		Logger:        d.log.With("component", "sync"),
 		Resolve:       resolver(env),
 		BalanceAfter:  env.BalanceAfter,
-		Settled: func(ctx context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
-			out := env.Confirmations(e, batch)
-			if len(out) > 0 {
-				nudge(d.outboxReady)
-			}
+		// Settled runs inside the settle transaction: no Fineract calls there.
+		Settled: func(_ context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+			return env.Confirmations(e, batch)
+		},
+		AfterSettle: func(e store.JournalEntry) {
+			nudge(d.outboxReady)
 			if e.ClientID != 0 && d.balance != nil {
-				go d.balance.Refresh(context.WithoutCancel(ctx), e.ClientID)
+				// Keep the offline snapshot in step with what was just posted.
+				go d.balance.Refresh(context.Background(), e.ClientID)
 			}
-			return out
 		},
 	})
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -62,12 +63,15 @@ type env struct {
 	mu   sync.Mutex
 	sent []modemsim.Sent
 	cond *sync.Cond
+
+	fin *fineractsim.Server // nil unless envOptions.fineract
 }
 
 type envOptions struct {
 	profile    string
 	extraModem string // extra lines for the [modem] table
 	extraSMS   string // extra lines for the [sms] table
+	fineract   bool   // start a seeded Fineract stand-in and configure [mifos]
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -90,6 +94,15 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mifosTable := ""
+	if o.fineract {
+		e.fin, err = fineractsim.Start(fineractsim.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.fin.Seed()
+		mifosTable = fmt.Sprintf("[mifos]\nbase_url = %q\ntenant = \"default\"\nusername = \"mifos\"\npassword = \"password\"\npayment_type_id = 1\nbox_id = \"E2E\"\ntimeout = \"3s\"\n", e.fin.URL())
+	}
 	cfg := fmt.Sprintf(`[modem]
 device = %q
 probe_interval = "2s"
@@ -107,7 +120,8 @@ replies_per_hour = 1000
 %s
 [control]
 socket = %q
-`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket)
+
+%s`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket, mifosTable)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +129,9 @@ socket = %q
 	t.Cleanup(func() {
 		e.stop()
 		e.sim.Close()
+		if e.fin != nil {
+			e.fin.Close()
+		}
 		// E2E_LOGS=1 shows the daemon's log for passing tests too.
 		if t.Failed() || os.Getenv("E2E_LOGS") != "" {
 			e.dumpLogs()
@@ -294,9 +311,18 @@ func (e *env) messages(state store.MessageState) []store.Message {
 
 // cli runs a mifos-edge subcommand against this box's config.
 func (e *env) cli(args ...string) (string, error) {
-	full := append([]string{args[0], "--config", e.cfgPath}, args[1:]...)
-	out, err := exec.Command(binary, full...).CombinedOutput()
+	out, err := exec.Command(binary, e.withConfig(args)...).CombinedOutput()
 	return string(out), err
+}
+
+// withConfig puts --config after the subcommand (and its action, for
+// commands such as "officer add").
+func (e *env) withConfig(args []string) []string {
+	n := 1
+	if args[0] == "officer" {
+		n = 2
+	}
+	return append(append(append([]string(nil), args[:n]...), "--config", e.cfgPath), args[n:]...)
 }
 
 // drained reports whether the daemon has nothing left to handle or send.
@@ -309,4 +335,51 @@ func callJSON(e *env, op string, args, out any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return control.Call(ctx, e.socket, op, args, out)
+}
+
+// cliStdin runs a mifos-edge subcommand with text on its standard input
+// (how a PIN reaches `officer add`).
+func (e *env) cliStdin(stdin string, args ...string) (string, error) {
+	cmd := exec.Command(binary, e.withConfig(args)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// enrollOfficer enrols the seed data's loan officer with pin.
+func (e *env) enrollOfficer(pin string) {
+	e.t.Helper()
+	out, err := e.cliStdin(pin+"\n", "officer", "add", "--phone", fineractsim.SeedPeterPhone,
+		"--staff-id", fmt.Sprint(fineractsim.SeedStaffPeter), "--name", "Peter Otieno")
+	if err != nil {
+		e.t.Fatalf("officer add: %v\n%s", err, out)
+	}
+	if strings.Contains(out, pin) {
+		e.t.Fatalf("officer add printed the PIN: %s", out)
+	}
+}
+
+// waitText waits for an SMS to number whose text contains want, and returns it.
+func (e *env) waitText(number, want string, timeout time.Duration) modemsim.Sent {
+	e.t.Helper()
+	var got modemsim.Sent
+	e.waitSent(timeout, fmt.Sprintf("an SMS to %s containing %q", number, want), func(all []modemsim.Sent) bool {
+		for _, s := range all {
+			if s.To == number && strings.Contains(s.Text, want) {
+				got = s
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// deliverAt injects an SMS with a given service-centre time, so the same
+// text twice is two messages, not one seen twice.
+func (e *env) deliverAt(from, text string, scts time.Time) {
+	e.t.Helper()
+	if err := e.sim.Deliver(modemsim.Incoming{From: from, Text: text, SCTS: scts}); err != nil {
+		e.t.Fatalf("deliver: %v", err)
+	}
 }

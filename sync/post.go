@@ -89,12 +89,16 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 			}
 		}
 	}
-	return w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+	err := w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
 		if w.opts.Settled == nil {
 			return nil
 		}
 		return w.opts.Settled(ctx, ne, batch)
 	})
+	if err == nil && w.opts.AfterSettle != nil {
+		w.opts.AfterSettle(e)
+	}
+	return err
 }
 
 // attempt runs the exactly-once algorithm (API.md §8.3) for one entry.

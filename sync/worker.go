@@ -25,6 +25,9 @@ type Options struct {
 	// entry of e.Batch as it will be committed (e in its new state). The SMS
 	// it returns are queued in that same transaction. It must not use the DB.
 	Settled func(ctx context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound
+	// AfterSettle runs once a settle (and its confirmations) is committed:
+	// the place to wake the SMS sender.
+	AfterSettle func(e store.JournalEntry)
 	// Resolve turns an unresolved entry (recorded while Fineract was
 	// unreachable) into a postable one. An error with Permanent() true
 	// fails the entry with its text; other errors are retried.

@@ -1,0 +1,269 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+const (
+	officerPIN   = "4826"
+	peter        = fineractsim.SeedPeterPhone
+	amina        = fineractsim.SeedAminaPhone
+	graceE164    = "+254722111222" // stored in Fineract as 0722111222
+	john         = fineractsim.SeedJohnPhone
+	unregistered = "+254700000002"
+)
+
+func english(t *testing.T, key string, pairs ...string) string {
+	t.Helper()
+	tx, err := handler.NewTexts("en", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx.Get(key, pairs...)
+}
+
+// money is the stand-in's decimal text as the daemon writes it (1,234.50).
+func money(t *testing.T, decimal string) string {
+	t.Helper()
+	a, err := mifos.ParseAmount(strings.TrimRight(strings.TrimRight(decimal, "0"), "."))
+	if err != nil {
+		t.Fatalf("amount %q: %v", decimal, err)
+	}
+	return a.Format(2)
+}
+
+func newFineractEnv(t *testing.T) *env {
+	e := newEnv(t, envOptions{fineract: true})
+	e.enrollOfficer(officerPIN)
+	e.start()
+	return e
+}
+
+func repayments(e *env, loanID int64) []fineractsim.LoanTxn {
+	var out []fineractsim.LoanTxn
+	for _, tx := range e.fin.LoanTransactions(loanID) {
+		if tx.Type == "Repayment" {
+			out = append(out, tx)
+		}
+	}
+	return out
+}
+
+func TestBalanceForRegisteredPhonesOnly(t *testing.T) {
+	e := newFineractEnv(t)
+	e.deliver(amina, "bal")
+	r := e.waitReply(amina, 30*time.Second)
+	for _, want := range []string{"Amina", money(t, e.fin.LoanOutstanding(fineractsim.SeedLoanAmina)), "OVERDUE", money(t, e.fin.SavingsBalance(fineractsim.SeedSavingsAmina))} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("Amina's balance lacks %q: %s", want, r.Text)
+		}
+	}
+	// Grace's number is stored in national form; she texts from E.164.
+	e.deliver(graceE164, "  Balance ")
+	if r := e.waitReply(graceE164, 30*time.Second); !strings.Contains(r.Text, "Grace") || !strings.Contains(r.Text, money(t, e.fin.SavingsBalance(fineractsim.SeedSavingsGrace))) {
+		t.Errorf("Grace's balance: %s", r.Text)
+	}
+	e.deliver(unregistered, "BAL")
+	if r := e.waitReply(unregistered, 30*time.Second); r.Text != english(t, "bal.notregistered") {
+		t.Errorf("unregistered phone was told %q", r.Text)
+	}
+}
+
+func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
+	e := newFineractEnv(t)
+	before := repayments(e, fineractsim.SeedLoanAmina)
+	e.deliver(peter, "pay 4826 000042 L1=500 S=1,000.50")
+	off := e.waitText(peter, "Posted for Amina", 30*time.Second)
+	if !strings.Contains(off.Text, "L1 500.00 (txn ") || !strings.Contains(off.Text, "S1 1,000.50 (txn ") {
+		t.Errorf("officer confirmation: %s", off.Text)
+	}
+	cl := e.waitText(amina, "we received your payment", 30*time.Second)
+	for _, want := range []string{"500.00", "1,000.50", "New balance", money(t, e.fin.LoanOutstanding(fineractsim.SeedLoanAmina))} {
+		if !strings.Contains(cl.Text, want) {
+			t.Errorf("client confirmation lacks %q: %s", want, cl.Text)
+		}
+	}
+	after := repayments(e, fineractsim.SeedLoanAmina)
+	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" || !strings.HasPrefix(after[len(after)-1].ExternalID, "me-E2E-m") {
+		t.Fatalf("loan repayments before %d, after %+v", len(before), after)
+	}
+	deposits := 0
+	for _, tx := range e.fin.SavingsTransactions(fineractsim.SeedSavingsAmina) {
+		if tx.Amount.String() == "1000.500000" {
+			deposits++
+		}
+	}
+	if deposits != 1 {
+		t.Fatalf("%d deposits of 1000.50", deposits)
+	}
+}
+
+func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
+	e := newFineractEnv(t)
+	before := len(repayments(e, fineractsim.SeedLoanAmina))
+	// A client's phone is not an officer's.
+	e.deliver(amina, "PAY 4826 42 L1=500")
+	if r := e.waitReply(amina, 20*time.Second); r.Text != english(t, "officer.not_enrolled") {
+		t.Errorf("non-officer told %q", r.Text)
+	}
+	base := time.Now().Add(-time.Hour)
+	for i, want := range []string{"2 attempt(s) left", "1 attempt(s) left", "locked until", "locked until"} {
+		pin := "9999"
+		if i == 3 {
+			pin = officerPIN // right PIN, but the phone is locked now
+		}
+		e.deliverAt(peter, fmt.Sprintf("PAY %s 42 L1=500", pin), base.Add(time.Duration(i)*time.Second))
+		e.waitText(peter, want, 20*time.Second)
+	}
+	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != before {
+		t.Fatalf("refused commands posted %d repayments", n-before)
+	}
+	if out, err := e.cli("officer", "list"); err != nil || !strings.Contains(out, time.Now().Format(time.DateOnly)) {
+		t.Fatalf("officer list does not show the lock: %v\n%s", err, out)
+	}
+	if out, err := e.cliStdin("5173\n", "officer", "reset-pin", "--phone", peter); err != nil {
+		t.Fatalf("reset-pin: %v\n%s", err, out)
+	}
+	// Errors an officer can act on.
+	e.deliverAt(peter, "PAY 5173 99999 L1=5", base.Add(10*time.Second))
+	e.waitText(peter, "No active client 99999", 20*time.Second)
+	e.deliverAt(peter, "PAY 5173 42 L3=5", base.Add(11*time.Second))
+	e.waitText(peter, "has no active loan L3", 20*time.Second)
+	e.deliverAt(peter, "PAY 5173 42 L1=5x", base.Add(12*time.Second))
+	e.waitText(peter, "5x", 20*time.Second)
+	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != before {
+		t.Fatalf("refused commands posted %d repayments", n-before)
+	}
+}
+
+// nextMeeting reads group 7's next meeting date from the stand-in.
+func nextMeeting(t *testing.T, e *env) mifos.Date {
+	t.Helper()
+	c, err := mifos.New(mifos.Config{BaseURL: e.fin.URL(), Tenant: "default", Username: "mifos", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := c.Group(context.Background(), fineractsim.SeedGroupUmoja)
+	if err != nil || g.Meeting == nil || len(g.Meeting.NextRecurringDates) == 0 {
+		t.Fatalf("group 7 meeting: %+v %v", g, err)
+	}
+	return g.Meeting.NextRecurringDates[0]
+}
+
+func TestCollectAllExceptOneClient(t *testing.T) {
+	e := newFineractEnv(t)
+	meeting := nextMeeting(t, e)
+	e.fin.SetBusinessDate(meeting.Time(time.UTC))
+	johnBefore := len(repayments(e, fineractsim.SeedLoanJohn))
+	aminaBefore := len(repayments(e, fineractsim.SeedLoanAmina))
+	e.deliver(peter, "COLLECT 4826 7 ALL EXCEPT 44")
+	off := e.waitText(peter, "Collection for Umoja", 30*time.Second)
+	// On this meeting day only Amina (group member with an instalment due)
+	// and John owe; John is excepted.
+	if !strings.Contains(off.Text, "posted: 1 client(s)") {
+		t.Fatalf("officer: %s", off.Text)
+	}
+	e.waitText(amina, "was recorded", 20*time.Second)
+	if n := len(repayments(e, fineractsim.SeedLoanJohn)); n != johnBefore {
+		t.Errorf("the excepted client got %d repayments", n-johnBefore)
+	}
+	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != aminaBefore+1 {
+		t.Errorf("Amina's L1 got %d repayments, want 1", n-aminaBefore)
+	}
+	if s := e.sentTo(john); len(s) != 0 {
+		t.Errorf("the excepted client got SMS: %+v", s)
+	}
+}
+
+func TestRemindBySMSAndCLI(t *testing.T) {
+	e := newFineractEnv(t)
+	out, err := e.cli("remind", "--group", "7", "--dry-run")
+	if err != nil || !strings.Contains(out, john) || !strings.Contains(out, "dry run") {
+		t.Fatalf("remind --dry-run: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if len(e.sentTo(john)) != 0 {
+		t.Fatal("a dry run sent reminders")
+	}
+	e.deliver(peter, "REMIND 4826 7")
+	e.waitText(peter, "Reminders queued for 2 client(s)", 30*time.Second)
+	r := e.waitText(john, "overdue", 20*time.Second)
+	meeting := nextMeeting(t, e)
+	if !strings.Contains(r.Text, meeting.String()) || !strings.Contains(r.Text, "000000985") {
+		t.Errorf("John's reminder lacks the loan or the next meeting %s: %s", meeting, r.Text)
+	}
+	e.waitText(amina, "overdue", 20*time.Second)
+	if len(e.sentTo(graceE164)) != 0 {
+		t.Error("Grace, who is not in arrears, was reminded")
+	}
+}
+
+func TestFineractDownPaymentAcknowledgedThenPosted(t *testing.T) {
+	e := newFineractEnv(t)
+	// A live balance first, so the box has a snapshot.
+	e.deliver(amina, "BAL")
+	live := e.waitReply(amina, 30*time.Second)
+	if err := e.fin.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	before := len(repayments(e, fineractsim.SeedLoanAmina))
+	e.deliver(peter, "PAY 4826 42 L1=750")
+	e.waitText(peter, "will be posted when the link is back", 30*time.Second)
+	base := time.Now().Add(-time.Minute)
+	e.deliverAt(amina, "BAL", base)
+	cached := e.waitText(amina, "As of", 30*time.Second)
+	if !strings.Contains(cached.Text, money(t, e.fin.LoanOutstanding(fineractsim.SeedLoanAmina))) || len(e.sentTo(amina)) != 2 {
+		t.Errorf("cached balance %q (live one was %q)", cached.Text, live.Text)
+	}
+	time.Sleep(2 * time.Second)
+	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != before {
+		t.Fatal("posted while Fineract was down?")
+	}
+	if err := e.fin.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(peter, "Posted for Amina", 60*time.Second)
+	e.waitText(amina, "we received your payment", 20*time.Second)
+	if got := repayments(e, fineractsim.SeedLoanAmina); len(got) != before+1 || got[len(got)-1].Amount.String() != "750.000000" {
+		t.Fatalf("after the link came back: %+v", got)
+	}
+	waitFor(t, 20*time.Second, "journal settled", func() bool {
+		st := e.status().Store.Journal
+		return st.Pending == 0 && st.Posting == 0 && st.Failed == 0
+	})
+}
+
+func TestKill9WhileRepaymentInFlightPostsOnce(t *testing.T) {
+	e := newFineractEnv(t)
+	release := make(chan struct{})
+	e.fin.HoldWrites(release)
+	before := len(repayments(e, fineractsim.SeedLoanAmina))
+	e.deliver(peter, "PAY 4826 42 L1=321")
+	waitFor(t, 30*time.Second, "the repayment POST to be in flight", func() bool { return e.fin.HeldWrites() == 1 })
+	e.kill9()
+	close(release) // Fineract commits the repayment the daemon never heard about
+	waitFor(t, 10*time.Second, "the held write to commit", func() bool { return len(repayments(e, fineractsim.SeedLoanAmina)) == before+1 })
+	e.fin.HoldWrites(nil)
+	e.start()
+	e.waitText(peter, "Posted for Amina", 60*time.Second)
+	got := repayments(e, fineractsim.SeedLoanAmina)
+	if len(got) != before+1 {
+		t.Fatalf("%d repayments after a kill -9 mid-POST, want exactly 1", len(got)-before)
+	}
+	var journal []store.JournalEntry
+	if err := callJSON(e, "journal", map[string]any{}, &journal); err != nil {
+		t.Fatal(err)
+	}
+	if len(journal) != 1 || journal[0].State != store.JournalDone || journal[0].FineractTxnIDs[0] != got[len(got)-1].ID {
+		t.Fatalf("journal after recovery: %+v", journal)
+	}
+}
