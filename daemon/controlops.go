@@ -9,6 +9,7 @@ import (
 
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -30,6 +31,12 @@ type StatusResult struct {
 	Started time.Time    `json:"started"`
 	Modem   modem.Status `json:"modem"`
 	Store   store.Stats  `json:"store"`
+}
+
+// ClientPINArgs is the "client_pin.set" argument: a hash, never the PIN.
+type ClientPINArgs struct {
+	ClientID int64  `json:"client_id"`
+	PINHash  string `json:"pin_hash"`
 }
 
 // ListArgs selects records for the "messages" and "outbox" operations.
@@ -81,6 +88,16 @@ func (d *Daemon) registerControl(s *control.Server) {
 		return d.db.ListJournal(store.JournalState(a.State), a.Limit)
 	})
 	RegisterOfficerOps(s, d.db)
+	s.Handle("client_pin.set", func(_ context.Context, raw json.RawMessage) (any, error) {
+		var a ClientPINArgs
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		if err := officer.CheckHash(a.PINHash); err != nil {
+			return nil, err
+		}
+		return nil, d.db.PutClientPIN(a.ClientID, a.PINHash)
+	})
 	s.Handle("requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {

@@ -69,7 +69,7 @@ func TestDemoOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo --once: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "BAL") {
-		t.Fatalf("demo printed no HELP reply: %s", out)
+	if !strings.Contains(string(out), "daemon replied to +254712345678: Amina Odhiambo: L1") {
+		t.Fatalf("demo printed no balance reply: %s", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -265,5 +266,23 @@ func TestKill9WhileRepaymentInFlightPostsOnce(t *testing.T) {
 	}
 	if len(journal) != 1 || journal[0].State != store.JournalDone || journal[0].FineractTxnIDs[0] != got[len(got)-1].ID {
 		t.Fatalf("journal after recovery: %+v", journal)
+	}
+}
+
+func TestBalanceWithClientPIN(t *testing.T) {
+	e := newEnv(t, envOptions{fineract: true, extraSMS: "require_client_pin = true"})
+	e.start()
+	if out, err := e.cliStdin("7351\n", "client-pin", "--client-id", fmt.Sprint(fineractsim.SeedClientAmina)); err != nil || strings.Contains(out, "7351") {
+		t.Fatalf("client-pin: %v\n%s", err, out)
+	}
+	base := time.Now().Add(-time.Hour)
+	e.deliverAt(amina, "BAL", base)
+	e.deliverAt(amina, "BAL 1111", base.Add(time.Second))
+	e.deliverAt(amina, "BAL 7351", base.Add(2*time.Second))
+	all := e.waitSent(30*time.Second, "three answers to Amina", func(s []modemsim.Sent) bool { return len(e.sentToLocked(s, amina)) == 3 })
+	got := e.sentToLocked(all, amina)
+	wrong := english(t, "bal.pin_wrong")
+	if got[0].Text != wrong || got[1].Text != wrong || !strings.Contains(got[2].Text, "Amina") {
+		t.Fatalf("answers: %q / %q / %q", got[0].Text, got[1].Text, got[2].Text)
 	}
 }

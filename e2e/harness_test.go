@@ -383,3 +383,14 @@ func (e *env) deliverAt(from, text string, scts time.Time) {
 		e.t.Fatalf("deliver: %v", err)
 	}
 }
+
+// sentToLocked filters all (as passed to a waitSent condition) by recipient.
+func (e *env) sentToLocked(all []modemsim.Sent, number string) []modemsim.Sent {
+	var out []modemsim.Sent
+	for _, s := range all {
+		if s.To == number {
+			out = append(out, s)
+		}
+	}
+	return out
+}

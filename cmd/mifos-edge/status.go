@@ -59,5 +59,7 @@ func (*StatusCommand) Run(ctx context.Context, args []string) error {
 	s := st.Store
 	fmt.Printf("inbox:    %d waiting, %d handled, %d parked for review, %d long SMS incomplete\n", s.Pending, s.Handled, s.Parked, s.IncompleteSets)
 	fmt.Printf("outbox:   %d queued, %d submitting, %d sent, %d unknown outcome, %d failed\n", s.Queued, s.Submitting, s.Submitted, s.Unknown, s.Failed)
+	j := s.Journal
+	fmt.Printf("postings: %d waiting, %d in flight, %d posted, %d awaiting approval, %d failed (for a person)\n", j.Pending, j.Posting, j.Done, j.AwaitingApproval, j.Failed)
 	return nil
 }
