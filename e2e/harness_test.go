@@ -117,6 +117,7 @@ path = %q
 [sms]
 country = "KE"
 replies_per_hour = 1000
+commands_per_hour = 1000
 %s
 [control]
 socket = %q

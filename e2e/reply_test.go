@@ -227,3 +227,27 @@ func TestURCNoiseStormDoesNotConfuseTheDaemon(t *testing.T) {
 		t.Fatalf("after the noise: %+v", st)
 	}
 }
+
+func TestCommandFloodFromOneNumberIsCapped(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	replaceInFile(t, e.cfgPath, "commands_per_hour = 1000", "commands_per_hour = 3")
+	e.start()
+	base := time.Now().Add(-time.Hour)
+	for i := 0; i < 5; i++ {
+		e.deliverAt(client, "HELP", base.Add(time.Duration(i)*time.Second))
+	}
+	waitFor(t, 30*time.Second, "all five handled", func() bool { return len(e.messages(store.MessageHandled)) == 5 })
+	waitFor(t, 30*time.Second, "outbox drained", e.drained)
+	if n := len(e.sentTo(client)); n != 3 {
+		t.Fatalf("%d replies to 5 messages with a limit of 3 per hour", n)
+	}
+	capped := 0
+	for _, m := range e.messages(store.MessageHandled) {
+		if strings.Contains(m.Note, "hourly command limit") {
+			capped++
+		}
+	}
+	if capped != 2 {
+		t.Fatalf("%d messages noted as over the limit, want 2", capped)
+	}
+}

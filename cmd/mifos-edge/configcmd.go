@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/mifos-edge/mifos-edge/config"
+	"github.com/mifos-edge/mifos-edge/handler"
 )
 
 func init() { register("config", &ConfigCommand{}) }
@@ -21,7 +23,8 @@ func (*ConfigCommand) Summary() string { return "print the example config, or ch
 // Run implements command.
 func (*ConfigCommand) Run(_ context.Context, args []string) error {
 	usage := "usage: mifos-edge config example          print the commented example configuration\n" +
-		"       mifos-edge config check --config FILE  report every problem in FILE, with its line"
+		"       mifos-edge config check --config FILE  report every problem in FILE, with its line\n" +
+		"       mifos-edge config templates [--lang sw] list every reply template key and its text"
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, usage)
 		return errors.New("config needs 'example' or 'check'")
@@ -40,6 +43,21 @@ func (*ConfigCommand) Run(_ context.Context, args []string) error {
 			return err
 		}
 		fmt.Printf("%s: OK\n", *cfgPath)
+		return nil
+	case "templates":
+		fs := flag.NewFlagSet("config templates", flag.ContinueOnError)
+		lang := fs.String("lang", "en", "language: "+strings.Join(handler.Languages(), ", "))
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		texts, err := handler.NewTexts(*lang, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Println("[templates]")
+		for _, k := range handler.TemplateKeys() {
+			fmt.Printf("%q = %q\n", k, texts.Get(k))
+		}
 		return nil
 	default:
 		fmt.Fprintln(os.Stderr, usage)
