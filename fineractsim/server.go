@@ -25,6 +25,9 @@ type Options struct {
 	BusinessDate time.Time // date only; default today (local)
 	Logger       *slog.Logger
 	Addr         string // default "127.0.0.1:0"
+	// NoRequestLog keeps Requests() empty, so a long benchmark measures
+	// the daemon's memory, not this log's.
+	NoRequestLog bool
 }
 
 // Server is a running Fineract stand-in. All methods are safe for concurrent use.
@@ -241,8 +244,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.requests = append(s.requests, RequestLog{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Body: body, Header: r.Header.Clone()})
+	if !s.opts.NoRequestLog {
+		s.requests = append(s.requests, RequestLog{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Body: body, Header: r.Header.Clone()})
+	}
 	latency := s.latency
 	s.mu.Unlock()
 	// The Authorization header is never logged.
