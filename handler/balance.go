@@ -382,19 +382,24 @@ func decimalsOf(c mifos.Currency) int {
 // without a disbursement date last, ties by loan id; PAY's L1, L2... labels
 // must follow the same order.
 func sortLoans(loans []LoanView) {
-	key := func(l LoanView) int {
-		if l.Disbursed == (mifos.Date{}) {
+	sort.SliceStable(loans, func(i, j int) bool {
+		return loanBefore(loans[i].Disbursed, loans[i].LoanID, loans[j].Disbursed, loans[j].LoanID)
+	})
+}
+
+// loanBefore is the one L1, L2... order: by disbursement date, loans
+// without one last, ties by loan id.
+func loanBefore(di mifos.Date, idi int64, dj mifos.Date, idj int64) bool {
+	key := func(d mifos.Date) int {
+		if d.IsZero() {
 			return 1 << 30
 		}
-		return l.Disbursed.Year*10000 + l.Disbursed.Month*100 + l.Disbursed.Day
+		return d.Year*10000 + d.Month*100 + d.Day
 	}
-	sort.SliceStable(loans, func(i, j int) bool {
-		ki, kj := key(loans[i]), key(loans[j])
-		if ki != kj {
-			return ki < kj
-		}
-		return loans[i].LoanID < loans[j].LoanID
-	})
+	if ki, kj := key(di), key(dj); ki != kj {
+		return ki < kj
+	}
+	return idi < idj
 }
 
 func (b Balance) saveSnapshot(v View) error {

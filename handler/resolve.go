@@ -133,11 +133,7 @@ func activeLoans(a mifos.Accounts) []mifos.LoanSummary {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		di, dj := out[i].ActualDisbursementDate, out[j].ActualDisbursementDate
-		if di != dj {
-			return di.Before(dj)
-		}
-		return out[i].ID < out[j].ID
+		return loanBefore(out[i].ActualDisbursementDate, out[i].ID, out[j].ActualDisbursementDate, out[j].ID)
 	})
 	return out
 }

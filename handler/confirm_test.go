@@ -1,0 +1,64 @@
+package handler
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func entry(id uint64, state store.JournalState, item string, amount int64) store.JournalEntry {
+	return store.JournalEntry{ID: id, Batch: 7, Kind: store.JournalLoanRepayment, State: state, Officer: "+254722000012",
+		ClientPhone: "+254712345678", ClientID: 42, ClientName: "Amina Odhiambo", AccountNo: "000000981",
+		Currency: "KES", Decimals: 2, Amount: amount, ItemRef: item}
+}
+
+func TestConfirmationsWaitForTheWholeBatch(t *testing.T) {
+	env := &Env{}
+	a := entry(1, store.JournalDone, "L1", 500_000_000)
+	a.FineractTxnIDs = []int64{15734}
+	a.BalanceAfter = "loan 000000981 13,750.50"
+	b := entry(2, store.JournalPending, "S1", 200_000_000)
+	if out := env.Confirmations(a, []store.JournalEntry{a, b}); out != nil {
+		t.Fatalf("confirmed before the batch settled: %+v", out)
+	}
+	b.State, b.LastError = store.JournalFailed, "fineract 403 error.msg.x: Account is blocked"
+	out := env.Confirmations(b, []store.JournalEntry{a, b})
+	if len(out) != 2 {
+		t.Fatalf("want officer and client SMS, got %+v", out)
+	}
+	officer, client := out[0], out[1]
+	for _, want := range []string{"Posted for Amina Odhiambo", "L1 500.00 (txn 15734)", "NOT posted", "S1 200.00 - Account is blocked"} {
+		if !strings.Contains(officer.Text, want) {
+			t.Errorf("officer SMS lacks %q: %s", want, officer.Text)
+		}
+	}
+	if officer.To != "+254722000012" || client.To != "+254712345678" {
+		t.Errorf("recipients %s, %s", officer.To, client.To)
+	}
+	if !strings.Contains(client.Text, "KES 500.00") || !strings.Contains(client.Text, "13,750.50") || strings.Contains(client.Text, "200.00") {
+		t.Errorf("client SMS should name only what was posted, with the new balance: %s", client.Text)
+	}
+}
+
+func TestConfirmationsSkipSupersededEntries(t *testing.T) {
+	env := &Env{}
+	placeholder := entry(1, store.JournalDone, "L1", 500_000_000)
+	placeholder.Kind, placeholder.SupersededBy = store.JournalUnresolved, 2
+	real := entry(2, store.JournalDone, "L1", 500_000_000)
+	real.FineractTxnIDs = []int64{9}
+	out := env.Confirmations(real, []store.JournalEntry{placeholder, real})
+	if len(out) != 2 || strings.Count(out[0].Text, "L1 500.00") != 1 {
+		t.Fatalf("one item, once: %+v", out)
+	}
+}
+
+func TestConfirmationsForAnOfflineItemThatCouldNotBeResolved(t *testing.T) {
+	env := &Env{}
+	e := store.JournalEntry{ID: 1, Batch: 3, Kind: store.JournalUnresolved, State: store.JournalFailed, Officer: "+254722000012",
+		ClientRef: "99999", ItemRef: "L1", Amount: 5_000_000, LastError: "No active client 99999 was found."}
+	out := env.Confirmations(e, []store.JournalEntry{e})
+	if len(out) != 1 || !strings.Contains(out[0].Text, "NOT posted for 99999: L1 5.00 - No active client 99999") {
+		t.Fatalf("officer should hear why: %+v", out)
+	}
+}
