@@ -39,6 +39,7 @@ type fakeModem struct {
 	stores     map[string]map[int]storedMsg
 	mem1       string
 	cnmiRange  string
+	cnmi       string // current setting, as AT+CNMI? reports it
 	cpin       string // answer word for AT+CPIN?
 	pinOK      string // the PIN that unlocks; "" accepts none
 	cmgdErr    map[int]string
@@ -220,7 +221,10 @@ func (f *fakeModem) answer(cmd string) (resp string, prompt bool) {
 		return ok(fmt.Sprintf("+CPMS: %d,25,0,25,0,25", len(f.stores[name]))), false
 	case cmd == "AT+CNMI=?":
 		return ok("+CNMI: " + f.cnmiRange), false
+	case cmd == "AT+CNMI?":
+		return ok("+CNMI: " + f.cnmi), false
 	case strings.HasPrefix(cmd, "AT+CNMI="):
+		f.cnmi = strings.TrimPrefix(cmd, "AT+CNMI=")
 		return ok(), false
 	case cmd == "AT+CGSN":
 		return ok("867530012345678"), false
@@ -439,4 +443,11 @@ func (h *harness) eventually(what string, cond func() bool) {
 func (h *harness) waitState(state string) {
 	h.t.Helper()
 	h.eventually("state "+state, func() bool { return h.m.Status().State == state })
+}
+
+// resetIndications is what an unacknowledged +CMT or another program does.
+func (f *fakeModem) resetIndications() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cnmi = "0,0,0,0,0"
 }

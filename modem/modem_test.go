@@ -393,3 +393,16 @@ func TestRegistrationURCUpdatesStatus(t *testing.T) {
 		t.Fatalf("RegistrationText = %q", got)
 	}
 }
+
+func TestDroppedIndicationSettingIsReasserted(t *testing.T) {
+	fake := newFakeModem(t)
+	h := startModem(t, fake, func(cfg *Config, m *Modem) { cfg.StatusInterval = 50 * time.Millisecond })
+	h.waitState("ready")
+	h.eventually("a status poll that finds CNMI as set", func() bool { return fake.countCmd("AT+CNMI?") >= 1 })
+	if n := fake.countCmd("AT+CNMI=2,1,0,0,0"); n != 1 {
+		t.Fatalf("CNMI set %d times before any reset", n)
+	}
+	fake.resetIndications()
+	h.eventually("CNMI set again", func() bool { return fake.countCmd("AT+CNMI=2,1,0,0,0") == 2 })
+	h.eventually("a sweep for what arrived meanwhile", func() bool { return fake.countCmd("AT+CMGL=4") >= 2 })
+}

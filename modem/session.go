@@ -29,6 +29,7 @@ type session struct {
 	mem1    string          // store currently selected for reading and deleting
 	extra   map[string]bool // other stores a +CMTI pointed at; swept too
 	pinSent bool
+	cnmi    string // the AT+CNMI arguments init set; "" if none was accepted
 }
 
 func (m *Modem) session(ctx context.Context, conn io.ReadWriteCloser, stuck *int) endKind {
@@ -367,6 +368,7 @@ func (s *session) chooseIndications(ctx context.Context) error {
 		_, err := s.cmd(ctx, "AT+CNMI="+c, t)
 		if err == nil {
 			s.m.log.Info("new-message indications set", "cnmi", c)
+			s.cnmi = c
 			return nil
 		}
 		if !answered(err) {
@@ -424,6 +426,9 @@ func (s *session) pollStatus(ctx context.Context) error {
 	if reg, ok := parseCREG(lines); ok {
 		m.update(func(st *Status) { st.Registration, st.RegistrationText = reg, registrationText(reg) })
 	}
+	if err := s.checkIndications(ctx); err != nil {
+		return err
+	}
 	lines, err = s.cmd(ctx, "AT+CPMS?", t, "+CPMS:")
 	if !answered(err) {
 		return err
@@ -435,6 +440,44 @@ func (s *session) pollStatus(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// checkIndications re-asserts the CNMI setting when the modem has dropped
+// it: an unacknowledged +CMT, ATZ or another program (ModemManager) resets
+// mt to 0, after which no +CMTI arrives and replies wait for the next sweep.
+func (s *session) checkIndications(ctx context.Context) error {
+	if s.cnmi == "" {
+		return nil
+	}
+	t := s.m.cfg.CommandTimeout
+	lines, err := s.cmd(ctx, "AT+CNMI?", t, "+CNMI:")
+	if !answered(err) {
+		return err
+	}
+	if err != nil || len(lines) == 0 {
+		return nil // a modem without the query form; sweeps still run
+	}
+	if sameIndications(afterColon(lines[0]), s.cnmi) {
+		return nil
+	}
+	s.m.log.Warn("the modem's new-message indication setting changed; setting it again", "now", afterColon(lines[0]), "want", s.cnmi)
+	if _, err := s.cmd(ctx, "AT+CNMI="+s.cnmi, t); !answered(err) {
+		return err
+	}
+	s.m.Sweep()
+	return nil
+}
+
+// sameIndications compares the mode and mt fields, the ones that decide
+// whether +CMTI arrives.
+func sameIndications(got, want string) bool {
+	g, w := splitFields(got), splitFields(want)
+	for i := 0; i < 2; i++ {
+		if i >= len(g) || i >= len(w) || strings.TrimSpace(g[i]) != strings.TrimSpace(w[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *session) sweepTimeout() time.Duration { return max(4*s.m.cfg.CommandTimeout, 20*time.Second) }
