@@ -35,6 +35,8 @@ type Daemon struct {
 	env      *handler.Env
 	sync     *sync.Worker     // nil without [mifos]
 	balance  *handler.Balance // nil without [mifos]
+	staleMu  gosync.Mutex
+	stale    map[int64]bool // clients whose offline snapshot predates a posting
 	started  time.Time
 
 	// Wake-ups between stages; buffered so a nudge never blocks and

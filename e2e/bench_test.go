@@ -2,8 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/store"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,4 +58,89 @@ func BenchmarkBalanceRoundTrip(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
+}
+
+// BenchmarkDaemonDrainsJournalBacklog starts the daemon on a store holding
+// a backlog of savings deposits (8 accounts) and measures how fast it posts
+// them to the Fineract stand-in (20 ms per request, over HTTP), and the
+// daemon process's resident memory while it drains. Run with -benchtime 1x.
+func BenchmarkDaemonDrainsJournalBacklog(b *testing.B) {
+	n := 10000
+	if v := os.Getenv("BACKLOG"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		e := newEnv(b, envOptions{fineract: true, quietFin: true})
+		var accounts []int64
+		for a := 0; a < 8; a++ {
+			accounts = append(accounts, e.fin.AddSavings(fineractsim.Savings{ClientID: fineractsim.SeedClientAmina,
+				ProductName: "Bench", AccountNo: fmt.Sprintf("00009%04d", a), ActivatedOn: e.fin.BusinessDate().AddDate(0, -1, 0)}))
+		}
+		e.fin.SetLatency(20 * time.Millisecond)
+		db, err := store.Open(filepath.Join(e.dir, "state.db"), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		date := e.fin.BusinessDate().Format(time.DateOnly)
+		for start := 0; start < n; start += 500 {
+			err := db.Update(func(tx *store.Tx) error {
+				for j := start; j < min(start+500, n); j++ {
+					if _, err := tx.AppendJournal(store.JournalEntry{Batch: uint64(j + 1), Kind: store.JournalSavingsDeposit,
+						AccountID: accounts[j%len(accounts)], Amount: 1_000_000, Currency: "KES", Decimals: 2, Date: date,
+						Receipt: fmt.Sprintf("BENCH%d", j)}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		db.Close()
+		b.StartTimer()
+		began := time.Now()
+		e.start()
+		pid := e.proc.Process.Pid
+		var first, peak, last int
+		for {
+			rss := rssKB(pid)
+			if first == 0 {
+				first = rss
+			}
+			peak, last = max(peak, rss), rss
+			j := e.status().Store.Journal
+			if j.Done == n {
+				break
+			}
+			if j.Failed > 0 {
+				b.Fatalf("%d postings failed", j.Failed)
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		elapsed := time.Since(began)
+		b.StopTimer()
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "postings/s")
+		b.ReportMetric(float64(first)/1024, "rss-start-MB")
+		b.ReportMetric(float64(peak)/1024, "rss-peak-MB")
+		b.ReportMetric(float64(last)/1024, "rss-end-MB")
+		e.stop()
+	}
+}
+
+// rssKB is a process's resident set size from /proc.
+func rssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), &kb)
+			return kb
+		}
+	}
+	return 0
 }

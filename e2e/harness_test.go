@@ -72,6 +72,7 @@ type envOptions struct {
 	extraModem string // extra lines for the [modem] table
 	extraSMS   string // extra lines for the [sms] table
 	fineract   bool   // start a seeded Fineract stand-in and configure [mifos]
+	quietFin   bool   // the stand-in keeps no request log (long benchmarks)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -96,7 +97,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	mifosTable := ""
 	if o.fineract {
-		e.fin, err = fineractsim.Start(fineractsim.Options{})
+		e.fin, err = fineractsim.Start(fineractsim.Options{NoRequestLog: o.quietFin})
 		if err != nil {
 			t.Fatal(err)
 		}

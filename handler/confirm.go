@@ -122,6 +122,9 @@ func clientAccountLabel(j store.JournalEntry) string {
 // BalanceAfter reads the account after posting, for the client's
 // confirmation; a failure only drops the balance from the SMS, never the SMS.
 func (e *Env) BalanceAfter(ctx context.Context, j store.JournalEntry) string {
+	if j.ClientPhone == "" {
+		return "" // nobody to tell: save Fineract the extra read
+	}
 	if bal, ok := e.newBalance(ctx, j); ok {
 		return bal
 	}
