@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 window=${1:-60}
 work=$(mktemp -d)
 trap 'kill $sim $daemon 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-go build -o "$work/mifos-edge" ./cmd/mifos-edge
+# Built as for a box: static and stripped (README, scripts/build-arm.sh).
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/mifos-edge" ./cmd/mifos-edge
 cat > "$work/c.toml" <<CFG
 [modem]
 device = "$work/modem"
@@ -26,5 +27,7 @@ ticks() { awk '{print $14+$15}' /proc/$daemon/stat; }
 t0=$(ticks); sleep "$window"; t1=$(ticks)
 rss=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$daemon/status)
-awk -v t="$((t1-t0))" -v hz="$hz" -v w="$window" -v rss="$rss" -v hwm="$hwm" 'BEGIN{
-  printf "idle window %ds: cpu %.2f%% (%d ticks), RSS %.1f MB (peak %.1f MB)\n", w, 100*t/hz/w, t, rss/1024, hwm/1024 }'
+anon=$(awk '/RssAnon/{print $2}' /proc/$daemon/status)
+file=$(awk '/RssFile/{print $2}' /proc/$daemon/status)
+awk -v t="$((t1-t0))" -v hz="$hz" -v w="$window" -v rss="$rss" -v hwm="$hwm" -v anon="$anon" -v file="$file" 'BEGIN{
+  printf "idle window %ds: cpu %.2f%% (%d ticks), RSS %.1f MB (peak %.1f MB; anonymous %.1f MB, file-backed %.1f MB)\n", w, 100*t/hz/w, t, rss/1024, hwm/1024, anon/1024, file/1024 }'
