@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/handler"
@@ -129,18 +130,5 @@ func (d *Daemon) allowCommand(sender string) bool {
 }
 
 func replyOrigin(id uint64) string {
-	return "reply:" + itoa(id)
-}
-
-func itoa(v uint64) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-		if v == 0 {
-			return string(b[i:])
-		}
-	}
+	return "reply:" + strconv.FormatUint(id, 10)
 }

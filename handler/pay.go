@@ -147,12 +147,4 @@ func (e *Env) ResolveJournal(ctx context.Context, j store.JournalEntry) (store.J
 	return j, nil
 }
 
-// normalisedSender is the E.164 form of an SMS sender, or the sender as is.
-func (e *Env) normalisedSender(s string) string {
-	if p, err := phone.Normalize(s, e.Country); err == nil {
-		return p
-	}
-	return s
-}
-
 func (e *Env) normalisedPhone(s string) (string, error) { return phone.Normalize(s, e.Country) }
