@@ -34,8 +34,12 @@ func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if res.Messages+res.Outbound+res.Fingerprints > 0 {
-				d.log.Info("pruned old records", "messages", res.Messages, "outbound", res.Outbound, "fingerprints", res.Fingerprints)
+			journal, err := d.db.PruneJournal(time.Now().Add(-d.cfg.Store.Retention.Duration))
+			if err != nil {
+				return err
+			}
+			if res.Messages+res.Outbound+res.Fingerprints+journal > 0 {
+				d.log.Info("pruned old records", "messages", res.Messages, "outbound", res.Outbound, "fingerprints", res.Fingerprints, "postings", journal)
 			}
 			lastPrune = time.Now()
 		}
