@@ -63,8 +63,14 @@ func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, d *Daemon) (*handle
 		PaymentTypeID:    int64(cfg.Mifos.PaymentTypeID),
 		RequireClientPIN: cfg.SMS.RequireClientPIN,
 		Lockout:          handler.Lockout{Attempts: cfg.Officers.LockoutAttempts, Duration: cfg.Officers.LockoutDuration.Duration},
-		Box:              boxID(cfg),
 	}
+	install, err := db.InstallID()
+	if err != nil {
+		return nil, err
+	}
+	// The box name says where a posting came from; the store's random id
+	// keeps ids unique when a box starts over or two boxes share a name.
+	env.Box = boxID(cfg) + "-" + install
 	if api != nil {
 		env.API = api
 	}
@@ -85,7 +91,7 @@ func (p *permanent) Permanent() bool { return true }
 func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 	return func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 		out, err := env.ResolveJournal(ctx, e)
-		if err != nil && !mifos.IsRetryable(err) {
+		if err != nil && !mifos.IsRetryable(err) && !mifos.IsAuthProblem(err) {
 			return out, &permanent{msg: env.Render(err)}
 		}
 		return out, err

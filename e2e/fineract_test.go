@@ -94,7 +94,7 @@ func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
 		}
 	}
 	after := repayments(e, fineractsim.SeedLoanAmina)
-	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" || !strings.HasPrefix(after[len(after)-1].ExternalID, "me-E2E-m") {
+	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" || !strings.HasPrefix(after[len(after)-1].ExternalID, "me-E2E-") {
 		t.Fatalf("loan repayments before %d, after %+v", len(before), after)
 	}
 	deposits := 0

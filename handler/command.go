@@ -253,7 +253,16 @@ func parseGroup(w string) (int64, error) {
 
 // pinKeywords are the commands whose second word is a PIN. BAL is included
 // because with require_client_pin its second word is the client's PIN.
-var pinKeywords = map[string]bool{"PAY": true, "COLLECT": true, "REMIND": true, "BAL": true}
+var pinKeywords = map[string]bool{}
+
+func init() {
+	// Every keyword of these handlers, in every language they answer to.
+	for _, h := range []Handler{Pay{}, Collect{}, Remind{}, Balance{}} {
+		for _, k := range h.Keywords() {
+			pinKeywords[k] = true
+		}
+	}
+}
 
 // RedactPIN returns text with the PIN (the second word of PAY, COLLECT,
 // REMIND and BAL) replaced by "****", keeping everything else as written:

@@ -38,13 +38,20 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 	}
 	today := env.today(ctx)
 	if !env.online() {
-		return env.payOffline(req, off, cmd, today)
+		return env.payOffline(req, off, cmd, today, "pay.accepted_offline")
+	}
+	// Payments taken while the link was down are resolved in the order they
+	// came; a new one joins that queue rather than overtake them.
+	if waiting, err := env.DB.UnresolvedOpen(); err != nil {
+		return Result{Retry: true, Note: "journal unreadable: " + err.Error()}
+	} else if waiting {
+		return env.payOffline(req, off, cmd, today, "pay.accepted_queued")
 	}
 	cctx, cancel := env.call(ctx)
 	defer cancel()
 	client, err := env.resolveClient(cctx, cmd.ClientRef)
 	if err != nil && unreachable(err) {
-		return env.payOffline(req, off, cmd, today)
+		return env.payOffline(req, off, cmd, today, "pay.accepted_offline")
 	}
 	if err != nil {
 		return reply(env.Render(err), "PAY refused: "+err.Error())
@@ -83,7 +90,7 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 
 // payOffline journals the items unresolved: the sync stage resolves them
 // against Fineract when the link is back, and the officer hears back then.
-func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today mifos.Date) Result {
+func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today mifos.Date, ackKey string) Result {
 	entries := make([]store.JournalEntry, 0, len(cmd.Items))
 	var items []string
 	for i, it := range cmd.Items {
@@ -104,7 +111,7 @@ func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today m
 		items = append(items, itemLabel(it)+" "+it.Amount.Format(2))
 	}
 	return Result{
-		Replies: []Reply{{Text: e.texts().Get("pay.accepted_offline", "items", strings.Join(items, ", "), "ref", cmd.ClientRef)}},
+		Replies: []Reply{{Text: e.texts().Get(ackKey, "items", strings.Join(items, ", "), "ref", cmd.ClientRef)}},
 		Note:    "PAY journaled while offline: " + RedactPIN(req.Text),
 		Apply:   appendJournal(entries),
 	}

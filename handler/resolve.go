@@ -21,6 +21,7 @@ func init() {
 		"pay.no_account":        "Account {item} is not an active loan or savings account of {name}.",
 		"pay.loan_not_active":   "Loan {item} of {name} is not active, so it cannot take a repayment.",
 		"pay.accepted_offline":  "Received: {items} for client {ref}. The Mifos link is down; it will be posted when the link is back and you will get a confirmation.",
+		"pay.accepted_queued":   "Received: {items} for client {ref}. It will be posted after the payments taken while the Mifos link was down, and you will get a confirmation.",
 		"pay.officer_confirm":   "Posted for {name} ({account}): {items}.",
 		"pay.officer_failed":    "NOT posted for {name}: {items}.",
 		"pay.officer_pending":   "Awaiting approval in Mifos for {name}: {items}.",
@@ -34,6 +35,7 @@ func init() {
 		"pay.no_account":        "Akaunti {item} si mkopo wala akiba hai ya {name}.",
 		"pay.loan_not_active":   "Mkopo {item} wa {name} si hai, hivyo hauwezi kupokea malipo.",
 		"pay.accepted_offline":  "Imepokelewa: {items} kwa mteja {ref}. Kiungo cha Mifos hakipo; yataingizwa kiungo kikirudi na utapata uthibitisho.",
+		"pay.accepted_queued":   "Imepokelewa: {items} kwa mteja {ref}. Yataingizwa baada ya malipo yaliyopokelewa kiungo cha Mifos kilipokuwa hakipo, na utapata uthibitisho.",
 		"pay.officer_confirm":   "Imeingizwa kwa {name} ({account}): {items}.",
 		"pay.officer_failed":    "HAIJAINGIZWA kwa {name}: {items}.",
 		"pay.officer_pending":   "Inasubiri idhini kwenye Mifos kwa {name}: {items}.",
@@ -209,7 +211,7 @@ func (e *Env) externalID(batch uint64, item int) string {
 
 // receipt is the savings-deposit token (<= 50 chars) used to find a deposit again.
 func (e *Env) receipt(batch uint64, item int) string {
-	r := fmt.Sprintf("ME%s%dI%d", e.boxID(), batch, item)
+	r := fmt.Sprintf("ME%s%dI%d", strings.ReplaceAll(e.boxID(), "-", ""), batch, item)
 	if len(r) > 50 {
 		r = r[len(r)-50:]
 	}

@@ -411,17 +411,17 @@ type resultWire struct {
 func checkTxn(what string, d Date, a Amount, idemKey, receipt, note string) error {
 	switch {
 	case !d.valid():
-		return fmt.Errorf("%s: the transaction date %s is not a calendar day", what, d)
+		return invalidf("%s: the transaction date %s is not a calendar day", what, d)
 	case a <= 0:
-		return fmt.Errorf("%s: the amount must be more than zero", what)
+		return invalidf("%s: the amount must be more than zero", what)
 	case idemKey == "":
-		return fmt.Errorf("%s: an Idempotency-Key is required so a retry cannot post twice", what)
+		return invalidf("%s: an Idempotency-Key is required so a retry cannot post twice", what)
 	case len(idemKey) > 50:
-		return fmt.Errorf("%s: the Idempotency-Key is longer than 50 characters", what)
+		return invalidf("%s: the Idempotency-Key is longer than 50 characters", what)
 	case len(receipt) > 50:
-		return fmt.Errorf("%s: the receipt number is longer than 50 characters", what)
+		return invalidf("%s: the receipt number is longer than 50 characters", what)
 	case len(note) > 1000:
-		return fmt.Errorf("%s: the note is longer than 1000 characters", what)
+		return invalidf("%s: the note is longer than 1000 characters", what)
 	}
 	return nil
 }
@@ -466,7 +466,7 @@ func (c *HTTPClient) Repay(ctx context.Context, loanID int64, r Repayment, idemp
 		return Result{}, err
 	}
 	if len(r.ExternalID) > 100 {
-		return Result{}, errors.New("repayment: the external id is longer than 100 characters")
+		return Result{}, invalidf("repayment: the external id is longer than 100 characters")
 	}
 	body := c.txnBody(r.Date, r.Amount, r.PaymentTypeID, r.ReceiptNumber, r.Note)
 	if r.ExternalID != "" {
@@ -478,7 +478,7 @@ func (c *HTTPClient) Repay(ctx context.Context, loanID int64, r Repayment, idemp
 // LoanTxnByExternalID is GET /loans/{loanId}/transactions/external-id/{externalId}.
 func (c *HTTPClient) LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error) {
 	if externalID == "" {
-		return LoanTxn{}, errors.New("the external id is empty")
+		return LoanTxn{}, invalidf("the external id is empty")
 	}
 	var w struct {
 		ID                     int64      `json:"id"`
@@ -506,7 +506,7 @@ func (c *HTTPClient) Deposit(ctx context.Context, savingsID int64, d Deposit, id
 		return Result{}, err
 	}
 	if d.PaymentTypeID <= 0 {
-		return Result{}, errors.New("deposit: a payment type id is required (Fineract 1.8+ refuses deposits without one)")
+		return Result{}, invalidf("deposit: a payment type id is required (Fineract 1.8+ refuses deposits without one)")
 	}
 	body := c.txnBody(d.Date, d.Amount, d.PaymentTypeID, d.ReceiptNumber, d.Note)
 	return c.command(ctx, "/savingsaccounts/"+id(savingsID)+"/transactions", "deposit", body, idempotencyKey)
@@ -587,10 +587,10 @@ func (c *HTTPClient) GroupsByStaff(ctx context.Context, staffID int64) ([]Group,
 // GenerateCollectionSheet is POST /groups/{id}?command=generateCollectionSheet.
 func (c *HTTPClient) GenerateCollectionSheet(ctx context.Context, groupID, calendarID int64, date Date) (CollectionSheet, error) {
 	if !date.valid() {
-		return CollectionSheet{}, fmt.Errorf("collection sheet: the date %s is not a calendar day", date)
+		return CollectionSheet{}, invalidf("collection sheet: the date %s is not a calendar day", date)
 	}
 	if calendarID <= 0 {
-		return CollectionSheet{}, errors.New("collection sheet: the group's meeting calendar id is required")
+		return CollectionSheet{}, invalidf("collection sheet: the group's meeting calendar id is required")
 	}
 	body := map[string]any{
 		"transactionDate": date,
@@ -669,25 +669,25 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 	const what = "collection sheet"
 	switch {
 	case !s.Date.valid():
-		return SheetResult{}, fmt.Errorf("%s: the date %s is not a calendar day", what, s.Date)
+		return SheetResult{}, invalidf("%s: the date %s is not a calendar day", what, s.Date)
 	case s.CalendarID <= 0:
-		return SheetResult{}, fmt.Errorf("%s: the group's meeting calendar id is required", what)
+		return SheetResult{}, invalidf("%s: the group's meeting calendar id is required", what)
 	case idempotencyKey == "":
-		return SheetResult{}, fmt.Errorf("%s: an Idempotency-Key is required so a retry cannot post twice", what)
+		return SheetResult{}, invalidf("%s: an Idempotency-Key is required so a retry cannot post twice", what)
 	case len(idempotencyKey) > 50:
-		return SheetResult{}, fmt.Errorf("%s: the Idempotency-Key is longer than 50 characters", what)
+		return SheetResult{}, invalidf("%s: the Idempotency-Key is longer than 50 characters", what)
 	case len(s.Note) > 1000:
-		return SheetResult{}, fmt.Errorf("%s: the note is longer than 1000 characters", what)
+		return SheetResult{}, invalidf("%s: the note is longer than 1000 characters", what)
 	}
 	repayments := []map[string]any{}
 	for _, r := range s.Repayments {
 		// Fineract silently skips items whose whole part is 0, so a 0.50
 		// repayment would vanish; refuse it rather than lose it.
 		if r.Amount < 1_000_000 {
-			return SheetResult{}, fmt.Errorf("%s: loan %d: amounts under 1 are skipped by Fineract's collection sheet; post them as a single repayment", what, r.LoanID)
+			return SheetResult{}, invalidf("%s: loan %d: amounts under 1 are skipped by Fineract's collection sheet; post them as a single repayment", what, r.LoanID)
 		}
 		if len(r.ExternalID) > 100 {
-			return SheetResult{}, fmt.Errorf("%s: loan %d: the external id is longer than 100 characters", what, r.LoanID)
+			return SheetResult{}, invalidf("%s: loan %d: the external id is longer than 100 characters", what, r.LoanID)
 		}
 		it := map[string]any{"loanId": r.LoanID, "transactionAmount": r.Amount}
 		if r.ExternalID != "" {
@@ -698,7 +698,7 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 	deposits := []map[string]any{}
 	for _, d := range s.Deposits {
 		if d.Amount <= 0 {
-			return SheetResult{}, fmt.Errorf("%s: savings %d: the amount must be more than zero", what, d.SavingsID)
+			return SheetResult{}, invalidf("%s: savings %d: the amount must be more than zero", what, d.SavingsID)
 		}
 		it := map[string]any{"savingsId": d.SavingsID, "transactionAmount": d.Amount}
 		if d.DepositAccountType != "" {

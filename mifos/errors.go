@@ -8,6 +8,15 @@ import (
 // ErrNotFound matches (errors.Is) an *Error with status 404.
 var ErrNotFound = errors.New("not found in Fineract")
 
+// ErrInvalidRequest marks a request this client refused to send (a bad
+// amount, date or missing key): retrying it cannot help.
+var ErrInvalidRequest = errors.New("invalid request")
+
+// invalidf is an error wrapping ErrInvalidRequest.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidRequest}, args...)...)
+}
+
 // FieldError is one entry of Fineract's errors[] list.
 type FieldError struct {
 	Code      string // userMessageGlobalisationCode
@@ -71,6 +80,9 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
+	if errors.Is(err, ErrInvalidRequest) {
+		return false
+	}
 	var e *Error
 	if !errors.As(err, &e) {
 		return true
@@ -80,4 +92,16 @@ func IsRetryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// IsAuthProblem reports Fineract refusing the box itself: bad credentials
+// (401) or a missing permission (403 error.msg.not.authorized). A person
+// must fix the box's user; the postings themselves are fine and must wait,
+// not fail.
+func IsAuthProblem(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Status == 401 || (e.Status == 403 && e.HasCode("error.msg.not.authorized"))
 }

@@ -99,7 +99,6 @@ var transientCMS = map[int]string{
 	322: "the modem's message memory is full",
 	330: "the modem has no SMS service centre number (check AT+CSCA)",
 	331: "no network service",
-	332: "the network timed out",
 	500: "the modem reported an unknown error (often no network or no credit)",
 	532: "the SIM is not ready",
 	535: "the modem is busy",
@@ -133,6 +132,10 @@ func Classify(err error) (Outcome, string) {
 		}
 		if code == 197 {
 			return Unknown, "the service centre says it already has this message (+CMS ERROR 197)"
+		}
+		if code == 332 {
+			// The network timed out after taking the message: it may have gone.
+			return Unknown, "the network timed out; the message may have been sent (+CMS ERROR 332)"
 		}
 		if r, ok := transientCMS[code]; ok {
 			return Transient, fmt.Sprintf("%s (+CMS ERROR %d)", r, code)

@@ -111,6 +111,7 @@ type Modem struct {
 	ready       *atcmd.Port
 	readyWait   chan struct{}
 	pinRejected bool // the SIM refused the configured PIN: never send it again
+	pinPending  bool // the PIN was sent and the SIM has not shown READY since: do not send it again
 }
 
 // New prepares a driver; Run starts it.

@@ -364,7 +364,7 @@ func TestClassifyTable(t *testing.T) {
 		{cms(27), Transient}, {cms(38), Transient}, {cms(41), Transient}, {cms(42), Transient},
 		{cms(127), Transient}, {cms(192), Transient}, {cms(300), Transient}, {cms(302), Transient},
 		{cms(314), Transient}, {cms(322), Transient}, {cms(330), Transient}, {cms(331), Transient},
-		{cms(332), Transient}, {cms(500), Transient}, {cms(515), Transient}, {cms(535), Transient},
+		{cms(500), Transient}, {cms(515), Transient}, {cms(535), Transient}, {cms(332), Unknown},
 		{cms(777), Transient},
 		{cms(197), Unknown},
 		{fmt.Errorf("%w (timeout)", ErrUnknownOutcome), Unknown},
@@ -405,4 +405,45 @@ func TestDroppedIndicationSettingIsReasserted(t *testing.T) {
 	fake.resetIndications()
 	h.eventually("CNMI set again", func() bool { return fake.countCmd("AT+CNMI=2,1,0,0,0") == 2 })
 	h.eventually("a sweep for what arrived meanwhile", func() bool { return fake.countCmd("AT+CMGL=4") >= 2 })
+}
+
+// A PIN whose answer never comes must not be sent again on the reopen that
+// follows: three tries block the SIM.
+func TestUnansweredPINIsNotResentOnReopen(t *testing.T) {
+	fake := newFakeModem(t)
+	fake.cpin = "SIM PIN"
+	fake.pinOK = "4711"
+	fake.overrides[`AT+CPIN="4711"`] = "" // the SIM never answers
+	h := startModem(t, fake, func(cfg *Config, _ *Modem) { cfg.PIN = "4711" })
+	h.eventually("a reopen after the unanswered PIN", func() bool {
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		return fake.opens >= 2
+	})
+	h.eventually("the unconfirmed PIN reported", func() bool {
+		return strings.Contains(h.m.Status().LastError, "has not confirmed the PIN")
+	})
+	if n := fake.countCmd(`AT+CPIN="4711"`); n != 1 {
+		t.Fatalf("PIN sent %d times across reopens", n)
+	}
+}
+
+// After the modem restarts (boot lines on the same tty) the SIM asks for
+// its PIN again; the PIN it accepted before is sent once more.
+func TestPINSentAgainAfterModemReboot(t *testing.T) {
+	fake := newFakeModem(t)
+	fake.cpin = "SIM PIN"
+	fake.pinOK = "4711"
+	h := startModem(t, fake, func(cfg *Config, _ *Modem) { cfg.PIN = "4711" })
+	h.waitState("ready")
+	h.eventually("initial sweep", func() bool { return fake.countCmd("AT+CMGL=4") == 1 })
+	fake.mu.Lock()
+	fake.cpin = "SIM PIN"
+	fake.mu.Unlock()
+	for _, l := range []string{"RDY", "+CPIN: SIM PIN"} {
+		fake.urc(l)
+	}
+	h.eventually("PIN sent after the reboot", func() bool { return fake.countCmd(`AT+CPIN="4711"`) == 2 })
+	h.eventually("sweep after the reboot", func() bool { return fake.countCmd("AT+CMGL=4") == 2 })
+	h.waitState("ready")
 }

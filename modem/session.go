@@ -23,13 +23,12 @@ func (e *needsHelp) Error() string { return e.msg }
 
 // session is one open of the device.
 type session struct {
-	m       *Modem
-	port    *atcmd.Port
-	store   string          // primary message store chosen at init ("" if the modem never named one)
-	mem1    string          // store currently selected for reading and deleting
-	extra   map[string]bool // other stores a +CMTI pointed at; swept too
-	pinSent bool
-	cnmi    string // the AT+CNMI arguments init set; "" if none was accepted
+	m     *Modem
+	port  *atcmd.Port
+	store string          // primary message store chosen at init ("" if the modem never named one)
+	mem1  string          // store currently selected for reading and deleting
+	extra map[string]bool // other stores a +CMTI pointed at; swept too
+	cnmi  string          // the AT+CNMI arguments init set; "" if none was accepted
 }
 
 func (m *Modem) session(ctx context.Context, conn io.ReadWriteCloser, stuck *int) endKind {
@@ -125,7 +124,8 @@ func (s *session) cmd(ctx context.Context, cmd string, timeout time.Duration, ex
 // answered reports whether err is nil or a final error from the modem (it is listening).
 func answered(err error) bool {
 	var modemErr *atcmd.Error
-	return err == nil || errors.As(err, &modemErr)
+	// A garbled answer is still an answer: the modem is alive.
+	return err == nil || errors.As(err, &modemErr) || errors.Is(err, atcmd.ErrGarbled)
 }
 
 func (s *session) init(ctx context.Context) error {
@@ -249,6 +249,9 @@ func (s *session) unlockSIM(ctx context.Context) error {
 		if ok {
 			switch state {
 			case "READY":
+				m.mu.Lock()
+				m.pinPending = false // accepted: after a modem reboot it may be sent once more
+				m.mu.Unlock()
 				return nil
 			case "SIM PIN":
 				if err := s.sendPIN(ctx); err != nil {
@@ -264,6 +267,12 @@ func (s *session) unlockSIM(ctx context.Context) error {
 			}
 		}
 		if !time.Now().Before(deadline) {
+			m.mu.Lock()
+			pending := m.pinPending
+			m.mu.Unlock()
+			if pending {
+				return &needsHelp{"the SIM card has not confirmed the PIN; if this lasts, check modem.pin and restart the service (the PIN is never sent twice without the SIM accepting it, so it cannot get blocked)"}
+			}
 			return &needsHelp{"the SIM card is not ready yet (still busy or starting)"}
 		}
 		if !s.pause(ctx, time.Second) {
@@ -275,17 +284,22 @@ func (s *session) unlockSIM(ctx context.Context) error {
 func (s *session) sendPIN(ctx context.Context) error {
 	m := s.m
 	m.mu.Lock()
-	rejected := m.pinRejected
+	rejected, pending := m.pinRejected, m.pinPending
 	m.mu.Unlock()
 	switch {
 	case m.cfg.PIN == "":
 		return &needsHelp{"the SIM card asks for its PIN; set modem.pin in the configuration"}
 	case rejected:
 		return &needsHelp{"the SIM card refused the configured PIN; fix modem.pin and restart (the PIN is not retried, so the SIM does not get blocked)"}
-	case s.pinSent:
-		return nil // sent already; the SIM may still be checking it
+	case pending:
+		// Sent, and the SIM has not said READY since: it may still be
+		// checking it, or its answer was lost. Sending again could burn
+		// one of the SIM's three tries, across reopens too.
+		return nil
 	}
-	s.pinSent = true
+	m.mu.Lock()
+	m.pinPending = true
+	m.mu.Unlock()
 	m.log.Info("sending the configured SIM PIN")
 	_, err := s.port.Command(ctx, `AT+CPIN="`+m.cfg.PIN+`"`, m.cfg.CommandTimeout)
 	if err == nil {
@@ -521,6 +535,9 @@ func (s *session) sweepStore(ctx context.Context, store string) error {
 	if err != nil {
 		if answered(err) {
 			s.m.log.Warn("listing stored messages failed", "store", store, "error", err)
+			if errors.Is(err, atcmd.ErrGarbled) {
+				s.m.Sweep() // nothing was deleted; list again soon
+			}
 			return nil
 		}
 		return err
@@ -559,6 +576,9 @@ func (s *session) readIndex(ctx context.Context, store string, index int) error 
 		}
 		if code, ok := atcmd.CMSCode(err); !ok || code != 321 {
 			s.m.log.Warn("reading an announced message failed; the next sweep retries", "store", store, "index", index, "error", err)
+		}
+		if errors.Is(err, atcmd.ErrGarbled) {
+			s.m.Sweep()
 		}
 		return s.selectStore(ctx, s.store)
 	}

@@ -209,3 +209,31 @@ func TestTimeKeyOrder(t *testing.T) {
 		t.Errorf("keyTime round trip = %v, want %v", got, baseTime)
 	}
 }
+
+func TestInstallIDIsStableAndPerStore(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(filepath.Join(dir, "a.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := db.InstallID()
+	if err != nil || len(first) != 8 {
+		t.Fatalf("InstallID = %q, %v", first, err)
+	}
+	db.Close()
+	db, err = Open(filepath.Join(dir, "a.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := db.InstallID()
+	db.Close()
+	other, err := Open(filepath.Join(dir, "b.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	fresh, _ := other.InstallID()
+	if again != first || fresh == first {
+		t.Fatalf("reopened %q (want %q), new store %q", again, first, fresh)
+	}
+}

@@ -710,3 +710,15 @@ func (db *DB) SetJournalBalanceAfter(id uint64, balance string) error {
 		return nil
 	})
 }
+
+// UnresolvedOpen reports whether payments recorded while Fineract was
+// unreachable still wait to be resolved: new payments queue behind them so
+// that each account's postings keep the order they were received in.
+func (db *DB) UnresolvedOpen() (bool, error) {
+	open := false
+	err := db.bolt.View(func(btx *bbolt.Tx) error {
+		open = headID(btx, JournalEntry{Kind: JournalUnresolved}.OrderKey()) != 0
+		return nil
+	})
+	return open, err
+}

@@ -151,11 +151,20 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	}
 	switch {
 	case mifos.IsDuplicateExternalID(err):
-		// Fineract already has it: posted by an attempt we lost track of.
-		if found, o, lerr := p.lookup(ctx); lerr == nil && found {
+		// Posted by an attempt we lost track of, if it is on this loan;
+		// otherwise the id collides with another posting and nothing of
+		// ours was posted: a person must look, never report it as done.
+		found, o, lerr := p.lookup(ctx)
+		switch {
+		case lerr == nil && found:
 			return o
+		case lerr != nil && mifos.IsRetryable(lerr):
+			return outcome{why: "Fineract reports the external id as used; could not check where: " + lerr.Error(), uncertain: true}
 		}
-		return settled(store.JournalDone, "Fineract already had this posting (same external id)")
+		return settled(store.JournalFailed, "Fineract reports external id "+e.ExternalID+" as already used, but not by a repayment on this loan; nothing was posted, check in Fineract")
+	case mifos.IsAuthProblem(err):
+		w.log.Error("Fineract refuses this box's user; postings wait until [mifos] username/password or the user's permissions are fixed", "err", err)
+		return outcome{why: "Fineract refused the box's credentials or permissions: " + reason(err)}
 	case ctx.Err() != nil:
 		return outcome{why: "stopped during the request: " + err.Error(), uncertain: true, reuseKey: true}
 	case mifos.IsRetryable(err):

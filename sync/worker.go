@@ -141,6 +141,9 @@ func unreachable(err error) bool {
 	if err == nil {
 		return false
 	}
+	if errors.Is(err, mifos.ErrInvalidRequest) {
+		return false // refused before sending: says nothing about Fineract
+	}
 	var fe *mifos.Error
 	if !errors.As(err, &fe) {
 		return true

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -535,5 +536,48 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 				t.Fatalf("backoff(%d) = %v, want within 25%% of %v", attempt, d, base)
 			}
 		}
+	}
+}
+
+// An external id Fineract holds on another loan (a restored store, two
+// boxes with one name): nothing of ours was posted, so it must not say done.
+func TestDuplicateExternalIDOnAnotherLoanFails(t *testing.T) {
+	fake := newFake()
+	fake.seedLoanTxn(100, "dup-2")
+	fake.fault = func(c fakeCall) (error, bool) {
+		if c.Op == "repay" {
+			return &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: mifos.CodeDuplicateExternalID}}}, false
+		}
+		return nil, false
+	}
+	h := newHarness(t, fake, nil)
+	id := h.append(loanEntry(1, 5, "dup-2"))
+	h.start()
+	e := h.waitSettled(id)[0]
+	if e.State != store.JournalFailed || !strings.Contains(e.Outcome, "not by a repayment on this loan") {
+		t.Fatalf("entry: %+v", e)
+	}
+	if n := fake.postings(5); n != 0 {
+		t.Errorf("loan 5 has %d repayments", n)
+	}
+}
+
+// Fineract refusing the box's own user must hold postings, not fail them:
+// fixing the password afterwards posts everything.
+func TestAuthProblemWaitsInsteadOfFailing(t *testing.T) {
+	fake := newFake()
+	var refused atomic.Int32
+	fake.fault = func(c fakeCall) (error, bool) {
+		if c.Op == "repay" && refused.Add(1) <= 2 {
+			return &mifos.Error{Status: 401, Code: "error.msg.not.authenticated"}, false
+		}
+		return nil, false
+	}
+	h := newHarness(t, fake, nil)
+	id := h.append(loanEntry(1, 5, "auth-1"))
+	h.start()
+	e := h.waitSettled(id)[0]
+	if e.State != store.JournalDone || fake.postings(5) != 1 || refused.Load() < 3 {
+		t.Fatalf("entry %+v after %d refusals, %d postings", e, refused.Load(), fake.postings(5))
 	}
 }

@@ -9,9 +9,12 @@ import (
 
 // Errors returned by Port methods.
 var (
-	ErrTimeout        = errors.New("the modem did not answer in time")
-	ErrClosed         = errors.New("the modem port is closed")
-	ErrNoPrompt       = errors.New("the modem did not offer the SMS prompt; nothing was sent")
+	ErrTimeout  = errors.New("the modem did not answer in time")
+	ErrClosed   = errors.New("the modem port is closed")
+	ErrNoPrompt = errors.New("the modem did not offer the SMS prompt; nothing was sent")
+	// ErrGarbled: a pushed SMS cut into the answer, so its lines cannot be
+	// attributed; the command had effect but its answer must be read again.
+	ErrGarbled        = errors.New("a pushed SMS cut into the modem's answer; it will be read again")
 	ErrUnknownOutcome = errors.New("the SMS was handed to the modem but no result came back; it may or may not have been sent")
 )
 

@@ -98,7 +98,10 @@ type request struct {
 	pdu      string        // once set, a line echoing it is swallowed
 	prompt   chan struct{} // non-nil for SMS; closed when the '>' prompt arrives
 	prompted bool
-	done     chan result // buffered; receives exactly one result
+	// garbled: a URC that carries its own PDU line arrived where this
+	// request's PDU line was due, so which line is whose is unknowable.
+	garbled bool
+	done    chan result // buffered; receives exactly one result
 }
 
 type result struct {
@@ -187,7 +190,17 @@ func (p *Port) SMS(ctx context.Context, cmd, pduHex string, promptTimeout, resul
 	select {
 	case <-req.prompt:
 	case r := <-req.done:
-		return r.lines, r.err
+		if r.err != nil {
+			return r.lines, r.err // the modem refused the command itself (e.g. +CMS ERROR: 330)
+		}
+		// A plain OK cannot answer AT+CMGS before its prompt: it is a late
+		// final of something earlier. Nothing was submitted; resync, and
+		// ESC in case the real prompt still comes.
+		p.dirty, p.escNeeded = true, true
+		if err := p.write(esc); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: a stale OK came instead of the prompt", ErrNoPrompt)
 	case <-t.C:
 		gaveUp = ErrNoPrompt
 	case <-ctx.Done():
@@ -420,7 +433,16 @@ func (p *Port) emit(u URC) {
 func (p *Port) handleLine(line string) {
 	if p.trailLeft > 0 {
 		// A PDU or text line is never a URC; a URC here slipped in between header and body.
-		if known, _ := urcTrailing(line); known {
+		if known, n := urcTrailing(line); known {
+			if n > 0 && p.trailURC == nil {
+				// A pushed SMS (+CMT) with its own PDU line: the next line may
+				// be its PDU or ours. Fail the request rather than guess.
+				p.mu.Lock()
+				if p.trailReq != nil {
+					p.trailReq.garbled = true
+				}
+				p.mu.Unlock()
+			}
 			p.emit(URC{Kind: Indication, Line: line})
 			return
 		}
@@ -472,6 +494,9 @@ func (p *Port) handleLine(line string) {
 		var err error
 		if ferr != nil {
 			err = ferr
+		}
+		if req.garbled && err == nil {
+			err = ErrGarbled
 		}
 		req.done <- result{lines: req.lines, err: err}
 		return

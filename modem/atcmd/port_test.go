@@ -539,3 +539,34 @@ func TestTimeoutReturnsPartialLines(t *testing.T) {
 		t.Fatalf("got %q, %v", r.lines, r.err)
 	}
 }
+
+// A stray OK between AT+CMGS and its prompt must not count as a send.
+func TestOKBeforePromptIsNotASend(t *testing.T) {
+	p, fm := newFake(t)
+	ch := runAsync(func() ([]string, error) {
+		return p.SMS(context.Background(), "AT+CMGS=23", "0011000B917228001011F100000CC8329BFD065DDF72363904", time.Second, time.Second)
+	})
+	fm.expect("AT+CMGS=23")
+	fm.send("\r\nOK\r\n")
+	r := await(t, ch)
+	if !errors.Is(r.err, ErrNoPrompt) {
+		t.Fatalf("err = %v, want ErrNoPrompt (nothing was submitted)", r.err)
+	}
+	fm.expect("<ESC>")
+}
+
+// A +CMT (with its own PDU line) landing between a +CMGR header and its PDU:
+// which PDU is whose cannot be known, so the read fails and nothing is
+// attributed (the caller must not delete the stored message).
+func TestPushedSMSInsideAReadFailsTheRead(t *testing.T) {
+	p, fm := newFake(t)
+	ch := runAsync(func() ([]string, error) {
+		return p.Command(context.Background(), "AT+CMGR=3", time.Second, "+CMGR:")
+	})
+	fm.expect("AT+CMGR=3")
+	fm.send("\r\n+CMGR: 0,,23\r\n+CMT: ,24\r\n07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07\r\n0011000B917228001011F100000CC8329BFD065DDF72363904\r\n\r\nOK\r\n")
+	r := await(t, ch)
+	if !errors.Is(r.err, ErrGarbled) {
+		t.Fatalf("read returned %q, %v; want ErrGarbled", r.lines, r.err)
+	}
+}
