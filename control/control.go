@@ -92,31 +92,72 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	ln := s.ln
 	s.mu.Unlock()
+	conns := map[net.Conn]bool{}
+	var connsMu sync.Mutex
 	go func() {
 		<-ctx.Done()
 		ln.Close()
+		// An idle client must not hold up the daemon's shutdown.
+		connsMu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		connsMu.Unlock()
+	}()
+	slots := make(chan struct{}, maxConns)
+	defer func() {
+		s.wg.Wait()
+		os.Remove(s.path)
 	}()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
-			s.wg.Wait()
-			os.Remove(s.path)
 			if ctx.Err() != nil {
 				return nil
 			}
-			return err
+			// Out of file descriptors and the like pass; the daemon's other
+			// stages must not stop because a CLI connection could not be taken.
+			s.log.Warn("control socket: accept failed; retrying", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
 		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			c.Close() // too many at once: refuse rather than pile up
+			continue
+		}
+		connsMu.Lock()
+		conns[c] = true
+		connsMu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
+			defer func() {
+				connsMu.Lock()
+				delete(conns, c)
+				connsMu.Unlock()
+				<-slots
+			}()
 			s.serveConn(ctx, c)
 		}()
 	}
 }
 
+// maxConns bounds concurrent control connections.
+const maxConns = 16
+
+// requestWait bounds how long a client may take to send its request; the
+// operation itself (a reminder run may take minutes) is not bounded here.
+const requestWait = 10 * time.Second
+
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Minute))
+	c.SetReadDeadline(time.Now().Add(requestWait))
 	var req request
 	dec := json.NewDecoder(io.LimitReader(c, maxRequest))
 	resp := response{}
@@ -141,6 +182,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		s.log.Debug("control request failed", "op", req.Op, "err", resp.Error)
 	}
 	b, _ := json.Marshal(resp)
+	c.SetWriteDeadline(time.Now().Add(requestWait))
 	c.Write(append(b, '\n'))
 }
 

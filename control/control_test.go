@@ -89,3 +89,23 @@ func TestStaleSocketReplacedLiveOneRefused(t *testing.T) {
 		t.Fatal("second server took over a live socket")
 	}
 }
+
+// An idle client that never sends a request must not hold up shutdown.
+func TestIdleClientDoesNotBlockShutdown(t *testing.T) {
+	path, _, cancel, done := startServer(t)
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(50 * time.Millisecond) // let the server take the connection
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve waited for an idle client after shutdown")
+	}
+}

@@ -21,7 +21,13 @@ func (d *Daemon) handleLoop(ctx context.Context) error {
 	for {
 		msgs, err := d.db.PendingMessages(handleBatch)
 		if err != nil {
-			return err
+			// The store may recover (disk full, a transient I/O error);
+			// stopping the daemon would not.
+			d.log.Error("reading the inbox failed; retrying", "err", err)
+			if err := sleep(ctx, storeRetry, nil); err != nil {
+				return err
+			}
+			continue
 		}
 		for _, m := range msgs {
 			if err := d.handleOne(ctx, m); err != nil {
@@ -51,15 +57,16 @@ func (d *Daemon) handleLoop(ctx context.Context) error {
 func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	req := handler.Request{MessageID: m.ID, From: m.Sender, Text: m.Text, Incomplete: m.Incomplete, ReceivedAt: m.ReceivedAt}
 	var res handler.Result
+	counted := false
 	switch {
 	case pdu.IsShortCodeOrAlphanumeric(m.Sender):
 		// Operators, banks and short codes never get automatic replies:
 		// two auto-responders must never ping-pong and burn airtime.
 		res.Note = "from a short code or alphanumeric sender: no automatic reply"
-	case !d.allowCommand(m.Sender):
+	case !d.underCommandLimit(m.Sender):
 		res.Note = "sender over the hourly command limit: not handled, no reply"
 	default:
-		res = d.handlers.Dispatch(ctx, req)
+		res, counted = d.handlers.Dispatch(ctx, req), true
 	}
 	if res.Retry {
 		return fmt.Errorf("handler asked to retry: %s", res.Note)
@@ -68,6 +75,13 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	queued := 0
 	err := d.db.Update(func(tx *store.Tx) error {
 		note := res.Note
+		if counted {
+			// Counted here, with the handling itself: a retried or crashed
+			// attempt does not use up the sender's allowance.
+			if _, err := tx.AllowReply(commandKeyPrefix+m.Sender, now, d.cfg.SMS.CommandsPerHour); err != nil {
+				return err
+			}
+		}
 		for _, r := range res.Replies {
 			to := r.To
 			if to == "" {
@@ -91,6 +105,9 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 				return err
 			}
 		}
+		if redacted := handler.RedactPIN(m.Text); redacted != m.Text {
+			return tx.MarkHandledRedacted(m.ID, note, redacted)
+		}
 		return tx.MarkHandled(m.ID, note)
 	})
 	if errors.Is(err, store.ErrNotPending) {
@@ -113,20 +130,22 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 // store's per-number hourly log.
 const commandKeyPrefix = "in:"
 
-// allowCommand applies [sms] commands_per_hour to one sender: a flood is
-// stored but not worked on, so it cannot hammer Fineract or the PIN check.
-func (d *Daemon) allowCommand(sender string) bool {
-	allowed := true
-	err := d.db.Update(func(tx *store.Tx) error {
+// underCommandLimit applies [sms] commands_per_hour to one sender before
+// any work is done: a flood is stored but not worked on, so it cannot
+// hammer Fineract or the PIN check. The count itself is recorded in the
+// transaction that marks the message handled.
+func (d *Daemon) underCommandLimit(sender string) bool {
+	n := 0
+	err := d.db.View(func(tx *store.Tx) error {
 		var err error
-		allowed, err = tx.AllowReply(commandKeyPrefix+sender, time.Now(), d.cfg.SMS.CommandsPerHour)
+		n, err = tx.RecentReplies(commandKeyPrefix+sender, time.Now())
 		return err
 	})
 	if err != nil {
 		d.log.Error("command rate check failed; handling anyway", "err", err)
 		return true
 	}
-	return allowed
+	return n < d.cfg.SMS.CommandsPerHour
 }
 
 func replyOrigin(id uint64) string {

@@ -23,7 +23,7 @@ func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 	for {
 		ids, err := d.db.FlushIncomplete(time.Now().Add(-d.cfg.SMS.ReassemblyTimeout.Duration))
 		if err != nil {
-			return err
+			d.log.Error("delivering overdue long SMS failed; retrying later", "err", err)
 		}
 		if len(ids) > 0 {
 			d.log.Warn("long SMS delivered with parts missing after the reassembly timeout", "count", len(ids))
@@ -32,11 +32,11 @@ func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 		if time.Since(lastPrune) >= pruneEvery {
 			res, err := d.db.Prune(time.Now().Add(-d.cfg.Store.Retention.Duration))
 			if err != nil {
-				return err
+				d.log.Error("pruning old records failed; retrying in an hour", "err", err)
 			}
 			journal, err := d.db.PruneJournal(time.Now().Add(-d.cfg.Store.Retention.Duration))
 			if err != nil {
-				return err
+				d.log.Error("pruning old postings failed; retrying in an hour", "err", err)
 			}
 			if res.Messages+res.Outbound+res.Fingerprints+journal > 0 {
 				d.log.Info("pruned old records", "messages", res.Messages, "outbound", res.Outbound, "fingerprints", res.Fingerprints, "postings", journal)

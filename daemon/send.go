@@ -25,7 +25,11 @@ func (d *Daemon) sendLoop(ctx context.Context) error {
 	for {
 		o, ok, err := d.db.NextDue(time.Now())
 		if err != nil {
-			return err
+			d.log.Error("reading the outbox failed; retrying", "err", err)
+			if err := sleep(ctx, storeRetry, nil); err != nil {
+				return err
+			}
+			continue
 		}
 		if ok {
 			if err := d.sendOne(ctx, o); err != nil {
@@ -41,7 +45,8 @@ func (d *Daemon) sendLoop(ctx context.Context) error {
 		}
 		wait := time.Minute
 		if at, ok, err := d.db.NextWake(); err != nil {
-			return err
+			d.log.Error("reading the outbox failed; retrying", "err", err)
+			wait = storeRetry
 		} else if ok {
 			wait = max(time.Until(at), 10*time.Millisecond)
 		}
@@ -75,7 +80,8 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 		mr, err := d.send(sctx, parts[part].Hex, parts[part].TPDULen)
 		cancel()
 		if err == nil {
-			if err := d.db.MarkPartSubmitted(o.ID, part, mr, len(parts)); err != nil {
+			// The modem took it: this must be recorded, or a restart sends it again.
+			if err := d.persist(ctx, func() error { return d.db.MarkPartSubmitted(o.ID, part, mr, len(parts)) }); err != nil {
 				return err
 			}
 			continue
@@ -84,7 +90,7 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 			// Shutting down: leave it "submitting"; the next start requeues it.
 			return ctx.Err()
 		}
-		return d.sendFailed(o, attempts, err)
+		return d.persist(ctx, func() error { return d.sendFailed(o, attempts, err) })
 	}
 	d.log.Info("SMS submitted", "sms", o.ID, "to", o.To, "parts", len(parts))
 	return nil
@@ -94,7 +100,7 @@ func (d *Daemon) sendFailed(o store.Outbound, attempts int, err error) error {
 	outcome, why := modem.Classify(err)
 	switch outcome {
 	case modem.NotReady:
-		return d.db.MarkRetry(o.ID, time.Now().Add(notReadyRetry), "modem not ready: "+why)
+		return d.db.MarkNotSent(o.ID, time.Now().Add(notReadyRetry), "modem not ready: "+why)
 	case modem.Unknown:
 		if o.DuplicateHarmless && o.UnknownResends == 0 {
 			// A reply may have gone out; sending it once more is harmless,
@@ -127,4 +133,23 @@ func backoff(attempt int) time.Duration {
 	d = min(d, backoffCap)
 	jitter := time.Duration(rand.Int64N(int64(d)*2/5)) - d/5
 	return d + jitter
+}
+
+// storeRetry is the pause after a store error before a stage tries again.
+const storeRetry = 5 * time.Second
+
+// persist retries a state write for a while: a message left "submitting"
+// by a failed write would only be requeued (and sent again) at the next start.
+func (d *Daemon) persist(ctx context.Context, write func() error) error {
+	var err error
+	for try := 0; try < 12; try++ {
+		if err = write(); err == nil {
+			return nil
+		}
+		d.log.Error("recording an SMS's state failed; retrying", "err", err)
+		if serr := sleep(ctx, storeRetry, nil); serr != nil {
+			return serr
+		}
+	}
+	return err
 }

@@ -396,3 +396,14 @@ func (e *env) sentToLocked(all []modemsim.Sent, number string) []modemsim.Sent {
 	}
 	return out
 }
+
+// nextReply runs deliver and returns the first SMS to number sent after it.
+func (e *env) nextReply(number string, deliver func()) modemsim.Sent {
+	e.t.Helper()
+	e.mu.Lock()
+	before := len(e.sentToLocked(e.sent, number))
+	e.mu.Unlock()
+	deliver()
+	all := e.waitSent(30*time.Second, "a new SMS to "+number, func(s []modemsim.Sent) bool { return len(e.sentToLocked(s, number)) > before })
+	return e.sentToLocked(all, number)[before]
+}

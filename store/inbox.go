@@ -437,6 +437,23 @@ func (tx *Tx) MarkHandled(id uint64, note string) error {
 	return tx.moveMessage(id, MessageHandled, note, time.Now())
 }
 
+// MarkHandledRedacted is MarkHandled that also replaces the stored text
+// (and drops the raw PDUs, which hold the same text): for commands that
+// carried a PIN, so no PIN stays in the store once the message is handled.
+func (tx *Tx) MarkHandledRedacted(id uint64, note, text string) error {
+	old, err := loadMessage(tx.btx, id)
+	if err != nil {
+		return err
+	}
+	if old.State != MessagePending {
+		return fmt.Errorf("message %d is %s: %w", id, old.State, ErrNotPending)
+	}
+	m := old
+	m.State, m.Note, m.HandledAt = MessageHandled, note, time.Now()
+	m.Text, m.RawPDUs = text, nil
+	return saveMessage(tx.btx, &old, &m)
+}
+
 // Park moves a pending message aside for a person to look at (for example a
 // handler that cannot make sense of it); it gets ErrNotPending like MarkHandled.
 func (tx *Tx) Park(id uint64, note string) error {

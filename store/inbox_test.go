@@ -427,3 +427,24 @@ func TestJoinPartsHookBuildsCompleteText(t *testing.T) {
 		t.Fatalf("text = %q, want the hook's join", m.Text)
 	}
 }
+
+func TestMarkHandledRedactedDropsTheSecret(t *testing.T) {
+	db := openTemp(t)
+	res, err := db.AddSegment(Segment{Fingerprint: "fp-pin", Sender: "+254722000012", Text: "PAY 4826 42 L1=500", RawPDU: "00AB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *Tx) error { return tx.MarkHandledRedacted(res.MessageID, "ok", "PAY **** 42 L1=500") }); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Message(res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != MessageHandled || strings.Contains(m.Text, "4826") || len(m.RawPDUs) != 0 {
+		t.Fatalf("stored %+v", m)
+	}
+	if err := db.Update(func(tx *Tx) error { return tx.MarkHandledRedacted(res.MessageID, "again", "x") }); !errors.Is(err, ErrNotPending) {
+		t.Fatalf("second handling: %v", err)
+	}
+}

@@ -302,6 +302,19 @@ func (db *DB) MarkRetry(id uint64, next time.Time, why string) error {
 	})
 }
 
+// MarkNotSent puts a message that never reached the modem (not ready, no
+// prompt) back in the queue without spending one of its attempts: an
+// unplugged modem must not turn a queue of replies into dead letters.
+func (db *DB) MarkNotSent(id uint64, next time.Time, why string) error {
+	return db.transition(id, "schedule retry (not sent)", []OutState{OutSubmitting, OutQueued}, func(o *Outbound) error {
+		o.State, o.NextAttempt, o.LastError = OutQueued, next, why
+		if o.Attempts > 0 {
+			o.Attempts--
+		}
+		return nil
+	})
+}
+
 // MarkResendUnknown schedules a resend after an unknown outcome and counts
 // it, so the sender can tell a second unknown outcome from the first.
 func (db *DB) MarkResendUnknown(id uint64, next time.Time, why string) error {

@@ -67,6 +67,21 @@ func (tx *Tx) AllowReply(number string, now time.Time, perHour int) (bool, error
 	return true, log.Put(row, nil)
 }
 
+// RecentReplies counts what AllowReply recorded for number within the hour
+// before now, changing nothing (read-only transactions may call it).
+func (tx *Tx) RecentReplies(number string, now time.Time) (int, error) {
+	prefix := replyPrefix(number)
+	windowStart := timeKey(now.Add(-replyWindow))
+	recent := 0
+	c := tx.btx.Bucket(bucketReplyLog).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if string(k[len(prefix):len(prefix)+8]) > string(windowStart) {
+			recent++
+		}
+	}
+	return recent, nil
+}
+
 // pruneReplyLog removes rows older than cutoff. AllowReply already trims the
 // rows of numbers that write again; this catches numbers that went quiet.
 func pruneReplyLog(btx *bbolt.Tx, cutoff time.Time, limit int) (int, error) {
