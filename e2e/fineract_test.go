@@ -122,7 +122,9 @@ func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
 		if i == 3 {
 			pin = officerPIN // right PIN, but the phone is locked now
 		}
-		if got := e.nextReply(peter, func() { e.deliverAt(peter, fmt.Sprintf("PAY %s 42 L1=500", pin), base.Add(time.Duration(i)*time.Second)) }); !strings.Contains(got.Text, want) {
+		if got := e.nextReply(peter, func() {
+			e.deliverAt(peter, fmt.Sprintf("PAY %s 42 L1=500", pin), base.Add(time.Duration(i)*time.Second))
+		}); !strings.Contains(got.Text, want) {
 			t.Fatalf("attempt %d: officer told %q, want %q", i+1, got.Text, want)
 		}
 	}
