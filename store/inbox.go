@@ -203,6 +203,15 @@ func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 		}
 	}
 	if !found {
+		// A part of a set already delivered incomplete: answering it again,
+		// as a new set, would give the sender a second reply.
+		if late, err := flushedRecently(btx, key, seg.ReceivedAt); err != nil {
+			return err
+		} else if late {
+			id, err := parkSegment(btx, seg, fmt.Sprintf("part %d of %d of a long SMS arrived after the rest was handled without it", c.Seq, c.Total))
+			res.MessageID = id
+			return err
+		}
 		set = partSet{Sender: seg.Sender, Wide: c.Wide, Ref: c.Ref, Total: c.Total, FirstAt: seg.ReceivedAt, Parts: map[int]storedPart{}}
 		if err := btx.Bucket(bucketSetsFirst).Put(append(timeKey(set.FirstAt), key...), nil); err != nil {
 			return err
@@ -293,6 +302,9 @@ func (db *DB) FlushIncomplete(firstPartBefore time.Time) ([]uint64, error) {
 			}
 			id, err := db.flushSet(btx, key, set)
 			if err != nil {
+				return err
+			}
+			if err := noteFlushed(btx, key, set.FirstAt); err != nil {
 				return err
 			}
 			ids = append(ids, id)
@@ -471,4 +483,34 @@ func (tx *Tx) moveMessage(id uint64, to MessageState, note string, handledAt tim
 	m := old
 	m.State, m.Note, m.HandledAt = to, note, handledAt
 	return saveMessage(tx.btx, &old, &m)
+}
+
+// lateWindow is how long after a long SMS was delivered incomplete its
+// missing parts are recognised as late (networks give up retrying well within it).
+const lateWindow = 72 * time.Hour
+
+// noteFlushed remembers a set delivered incomplete, keyed like the set.
+func noteFlushed(btx *bbolt.Tx, key []byte, firstAt time.Time) error {
+	b, err := (&Tx{btx: btx}).Bucket("flushed_sets")
+	if err != nil {
+		return err
+	}
+	return b.Put(key, timeKey(firstAt))
+}
+
+// flushedRecently reports whether the set key was delivered incomplete
+// within lateWindow before now; older notes are removed as they are met.
+func flushedRecently(btx *bbolt.Tx, key []byte, now time.Time) (bool, error) {
+	b, err := (&Tx{btx: btx}).Bucket("flushed_sets")
+	if err != nil {
+		return false, err
+	}
+	v := b.Get(key)
+	if v == nil {
+		return false, nil
+	}
+	if string(v) > string(timeKey(now.Add(-lateWindow))) {
+		return true, nil
+	}
+	return false, b.Delete(key)
 }

@@ -286,12 +286,13 @@ func TestFlushIncomplete(t *testing.T) {
 	if st, _ := db.Stats(); st.IncompleteSets != 1 {
 		t.Errorf("%d sets left, want the young one", st.IncompleteSets)
 	}
-	// Flushing again finds nothing new; a late part starts a new set.
+	// Flushing again finds nothing new; a late part is parked, not a new set.
 	if again, _ := db.FlushIncomplete(baseTime.Add(30 * time.Minute)); len(again) != 0 {
 		t.Errorf("second flush returned %v", again)
 	}
-	if res := mustAdd(t, db, part("o2", "+1", 20, 4, 2, false, "B", baseTime.Add(2*time.Hour))); res.Duplicate || res.MessageID != 0 {
-		t.Errorf("late part: %+v", res)
+	res := mustAdd(t, db, part("o2", "+1", 20, 4, 2, false, "B", baseTime.Add(2*time.Hour)))
+	if late, _ := db.Message(res.MessageID); res.Duplicate || late.State != MessageParked {
+		t.Errorf("late part: %+v -> %+v", res, late)
 	}
 	requireInvariants(t, db)
 }
@@ -446,5 +447,33 @@ func TestMarkHandledRedactedDropsTheSecret(t *testing.T) {
 	}
 	if err := db.Update(func(tx *Tx) error { return tx.MarkHandledRedacted(res.MessageID, "again", "x") }); !errors.Is(err, ErrNotPending) {
 		t.Fatalf("second handling: %v", err)
+	}
+}
+
+func TestLatePartAfterIncompleteDeliveryIsParked(t *testing.T) {
+	db := openTemp(t)
+	t0 := time.Now().Add(-time.Hour)
+	for _, seq := range []int{1, 3} {
+		if _, err := db.AddSegment(part(fmt.Sprint("late-", seq), "+254700000001", 7, 3, seq, false, fmt.Sprint("p", seq), t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, err := db.FlushIncomplete(t0.Add(time.Minute))
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("flush: %v %v", ids, err)
+	}
+	res, err := db.AddSegment(part("late-2", "+254700000001", 7, 3, 2, false, "p2", time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Message(res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.State != MessageParked || !strings.Contains(m.DecodeError, "after the rest was handled") {
+		t.Fatalf("late part became %+v", m)
+	}
+	if pending, _ := db.PendingMessages(10); len(pending) != 1 {
+		t.Fatalf("%d pending messages, want only the incomplete one", len(pending))
 	}
 }
