@@ -87,6 +87,19 @@ func (d *Daemon) registerControl(s *control.Server) {
 		a := listArgs(raw)
 		return d.db.ListJournal(store.JournalState(a.State), a.Limit)
 	})
+	s.Handle("journal.requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
+		var id uint64
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, err
+		}
+		if err := d.db.RequeueJournal(id); err != nil {
+			return nil, err
+		}
+		if d.sync != nil {
+			d.sync.Nudge()
+		}
+		return id, nil
+	})
 	RegisterOfficerOps(s, d.db)
 	s.Handle("client_pin.set", func(_ context.Context, raw json.RawMessage) (any, error) {
 		var a ClientPINArgs

@@ -291,3 +291,23 @@ func TestBalanceWithClientPIN(t *testing.T) {
 		t.Fatalf("answers: %q / %q / %q", got[0].Text, got[1].Text, got[2].Text)
 	}
 }
+
+// A posting Fineract refused stays for a person, who can send it again.
+func TestFailedPostingCanBeRequeued(t *testing.T) {
+	e := newFineractEnv(t)
+	e.fin.FailNext(1, 403)
+	e.deliver(peter, "PAY 4826 42 L1=100")
+	e.waitText(peter, "NOT posted", 30*time.Second)
+	out, err := e.cli("postings", "--state", "failed")
+	if err != nil || !strings.Contains(out, "failed") {
+		t.Fatalf("postings: %v\n%s", err, out)
+	}
+	var failed []store.JournalEntry
+	if err := callJSON(e, "journal", map[string]any{"state": "failed"}, &failed); err != nil || len(failed) != 1 {
+		t.Fatalf("failed postings %+v, %v", failed, err)
+	}
+	if out, err := e.cli("postings", "requeue", fmt.Sprint(failed[0].ID)); err != nil {
+		t.Fatalf("requeue: %v\n%s", err, out)
+	}
+	e.waitText(peter, "Posted for Amina", 30*time.Second)
+}

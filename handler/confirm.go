@@ -51,6 +51,15 @@ func money(amount int64, decimals int) string {
 	return mifos.Amount(amount).Format(decimals)
 }
 
+// entryMoney writes an entry's amount with its currency's decimals: none
+// for a currency without minor units; 2 while the account is not resolved.
+func entryMoney(e store.JournalEntry) string {
+	if e.Currency == "" {
+		return mifos.Amount(e.Amount).Format(2)
+	}
+	return mifos.Amount(e.Amount).Format(max(e.Decimals, 0))
+}
+
 func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	t := e.texts()
 	var done, pending, failed, clientItems, balances []string
@@ -65,7 +74,7 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 		if label == "" {
 			label = b.AccountNo
 		}
-		amount := money(b.Amount, b.Decimals)
+		amount := entryMoney(b)
 		switch b.State {
 		case store.JournalDone:
 			ids := make([]string, len(b.FineractTxnIDs))

@@ -21,6 +21,7 @@ func init() {
 		"pay.no_account":        "Account {item} is not an active loan or savings account of {name}.",
 		"pay.loan_not_active":   "Loan {item} of {name} is not active, so it cannot take a repayment.",
 		"pay.accepted_offline":  "Received: {items} for client {ref}. The Mifos link is down; it will be posted when the link is back and you will get a confirmation.",
+		"pay.bad_decimals":      "{item} {amount}: this currency has {decimals} decimal places. Send the amount again without the extra digits.",
 		"pay.accepted_queued":   "Received: {items} for client {ref}. It will be posted after the payments taken while the Mifos link was down, and you will get a confirmation.",
 		"pay.officer_confirm":   "Posted for {name} ({account}): {items}.",
 		"pay.officer_failed":    "NOT posted for {name}: {items}.",
@@ -35,6 +36,7 @@ func init() {
 		"pay.no_account":        "Akaunti {item} si mkopo wala akiba hai ya {name}.",
 		"pay.loan_not_active":   "Mkopo {item} wa {name} si hai, hivyo hauwezi kupokea malipo.",
 		"pay.accepted_offline":  "Imepokelewa: {items} kwa mteja {ref}. Kiungo cha Mifos hakipo; yataingizwa kiungo kikirudi na utapata uthibitisho.",
+		"pay.bad_decimals":      "{item} {amount}: sarafu hii ina nafasi {decimals} za desimali. Tuma kiasi tena bila tarakimu za ziada.",
 		"pay.accepted_queued":   "Imepokelewa: {items} kwa mteja {ref}. Yataingizwa baada ya malipo yaliyopokelewa kiungo cha Mifos kilipokuwa hakipo, na utapata uthibitisho.",
 		"pay.officer_confirm":   "Imeingizwa kwa {name} ({account}): {items}.",
 		"pay.officer_failed":    "HAIJAINGIZWA kwa {name}: {items}.",
@@ -157,6 +159,29 @@ func sameAccountNo(a, b string) bool {
 }
 
 func (e *Env) resolveItem(c resolvedClient, it PayItem) (payTarget, error) {
+	t, err := e.resolveAccount(c, it)
+	if err != nil {
+		return t, err
+	}
+	// Fineract would round an amount finer than the currency allows; the
+	// officer and client would then be told a figure that was not posted.
+	if unit := minorUnit(t.currency.DecimalPlaces); int64(it.Amount)%unit != 0 {
+		return payTarget{}, refuse("pay.bad_decimals", "item", itemLabel(it), "amount", it.Amount.String(), "decimals", strconv.Itoa(t.currency.DecimalPlaces))
+	}
+	return t, nil
+}
+
+// minorUnit is the smallest amount (in millionths) a currency with
+// decimals digits after the point can hold.
+func minorUnit(decimals int) int64 {
+	u := int64(1)
+	for i := decimals; i < 6; i++ {
+		u *= 10
+	}
+	return u
+}
+
+func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 	label := itemLabel(it)
 	switch it.Kind {
 	case LoanItem:

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/control"
+	"github.com/mifos-edge/mifos-edge/daemon"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+func init() { register("postings", &PostingsCommand{}) }
+
+// PostingsCommand lists the journal of Fineract postings and sends a
+// failed one again once a person has fixed the cause.
+type PostingsCommand struct{}
+
+// Summary implements command.
+func (*PostingsCommand) Summary() string { return "list Fineract postings; requeue a failed one" }
+
+// Run implements command.
+func (*PostingsCommand) Run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("postings", flag.ContinueOnError)
+	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	state := fs.String("state", "", "only this state: pending, posting, done, awaiting_approval, failed")
+	limit := fs.Int("limit", 50, "at most this many, newest first")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: mifos-edge postings --config FILE [--state failed] [--limit N]\n       mifos-edge postings --config FILE requeue ID\n\nLists the journal of postings to Fineract. A failed posting (refused by\nFineract, e.g. a closed loan) can be sent again with requeue once the cause\nis fixed; the same external id keeps it from posting twice.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if fs.NArg() > 0 {
+		if fs.Arg(0) != "requeue" || fs.NArg() != 2 {
+			fs.Usage()
+			return errors.New("unknown postings action; use 'requeue ID'")
+		}
+		id, err := strconv.ParseUint(fs.Arg(1), 10, 64)
+		if err != nil {
+			return fmt.Errorf("posting id %q is not a number", fs.Arg(1))
+		}
+		err = control.Call(cctx, cfg.Control.Socket, "journal.requeue", id, nil)
+		if errors.Is(err, control.ErrNoDaemon) {
+			err = openStoreFor(cfg.Store.Path, func(db *store.DB) error { return db.RequeueJournal(id) })
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("posting %d queued again\n", id)
+		return nil
+	}
+	var list []store.JournalEntry
+	err = control.Call(cctx, cfg.Control.Socket, "journal", daemon.ListArgs{State: *state, Limit: *limit}, &list)
+	if errors.Is(err, control.ErrNoDaemon) {
+		err = openStoreFor(cfg.Store.Path, func(db *store.DB) error {
+			var lerr error
+			list, lerr = db.ListJournal(store.JournalState(*state), *limit)
+			return lerr
+		})
+	}
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tKIND\tCLIENT\tACCOUNT\tAMOUNT\tDATE\tFINERACT\tWHY")
+	for _, e := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%s\n", e.ID, e.State, e.Kind, firstNonEmpty(e.ClientName, e.ClientRef),
+			firstNonEmpty(e.AccountNo, e.ItemRef), mifos.Amount(e.Amount).Format(2), e.Date, e.FineractTxnIDs, firstNonEmpty(e.Outcome, e.LastError))
+	}
+	return tw.Flush()
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// openStoreFor opens the store for a command run while the daemon is stopped.
+func openStoreFor(path string, fn func(db *store.DB) error) error {
+	db, err := store.Open(path, store.Options{LockTimeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
+}
