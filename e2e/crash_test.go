@@ -3,6 +3,9 @@ package e2e
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +69,35 @@ func TestKill9DuringMessageStream(t *testing.T) {
 	t.Logf("%d messages, %d kills, %d duplicate replies", messages, kills, dups)
 	if dups > kills {
 		t.Fatalf("%d duplicate replies after %d kills (at most one per kill allowed)", dups, kills)
+	}
+}
+
+// TestKill9WhileSubmitting kills the daemon while the modem holds an
+// AT+CMGS (the PDU written, no answer yet): after the restart the reply is
+// sent again, so the client gets it at least once and at most twice.
+func TestKill9WhileSubmitting(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.start()
+	e.sim.DelaySends(1, 2*time.Second)
+	e.deliver(client, "hello") // one-part reply
+	waitFor(t, 20*time.Second, "the reply handed to the modem", func() bool {
+		for _, c := range e.sim.Commands() {
+			if strings.HasPrefix(c, "AT+CMGS=") {
+				return true
+			}
+		}
+		return false
+	})
+	e.kill9()
+	e.start()
+	e.waitReply(client, 30*time.Second)
+	waitFor(t, 20*time.Second, "outbox drained", e.drained)
+	time.Sleep(2500 * time.Millisecond) // the delayed first copy, if the network took it
+	if n := len(e.sentTo(client)); n < 1 || n > 2 {
+		t.Fatalf("client got %d copies, want 1 or 2", n)
+	}
+	logs, _ := os.ReadFile(filepath.Join(e.dir, "daemon-2.log"))
+	if !strings.Contains(string(logs), "requeued SMS that were being submitted") {
+		t.Fatalf("the restart did not requeue the SMS left submitting:\n%s", logs)
 	}
 }
