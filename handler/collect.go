@@ -62,15 +62,7 @@ func (Collect) Keywords() []string { return []string{"COLLECT", "KUSANYA"} }
 // Handle implements Handler.
 func (c Collect) Handle(ctx context.Context, req Request) Result {
 	env := c.Env
-	if res, ok := env.needAPI(); !ok {
-		return res
-	}
-	words := req.Words()
-	pin := ""
-	if len(words) > 1 {
-		pin = words[1]
-	}
-	off, res, ok := env.authOfficer(req.From, pin)
+	off, res, ok := env.officer(req)
 	if !ok {
 		return res
 	}

@@ -52,6 +52,19 @@ func (e *Env) authOfficer(sender, pin string) (store.Officer, Result, bool) {
 	}
 }
 
+// officer is what every officer command starts with: the Fineract link
+// must be set up, the sender enrolled, and the PIN (the second word) right.
+func (e *Env) officer(req Request) (store.Officer, Result, bool) {
+	if res, ok := e.needAPI(); !ok {
+		return store.Officer{}, res, false
+	}
+	pin := ""
+	if words := req.Words(); len(words) > 1 {
+		pin = words[1]
+	}
+	return e.authOfficer(req.From, pin)
+}
+
 // needAPI refuses officer commands on a box without the Fineract link.
 func (e *Env) needAPI() (Result, bool) {
 	if e.API == nil {

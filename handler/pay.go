@@ -20,15 +20,7 @@ func (Pay) Keywords() []string { return []string{"PAY", "LIPA"} }
 // Handle implements Handler.
 func (p Pay) Handle(ctx context.Context, req Request) Result {
 	env := p.Env
-	if res, ok := env.needAPI(); !ok {
-		return res
-	}
-	words := req.Words()
-	pin := ""
-	if len(words) > 1 {
-		pin = words[1]
-	}
-	off, res, ok := env.authOfficer(req.From, pin)
+	off, res, ok := env.officer(req)
 	if !ok {
 		return res
 	}

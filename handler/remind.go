@@ -46,15 +46,7 @@ func (Remind) Keywords() []string { return []string{"REMIND", "KUMBUSHA"} }
 // Handle implements Handler.
 func (r Remind) Handle(ctx context.Context, req Request) Result {
 	env := r.Env
-	if res, ok := env.needAPI(); !ok {
-		return res
-	}
-	words := req.Words()
-	pin := ""
-	if len(words) > 1 {
-		pin = words[1]
-	}
-	off, res, ok := env.authOfficer(req.From, pin)
+	off, res, ok := env.officer(req)
 	if !ok {
 		return res
 	}
