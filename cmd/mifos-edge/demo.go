@@ -16,6 +16,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -92,6 +93,10 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer fin.Close()
 	fin.Seed()
+	// Play the day of group 7's meeting, so COLLECT has a collection sheet.
+	if err := moveToMeetingDay(ctx, fin); err != nil {
+		return err
+	}
 
 	cfg := &config.Config{}
 	cfg.Modem.Device = sim.Path()
@@ -200,4 +205,22 @@ func waitOutboxSettled(db *store.DB, limit time.Duration) {
 			return
 		}
 	}
+}
+
+// moveToMeetingDay sets the stand-in's business date to the seeded group's
+// next meeting: Fineract only gives a collection sheet on a meeting day.
+func moveToMeetingDay(ctx context.Context, fin *fineractsim.Server) error {
+	c, err := mifos.New(mifos.Config{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password"})
+	if err != nil {
+		return err
+	}
+	g, err := c.Group(ctx, fineractsim.SeedGroupUmoja)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	if g.Meeting == nil || len(g.Meeting.NextRecurringDates) == 0 {
+		return errors.New("demo data: group 7 has no meeting dates")
+	}
+	fin.SetBusinessDate(g.Meeting.NextRecurringDates[0].Time(time.Local))
+	return nil
 }
