@@ -415,3 +415,42 @@ func (w *Worker) resolve(ctx context.Context, e store.JournalEntry) outcome {
 	w.Nudge()
 	return outcome{skip: true}
 }
+
+// approvalLoop follows postings that Fineract's maker-checker holds: once a
+// checker approved one, the lookup finds it, and it settles as done (the
+// officer and client then get the usual confirmation). A rejected one stays
+// awaiting; a person sees it in the journal.
+func (w *Worker) approvalLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(w.opts.ApprovalInterval):
+		}
+		if !w.online.Load() {
+			continue
+		}
+		waiting, err := w.db.ListJournal(store.JournalAwaitingApproval, 200)
+		if err != nil {
+			w.log.Error("read postings awaiting approval", "err", err)
+			continue
+		}
+		for _, e := range waiting {
+			if ctx.Err() != nil {
+				return
+			}
+			p, err := w.poster(e)
+			if err != nil {
+				continue
+			}
+			found, o, err := p.lookup(ctx)
+			if err != nil || !found || o.settle != store.JournalDone {
+				continue
+			}
+			o.why = "approved in Fineract"
+			if err := w.record(ctx, e, o); err != nil {
+				w.log.Error("record an approved posting", "id", e.ID, "err", err)
+			}
+		}
+	}
+}

@@ -41,6 +41,9 @@ type Options struct {
 	MinBackoff    time.Duration // first retry delay; default 5s
 	MaxBackoff    time.Duration // retry delay cap; default 5 min
 	ProbeInterval time.Duration // reachability probe while offline; default 5s
+	// ApprovalInterval is how often postings awaiting a checker's approval
+	// are looked up in Fineract; default 5m.
+	ApprovalInterval time.Duration
 	// CallTimeout bounds one Fineract call whatever the client's own
 	// timeout, so a hung connection cannot hold a worker; default 2 min.
 	CallTimeout time.Duration
@@ -82,6 +85,9 @@ func New(opts Options) *Worker {
 	}
 	if opts.MaxBackoff < opts.MinBackoff {
 		opts.MaxBackoff = opts.MinBackoff
+	}
+	if opts.ApprovalInterval <= 0 {
+		opts.ApprovalInterval = 5 * time.Minute
 	}
 	if opts.ProbeInterval <= 0 {
 		opts.ProbeInterval = 5 * time.Second
@@ -157,10 +163,14 @@ func unreachable(err error) bool {
 func (w *Worker) Run(ctx context.Context) error {
 	var wg gosync.WaitGroup
 	defer wg.Wait()
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		w.probeLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		w.approvalLoop(ctx)
 	}()
 
 	workers := w.opts.Workers

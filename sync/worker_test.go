@@ -581,3 +581,40 @@ func TestAuthProblemWaitsInsteadOfFailing(t *testing.T) {
 		t.Fatalf("entry %+v after %d refusals, %d postings", e, refused.Load(), fake.postings(5))
 	}
 }
+
+// Once a checker approves a held posting in Fineract, the worker finds it
+// and settles it as done, which sends the usual confirmation.
+func TestApprovedPostingSettlesAsDone(t *testing.T) {
+	fake := newFake()
+	fake.makerChecker.Store(true)
+	h := newHarness(t, fake, func(o *Options) { o.ApprovalInterval = 20 * time.Millisecond })
+	id := h.append(loanEntry(1, 5, "mc-2"))
+	h.start()
+	if e := h.waitSettled(id)[0]; e.State != store.JournalAwaitingApproval {
+		t.Fatalf("entry: %+v", e)
+	}
+	approved := fake.seedLoanTxn(5, "mc-2") // the checker approves it in Fineract
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := h.db.JournalEntry(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.State == store.JournalDone {
+			if !slices.Equal(e.FineractTxnIDs, []int64{approved}) {
+				t.Fatalf("done with txns %v, want %d", e.FineractTxnIDs, approved)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %s after approval", e.State)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if calls := h.settledCalls(); len(calls) != 2 || calls[1].e.State != store.JournalDone {
+		t.Fatalf("Settled calls: %+v", calls)
+	}
+	if n := fake.postings(5); n != 1 {
+		t.Fatalf("%d repayments, want the approved one only", n)
+	}
+}
