@@ -26,7 +26,7 @@ func (*ClientPINCommand) Summary() string { return "set a client's PIN for BAL <
 // Run implements command.
 func (*ClientPINCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("client-pin", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	clientID := fs.Int64("client-id", 0, "the client's Fineract id")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: mifos-edge client-pin --config FILE --client-id N\n\nReads the client's new PIN (4 to 8 digits) from standard input, typed twice\nwithout echo on a terminal, and stores only its hash. With [sms]\nrequire_client_pin = true, BAL then needs \"BAL <PIN>\".")

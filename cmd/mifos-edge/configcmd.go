@@ -35,7 +35,7 @@ func (*ConfigCommand) Run(_ context.Context, args []string) error {
 		return err
 	case "check":
 		fs := flag.NewFlagSet("config check", flag.ContinueOnError)
-		cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+		cfgPath := configFlag(fs)
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}

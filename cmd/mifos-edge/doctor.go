@@ -23,7 +23,7 @@ func (*DoctorCommand) Summary() string { return "check the modem, SIM and networ
 // Run implements command.
 func (*DoctorCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: mifos-edge doctor --config FILE\n\nChecks the modem device, SIM, network, SMS centre and storage and prints\neach as OK or PROBLEM with what to do. If the daemon is running it is asked\nfor its view instead, since it holds the modem.")
 		fs.PrintDefaults()

@@ -65,7 +65,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("officer "+action, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
 	fs.Usage = func() { fmt.Fprintln(c.Stderr, officerUsage) }
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	var rawPhone, name *string
 	var staffID *int64
 	switch action {

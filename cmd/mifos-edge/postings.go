@@ -28,7 +28,7 @@ func (*PostingsCommand) Summary() string { return "list Fineract postings; reque
 // Run implements command.
 func (*PostingsCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("postings", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	state := fs.String("state", "", "only this state: pending, posting, done, awaiting_approval, failed")
 	limit := fs.Int("limit", 50, "at most this many, newest first")
 	fs.Usage = func() {

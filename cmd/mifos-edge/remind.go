@@ -25,7 +25,7 @@ func (*RemindCommand) Summary() string {
 // Run implements command.
 func (*RemindCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	group := fs.Int64("group", 0, "only this Fineract group id")
 	staff := fs.Int64("staff-id", 0, "only the groups of this loan officer (Fineract staff id)")
 	dry := fs.Bool("dry-run", false, "list the reminders without sending them")

@@ -23,7 +23,7 @@ func (*RunCommand) Summary() string { return "run the daemon in the foreground" 
 // Run implements command.
 func (*RunCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	verbose := fs.Bool("debug", false, "log every AT command and reply")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: mifos-edge run --config FILE [--debug]\n\nRuns the daemon in the foreground, logging to stderr; stops cleanly on SIGTERM or Ctrl-C.")
@@ -46,6 +46,11 @@ func (*RunCommand) Run(ctx context.Context, args []string) error {
 	// scavenger gets to it: the box is small and mostly idle.
 	debug.FreeOSMemory()
 	return d.Run(ctx)
+}
+
+// configFlag adds the --config flag every state-touching command takes.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", defaultConfigPath, "configuration file")
 }
 
 // loadConfig reads, defaults and validates the configuration file.

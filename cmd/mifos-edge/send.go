@@ -24,7 +24,7 @@ func (*SendCommand) Summary() string { return "queue an SMS to a number" }
 // Run implements command.
 func (*SendCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	cfgPath := fs.String("config", "/etc/mifos-edge/mifos-edge.toml", "configuration file")
+	cfgPath := configFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: mifos-edge send --config FILE NUMBER TEXT...\n\nQueues an SMS. While the daemon runs it is handed over its control socket;\notherwise it is written to the store and sent when the daemon starts.")
 		fs.PrintDefaults()
