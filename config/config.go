@@ -15,18 +15,68 @@ type Config struct {
 	Control Control `toml:"control"`
 	// Officers is the officer-command security policy.
 	Officers Officers `toml:"officers"`
+	// Security is the box key and the checks on secret files.
+	Security Security `toml:"security"`
 	// Sync is the posting of journal entries to Fineract.
 	Sync Sync `toml:"sync"`
 	// Templates overrides reply texts by key (see `mifos-edge config templates`).
 	Templates map[string]string `toml:"templates"`
+
+	// file is the path the configuration was loaded from ("" when built in
+	// code); defaults of paths that live beside it are derived from it.
+	file string
 }
 
-// Officers is the [officers] table.
+// File is the path the configuration was loaded from, "" when built in code.
+func (c *Config) File() string { return c.file }
+
+// Officers is the [officers] table. Its PIN rules (lockout, budget, PIN
+// length) apply to clients' BAL PINs too.
 type Officers struct {
 	// LockoutAttempts wrong PINs in a row lock an officer (default 3).
 	LockoutAttempts int `toml:"lockout_attempts"`
-	// LockoutDuration is how long the lock lasts (default 15m).
+	// LockoutDuration is how long the first lock lasts (default 15m).
 	LockoutDuration Duration `toml:"lockout_duration"`
+	// LockoutEscalation are the lengths of the following locks (default
+	// 1h, 24h); after the last, a phone stays locked until
+	// `mifos-edge officer unlock` or a PIN reset.
+	LockoutEscalation []Duration `toml:"lockout_escalation"`
+	// DailyFailureBudget is how many wrong PINs the whole box accepts in a
+	// day, officers and clients counted apart (default 20).
+	DailyFailureBudget int `toml:"daily_failure_budget"`
+	// MinPINLength is the shortest new PIN, 4 to 8 (default 6).
+	MinPINLength int `toml:"min_pin_length"`
+	// ManagerPhone gets an SMS when a phone is locked, the daily budget is
+	// spent or a number floods the box; empty: the log only.
+	ManagerPhone string `toml:"manager_phone"`
+	// AcceptUndeclaredNumbers takes officer commands from senders whose
+	// type of number the network left "unknown" (some networks deliver
+	// every number so). Off: only international and national numbers.
+	AcceptUndeclaredNumbers bool `toml:"accept_undeclared_numbers"`
+	// RepeatWindow: the same command from the same officer within it is
+	// held until the officer confirms it with YES <PIN> (default 24h).
+	RepeatWindow Duration `toml:"repeat_window"`
+	// PayScope limits whose accounts PAY may credit: "office" (clients of
+	// the officer's office, default) or "groups" (the officer's own
+	// clients and the members of the officer's groups).
+	PayScope string `toml:"pay_scope"`
+	// MaxItemAmount is the largest amount one PAY item may post, in the
+	// account's currency (whole units); 0 means no ceiling.
+	MaxItemAmount int `toml:"max_item_amount"`
+	// MaxDailyAmount is the most one officer may post by SMS in a day
+	// (PAY and COLLECT together), in whole currency units; 0: no ceiling.
+	MaxDailyAmount int `toml:"max_daily_amount"`
+}
+
+// Security is the [security] table.
+type Security struct {
+	// KeyFile holds the box key that keys SMS fingerprints and peppers PIN
+	// hashes; default "mifos-edge.key" beside the configuration file.
+	KeyFile string `toml:"key_file"`
+	// StrictPermissions refuses to start when a secret (the key file, the
+	// Fineract password file, a config file with an inline password) or
+	// the store can be read by group or others; off: a warning.
+	StrictPermissions bool `toml:"strict_permissions"`
 }
 
 // Sync is the [sync] table.
@@ -98,8 +148,16 @@ type SMS struct {
 	Language string `toml:"language"`
 	// RequireClientPIN makes BAL need "BAL <PIN>".
 	RequireClientPIN bool `toml:"require_client_pin"`
-	// CommandsPerHour caps the messages one number may have handled per hour (default 30).
+	// CommandsPerHour caps the messages one number may have handled per
+	// hour (default 30); more are deferred, not dropped.
 	CommandsPerHour int `toml:"commands_per_hour"`
+	// UnknownRepliesPerHour caps automatic replies, box-wide, to numbers
+	// the box does not know (not an officer, not a registered client);
+	// default 60. Stops forged senders from billing the SIM.
+	UnknownRepliesPerHour int `toml:"unknown_replies_per_hour"`
+	// ReplyAbroad lets automatic replies go to unknown numbers of other
+	// countries than sms.country (off by default).
+	ReplyAbroad bool `toml:"reply_abroad"`
 }
 
 // Control is the [control] table.

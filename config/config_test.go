@@ -488,6 +488,12 @@ func TestShippedExample(t *testing.T) {
 	shown := *full
 	shown.Modem.InitCommands, shown.Modem.PIN = nil, ""
 	shown.Mifos, shown.HTTP, shown.SMS.Country, shown.Templates = Mifos{Timeout: shown.Mifos.Timeout}, HTTP{}, "", nil
+	// Examples of values without a default, and the file name itself.
+	shown.Officers.ManagerPhone, shown.file = "", defaults.file
+	if shown.Security.KeyFile != "/etc/mifos-edge/mifos-edge.key" || defaults.Security.KeyFile != "mifos-edge.key" {
+		t.Errorf("key file: example shows %q, default beside example.toml is %q", shown.Security.KeyFile, defaults.Security.KeyFile)
+	}
+	shown.Security.KeyFile = defaults.Security.KeyFile
 	if !reflect.DeepEqual(shown, defaults) {
 		t.Errorf("defaults shown in the example differ from SetDefaults:\nshown    %+v\ndefaults %+v", shown, defaults)
 	}

@@ -60,6 +60,7 @@ func Parse(data []byte, name string) (*Config, error) {
 		return nil, decoderError(name, err)
 	}
 
+	cfg.file = name
 	cfg.SetDefaults()
 	return &cfg, nil
 }
@@ -132,6 +133,7 @@ func decoderError(name string, err error) error {
 var (
 	durationType    = reflect.TypeOf(Duration{})
 	stringSliceType = reflect.TypeOf([]string(nil))
+	durationsType   = reflect.TypeOf([]Duration(nil))
 )
 
 // positiveInts are integer keys where zero or a negative number can only be
@@ -307,6 +309,16 @@ func valueProblem(t reflect.Type, v *unstable.Node) string {
 		if v.Kind != unstable.InlineTable {
 			return "expected a table, got " + got
 		}
+	case t == durationsType:
+		if v.Kind != unstable.Array {
+			return "expected a list of durations such as [\"1h\", \"24h\"], got " + got
+		}
+		it := v.Children()
+		for it.Next() {
+			if msg := valueProblem(durationType, it.Node()); msg != "" {
+				return "one item: " + msg
+			}
+		}
 	case t == stringSliceType:
 		if v.Kind != unstable.Array {
 			return "expected a list of strings such as [\"a\", \"b\"], got " + got
@@ -442,6 +454,8 @@ func describeType(t reflect.Type) string {
 		return "a duration such as \"30s\""
 	case t == stringSliceType:
 		return "a list of strings"
+	case t == durationsType:
+		return "a list of durations"
 	case t.Kind() == reflect.String:
 		return "a string"
 	case t.Kind() == reflect.Int:

@@ -15,22 +15,29 @@ import (
 
 // Default values, applied by SetDefaults to settings left out of the file.
 const (
-	DefaultBaud              = 115200
-	DefaultCommandTimeout    = 5 * time.Second
-	DefaultSendTimeout       = 60 * time.Second
-	DefaultProbeInterval     = 30 * time.Second
-	DefaultStatusInterval    = 60 * time.Second
-	DefaultSweepInterval     = 2 * time.Minute
-	DefaultRetention         = 90 * 24 * time.Hour
-	DefaultReassemblyTimeout = 30 * time.Minute
-	DefaultRepliesPerHour    = 10
-	DefaultMaxSendAttempts   = 8
-	DefaultCommandsPerHour   = 30
-	DefaultLockoutAttempts   = 3
-	DefaultLockoutDuration   = 15 * time.Minute
-	DefaultSyncWorkers       = 4
-	DefaultSnapshotInterval  = 6 * time.Hour
-	DefaultMifosTimeout      = 20 * time.Second
+	DefaultBaud                  = 115200
+	DefaultCommandTimeout        = 5 * time.Second
+	DefaultSendTimeout           = 60 * time.Second
+	DefaultProbeInterval         = 30 * time.Second
+	DefaultStatusInterval        = 60 * time.Second
+	DefaultSweepInterval         = 2 * time.Minute
+	DefaultRetention             = 90 * 24 * time.Hour
+	DefaultReassemblyTimeout     = 30 * time.Minute
+	DefaultRepliesPerHour        = 10
+	DefaultMaxSendAttempts       = 8
+	DefaultCommandsPerHour       = 30
+	DefaultLockoutAttempts       = 3
+	DefaultLockoutDuration       = 15 * time.Minute
+	DefaultDailyFailureBudget    = 20
+	DefaultMinPINLength          = 6
+	DefaultRepeatWindow          = 24 * time.Hour
+	DefaultPayScope              = "office"
+	DefaultUnknownRepliesPerHour = 60
+	// DefaultKeyName is placed beside the configuration file when security.key_file is unset.
+	DefaultKeyName          = "mifos-edge.key"
+	DefaultSyncWorkers      = 4
+	DefaultSnapshotInterval = 6 * time.Hour
+	DefaultMifosTimeout     = 20 * time.Second
 	// DefaultSocketName is placed beside the store file when control.socket is unset.
 	DefaultSocketName = "mifos-edge.sock"
 )
@@ -54,6 +61,25 @@ func (c *Config) SetDefaults() {
 	}
 	setInt(&c.Officers.LockoutAttempts, DefaultLockoutAttempts)
 	setDuration(&c.Officers.LockoutDuration, DefaultLockoutDuration)
+	if c.Officers.LockoutEscalation == nil {
+		c.Officers.LockoutEscalation = []Duration{{time.Hour}, {24 * time.Hour}}
+	}
+	setInt(&c.Officers.DailyFailureBudget, DefaultDailyFailureBudget)
+	setInt(&c.Officers.MinPINLength, DefaultMinPINLength)
+	setDuration(&c.Officers.RepeatWindow, DefaultRepeatWindow)
+	if c.Officers.PayScope == "" {
+		c.Officers.PayScope = DefaultPayScope
+	}
+	setInt(&c.SMS.UnknownRepliesPerHour, DefaultUnknownRepliesPerHour)
+	if c.Security.KeyFile == "" {
+		switch {
+		case c.file != "":
+			c.Security.KeyFile = filepath.Join(filepath.Dir(c.file), DefaultKeyName)
+		case c.Store.Path != "":
+			// A configuration built in code (tests, the demo) has no file.
+			c.Security.KeyFile = filepath.Join(filepath.Dir(c.Store.Path), DefaultKeyName)
+		}
+	}
 	setInt(&c.Sync.Workers, DefaultSyncWorkers)
 	setDuration(&c.Sync.SnapshotInterval, DefaultSnapshotInterval)
 	setDuration(&c.Mifos.Timeout, DefaultMifosTimeout)
@@ -83,6 +109,8 @@ var StandardBauds = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800, 921
 const unixSocketPathMax = 107
 
 var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
+
+var e164Phone = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // Validate checks the settings' values (call it after SetDefaults). The
 // returned error lists every problem, one per line, each naming its key.
@@ -150,6 +178,35 @@ func (c *Config) Validate() error {
 	}
 	if c.Officers.LockoutAttempts < 1 {
 		fail("officers.lockout_attempts must be at least 1, got %d", c.Officers.LockoutAttempts)
+	}
+	if c.Officers.DailyFailureBudget < 1 {
+		fail("officers.daily_failure_budget must be at least 1, got %d", c.Officers.DailyFailureBudget)
+	}
+	if c.Officers.MinPINLength < 4 || c.Officers.MinPINLength > 8 {
+		fail("officers.min_pin_length must be from 4 to 8, got %d (6 is recommended)", c.Officers.MinPINLength)
+	}
+	for i, d := range c.Officers.LockoutEscalation {
+		if d.Duration <= 0 {
+			fail("officers.lockout_escalation[%d] must be longer than zero, got %s", i, d.Duration)
+		}
+	}
+	if c.Officers.RepeatWindow.Duration <= 0 || c.Officers.RepeatWindow.Duration > 7*24*time.Hour {
+		fail("officers.repeat_window must be longer than zero and at most a week (168h), got %s", c.Officers.RepeatWindow.Duration)
+	}
+	if c.Officers.PayScope != "office" && c.Officers.PayScope != "groups" {
+		fail("officers.pay_scope: %q is not a scope (use \"office\" or \"groups\")", c.Officers.PayScope)
+	}
+	if c.Officers.MaxItemAmount < 0 || c.Officers.MaxDailyAmount < 0 {
+		fail("officers.max_item_amount and officers.max_daily_amount must not be negative (0 means no ceiling)")
+	}
+	if c.Officers.ManagerPhone != "" && !e164Phone.MatchString(c.Officers.ManagerPhone) {
+		fail("officers.manager_phone: %q must be in international form with + and country code, like \"+254722000099\"", c.Officers.ManagerPhone)
+	}
+	if c.SMS.UnknownRepliesPerHour < 1 {
+		fail("sms.unknown_replies_per_hour must be at least 1, got %d", c.SMS.UnknownRepliesPerHour)
+	}
+	if strings.TrimSpace(c.Security.KeyFile) == "" {
+		fail("security.key_file is required: the file that keeps the box key, e.g. /etc/mifos-edge/mifos-edge.key")
 	}
 	if c.Sync.Workers < 1 || c.Sync.Workers > 32 {
 		fail("sync.workers must be between 1 and 32, got %d", c.Sync.Workers)

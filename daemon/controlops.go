@@ -100,7 +100,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		}
 		return id, nil
 	})
-	RegisterOfficerOps(s, d.db)
+	RegisterOfficerOps(s, d.db, d.env.PINs)
 	s.Handle("client_pin.set", func(_ context.Context, raw json.RawMessage) (any, error) {
 		var a ClientPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {

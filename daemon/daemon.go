@@ -14,11 +14,13 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
 	"github.com/mifos-edge/mifos-edge/sync"
 )
@@ -29,6 +31,8 @@ type Daemon struct {
 	log   *slog.Logger
 	db    *store.DB
 	modem *modem.Modem
+	// key is the box key: keyed fingerprints, PIN pepper.
+	key *boxkey.Key
 	// send submits one PDU; it is the modem's Send except in state-machine tests.
 	send     func(ctx context.Context, pduHex string, tpduLen int) (mr int, err error)
 	handlers *handler.Registry
@@ -58,6 +62,13 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	key, created, err := boxkey.LoadOrCreate(cfg.Security.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("security.key_file: %w", err)
+	}
+	if created {
+		log.Warn("created a new box key; keep a copy of it apart from the store's backups (without it, PINs must be set again)", "key_file", cfg.Security.KeyFile)
+	}
 	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second, JoinParts: joinRawPDUs})
 	if err != nil {
 		return nil, err
@@ -66,6 +77,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		cfg:         cfg,
 		log:         log,
 		db:          db,
+		key:         key,
 		handlers:    opts.Handlers,
 		started:     time.Now(),
 		inboxReady:  make(chan struct{}, 1),
@@ -83,7 +95,13 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.API != nil {
 		iface = opts.API
 	}
-	if d.env, err = NewEnv(cfg, db, iface, d); err != nil {
+	if dropped, kept, err := db.RekeyFingerprints(fingerprintVersion, d.fingerprint); err != nil {
+		db.Close()
+		return nil, err
+	} else if dropped > 0 {
+		log.Info("replaced the store's old SMS fingerprints with keyed ones", "dropped", dropped, "recomputed", kept)
+	}
+	if d.env, err = NewEnv(cfg, db, iface, key, d); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -162,6 +180,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info("mifos-edge stopped")
 	return nil
 }
+
+// Pepper is the PIN pepper of the daemon's box key, for in-process tools
+// such as the demo that enroll officers.
+func (d *Daemon) Pepper() officer.Pepper { return PepperOf(d.key) }
 
 // Store exposes the store to in-process tools such as the demo.
 func (d *Daemon) Store() *store.DB { return d.db }

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
 	"github.com/mifos-edge/mifos-edge/sync"
 )
@@ -50,8 +52,22 @@ func boxID(cfg *config.Config) string {
 	return h
 }
 
+// PINPolicy is the wrong-PIN rule of the configuration.
+func PINPolicy(cfg *config.Config) officer.Policy {
+	locks := []time.Duration{cfg.Officers.LockoutDuration.Duration}
+	for _, d := range cfg.Officers.LockoutEscalation {
+		locks = append(locks, d.Duration)
+	}
+	return officer.Policy{Attempts: cfg.Officers.LockoutAttempts, Locks: locks, DailyBudget: cfg.Officers.DailyFailureBudget}
+}
+
+// PepperOf is the PIN pepper of a box key.
+func PepperOf(key *boxkey.Key) officer.Pepper {
+	return officer.Pepper{ID: key.ID(), Key: key.Pepper()}
+}
+
 // NewEnv builds the handlers' environment from the configuration.
-func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, d *Daemon) (*handler.Env, error) {
+func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, key *boxkey.Key, d *Daemon) (*handler.Env, error) {
 	texts, err := handler.NewTexts(cfg.SMS.Language, cfg.Templates)
 	if err != nil {
 		return nil, err
@@ -62,7 +78,16 @@ func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, d *Daemon) (*handle
 		Country:          cfg.SMS.Country,
 		PaymentTypeID:    int64(cfg.Mifos.PaymentTypeID),
 		RequireClientPIN: cfg.SMS.RequireClientPIN,
-		Lockout:          handler.Lockout{Attempts: cfg.Officers.LockoutAttempts, Duration: cfg.Officers.LockoutDuration.Duration},
+		PINs:             PINPolicy(cfg),
+		Pepper:           PepperOf(key),
+		AcceptUndeclared: cfg.Officers.AcceptUndeclaredNumbers,
+		ManagerPhone:     cfg.Officers.ManagerPhone,
+		Money: handler.MoneyRules{
+			RepeatWindow: cfg.Officers.RepeatWindow.Duration,
+			GroupsOnly:   cfg.Officers.PayScope == "groups",
+			MaxItem:      int64(cfg.Officers.MaxItemAmount),
+			MaxDaily:     int64(cfg.Officers.MaxDailyAmount),
+		},
 	}
 	install, err := db.InstallID()
 	if err != nil {
@@ -234,7 +259,7 @@ func RunReminders(ctx context.Context, env *handler.Env, a RemindArgs) (RemindRe
 
 // NewStandaloneEnv is the handlers' environment for a CLI command that runs
 // while the daemon is stopped (it owns the store itself).
-func NewStandaloneEnv(cfg *config.Config, db *store.DB) (*handler.Env, error) {
+func NewStandaloneEnv(cfg *config.Config, db *store.DB, key *boxkey.Key) (*handler.Env, error) {
 	api, err := newFineract(cfg)
 	if err != nil {
 		return nil, err
@@ -243,5 +268,5 @@ func NewStandaloneEnv(cfg *config.Config, db *store.DB) (*handler.Env, error) {
 	if api != nil {
 		iface = api
 	}
-	return NewEnv(cfg, db, iface, nil)
+	return NewEnv(cfg, db, iface, key, nil)
 }

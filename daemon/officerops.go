@@ -39,18 +39,34 @@ type OfficerResetPINArgs struct {
 
 // OfficerInfo is an officer as listed by "officer.list": never the PIN hash.
 type OfficerInfo struct {
-	Phone          string    `json:"phone"`
-	StaffID        int64     `json:"staff_id"`
-	Name           string    `json:"name"`
-	FailedAttempts int       `json:"failed_attempts"`
-	LockedUntil    time.Time `json:"locked_until"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Phone            string    `json:"phone"`
+	StaffID          int64     `json:"staff_id"`
+	Name             string    `json:"name"`
+	FailedAttempts   int       `json:"failed_attempts"`
+	LockedUntil      time.Time `json:"locked_until"`
+	LockedUntilReset bool      `json:"locked_until_reset,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
-// RegisterOfficerOps adds the officer.add, officer.list, officer.remove and
-// officer.reset_pin control operations.
-func RegisterOfficerOps(s *control.Server, db *store.DB) {
+// UnlockArgs is the "officer.unlock" argument: exactly one of an officer's
+// phone (E.164), a client id, or the box's daily budget.
+type UnlockArgs struct {
+	Phone    string `json:"phone,omitempty"`
+	ClientID int64  `json:"client_id,omitempty"`
+	Budget   bool   `json:"budget,omitempty"`
+}
+
+// RegisterOfficerOps adds the officer.add, officer.list, officer.remove,
+// officer.reset_pin and officer.unlock control operations.
+func RegisterOfficerOps(s *control.Server, db *store.DB, policy officer.Policy) {
+	s.Handle("officer.unlock", func(_ context.Context, raw json.RawMessage) (any, error) {
+		var a UnlockArgs
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		return nil, Unlock(db, policy, a)
+	})
 	s.Handle("officer.add", func(_ context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerAddArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
@@ -126,9 +142,39 @@ func ListOfficers(db *store.DB) ([]OfficerInfo, error) {
 	}
 	out := make([]OfficerInfo, 0, len(list))
 	for _, o := range list {
-		out = append(out, officerInfo(o))
+		g, err := db.PINGuard(store.OfficerSubject(o.Phone))
+		if err != nil {
+			return nil, err
+		}
+		info := officerInfo(o)
+		info.FailedAttempts, info.LockedUntil, info.LockedUntilReset = g.Failures, g.LockedUntil, g.UntilReset
+		out = append(out, info)
 	}
 	return out, nil
+}
+
+// Unlock lifts one lock (an officer's phone, a client's BAL PIN) or the
+// box's spent daily wrong-PIN budget (officers' and clients' alike).
+func Unlock(db *store.DB, policy officer.Policy, a UnlockArgs) error {
+	switch {
+	case a.Phone != "" && a.ClientID == 0 && !a.Budget:
+		if err := checkPhone(a.Phone); err != nil {
+			return err
+		}
+		if _, err := db.Officer(a.Phone); err != nil {
+			return err
+		}
+		return officer.Unlock(db, store.OfficerSubject(a.Phone))
+	case a.ClientID > 0 && a.Phone == "" && !a.Budget:
+		return officer.Unlock(db, store.ClientSubject(a.ClientID))
+	case a.Budget && a.Phone == "" && a.ClientID == 0:
+		now := time.Now()
+		if err := officer.ResetBudget(db, officer.KindOfficer, now, policy); err != nil {
+			return err
+		}
+		return officer.ResetBudget(db, officer.KindClient, now, policy)
+	}
+	return errors.New("unlock needs exactly one of an officer's phone, a client id or the daily budget")
 }
 
 // RemoveOfficer un-enrolls a phone.
@@ -151,6 +197,5 @@ func ResetOfficerPIN(db *store.DB, a OfficerResetPINArgs) error {
 }
 
 func officerInfo(o store.Officer) OfficerInfo {
-	return OfficerInfo{Phone: o.Phone, StaffID: o.StaffID, Name: o.Name, FailedAttempts: o.FailedAttempts,
-		LockedUntil: o.LockedUntil, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	return OfficerInfo{Phone: o.Phone, StaffID: o.StaffID, Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }

@@ -22,7 +22,7 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 	defer db.Close()
 	sock := filepath.Join(dir, "ctl.sock")
 	srv := control.NewServer(sock, nil)
-	RegisterOfficerOps(srv, db)
+	RegisterOfficerOps(srv, db, officer.Policy{})
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,8 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 		defer ccancel()
 		return control.Call(cctx, sock, op, args, out)
 	}
-	hash, err := officer.HashPIN("2580")
+	pepper := officer.Pepper{ID: "0badc0de", Key: []byte("a pepper of thirty-two bytes....")}
+	hash, err := officer.HashPIN("258013", pepper)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,11 +74,11 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 		t.Errorf("list = %s, %v", raw, err)
 	}
 
-	newHash, _ := officer.HashPIN("3691")
+	newHash, _ := officer.HashPIN("369147", pepper)
 	if err := call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: newHash}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := db.Officer("+254712345678"); !officer.VerifyPIN(o.PINHash, "3691") {
+	if o, _ := db.Officer("+254712345678"); !verifies(o.PINHash, "369147", pepper) {
 		t.Error("reset_pin did not store the new hash")
 	}
 	if err := call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: "junk"}, nil); err == nil {
@@ -89,4 +90,9 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 	if err := call("officer.remove", OfficerPhoneArgs{Phone: "+254712345678"}, nil); err == nil || !strings.Contains(err.Error(), "no officer") {
 		t.Errorf("second remove: %v", err)
 	}
+}
+
+func verifies(hash, pin string, p officer.Pepper) bool {
+	ok, err := officer.VerifyPIN(hash, pin, p)
+	return ok && err == nil
 }

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -28,9 +29,8 @@ func (d *Daemon) receive(ctx context.Context, in modem.Inbound) error {
 	var rec store.Segment
 	if err != nil {
 		// Park what we cannot read rather than drop it: a person can look at the raw PDU.
-		sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(in.PDU))))
 		rec = store.Segment{
-			Fingerprint: "raw:" + hex.EncodeToString(sum[:]),
+			Fingerprint: d.fingerprint(in.PDU),
 			RawPDU:      in.PDU,
 			DecodeError: err.Error(),
 			ReceivedAt:  now,
@@ -38,8 +38,9 @@ func (d *Daemon) receive(ctx context.Context, in modem.Inbound) error {
 		d.log.Warn("could not decode incoming SMS; parked for review", "storage", in.Storage, "index", in.Index, "err", err)
 	} else {
 		rec = store.Segment{
-			Fingerprint: pdu.Fingerprint(seg),
+			Fingerprint: pdu.Fingerprint(seg, d.key.FingerprintKey()),
 			Sender:      seg.Sender,
+			SenderType:  string(seg.SenderType),
 			SCTS:        seg.SCTS,
 			Text:        seg.Text,
 			Encoding:    seg.Encoding,
@@ -61,6 +62,22 @@ func (d *Daemon) receive(ctx context.Context, in modem.Inbound) error {
 		nudge(d.inboxReady)
 	}
 	return nil
+}
+
+// fingerprintVersion names the keyed fingerprints in the store; older
+// stores get theirs replaced once (store.RekeyFingerprints).
+const fingerprintVersion = "hmac-v2"
+
+// fingerprint is the dedupe key of one PDU as the modem printed it: the
+// keyed fingerprint of its decoded fields, or a keyed hash of the hex when
+// it does not decode.
+func (d *Daemon) fingerprint(rawPDU string) string {
+	if seg, err := pdu.DecodeDeliver(rawPDU, -1); err == nil {
+		return pdu.Fingerprint(seg, d.key.FingerprintKey())
+	}
+	m := hmac.New(sha256.New, d.key.FingerprintKey())
+	m.Write([]byte(strings.ToUpper(strings.TrimSpace(rawPDU))))
+	return "raw:" + hex.EncodeToString(m.Sum(nil))
 }
 
 // joinRawPDUs re-decodes a complete long SMS so that a character split

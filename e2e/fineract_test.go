@@ -15,7 +15,7 @@ import (
 )
 
 const (
-	officerPIN   = "4826"
+	officerPIN   = "482613"
 	peter        = fineractsim.SeedPeterPhone
 	amina        = fineractsim.SeedAminaPhone
 	graceE164    = "+254722111222" // stored in Fineract as 0722111222
@@ -82,7 +82,7 @@ func TestBalanceForRegisteredPhonesOnly(t *testing.T) {
 func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
 	e := newFineractEnv(t)
 	before := repayments(e, fineractsim.SeedLoanAmina)
-	e.deliver(peter, "pay 4826 000042 L1=500 S=1,000.50")
+	e.deliver(peter, "pay 482613 000042 L1=500 S=1,000.50")
 	off := e.waitText(peter, "Posted for Amina", 30*time.Second)
 	if !strings.Contains(off.Text, "L1 500.00 (txn ") || !strings.Contains(off.Text, "S1 1,000.50 (txn ") {
 		t.Errorf("officer confirmation: %s", off.Text)
@@ -112,7 +112,7 @@ func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
 	e := newFineractEnv(t)
 	before := len(repayments(e, fineractsim.SeedLoanAmina))
 	// A client's phone is not an officer's.
-	e.deliver(amina, "PAY 4826 42 L1=500")
+	e.deliver(amina, "PAY 482613 42 L1=500")
 	if r := e.waitReply(amina, 20*time.Second); r.Text != english(t, "officer.not_enrolled") {
 		t.Errorf("non-officer told %q", r.Text)
 	}
@@ -134,14 +134,14 @@ func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
 	if out, err := e.cli("officer", "list"); err != nil || !strings.Contains(out, time.Now().Format(time.DateOnly)) {
 		t.Fatalf("officer list does not show the lock: %v\n%s", err, out)
 	}
-	if out, err := e.cliStdin("5173\n", "officer", "reset-pin", "--phone", peter); err != nil {
+	if out, err := e.cliStdin("517394\n", "officer", "reset-pin", "--phone", peter); err != nil {
 		t.Fatalf("reset-pin: %v\n%s", err, out)
 	}
 	// Errors an officer can act on.
 	for i, c := range []struct{ text, want string }{
-		{"PAY 5173 99999 L1=5", "No active client 99999"},
-		{"PAY 5173 42 L3=5", "has no active loan L3"},
-		{"PAY 5173 42 L1=5x", "5x"},
+		{"PAY 517394 99999 L1=5", "No active client 99999"},
+		{"PAY 517394 42 L3=5", "has no active loan L3"},
+		{"PAY 517394 42 L1=5x", "5x"},
 	} {
 		if got := e.nextReply(peter, func() { e.deliverAt(peter, c.text, base.Add(time.Duration(10+i)*time.Second)) }); !strings.Contains(got.Text, c.want) {
 			t.Fatalf("%q: officer told %q, want %q", c.text, got.Text, c.want)
@@ -173,7 +173,7 @@ func TestCollectAllExceptOneClient(t *testing.T) {
 	e.fin.SetBusinessDate(meeting.Time(time.UTC))
 	johnBefore := len(repayments(e, fineractsim.SeedLoanJohn))
 	aminaBefore := len(repayments(e, fineractsim.SeedLoanAmina))
-	e.deliver(peter, "COLLECT 4826 7 ALL EXCEPT 44")
+	e.deliver(peter, "COLLECT 482613 7 ALL EXCEPT 44")
 	off := e.waitText(peter, "Collection for Umoja", 30*time.Second)
 	// On this meeting day only Amina (group member with an instalment due)
 	// and John owe; John is excepted.
@@ -203,7 +203,7 @@ func TestRemindBySMSAndCLI(t *testing.T) {
 	if len(e.sentTo(john)) != 0 {
 		t.Fatal("a dry run sent reminders")
 	}
-	e.deliver(peter, "REMIND 4826 7")
+	e.deliver(peter, "REMIND 482613 7")
 	e.waitText(peter, "Reminders queued for 2 client(s)", 30*time.Second)
 	r := e.waitText(john, "overdue", 20*time.Second)
 	meeting := nextMeeting(t, e)
@@ -226,7 +226,7 @@ func TestFineractDownPaymentAcknowledgedThenPosted(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(repayments(e, fineractsim.SeedLoanAmina))
-	e.deliver(peter, "PAY 4826 42 L1=750")
+	e.deliver(peter, "PAY 482613 42 L1=750")
 	e.waitText(peter, "will be posted when the link is back", 30*time.Second)
 	base := time.Now().Add(-time.Minute)
 	e.deliverAt(amina, "BAL", base)
@@ -253,7 +253,7 @@ func TestKill9WhileRepaymentInFlightPostsOnce(t *testing.T) {
 	release := make(chan struct{})
 	e.fin.HoldWrites(release)
 	before := len(repayments(e, fineractsim.SeedLoanAmina))
-	e.deliver(peter, "PAY 4826 42 L1=321")
+	e.deliver(peter, "PAY 482613 42 L1=321")
 	waitFor(t, 30*time.Second, "the repayment POST to be in flight", func() bool { return e.fin.HeldWrites() == 1 })
 	e.kill9()
 	close(release) // Fineract commits the repayment the daemon never heard about
@@ -277,13 +277,13 @@ func TestKill9WhileRepaymentInFlightPostsOnce(t *testing.T) {
 func TestBalanceWithClientPIN(t *testing.T) {
 	e := newEnv(t, envOptions{fineract: true, extraSMS: "require_client_pin = true"})
 	e.start()
-	if out, err := e.cliStdin("7351\n", "client-pin", "--client-id", fmt.Sprint(fineractsim.SeedClientAmina)); err != nil || strings.Contains(out, "7351") {
+	if out, err := e.cliStdin("735194\n", "client-pin", "--client-id", fmt.Sprint(fineractsim.SeedClientAmina)); err != nil || strings.Contains(out, "735194") {
 		t.Fatalf("client-pin: %v\n%s", err, out)
 	}
 	base := time.Now().Add(-time.Hour)
 	e.deliverAt(amina, "BAL", base)
-	e.deliverAt(amina, "BAL 1111", base.Add(time.Second))
-	e.deliverAt(amina, "BAL 7351", base.Add(2*time.Second))
+	e.deliverAt(amina, "BAL 111111", base.Add(time.Second))
+	e.deliverAt(amina, "BAL 735194", base.Add(2*time.Second))
 	all := e.waitSent(30*time.Second, "three answers to Amina", func(s []modemsim.Sent) bool { return len(e.sentToLocked(s, amina)) == 3 })
 	got := e.sentToLocked(all, amina)
 	wrong := english(t, "bal.pin_wrong")
@@ -296,7 +296,7 @@ func TestBalanceWithClientPIN(t *testing.T) {
 func TestFailedPostingCanBeRequeued(t *testing.T) {
 	e := newFineractEnv(t)
 	e.fin.FailNext(1, 403)
-	e.deliver(peter, "PAY 4826 42 L1=100")
+	e.deliver(peter, "PAY 482613 42 L1=100")
 	e.waitText(peter, "NOT posted", 30*time.Second)
 	out, err := e.cli("postings", "--state", "failed")
 	if err != nil || !strings.Contains(out, "failed") {

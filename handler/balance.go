@@ -40,38 +40,44 @@ var errOffline = errors.New("office system is offline")
 
 func init() {
 	registerTexts("en", map[string]string{
-		"bal.notregistered": "This phone is not registered. Please contact your branch.",
-		"bal.trylater":      "We cannot reach the office system now. Please try again later.",
-		"bal.failed":        "Sorry, your balance is not available now. Please contact your branch.",
-		"bal.ambiguous":     "This phone is registered to more than one client. Please contact your branch.",
-		"bal.pin_unset":     "PIN balance enquiries are not set up. Please contact your branch.",
-		"bal.pin_wrong":     "Wrong PIN. Send BAL followed by your PIN, for example BAL 4826.",
-		"bal.none":          "You have no active loans or savings.",
-		"bal.asof":          "As of {time}.",
-		"bal.head":          "{name}:",
-		"bal.loan":          "{account}: balance {outstanding}",
-		"bal.loan.next":     "next {amount} due {date}",
-		"bal.loan.overdue":  "OVERDUE {amount}",
-		"bal.savings":       "{account}: {balance}",
-		"bal.currency":      "Amounts in {cur}.",
-		"bal.more":          "{count} more accounts: ask your branch.",
+		"bal.notregistered":    "This phone is not registered. Please contact your branch.",
+		"bal.trylater":         "We cannot reach the office system now. Please try again later.",
+		"bal.failed":           "Sorry, your balance is not available now. Please contact your branch.",
+		"bal.ambiguous":        "This phone is registered to more than one client. Please contact your branch.",
+		"bal.pin_unset":        "PIN balance enquiries are not set up. Please contact your branch.",
+		"bal.pin_wrong":        "Wrong PIN. Send BAL followed by your PIN, for example BAL 482613.",
+		"bal.pin_locked":       "Too many wrong PINs. Balance by PIN is locked until {until}.",
+		"bal.pin_locked_reset": "Too many wrong PINs. Balance by PIN is locked until your branch unlocks it.",
+		"bal.pin_paused":       "Balance by PIN is paused now. Please contact your branch.",
+		"bal.none":             "You have no active loans or savings.",
+		"bal.asof":             "As of {time}.",
+		"bal.head":             "{name}:",
+		"bal.loan":             "{account}: balance {outstanding}",
+		"bal.loan.next":        "next {amount} due {date}",
+		"bal.loan.overdue":     "OVERDUE {amount}",
+		"bal.savings":          "{account}: {balance}",
+		"bal.currency":         "Amounts in {cur}.",
+		"bal.more":             "{count} more accounts: ask your branch.",
 	})
 	registerTexts("sw", map[string]string{
-		"bal.notregistered": "Simu hii haijasajiliwa. Tafadhali wasiliana na tawi lako.",
-		"bal.trylater":      "Hatuwezi kufikia mfumo wa ofisi sasa. Tafadhali jaribu tena baadaye.",
-		"bal.failed":        "Samahani, salio lako halipatikani sasa. Tafadhali wasiliana na tawi lako.",
-		"bal.ambiguous":     "Simu hii imesajiliwa kwa wateja zaidi ya mmoja. Tafadhali wasiliana na tawi lako.",
-		"bal.pin_unset":     "Huduma ya salio kwa PIN bado haijawekwa. Tafadhali wasiliana na tawi lako.",
-		"bal.pin_wrong":     "PIN si sahihi. Tuma BAL ikifuatiwa na PIN yako, kwa mfano BAL 4826.",
-		"bal.none":          "Huna mkopo wala akiba inayoendelea.",
-		"bal.asof":          "Hali kufikia {time}.",
-		"bal.head":          "{name}:",
-		"bal.loan":          "{account}: deni {outstanding}",
-		"bal.loan.next":     "kinachofuata {amount} tarehe {date}",
-		"bal.loan.overdue":  "IMECHELEWA {amount}",
-		"bal.savings":       "{account}: akiba {balance}",
-		"bal.currency":      "Kiasi kwa {cur}.",
-		"bal.more":          "Akaunti {count} zaidi: uliza tawi lako.",
+		"bal.notregistered":    "Simu hii haijasajiliwa. Tafadhali wasiliana na tawi lako.",
+		"bal.trylater":         "Hatuwezi kufikia mfumo wa ofisi sasa. Tafadhali jaribu tena baadaye.",
+		"bal.failed":           "Samahani, salio lako halipatikani sasa. Tafadhali wasiliana na tawi lako.",
+		"bal.ambiguous":        "Simu hii imesajiliwa kwa wateja zaidi ya mmoja. Tafadhali wasiliana na tawi lako.",
+		"bal.pin_unset":        "Huduma ya salio kwa PIN bado haijawekwa. Tafadhali wasiliana na tawi lako.",
+		"bal.pin_wrong":        "PIN si sahihi. Tuma BAL ikifuatiwa na PIN yako, kwa mfano BAL 482613.",
+		"bal.pin_locked":       "PIN zisizo sahihi mara nyingi. Salio kwa PIN limefungiwa hadi {until}.",
+		"bal.pin_locked_reset": "PIN zisizo sahihi mara nyingi. Salio kwa PIN limefungiwa hadi tawi lako lifungue.",
+		"bal.pin_paused":       "Salio kwa PIN limesimamishwa kwa sasa. Tafadhali wasiliana na tawi lako.",
+		"bal.none":             "Huna mkopo wala akiba inayoendelea.",
+		"bal.asof":             "Hali kufikia {time}.",
+		"bal.head":             "{name}:",
+		"bal.loan":             "{account}: deni {outstanding}",
+		"bal.loan.next":        "kinachofuata {amount} tarehe {date}",
+		"bal.loan.overdue":     "IMECHELEWA {amount}",
+		"bal.savings":          "{account}: akiba {balance}",
+		"bal.currency":         "Kiasi kwa {cur}.",
+		"bal.more":             "Akaunti {count} zaidi: uliza tawi lako.",
 	})
 }
 
@@ -624,19 +630,39 @@ func (b Balance) log() *slog.Logger {
 }
 
 // checkClientPIN enforces "BAL <PIN>" where the MFI asks for it: the PIN
-// an officer set for this client (mifos-edge client-pin set).
+// set for this client (mifos-edge client-pin), under the same lockout and
+// daily budget as officers' PINs. A BAL without any PIN is not a guess.
 func (b Balance) checkClientPIN(req Request, clientID int64) (Result, bool) {
-	t := b.Env.texts()
-	hash, ok, err := b.Env.DB.ClientPIN(clientID)
-	if err != nil {
-		return Result{Retry: true, Note: "client PIN unreadable: " + err.Error()}, false
-	}
-	if !ok {
-		return Result{Replies: []Reply{{Text: t.Get("bal.pin_unset")}}, Note: "balance refused: client has no PIN"}, false
-	}
+	env := b.Env
+	t := env.texts()
 	words := req.Words()
-	if len(words) < 2 || !officer.VerifyPIN(hash, words[1]) {
-		return Result{Replies: []Reply{{Text: t.Get("bal.pin_wrong")}}, Note: "balance refused: wrong client PIN"}, false
+	if len(words) < 2 {
+		if _, ok, err := env.DB.ClientPIN(clientID); err != nil {
+			return Result{Retry: true, Note: "client PIN unreadable: " + err.Error()}, false
+		} else if !ok {
+			return reply(t.Get("bal.pin_unset"), "balance refused: client has no PIN"), false
+		}
+		return reply(t.Get("bal.pin_wrong"), "balance refused: no client PIN given"), false
 	}
-	return Result{}, true
+	res, err := officer.CheckClientPIN(env.DB, clientID, words[1], env.now(), env.PINs, env.Pepper)
+	if err != nil {
+		return Result{Retry: true, Note: "client PIN check failed: " + err.Error()}, false
+	}
+	var out Result
+	switch res.Outcome {
+	case officer.OK:
+		return Result{}, true
+	case officer.NoPIN:
+		return reply(t.Get("bal.pin_unset"), "balance refused: client has no PIN"), false
+	case officer.Locked:
+		out = env.lockedReply(res, "bal.pin_locked", "bal.pin_locked_reset", "balance refused: client PIN locked")
+	case officer.BudgetSpent:
+		out = reply(t.Get("bal.pin_paused"), "balance refused: the box's daily wrong client PIN budget is spent")
+	case officer.MustReset:
+		out = reply(t.Get("bal.pin_unset"), "balance refused: client PIN was set with another box key")
+	default:
+		out = reply(t.Get("bal.pin_wrong"), "balance refused: wrong client PIN")
+	}
+	out.Alerts = env.pinAlerts(res, t.Get("alert.who_client", "client", strconv.FormatInt(clientID, 10)), officer.KindClient)
+	return out, false
 }

@@ -552,14 +552,14 @@ func TestBalanceRequireClientPIN(t *testing.T) {
 	if f.api.count("ClientAccounts") != 0 {
 		t.Error("figures fetched although the client has no PIN")
 	}
-	hash, err := officer.HashPIN("4826")
+	hash, err := officer.HashPIN("482613", f.env.Pepper)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := f.env.DB.PutClientPIN(42, hash); err != nil {
 		t.Fatal(err)
 	}
-	for _, text := range []string{"BAL", "BAL 1234", "BAL 48266"} {
+	for _, text := range []string{"BAL", "BAL 123456", "BAL 4826133"} {
 		if got := f.ask(t, "+254712345678", text); got != catalogs["en"]["bal.pin_wrong"] {
 			t.Errorf("%q: got %q", text, got)
 		}
@@ -567,7 +567,7 @@ func TestBalanceRequireClientPIN(t *testing.T) {
 	if f.api.count("ClientAccounts") != 0 {
 		t.Error("figures fetched with a wrong PIN")
 	}
-	if got := f.ask(t, "+254712345678", "bal 4826"); got != aminaEnglish {
+	if got := f.ask(t, "+254712345678", "bal 482613"); got != aminaEnglish {
 		t.Errorf("right PIN: got %q", got)
 	}
 }

@@ -281,6 +281,32 @@ func RedactPIN(text string) string {
 	return text[:s2] + "****" + text[e2:]
 }
 
+// RedactDigitRuns replaces every run of 4 to 8 ASCII digits in text by
+// "****", wherever it stands ("Pay1111" too): in a message no handler
+// understood, any such run may be a PIN. Longer runs (phone and account
+// numbers) and shorter ones stay.
+func RedactDigitRuns(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		j := i
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			j++
+		}
+		switch {
+		case j == i:
+			b.WriteByte(text[i])
+			i++
+			continue
+		case j-i >= 4 && j-i <= 8:
+			b.WriteString("****")
+		default:
+			b.WriteString(text[i:j])
+		}
+		i = j
+	}
+	return b.String()
+}
+
 // wordAt returns the bounds of the first word of text at or after from.
 func wordAt(text string, from int, sep func(rune) bool) (int, int) {
 	i := from

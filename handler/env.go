@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -20,7 +21,17 @@ type Env struct {
 	Country          string // ISO region for numbers without +, e.g. "KE"
 	PaymentTypeID    int64
 	RequireClientPIN bool // BAL needs "BAL <PIN>"
-	Lockout          Lockout
+	// PINs is the wrong-PIN rule for officers' and clients' PINs.
+	PINs officer.Policy
+	// Pepper is the box key's PIN pepper; PIN hashes need it to verify.
+	Pepper officer.Pepper
+	// AcceptUndeclared takes officer commands from numbers whose type the
+	// network left undeclared ([officers] accept_undeclared_numbers).
+	AcceptUndeclared bool
+	// ManagerPhone (E.164) gets alerts: locks, a spent budget; "" = log only.
+	ManagerPhone string
+	// Money is the officers' money rules: scope, repeats, ceilings.
+	Money MoneyRules
 	// Online reports whether Fineract answered recently; nil = assume online.
 	Online func() bool
 	// Now is the clock; nil = time.Now.
@@ -29,10 +40,17 @@ type Env struct {
 	Box string
 }
 
-// Lockout is the wrong-PIN policy for officers.
-type Lockout struct {
-	Attempts int           // wrong PINs in a row before a lock (default 3)
-	Duration time.Duration // how long the lock lasts (default 15m)
+// MoneyRules bound what one officer may post by SMS.
+type MoneyRules struct {
+	// RepeatWindow: a command equal to one the officer sent within it is
+	// held for YES <PIN>; 0 means 24h.
+	RepeatWindow time.Duration
+	// GroupsOnly limits PAY to the officer's own clients and the members
+	// of the officer's groups; otherwise the officer's office.
+	GroupsOnly bool
+	// MaxItem and MaxDaily are ceilings in whole currency units; 0 = none.
+	MaxItem  int64
+	MaxDaily int64
 }
 
 func (e *Env) now() time.Time {

@@ -11,13 +11,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
 // Request is one assembled inbound SMS.
 type Request struct {
-	MessageID  uint64
-	From       string
+	MessageID uint64
+	// From is the sender's number in E.164 form: the daemon hands only
+	// messages from phone numbers to handlers.
+	From string
+	// Sender is who the network says sent it: type of number and number.
+	Sender     phone.Sender
 	Text       string
 	Incomplete bool // parts of a long SMS never arrived
 	ReceivedAt time.Time
@@ -39,6 +44,9 @@ func (r Request) Keyword() string {
 type Result struct {
 	// Replies go to the sender unless To is set.
 	Replies []Reply
+	// Alerts are for the branch manager: logged as warnings and sent to
+	// [officers] manager_phone when one is set.
+	Alerts []string
 	// Note is kept on the handled message for the branch manager.
 	Note string
 	// Apply runs inside the transaction that marks the message handled,
@@ -87,6 +95,13 @@ func (r *Registry) Keywords() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Matches reports whether a handler takes text by its first word; the
+// rest goes to the fallback.
+func (r *Registry) Matches(text string) bool {
+	_, ok := r.byKeyword[Request{Text: text}.Keyword()]
+	return ok
 }
 
 // Dispatch picks the handler for req and runs it.

@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -13,43 +14,114 @@ import (
 func init() {
 	registerTexts("en", map[string]string{
 		"officer.not_enrolled": "This phone is not enrolled for officer commands. Ask your branch manager.",
+		"officer.undeclared":   "Officer commands are only taken from numbers the network identifies. Ask your branch manager.",
 		"officer.wrong_pin":    "Wrong PIN. {left} attempt(s) left before officer commands are locked on this phone.",
 		"officer.locked":       "Too many wrong PINs. Officer commands are locked until {until}.",
+		"officer.locked_reset": "Too many wrong PINs. Officer commands are locked on this phone until your branch manager unlocks it.",
+		"officer.paused":       "Too many wrong PINs on this box today. Officer commands are paused; ask your branch manager.",
+		"officer.must_reset":   "Your PIN must be set again before you can send officer commands. Ask your branch manager.",
 		"fineract.off":         "Officer commands need the Mifos link, which is not set up on this box yet.",
 		"fineract.down":        "The Mifos system cannot be reached now. Please try again later.",
+		"alert.locked":         "Mifos Edge: {who} was locked until {until} after {attempts} wrong PINs (lock {locks}).",
+		"alert.locked_reset":   "Mifos Edge: {who} is locked after repeated wrong PINs until you unlock it (mifos-edge officer unlock).",
+		"alert.budget":         "Mifos Edge: {count} wrong {kind} PINs today. {kind} PIN checks are paused until tomorrow or until you lift it (mifos-edge officer unlock --budget).",
+		"alert.who_officer":    "officer {name} ({phone})",
+		"alert.who_client":     "client {client}",
 	})
 	registerTexts("sw", map[string]string{
 		"officer.not_enrolled": "Simu hii haijasajiliwa kwa amri za afisa. Muulize meneja wa tawi.",
+		"officer.undeclared":   "Amri za afisa zinapokelewa tu kutoka namba zinazotambuliwa na mtandao. Muulize meneja wa tawi.",
 		"officer.wrong_pin":    "PIN si sahihi. Umebaki na majaribio {left} kabla amri za afisa kufungiwa kwenye simu hii.",
 		"officer.locked":       "PIN zisizo sahihi mara nyingi. Amri za afisa zimefungiwa hadi {until}.",
+		"officer.locked_reset": "PIN zisizo sahihi mara nyingi. Amri za afisa zimefungiwa kwenye simu hii hadi meneja wa tawi azifungue.",
+		"officer.paused":       "PIN zisizo sahihi nyingi kwenye kifaa hiki leo. Amri za afisa zimesimamishwa; muulize meneja wa tawi.",
+		"officer.must_reset":   "PIN yako lazima iwekwe upya kabla ya kutuma amri za afisa. Muulize meneja wa tawi.",
 		"fineract.off":         "Amri za afisa zinahitaji kiungo cha Mifos, ambacho bado hakijawekwa kwenye kifaa hiki.",
 		"fineract.down":        "Mfumo wa Mifos haupatikani sasa. Tafadhali jaribu tena baadaye.",
+		"alert.locked":         "Mifos Edge: {who} amefungiwa hadi {until} baada ya PIN {attempts} zisizo sahihi (mara {locks}).",
+		"alert.locked_reset":   "Mifos Edge: {who} amefungiwa baada ya PIN zisizo sahihi mara nyingi hadi umfungulie (mifos-edge officer unlock).",
+		"alert.budget":         "Mifos Edge: PIN {count} zisizo sahihi za {kind} leo. Ukaguzi wa PIN za {kind} umesimamishwa hadi kesho au hadi uuruhusu (mifos-edge officer unlock --budget).",
+		"alert.who_officer":    "afisa {name} ({phone})",
+		"alert.who_client":     "mteja {client}",
 	})
 }
 
-// authOfficer checks that the sender is an enrolled officer and that pin is
-// right. On refusal it returns the reply to send and ok=false.
-func (e *Env) authOfficer(sender, pin string) (store.Officer, Result, bool) {
+// authOfficer checks that the sender may send officer commands (a number
+// the network declared, enrolled) and that pin is right. On refusal it
+// returns the result to give and ok=false.
+func (e *Env) authOfficer(sender phone.Sender, pin string) (store.Officer, Result, bool) {
 	t := e.texts()
-	p, err := phone.Normalize(sender, e.Country)
-	if err != nil {
-		return store.Officer{}, reply(t.Get("officer.not_enrolled"), "officer command from an unusable number"), false
+	if !sender.MayCommand(e.AcceptUndeclared) {
+		note := fmt.Sprintf("officer command refused: sender type %q is not a declared phone number", sender.Type)
+		return store.Officer{}, reply(t.Get("officer.undeclared"), note), false
 	}
-	policy := officer.Policy{Attempts: e.Lockout.Attempts, LockFor: e.Lockout.Duration}
-	res, err := officer.Authenticate(e.DB, p, pin, e.now(), policy)
+	p := sender.E164
+	res, err := officer.Authenticate(e.DB, p, pin, e.now(), e.PINs, e.Pepper)
 	if err != nil {
 		return store.Officer{}, Result{Note: "officer check failed: " + err.Error(), Retry: true}, false
 	}
+	who := t.Get("alert.who_officer", "name", res.Officer.Name, "phone", p)
+	var out Result
 	switch res.Outcome {
 	case officer.OK:
 		return res.Officer, Result{}, true
 	case officer.NotOfficer:
 		return store.Officer{}, reply(t.Get("officer.not_enrolled"), "officer command from a phone that is not enrolled"), false
 	case officer.Locked:
-		return store.Officer{}, reply(t.Get("officer.locked", "until", res.LockedUntil.Local().Format("15:04")), "officer locked out"), false
+		out = e.lockedReply(res, "officer.locked", "officer.locked_reset", "officer locked out")
+	case officer.BudgetSpent:
+		out = reply(t.Get("officer.paused"), "officer command refused: the box's daily wrong-PIN budget is spent")
+	case officer.MustReset:
+		out = reply(t.Get("officer.must_reset"), "officer PIN was set with another box key; it must be set again")
 	default:
-		return store.Officer{}, reply(t.Get("officer.wrong_pin", "left", strconv.Itoa(res.AttemptsLeft)), "wrong officer PIN"), false
+		out = reply(t.Get("officer.wrong_pin", "left", strconv.Itoa(res.AttemptsLeft)), "wrong officer PIN")
 	}
+	out.Alerts = e.pinAlerts(res, who, officer.KindOfficer)
+	return store.Officer{}, out, false
+}
+
+// lockedReply tells a locked sender until when, or that a person must act.
+func (e *Env) lockedReply(res officer.Result, untilKey, resetKey, note string) Result {
+	t := e.texts()
+	if res.UntilReset {
+		return reply(t.Get(resetKey), note+" until an administrator unlocks")
+	}
+	return reply(t.Get(untilKey, "until", e.clock(res.LockedUntil)), note)
+}
+
+// clock writes a time of day for an SMS, in the branch's zone.
+func (e *Env) clock(t time.Time) string {
+	zone := e.PINs.Zone
+	if zone == nil {
+		zone = time.Local
+	}
+	return t.In(zone).Format("15:04")
+}
+
+// pinAlerts words what a PIN check did that the branch manager must hear.
+func (e *Env) pinAlerts(res officer.Result, who, kind string) []string {
+	t := e.texts()
+	var out []string
+	for _, a := range res.Alerts {
+		switch {
+		case a == officer.AlertLocked && res.UntilReset:
+			out = append(out, t.Get("alert.locked_reset", "who", who))
+		case a == officer.AlertLocked:
+			attempts := e.PINs.Attempts
+			if attempts <= 0 {
+				attempts = 3
+			}
+			out = append(out, t.Get("alert.locked", "who", who, "until", e.clock(res.LockedUntil),
+				"attempts", strconv.Itoa(attempts), "locks", strconv.Itoa(res.Locks)))
+		case a == officer.AlertBudgetSpent:
+			budget := e.PINs.DailyBudget
+			if budget <= 0 {
+				budget = officer.DefaultDailyBudget
+			}
+			out = append(out, t.Get("alert.budget", "count", strconv.Itoa(budget), "kind", kind))
+		}
+	}
+	return out
 }
 
 // officer is what every officer command starts with: the Fineract link
@@ -62,7 +134,7 @@ func (e *Env) officer(req Request) (store.Officer, Result, bool) {
 	if words := req.Words(); len(words) > 1 {
 		pin = words[1]
 	}
-	return e.authOfficer(req.From, pin)
+	return e.authOfficer(req.Sender, pin)
 }
 
 // needAPI refuses officer commands on a box without the Fineract link.

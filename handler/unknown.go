@@ -16,19 +16,12 @@ type Unknown struct{ Env *Env }
 // Keywords implements Handler; the fallback has none.
 func (Unknown) Keywords() []string { return nil }
 
-// Handle implements Handler.
+// Handle implements Handler. The note never quotes the message: a typo
+// such as "Pay1111" carries a PIN, and notes reach the log.
 func (u Unknown) Handle(_ context.Context, req Request) Result {
 	note := "empty message"
 	if req.Keyword() != "" {
-		note = "unknown command " + truncate(req.Keyword(), 20)
+		note = "not a command"
 	}
 	return Result{Replies: []Reply{{Text: u.Env.texts().Get("unknown")}}, Note: note}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

@@ -41,6 +41,11 @@ type Incoming struct {
 	Order []int
 	// AlnumLen10 writes an alphanumeric sender's length as Safaricom does (0x0A for MPESA).
 	AlnumLen10 bool
+	// SenderType sets the sender's type of number as a network would:
+	// "international", "national", "unknown" or "alphanumeric" (any text,
+	// digits too, as a bulk-SMS service lets its customers choose). Empty:
+	// international for "+digits", unknown for digits, alphanumeric else.
+	SenderType string
 }
 
 // Sent is one complete outgoing message the host submitted.
@@ -337,7 +342,10 @@ func (s *Sim) encodeIncoming(m Incoming) ([]delivery, error) {
 	if m.From == "" {
 		return nil, errors.New("incoming message has no sender")
 	}
-	oa, alnum := senderAddress(m.From)
+	oa, alnum, err := senderAddress(m.From, m.SenderType)
+	if err != nil {
+		return nil, err
+	}
 	t, err := tpdu.NewDeliver(tpdu.WithOA(oa))
 	if err != nil {
 		return nil, err
@@ -427,9 +435,9 @@ func (s *Sim) encodeIncoming(m Incoming) ([]delivery, error) {
 	return out, nil
 }
 
-// senderAddress makes a numeric address (international when prefixed with
-// +) or an alphanumeric one.
-func senderAddress(from string) (tpdu.Address, bool) {
+// senderAddress makes the sender's address of the given type of number, or
+// of the type its text suggests when typ is empty.
+func senderAddress(from, typ string) (tpdu.Address, bool, error) {
 	digits := strings.TrimPrefix(from, "+")
 	numeric := digits != ""
 	for _, c := range digits {
@@ -437,13 +445,27 @@ func senderAddress(from string) (tpdu.Address, bool) {
 			numeric = false
 		}
 	}
-	switch {
-	case numeric && strings.HasPrefix(from, "+"):
-		return tpdu.NewAddress(tpdu.FromNumber(from)), false
-	case numeric:
-		return tpdu.Address{TOA: 0x81, Addr: digits}, false
+	if typ == "" {
+		switch {
+		case numeric && strings.HasPrefix(from, "+"):
+			typ = "international"
+		case numeric:
+			typ = "unknown"
+		default:
+			typ = "alphanumeric"
+		}
 	}
-	return tpdu.Address{TOA: 0xD0, Addr: from}, true
+	// TOA octets: extension bit, type of number, numbering plan (ISDN).
+	toa := map[string]byte{"unknown": 0x81, "international": 0x91, "national": 0xA1}
+	switch {
+	case typ == "alphanumeric":
+		return tpdu.Address{TOA: 0xD0, Addr: from}, true, nil
+	case toa[typ] == 0:
+		return tpdu.Address{}, false, fmt.Errorf("sender type %q is not international, national, unknown or alphanumeric", typ)
+	case !numeric:
+		return tpdu.Address{}, false, fmt.Errorf("a %s sender must be digits, got %q", typ, from)
+	}
+	return tpdu.Address{TOA: toa[typ], Addr: digits}, false, nil
 }
 
 // submit validates the PDU typed after the prompt and schedules the

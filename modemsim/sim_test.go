@@ -349,6 +349,42 @@ func TestCMTRoutesDirectlyButClass2IsStored(t *testing.T) {
 	}
 }
 
+// A network tells the type of number apart from the digits: a bulk-SMS
+// sender id may spell an officer's national number, and the PDU's TOA is
+// what shows it.
+func TestSenderTypeSetsTheTypeOfAddress(t *testing.T) {
+	s := start(t, "sim800", nil)
+	c := quiet(t, s)
+	c.ok("AT+CNMI=2,2,0,0,0")
+	cases := []struct {
+		from, typ string
+		toa       byte
+		number    string
+	}{
+		{"0722000012", "alphanumeric", 0xD0, "0722000012"},
+		{"0722000012", "national", 0xA1, "0722000012"},
+		{"254722000012", "unknown", 0x81, "254722000012"},
+		{"+254722000012", "", 0x91, "+254722000012"},
+		{"MPESA", "", 0xD0, "MPESA"},
+	}
+	for _, tc := range cases {
+		if err := s.Deliver(Incoming{From: tc.from, SenderType: tc.typ, Text: "hi"}); err != nil {
+			t.Fatal(err)
+		}
+		header := c.line()
+		pduLine := c.line()
+		d, _ := decodePDULine(t, pduLine, lastInt(t, header))
+		if d.OA.TOA != tc.toa || d.OA.Number() != tc.number {
+			t.Errorf("%s/%q: OA %q TOA %#x, want %q %#x", tc.from, tc.typ, d.OA.Number(), d.OA.TOA, tc.number, tc.toa)
+		}
+	}
+	for _, bad := range []Incoming{{From: "MPESA", SenderType: "national", Text: "x"}, {From: "0722", SenderType: "satellite", Text: "x"}} {
+		if err := s.Deliver(bad); err == nil {
+			t.Errorf("%+v was delivered", bad)
+		}
+	}
+}
+
 func TestPreloadThenCMGLListsAll(t *testing.T) {
 	s := start(t, "huawei-e173", nil)
 	texts := []string{"one", "two", "three"}

@@ -1,17 +1,37 @@
-// Package officer authenticates loan officers who send commands by SMS:
-// PIN rules, argon2id PIN hashes and the wrong-PIN lockout.
+// Package officer checks the PINs that come by SMS: loan officers' PINs
+// for their commands and clients' PINs for BAL. It holds the PIN rules,
+// the peppered argon2id hashes and the wrong-PIN lockout.
 package officer
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
 )
+
+// Pepper is the secret mixed into every new PIN hash: the box key's pepper
+// and the key's id. The store holds the hashes, the key file (elsewhere)
+// the pepper, so a copy of the store alone cannot be searched for PINs.
+type Pepper struct {
+	ID  string // 8 hex digits, written into the hash
+	Key []byte
+}
+
+// ErrOtherKey means a PIN hash was made with another box key: the PIN can
+// no longer be checked and must be set again. It is not a wrong PIN.
+var ErrOtherKey = errors.New("the PIN was set with another box key and must be set again")
+
+// DefaultMinPINLength is the shortest new PIN: 4 digits fall to guessing
+// within days even with a lockout; 6 digits take a hundred times longer.
+const DefaultMinPINLength = 6
 
 // argon2id parameters (OWASP's minimum: 19 MiB, 2 passes, 1 lane). They are
 // stored in every hash, so raising them later keeps old hashes verifiable.
@@ -31,11 +51,16 @@ const (
 	maxThreads = 16
 )
 
-// ValidatePIN checks a new PIN: 4 to 8 digits, not one digit repeated and
-// not a run such as 1234 or 4321. Errors never contain the PIN.
-func ValidatePIN(pin string) error {
-	if len(pin) < 4 || len(pin) > 8 {
-		return errors.New("the PIN must be 4 to 8 digits long")
+// ValidatePIN checks a new PIN: minLen (at least 4; 0 means
+// DefaultMinPINLength) to 8 digits, not one digit repeated and not a run
+// such as 123456 or 654321. Errors never contain the PIN.
+func ValidatePIN(pin string, minLen int) error {
+	if minLen <= 0 {
+		minLen = DefaultMinPINLength
+	}
+	minLen = max(min(minLen, 8), 4)
+	if len(pin) < minLen || len(pin) > 8 {
+		return fmt.Errorf("the PIN must be %d to 8 digits long", minLen)
 	}
 	for i := 0; i < len(pin); i++ {
 		if pin[i] < '0' || pin[i] > '9' {
@@ -63,21 +88,37 @@ func isRun(pin string, step int) bool {
 }
 
 // HashPIN returns the argon2id PHC string of pin with a fresh random salt:
-// "$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>" (unpadded standard base64).
-func HashPIN(pin string) (string, error) {
+// "$argon2id$v=19$m=19456,t=2,p=1,k=<key id>$<salt>$<hash>" (unpadded
+// standard base64). The password hashed is HMAC-SHA256(pepper, pin); a zero
+// Pepper (tests only) hashes the PIN itself and leaves out k=.
+func HashPIN(pin string, p Pepper) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("random salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey(peppered(pin, p.Key), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	params := fmt.Sprintf("m=%d,t=%d,p=%d", argonMemory, argonTime, argonThreads)
+	if p.ID != "" {
+		params += ",k=" + p.ID
+	}
+	return fmt.Sprintf("$argon2id$v=%d$%s$%s$%s", argon2.Version, params,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+}
+
+func peppered(pin string, pepper []byte) []byte {
+	if pepper == nil {
+		return []byte(pin)
+	}
+	m := hmac.New(sha256.New, pepper)
+	m.Write([]byte(pin))
+	return m.Sum(nil)
 }
 
 type phc struct {
 	memory  uint32
 	time    uint32
 	threads uint8
+	keyID   string // "" for a hash made without a pepper
 	salt    []byte
 	key     []byte
 }
@@ -95,8 +136,15 @@ func parseHash(hash string) (phc, error) {
 	}
 	var p phc
 	var threads uint32
-	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.memory, &p.time, &threads); err != nil || n != 3 ||
-		fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, threads) != parts[3] {
+	params, keyID, peppered := strings.Cut(parts[3], ",k=")
+	if peppered {
+		if id, err := hex.DecodeString(keyID); err != nil || len(id) != 4 || hex.EncodeToString(id) != keyID {
+			return phc{}, bad
+		}
+		p.keyID = keyID
+	}
+	if n, err := fmt.Sscanf(params, "m=%d,t=%d,p=%d", &p.memory, &p.time, &threads); err != nil || n != 3 ||
+		fmt.Sprintf("m=%d,t=%d,p=%d", p.memory, p.time, threads) != params {
 		return phc{}, bad
 	}
 	if p.time < 1 || p.time > maxTime || threads < 1 || threads > maxThreads || p.memory < 8*threads || p.memory > maxMemory {
@@ -121,12 +169,28 @@ func CheckHash(hash string) error {
 }
 
 // VerifyPIN reports whether pin matches hash, comparing in constant time;
-// a malformed hash never matches.
-func VerifyPIN(hash, pin string) bool {
+// a malformed hash never matches. A hash made with another box key returns
+// ErrOtherKey: whether the PIN is right cannot be known.
+func VerifyPIN(hash, pin string, pepper Pepper) (bool, error) {
 	p, err := parseHash(hash)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	key := argon2.IDKey([]byte(pin), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
-	return subtle.ConstantTimeCompare(key, p.key) == 1
+	secret := []byte(nil)
+	if p.keyID != "" {
+		if p.keyID != pepper.ID || pepper.Key == nil {
+			return false, ErrOtherKey
+		}
+		secret = pepper.Key
+	}
+	key := argon2.IDKey(peppered(pin, secret), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
+	return subtle.ConstantTimeCompare(key, p.key) == 1, nil
+}
+
+// NeedsRehash reports whether hash should be made again, now that the PIN
+// is known to be right: it was made without the pepper (by an older
+// version), so a copy of the store could still be searched for it.
+func NeedsRehash(hash string, pepper Pepper) bool {
+	p, err := parseHash(hash)
+	return err == nil && p.keyID == "" && pepper.ID != ""
 }

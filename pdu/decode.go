@@ -120,11 +120,11 @@ func decodeDeliverTPDU(tp []byte) (Segment, error) {
 
 func fromStrictDeliver(t *tpdu.TPDU) (Segment, error) {
 	seg := Segment{
-		Kind:               Deliver,
-		Sender:             t.OA.Number(),
-		SenderAlphanumeric: t.OA.TypeOfNumber() == tpdu.TonAlphanumeric,
-		SCTS:               t.SCTS.Time,
-		PID:                t.PID,
+		Kind:       Deliver,
+		Sender:     t.OA.Number(),
+		SenderType: senderTypeOf(t.OA.TypeOfNumber()),
+		SCTS:       t.SCTS.Time,
+		PID:        t.PID,
 	}
 	fillBody(&seg, t.DCS, t.UDH, t.UD)
 	return seg, nil

@@ -34,7 +34,7 @@ func FuzzDecodeDeliver(f *testing.F) {
 		if err != nil {
 			t.Fatalf("second decode failed: %v", err)
 		}
-		if Fingerprint(seg) != Fingerprint(again) {
+		if Fingerprint(seg, nil) != Fingerprint(again, nil) {
 			t.Fatalf("fingerprint not stable")
 		}
 		if seg.Encoding == "UCS2" && JoinText([]Segment{seg}) != seg.Text {

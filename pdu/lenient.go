@@ -43,7 +43,7 @@ func (r *reader) rest() []byte { return r.b[r.pos:] }
 
 type address struct {
 	number string
-	alnum  bool
+	typ    SenderType
 }
 
 func readAddress(r *reader, field string) (address, []string, error) {
@@ -66,7 +66,7 @@ func readAddress(r *reader, field string) (address, []string, error) {
 			septets = septets[:len(septets)-1]
 		}
 		text, _ := gsm7.Decode(septets) // non-strict: never fails
-		return address{number: string(text), alnum: true}, nil, nil
+		return address{number: string(text), typ: SenderAlphanumeric}, nil, nil
 	}
 	const digits = "0123456789*#abc"
 	var defects []string
@@ -85,7 +85,7 @@ func readAddress(r *reader, field string) (address, []string, error) {
 	if ton == tpdu.TonInternational {
 		number = "+" + number
 	}
-	return address{number: number}, defects, nil
+	return address{number: number, typ: senderTypeOf(ton)}, defects, nil
 }
 
 // readTimestamp keeps going past invalid BCD: a bad zone reads as UTC, a bad
@@ -126,7 +126,7 @@ func lenientDeliver(tp []byte) (Segment, error) {
 		return seg, err
 	}
 	seg.Defects = append(seg.Defects, defects...)
-	seg.Sender, seg.SenderAlphanumeric = oa.number, oa.alnum
+	seg.Sender, seg.SenderType = oa.number, oa.typ
 	if seg.PID, err = r.byte("PID"); err != nil {
 		return seg, err
 	}

@@ -52,18 +52,18 @@ func (r DeliveryReport) Final() bool { return r.Status < 0x20 || r.Status >= 0x4
 
 // Segment is one decoded PDU: a whole SMS or one part of a concatenated one.
 type Segment struct {
-	Kind               Kind
-	Sender             string // OA: "+<digits>" for international TON, digits otherwise, decoded text for alphanumeric
-	SenderAlphanumeric bool
-	Recipient          string // DA of a stored SUBMIT, RA of a status report; empty for DELIVER
-	SMSC               string
-	SCTS               time.Time // service-centre timestamp in the zone the network gave
-	Text               string    // UTF-8 text of this segment; 8-bit data as uppercase hex
-	Encoding           string    // "GSM7", "UCS2" or "8bit"
-	Class              int       // message class 0-3, or -1 if the DCS gives none
-	PID                byte
-	DCS                byte
-	Concat             *Concat // nil unless the UDH carries a valid concatenation element
+	Kind       Kind
+	Sender     string     // OA: "+<digits>" for international TON, digits otherwise, decoded text for alphanumeric
+	SenderType SenderType // the OA's type of number; "" only for what is not a DELIVER
+	Recipient  string     // DA of a stored SUBMIT, RA of a status report; empty for DELIVER
+	SMSC       string
+	SCTS       time.Time // service-centre timestamp in the zone the network gave
+	Text       string    // UTF-8 text of this segment; 8-bit data as uppercase hex
+	Encoding   string    // "GSM7", "UCS2" or "8bit"
+	Class      int       // message class 0-3, or -1 if the DCS gives none
+	PID        byte
+	DCS        byte
+	Concat     *Concat // nil unless the UDH carries a valid concatenation element
 	// UD is the user data after the UDH: unpacked septets for GSM7 (one per
 	// byte, exactly as many as the length field declares), octets otherwise.
 	UD     []byte

@@ -1,6 +1,7 @@
 package pdu
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -81,8 +82,16 @@ func allConcat(segs []Segment) bool {
 // Fingerprint identifies one received part: the same SMS delivered twice (for
 // example via +CMT and again from storage) gives the same value, while another
 // part, sender, timestamp or text gives a different one.
-func Fingerprint(s Segment) string {
+//
+// It is an HMAC under key (the box key's fingerprint key): fingerprints
+// outlive the text of handled messages in the store, and an unkeyed hash of
+// (sender, time, text) would give back a redacted PIN by trying the 10^4 to
+// 10^8 candidates. A nil key is for tests only.
+func Fingerprint(s Segment, key []byte) string {
 	h := sha256.New()
+	if key != nil {
+		h = hmac.New(sha256.New, key)
+	}
 	// Length-prefixing keeps field boundaries unambiguous.
 	field := func(b []byte) {
 		var n [4]byte
@@ -91,7 +100,8 @@ func Fingerprint(s Segment) string {
 		h.Write(b)
 	}
 	_, offset := s.SCTS.Zone()
-	field([]byte("pdu-fingerprint-v1"))
+	field([]byte("pdu-fingerprint-v2"))
+	field([]byte(s.SenderType))
 	field([]byte(s.Sender))
 	field([]byte(strconv.FormatInt(s.SCTS.Unix(), 10)))
 	field([]byte(strconv.Itoa(offset)))

@@ -49,17 +49,24 @@ func (db *DB) PutPhoneClient(p PhoneClient) error {
 func (db *DB) PhoneClient(phone string) (PhoneClient, bool, error) {
 	var p PhoneClient
 	var ok bool
-	err := db.View(func(tx *Tx) error {
-		b, err := tx.Bucket(extPhoneClients)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		ok, err = getJSON(b, []byte(phone), &p)
+	err := db.View(func(tx *Tx) (err error) {
+		p, ok, err = tx.PhoneClient(phone)
 		return err
 	})
+	return p, ok, err
+}
+
+// PhoneClient is DB.PhoneClient inside a transaction.
+func (tx *Tx) PhoneClient(phone string) (PhoneClient, bool, error) {
+	var p PhoneClient
+	b, err := tx.Bucket(extPhoneClients)
+	if errors.Is(err, ErrNotFound) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, err
+	}
+	ok, err := getJSON(b, []byte(phone), &p)
 	if err != nil {
 		return PhoneClient{}, false, fmt.Errorf("phone directory %s: %w", phone, err)
 	}
@@ -106,6 +113,10 @@ func (db *DB) PutClientPIN(clientID int64, hash string) error {
 		if err != nil {
 			return err
 		}
+		// A new PIN is a fresh start: the lock of the old one goes with it.
+		if err := tx.PutPINGuard(PINGuard{Subject: ClientSubject(clientID)}); err != nil {
+			return err
+		}
 		return b.Put(idKey(uint64(clientID)), []byte(hash))
 	})
 }
@@ -113,17 +124,36 @@ func (db *DB) PutClientPIN(clientID int64, hash string) error {
 // ClientPIN returns the stored PIN hash of a client; ok is false when no PIN is set.
 func (db *DB) ClientPIN(clientID int64) (hash string, ok bool, err error) {
 	err = db.View(func(tx *Tx) error {
-		b, err := tx.Bucket(extClientPINs)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if v := b.Get(idKey(uint64(clientID))); v != nil {
-			hash, ok = string(v), true
-		}
-		return nil
+		hash, ok, err = tx.ClientPIN(clientID)
+		return err
 	})
 	return hash, ok, err
+}
+
+// ClientPIN is DB.ClientPIN inside a transaction.
+func (tx *Tx) ClientPIN(clientID int64) (hash string, ok bool, err error) {
+	b, err := tx.Bucket(extClientPINs)
+	if errors.Is(err, ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if v := b.Get(idKey(uint64(clientID))); v != nil {
+		return string(v), true, nil
+	}
+	return "", false, nil
+}
+
+// PutClientPINHash replaces a client's PIN hash and nothing else: the same
+// PIN hashed again, not a new PIN.
+func (tx *Tx) PutClientPINHash(clientID int64, hash string) error {
+	if hash == "" {
+		return errors.New("client PIN: the hash is empty")
+	}
+	b, err := tx.Bucket(extClientPINs)
+	if err != nil {
+		return err
+	}
+	return b.Put(idKey(uint64(clientID)), []byte(hash))
 }

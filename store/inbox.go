@@ -21,6 +21,10 @@ type Concat struct {
 type Segment struct {
 	Fingerprint string // dedupe key, required (computed by caller)
 	Sender      string
+	// SenderType is the sender's type of number as the network gave it
+	// ("international", "alphanumeric", ...): who sent a message is the
+	// type and the number together.
+	SenderType  string
 	SCTS        time.Time
 	Concat      *Concat // nil or Total<=1: single-part
 	Text        string
@@ -44,24 +48,31 @@ const (
 	MessagePending MessageState = "pending"
 	MessageHandled MessageState = "handled"
 	MessageParked  MessageState = "parked"
+	// MessageDeferred waits until DeferredUntil to become pending again: its
+	// sender was over the hourly limit. Deferring, never dropping, keeps a
+	// flood of forged messages from making an officer's real ones vanish.
+	MessageDeferred MessageState = "deferred"
 )
 
 // Message is a complete (or flushed incomplete) inbound SMS.
 type Message struct {
-	ID          uint64       `json:"id"`
-	Sender      string       `json:"sender"`
-	Text        string       `json:"text"`
-	SCTS        time.Time    `json:"scts"`
-	ReceivedAt  time.Time    `json:"received_at"` // arrival of the last part
-	Parts       int          `json:"parts"`
-	Total       int          `json:"total"`
-	Incomplete  bool         `json:"incomplete,omitempty"` // delivered after the reassembly timeout with parts missing
-	State       MessageState `json:"state"`
-	Note        string       `json:"note,omitempty"`
-	HandledAt   time.Time    `json:"handled_at"`
-	RawPDUs     []string     `json:"raw_pdus"`
-	DecodeError string       `json:"decode_error,omitempty"`
-	Encoding    string       `json:"encoding,omitempty"` // of the first part present
+	ID         uint64       `json:"id"`
+	Sender     string       `json:"sender"`
+	SenderType string       `json:"sender_type,omitempty"` // "" in messages stored before it was kept
+	Text       string       `json:"text"`
+	SCTS       time.Time    `json:"scts"`
+	ReceivedAt time.Time    `json:"received_at"` // arrival of the last part
+	Parts      int          `json:"parts"`
+	Total      int          `json:"total"`
+	Incomplete bool         `json:"incomplete,omitempty"` // delivered after the reassembly timeout with parts missing
+	State      MessageState `json:"state"`
+	Note       string       `json:"note,omitempty"`
+	HandledAt  time.Time    `json:"handled_at"`
+	// DeferredUntil is set while the message is deferred.
+	DeferredUntil time.Time `json:"deferred_until,omitzero"`
+	RawPDUs       []string  `json:"raw_pdus"`
+	DecodeError   string    `json:"decode_error,omitempty"`
+	Encoding      string    `json:"encoding,omitempty"` // of the first part present
 }
 
 // missingPartMarker stands in for each part absent from a flushed set.
@@ -81,18 +92,23 @@ type storedPart struct {
 
 // partSet is a long SMS being reassembled, stored under setKey.
 type partSet struct {
-	Sender  string             `json:"sender"`
-	Wide    bool               `json:"wide"`
-	Ref     int                `json:"ref"`
-	Total   int                `json:"total"`
-	FirstAt time.Time          `json:"first_at"` // arrival of the first stored part, for FlushIncomplete
-	Parts   map[int]storedPart `json:"parts"`
+	Sender     string             `json:"sender"`
+	SenderType string             `json:"sender_type,omitempty"`
+	Wide       bool               `json:"wide"`
+	Ref        int                `json:"ref"`
+	Total      int                `json:"total"`
+	FirstAt    time.Time          `json:"first_at"` // arrival of the first stored part, for FlushIncomplete
+	Parts      map[int]storedPart `json:"parts"`
 }
 
-// setKey identifies a set by (sender, reference width, reference, total):
-// 8- and 16-bit references with the same number are different sets.
-func setKey(sender string, wide bool, ref, total int) []byte {
-	k := binary.AppendUvarint(nil, uint64(len(sender)))
+// setKey identifies a set by (sender type, sender, reference width,
+// reference, total): 8- and 16-bit references with the same number are
+// different sets, and so are an alphanumeric sender and a phone number that
+// read alike, so a forged part never joins a real message.
+func setKey(senderType, sender string, wide bool, ref, total int) []byte {
+	k := binary.AppendUvarint(nil, uint64(len(senderType)))
+	k = append(k, senderType...)
+	k = binary.AppendUvarint(k, uint64(len(sender)))
 	k = append(k, sender...)
 	width := byte(8)
 	if wide {
@@ -130,7 +146,7 @@ func (db *DB) AddSegment(seg Segment) (AddResult, error) {
 		}
 		if seg.Concat == nil || seg.Concat.Total <= 1 {
 			id, err := insertMessage(btx, &Message{
-				Sender: seg.Sender, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
+				Sender: seg.Sender, SenderType: seg.SenderType, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
 				Parts: 1, Total: 1, State: MessagePending, RawPDUs: []string{seg.RawPDU}, Encoding: seg.Encoding,
 			})
 			res.MessageID = id
@@ -167,7 +183,7 @@ func concatProblem(c Concat) string {
 
 func parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
 	m := &Message{
-		Sender: seg.Sender, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
+		Sender: seg.Sender, SenderType: seg.SenderType, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
 		Parts: 1, Total: 1, State: MessageParked, RawPDUs: []string{seg.RawPDU}, DecodeError: why, Encoding: seg.Encoding,
 	}
 	if seg.Concat != nil {
@@ -179,7 +195,7 @@ func parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
 func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 	c := *seg.Concat
 	sets := btx.Bucket(bucketSets)
-	key := setKey(seg.Sender, c.Wide, c.Ref, c.Total)
+	key := setKey(seg.SenderType, seg.Sender, c.Wide, c.Ref, c.Total)
 	var set partSet
 	found, err := getJSON(sets, key, &set)
 	if err != nil {
@@ -212,7 +228,7 @@ func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 			res.MessageID = id
 			return err
 		}
-		set = partSet{Sender: seg.Sender, Wide: c.Wide, Ref: c.Ref, Total: c.Total, FirstAt: seg.ReceivedAt, Parts: map[int]storedPart{}}
+		set = partSet{Sender: seg.Sender, SenderType: seg.SenderType, Wide: c.Wide, Ref: c.Ref, Total: c.Total, FirstAt: seg.ReceivedAt, Parts: map[int]storedPart{}}
 		if err := btx.Bucket(bucketSetsFirst).Put(append(timeKey(set.FirstAt), key...), nil); err != nil {
 			return err
 		}
@@ -235,7 +251,7 @@ func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 // assemble joins the parts in sequence order; a missing part becomes
 // missingPartMarker and marks the message incomplete.
 func (db *DB) assemble(set partSet) *Message {
-	m := &Message{Sender: set.Sender, Total: set.Total, Parts: len(set.Parts), State: MessagePending}
+	m := &Message{Sender: set.Sender, SenderType: set.SenderType, Total: set.Total, Parts: len(set.Parts), State: MessagePending}
 	var text strings.Builder
 	haveSCTS := false
 	for seq := 1; seq <= set.Total; seq++ {
@@ -334,10 +350,8 @@ func saveMessage(btx *bbolt.Tx, old, m *Message) error {
 		if err := btx.Bucket(msgStateBucket(old.State)).Delete(idKey(old.ID)); err != nil {
 			return err
 		}
-		if old.State == MessageHandled {
-			if err := btx.Bucket(bucketMsgHandledAt).Delete(timeIDKey(old.HandledAt, old.ID)); err != nil {
-				return err
-			}
+		if err := unindexTimes(btx, old); err != nil {
+			return err
 		}
 	}
 	idx := btx.Bucket(msgStateBucket(m.State))
@@ -347,22 +361,38 @@ func saveMessage(btx *bbolt.Tx, old, m *Message) error {
 	if err := idx.Put(idKey(m.ID), nil); err != nil {
 		return err
 	}
-	if m.State == MessageHandled {
+	switch m.State {
+	case MessageHandled:
 		if err := btx.Bucket(bucketMsgHandledAt).Put(timeIDKey(m.HandledAt, m.ID), nil); err != nil {
+			return err
+		}
+	case MessageDeferred:
+		if err := btx.Bucket(bucketMsgDeferred).Put(timeIDKey(m.DeferredUntil, m.ID), nil); err != nil {
 			return err
 		}
 	}
 	return putJSON(btx.Bucket(bucketMessages), idKey(m.ID), m)
 }
 
+// unindexTimes removes m from the time index of its state, if it has one.
+// Invariant: handled messages are in msg_handled_at at (HandledAt, id) and
+// deferred ones in msg_deferred_until at (DeferredUntil, id), and no others.
+func unindexTimes(btx *bbolt.Tx, m *Message) error {
+	switch m.State {
+	case MessageHandled:
+		return btx.Bucket(bucketMsgHandledAt).Delete(timeIDKey(m.HandledAt, m.ID))
+	case MessageDeferred:
+		return btx.Bucket(bucketMsgDeferred).Delete(timeIDKey(m.DeferredUntil, m.ID))
+	}
+	return nil
+}
+
 func deleteMessage(btx *bbolt.Tx, m *Message) error {
 	if err := btx.Bucket(msgStateBucket(m.State)).Delete(idKey(m.ID)); err != nil {
 		return err
 	}
-	if m.State == MessageHandled {
-		if err := btx.Bucket(bucketMsgHandledAt).Delete(timeIDKey(m.HandledAt, m.ID)); err != nil {
-			return err
-		}
+	if err := unindexTimes(btx, m); err != nil {
+		return err
 	}
 	return btx.Bucket(bucketMessages).Delete(idKey(m.ID))
 }
@@ -481,8 +511,57 @@ func (tx *Tx) moveMessage(id uint64, to MessageState, note string, handledAt tim
 		return fmt.Errorf("message %d is %s: %w", id, old.State, ErrNotPending)
 	}
 	m := old
-	m.State, m.Note, m.HandledAt = to, note, handledAt
+	m.State, m.Note, m.HandledAt, m.DeferredUntil = to, note, handledAt, time.Time{}
 	return saveMessage(tx.btx, &old, &m)
+}
+
+// Defer sets a pending message aside until until: WakeDeferred makes it
+// pending again then. It gets ErrNotPending like MarkHandled.
+func (tx *Tx) Defer(id uint64, until time.Time, note string) error {
+	old, err := loadMessage(tx.btx, id)
+	if err != nil {
+		return err
+	}
+	if old.State != MessagePending {
+		return fmt.Errorf("message %d is %s: %w", id, old.State, ErrNotPending)
+	}
+	m := old
+	m.State, m.Note, m.DeferredUntil = MessageDeferred, note, until
+	return saveMessage(tx.btx, &old, &m)
+}
+
+// WakeDeferred makes every message deferred until now or earlier pending
+// again, except those that arrived before parkBefore: a message deferred
+// for that long is parked for a person instead of waiting on. It returns
+// how many became pending.
+func (db *DB) WakeDeferred(now, parkBefore time.Time) (int, error) {
+	woken := 0
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
+		woken = 0
+		for _, k := range keysBefore(btx.Bucket(bucketMsgDeferred), now.Add(time.Nanosecond), math.MaxInt) {
+			old, err := loadMessage(btx, keyID(k[8:]))
+			if err != nil {
+				return err
+			}
+			m := old
+			m.DeferredUntil = time.Time{}
+			if old.ReceivedAt.Before(parkBefore) {
+				m.State = MessageParked
+				m.Note = "deferred since " + old.ReceivedAt.Format(time.RFC3339) + " because its sender stayed over the hourly limit; parked for a person"
+			} else {
+				m.State = MessagePending
+				woken++
+			}
+			if err := saveMessage(btx, &old, &m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("wake deferred messages: %w", err)
+	}
+	return woken, nil
 }
 
 // lateWindow is how long after a long SMS was delivered incomplete its

@@ -198,6 +198,30 @@ func TestDifferentSendersSameReferenceStaySeparate(t *testing.T) {
 	}
 }
 
+// A name that reads like a phone number is another sender: its part must
+// never complete (or be answered as) the phone's long SMS.
+func TestSenderTypeKeepsLookAlikePartsApart(t *testing.T) {
+	db := openTemp(t)
+	real := part("r1", "0722000012", 9, 2, 1, false, "PAY 4826 42 ", baseTime)
+	real.SenderType = "national"
+	mustAdd(t, db, real)
+	forged := part("f2", "0722000012", 9, 2, 2, false, "S=9000", baseTime)
+	forged.SenderType = "alphanumeric"
+	if res := mustAdd(t, db, forged); res.MessageID != 0 {
+		t.Fatal("a part from an alphanumeric sender completed a phone's long SMS")
+	}
+	genuine := part("r2", "0722000012", 9, 2, 2, false, "L1=500", baseTime)
+	genuine.SenderType = "national"
+	res := mustAdd(t, db, genuine)
+	m, err := db.Message(res.MessageID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Text != "PAY 4826 42 L1=500" || m.SenderType != "national" {
+		t.Fatalf("assembled %q from a %q sender", m.Text, m.SenderType)
+	}
+}
+
 func TestDecodeErrorParksSegment(t *testing.T) {
 	db := openTemp(t)
 	res := mustAdd(t, db, Segment{Fingerprint: "bad", Sender: "+1", RawPDU: "DEADBEEF", DecodeError: "user data length exceeds PDU", ReceivedAt: baseTime})
@@ -476,4 +500,37 @@ func TestLatePartAfterIncompleteDeliveryIsParked(t *testing.T) {
 	if pending, _ := db.PendingMessages(10); len(pending) != 1 {
 		t.Fatalf("%d pending messages, want only the incomplete one", len(pending))
 	}
+}
+
+func TestDeferredMessageWakesPendingThenParksWhenTooOld(t *testing.T) {
+	db := openTemp(t)
+	a := mustAdd(t, db, Segment{Fingerprint: "a", Sender: "+254711000001", Text: "PAY 4826 42 L1=5", ReceivedAt: baseTime})
+	b := mustAdd(t, db, Segment{Fingerprint: "b", Sender: "+254711000001", Text: "PAY 4826 43 L1=5", ReceivedAt: baseTime.Add(-25 * time.Hour)})
+	for _, id := range []uint64{a.MessageID, b.MessageID} {
+		if err := db.Update(func(tx *Tx) error { return tx.Defer(id, baseTime.Add(10*time.Minute), "over the hourly limit") }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	requireInvariants(t, db)
+	if pending, _ := db.PendingMessages(0); len(pending) != 0 {
+		t.Fatalf("deferred messages still pending: %v", messageIDs(pending))
+	}
+	if n, err := db.WakeDeferred(baseTime.Add(9*time.Minute), baseTime.Add(-24*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("woke %d before their time (%v)", n, err)
+	}
+	n, err := db.WakeDeferred(baseTime.Add(10*time.Minute), baseTime.Add(-24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("woke %d, %v; want 1", n, err)
+	}
+	if pending, _ := db.PendingMessages(0); len(pending) != 1 || pending[0].ID != a.MessageID {
+		t.Fatalf("pending after wake: %v", messageIDs(pending))
+	}
+	old, _ := db.Message(b.MessageID)
+	if old.State != MessageParked || !strings.Contains(old.Note, "parked for a person") {
+		t.Fatalf("a message deferred past a day is %s (%q), want parked", old.State, old.Note)
+	}
+	if st, _ := db.Stats(); st.Deferred != 0 || st.Parked != 1 || st.Pending != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	requireInvariants(t, db)
 }

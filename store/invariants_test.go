@@ -29,6 +29,7 @@ func checkInvariants(db *DB) []error {
 		// Messages: each record in exactly its state's index, and nowhere else.
 		msgCount := 0
 		handledCount := 0
+		deferredCount := 0
 		err := btx.Bucket(bucketMessages).ForEach(func(k, _ []byte) error {
 			msgCount++
 			m, err := loadMessage(btx, keyID(k))
@@ -48,6 +49,12 @@ func checkInvariants(db *DB) []error {
 					report("handled message %d missing from handled-at index", m.ID)
 				}
 			}
+			if m.State == MessageDeferred {
+				deferredCount++
+				if btx.Bucket(bucketMsgDeferred).Get(timeIDKey(m.DeferredUntil, m.ID)) == nil {
+					report("deferred message %d missing from deferred-until index", m.ID)
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -62,6 +69,9 @@ func checkInvariants(db *DB) []error {
 		}
 		if n := btx.Bucket(bucketMsgHandledAt).Stats().KeyN; n != handledCount {
 			report("handled-at index has %d entries for %d handled messages", n, handledCount)
+		}
+		if n := btx.Bucket(bucketMsgDeferred).Stats().KeyN; n != deferredCount {
+			report("deferred-until index has %d entries for %d deferred messages", n, deferredCount)
 		}
 
 		// Outbox: state indexes, due index iff queued, submitted-at iff submitted.

@@ -23,9 +23,10 @@ type Officer struct {
 	Name    string `json:"name"`
 	// PINHash is an argon2id PHC string; the PIN itself is never stored.
 	PINHash string `json:"pin_hash"`
-	// FailedAttempts counts wrong PINs in a row since the last success or lock.
-	FailedAttempts int       `json:"failed_attempts"`
-	LockedUntil    time.Time `json:"locked_until"`
+	// FailedAttempts and LockedUntil are what older versions kept here; the
+	// lockout now lives in the officer's PINGuard and these stay zero.
+	FailedAttempts int       `json:"failed_attempts,omitempty"`
+	LockedUntil    time.Time `json:"locked_until,omitzero"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }
@@ -95,11 +96,14 @@ func (db *DB) RemoveOfficer(phone string) error {
 		if _, err := tx.Officer(phone); err != nil {
 			return err
 		}
+		if err := tx.PutPINGuard(PINGuard{Subject: OfficerSubject(phone)}); err != nil {
+			return err
+		}
 		return tx.btx.Bucket(bucketOfficers).Delete([]byte(phone))
 	})
 }
 
-// SetOfficerPIN replaces the officer's PIN hash and clears failures and lock,
+// SetOfficerPIN replaces the officer's PIN hash and clears its PIN guard,
 // so a branch manager's PIN reset also unlocks the officer.
 func (db *DB) SetOfficerPIN(phone, pinHash string) error {
 	if pinHash == "" {
@@ -111,6 +115,9 @@ func (db *DB) SetOfficerPIN(phone, pinHash string) error {
 			return err
 		}
 		o.PINHash, o.FailedAttempts, o.LockedUntil = pinHash, 0, time.Time{}
+		if err := tx.PutPINGuard(PINGuard{Subject: OfficerSubject(phone)}); err != nil {
+			return err
+		}
 		return tx.PutOfficer(o)
 	})
 }
@@ -140,4 +147,18 @@ func (tx *Tx) PutOfficer(o Officer) error {
 	}
 	o.UpdatedAt = now
 	return putJSON(tx.btx.Bucket(bucketOfficers), []byte(o.Phone), o)
+}
+
+// PutOfficerPINHash replaces the officer's PIN hash and nothing else: the
+// same PIN hashed again (with the box key's pepper), not a reset.
+func (tx *Tx) PutOfficerPINHash(phone, pinHash string) error {
+	if pinHash == "" {
+		return errors.New("an officer needs a PIN")
+	}
+	o, err := tx.Officer(phone)
+	if err != nil {
+		return err
+	}
+	o.PINHash = pinHash
+	return tx.PutOfficer(o)
 }

@@ -24,7 +24,7 @@ const pruneBatch = 1000
 func (db *DB) Prune(before time.Time) (PruneResult, error) {
 	var res PruneResult
 	// Rows inside the reply window still limit replies, whatever `before` is.
-	replyCutoff := time.Now().Add(-replyWindow)
+	replyCutoff := time.Now().Add(-MaxRateWindow)
 	if before.Before(replyCutoff) {
 		replyCutoff = before
 	}

@@ -12,6 +12,10 @@ import (
 // replyWindow is the sliding window of the per-number reply limit.
 const replyWindow = time.Hour
 
+// MaxRateWindow is the longest window Allow and Recent may be asked about:
+// rows older than it are pruned.
+const MaxRateWindow = 24 * time.Hour
+
 // The reply log keys rows (number, time, seq): one row per reply sent, so a
 // prefix seek finds one number's rows and the sequence keeps two replies in
 // the same nanosecond apart.
@@ -35,12 +39,23 @@ func replyRowTime(k []byte) ([]byte, bool) {
 // allowed. Call it in the transaction that queues the reply, so a rolled
 // back handler does not use up the allowance.
 func (tx *Tx) AllowReply(number string, now time.Time, perHour int) (bool, error) {
-	if perHour <= 0 {
-		return false, errors.New("replies per hour must be at least 1")
+	return tx.Allow(number, now, replyWindow, perHour)
+}
+
+// Allow is AllowReply for any key and window (at most MaxRateWindow): it
+// reports whether one more event under key fits n within the sliding window
+// before now, and records it when it does.
+func (tx *Tx) Allow(key string, now time.Time, window time.Duration, n int) (bool, error) {
+	if n <= 0 {
+		return false, errors.New("a rate limit must allow at least 1")
 	}
+	if window <= 0 || window > MaxRateWindow {
+		return false, errors.New("a rate window must be longer than zero and at most a day")
+	}
+	perHour := n
 	log := tx.btx.Bucket(bucketReplyLog)
-	prefix := replyPrefix(number)
-	windowStart := timeKey(now.Add(-replyWindow))
+	prefix := replyPrefix(key)
+	windowStart := timeKey(now.Add(-window))
 	var stale [][]byte
 	recent := 0
 	c := log.Cursor()
@@ -70,8 +85,13 @@ func (tx *Tx) AllowReply(number string, now time.Time, perHour int) (bool, error
 // RecentReplies counts what AllowReply recorded for number within the hour
 // before now, changing nothing (read-only transactions may call it).
 func (tx *Tx) RecentReplies(number string, now time.Time) (int, error) {
-	prefix := replyPrefix(number)
-	windowStart := timeKey(now.Add(-replyWindow))
+	return tx.Recent(number, now, replyWindow)
+}
+
+// Recent counts what Allow recorded under key within window before now.
+func (tx *Tx) Recent(key string, now time.Time, window time.Duration) (int, error) {
+	prefix := replyPrefix(key)
+	windowStart := timeKey(now.Add(-window))
 	recent := 0
 	c := tx.btx.Bucket(bucketReplyLog).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {

@@ -20,6 +20,7 @@ var (
 
 	bucketMessages     = []byte("msg")
 	bucketMsgHandledAt = []byte("msg_handled_at")
+	bucketMsgDeferred  = []byte("msg_deferred_until")
 	bucketSets         = []byte("sets")
 	bucketSetsFirst    = []byte("sets_first")
 
@@ -35,7 +36,7 @@ var (
 	keyConcatRef     = []byte("concat_ref")
 )
 
-var messageStates = []MessageState{MessagePending, MessageHandled, MessageParked}
+var messageStates = []MessageState{MessagePending, MessageHandled, MessageParked, MessageDeferred}
 
 var outStates = []OutState{OutQueued, OutSubmitting, OutSubmitted, OutUnknown, OutFailed}
 
@@ -48,7 +49,7 @@ func outStateBucket(s OutState) []byte { return []byte("out_state_" + string(s))
 func allBuckets() [][]byte {
 	names := [][]byte{
 		bucketMeta, bucketExt, bucketFingerprints, bucketFingerprintsAt,
-		bucketMessages, bucketMsgHandledAt, bucketSets, bucketSetsFirst,
+		bucketMessages, bucketMsgHandledAt, bucketMsgDeferred, bucketSets, bucketSetsFirst,
 		bucketOutbox, bucketOutDue, bucketOutSubmittedAt, bucketReplyLog,
 		bucketOfficers,
 	}

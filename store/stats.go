@@ -4,10 +4,10 @@ import "go.etcd.io/bbolt"
 
 // Stats are record counts for status displays.
 type Stats struct {
-	Pending, Handled, Parked, IncompleteSets       int
-	Queued, Submitting, Submitted, Unknown, Failed int
-	Fingerprints                                   int
-	Journal                                        JournalStats
+	Pending, Handled, Parked, Deferred, IncompleteSets int
+	Queued, Submitting, Submitted, Unknown, Failed     int
+	Fingerprints                                       int
+	Journal                                            JournalStats
 }
 
 // Stats counts keys of the index buckets; each index holds exactly the ids
@@ -20,6 +20,7 @@ func (db *DB) Stats() (Stats, error) {
 			Pending:        count(msgStateBucket(MessagePending)),
 			Handled:        count(msgStateBucket(MessageHandled)),
 			Parked:         count(msgStateBucket(MessageParked)),
+			Deferred:       count(msgStateBucket(MessageDeferred)),
 			IncompleteSets: count(bucketSets),
 			Queued:         count(outStateBucket(OutQueued)),
 			Submitting:     count(outStateBucket(OutSubmitting)),

@@ -29,7 +29,7 @@ func (*ClientPINCommand) Run(ctx context.Context, args []string) error {
 	cfgPath := configFlag(fs)
 	clientID := fs.Int64("client-id", 0, "the client's Fineract id")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge client-pin --config FILE --client-id N\n\nReads the client's new PIN (4 to 8 digits) from standard input, typed twice\nwithout echo on a terminal, and stores only its hash. With [sms]\nrequire_client_pin = true, BAL then needs \"BAL <PIN>\".")
+		fmt.Fprintln(fs.Output(), "usage: mifos-edge client-pin --config FILE --client-id N\n\nReads the client's new PIN ([officers] min_pin_length, default 6, to 8 digits) from standard input, typed twice\nwithout echo on a terminal, and stores only its hash. With [sms]\nrequire_client_pin = true, BAL then needs \"BAL <PIN>\".")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,15 +43,19 @@ func (*ClientPINCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	reader := &OfficerCommand{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	pin, err := reader.readPIN(fmt.Sprintf("client %d", *clientID))
+	pepper, err := pinPepper(cfg)
 	if err != nil {
 		return err
 	}
-	if err := officer.ValidatePIN(pin); err != nil {
+	reader := &OfficerCommand{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	pin, err := reader.readPIN(fmt.Sprintf("client %d", *clientID), cfg.Officers.MinPINLength)
+	if err != nil {
 		return err
 	}
-	hash, err := officer.HashPIN(pin)
+	if err := officer.ValidatePIN(pin, cfg.Officers.MinPINLength); err != nil {
+		return err
+	}
+	hash, err := officer.HashPIN(pin, pepper)
 	if err != nil {
 		return err
 	}

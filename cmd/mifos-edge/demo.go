@@ -33,12 +33,12 @@ func (*DemoCommand) Summary() string { return "run the daemon with a simulated m
 const (
 	demoClient  = "+254712345678" // Amina in the stand-in's seed data
 	demoOfficer = "+254722000012" // Peter, staff 12, officer of group 7
-	demoPIN     = "4826"
+	demoPIN     = "482613"
 )
 
 // enrollDemoOfficer puts the seed data's loan officer on the box.
-func enrollDemoOfficer(db *store.DB) error {
-	hash, err := officer.HashPIN(demoPIN)
+func enrollDemoOfficer(db *store.DB, pepper officer.Pepper) error {
+	hash, err := officer.HashPIN(demoPIN, pepper)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := enrollDemoOfficer(d.Store()); err != nil {
+	if err := enrollDemoOfficer(d.Store(), d.Pepper()); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -38,10 +38,18 @@ const officerUsage = `usage: mifos-edge officer add --config FILE --phone P --st
        mifos-edge officer list --config FILE
        mifos-edge officer remove --config FILE --phone P
        mifos-edge officer reset-pin --config FILE --phone P
+       mifos-edge officer unlock --config FILE --phone P
+       mifos-edge officer unlock --config FILE --client-id N
+       mifos-edge officer unlock --config FILE --budget
 
 Only enrolled phones may send PAY, COLLECT and REMIND. add and reset-pin read
-the officer's PIN (4 to 8 digits) from standard input: typed twice without
-echo on a terminal, or one line from a pipe. Never put a PIN on the command line.`
+the officer's PIN ([officers] min_pin_length, default 6, to 8 digits) from
+standard input: typed twice without echo on a terminal, or one line from a
+pipe. Never put a PIN on the command line.
+
+Wrong PINs lock a phone for 15 minutes, then 1 hour, then 24 hours, then
+until unlock (or reset-pin). unlock --client-id does the same for a client's
+BAL PIN; unlock --budget lifts the box's daily wrong-PIN budget once spent.`
 
 // Summary implements command.
 func (*OfficerCommand) Summary() string { return "enroll loan officers' phones and set their PINs" }
@@ -66,8 +74,9 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 	fs.SetOutput(c.Stderr)
 	fs.Usage = func() { fmt.Fprintln(c.Stderr, officerUsage) }
 	cfgPath := configFlag(fs)
-	var rawPhone, name *string
-	var staffID *int64
+	var rawPhone, name, unlockPhone *string
+	var staffID, unlockClient *int64
+	var unlockBudget *bool
 	switch action {
 	case "add":
 		rawPhone = fs.String("phone", "", "the officer's phone number")
@@ -75,10 +84,14 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		name = fs.String("name", "", "the officer's name")
 	case "remove", "reset-pin":
 		rawPhone = fs.String("phone", "", "the officer's phone number")
+	case "unlock":
+		unlockPhone = fs.String("phone", "", "the officer's phone to unlock")
+		unlockClient = fs.Int64("client-id", 0, "the client whose BAL PIN to unlock")
+		unlockBudget = fs.Bool("budget", false, "lift today's wrong-PIN budget of the box")
 	case "list":
 	default:
 		fmt.Fprintln(c.Stderr, officerUsage)
-		return fmt.Errorf("unknown officer action %q (use add, list, remove or reset-pin)", action)
+		return fmt.Errorf("unknown officer action %q (use add, list, remove, reset-pin or unlock)", action)
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -110,10 +123,13 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("--phone: %w", err)
 		}
 	}
+	if action == "unlock" {
+		return c.unlock(ctx, cfg, *unlockPhone, *unlockClient, *unlockBudget)
+	}
 
 	switch action {
 	case "add":
-		hash, err := c.newPINHash(ph)
+		hash, err := c.newPINHash(cfg, ph)
 		if err != nil {
 			return err
 		}
@@ -147,7 +163,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(c.Stdout, "removed officer %s; this phone can no longer send officer commands\n", ph)
 	case "reset-pin":
-		hash, err := c.newPINHash(ph)
+		hash, err := c.newPINHash(cfg, ph)
 		if err != nil {
 			return err
 		}
@@ -172,7 +188,10 @@ func (c *OfficerCommand) printOfficers(list []daemon.OfficerInfo, now time.Time)
 	fmt.Fprintln(tw, "PHONE\tSTAFF ID\tNAME\tLOCKED UNTIL")
 	for _, o := range list {
 		locked := ""
-		if o.LockedUntil.After(now) {
+		switch {
+		case o.LockedUntilReset:
+			locked = "until unlocked (mifos-edge officer unlock)"
+		case o.LockedUntil.After(now):
 			locked = o.LockedUntil.Local().Format(time.DateTime)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", o.Phone, o.StaffID, o.Name, locked)
@@ -200,24 +219,67 @@ func withDaemonOrStore(ctx context.Context, cfg *config.Config, op string, args,
 	return local(db)
 }
 
-// newPINHash reads, checks and hashes a new PIN for ph. The PIN is held only
-// in this function and never printed.
-func (c *OfficerCommand) newPINHash(ph string) (string, error) {
-	pin, err := c.readPIN(ph)
+// newPINHash reads, checks and hashes a new PIN for ph with the box key's
+// pepper. The PIN is held only in this function and never printed.
+func (c *OfficerCommand) newPINHash(cfg *config.Config, ph string) (string, error) {
+	pepper, err := pinPepper(cfg)
 	if err != nil {
 		return "", err
 	}
-	if err := officer.ValidatePIN(pin); err != nil {
+	pin, err := c.readPIN(ph, cfg.Officers.MinPINLength)
+	if err != nil {
 		return "", err
 	}
-	return officer.HashPIN(pin)
+	if err := officer.ValidatePIN(pin, cfg.Officers.MinPINLength); err != nil {
+		return "", err
+	}
+	return officer.HashPIN(pin, pepper)
+}
+
+// unlock lifts a lock: an officer's phone, a client's BAL PIN, or the
+// box's daily wrong-PIN budget.
+func (c *OfficerCommand) unlock(ctx context.Context, cfg *config.Config, rawPhone string, clientID int64, budget bool) error {
+	a := daemon.UnlockArgs{ClientID: clientID, Budget: budget}
+	given := 0
+	if rawPhone != "" {
+		ph, err := phone.Normalize(rawPhone, cfg.SMS.Country)
+		if err != nil {
+			return fmt.Errorf("--phone: %w", err)
+		}
+		a.Phone = ph
+		given++
+	}
+	if clientID != 0 {
+		given++
+	}
+	if budget {
+		given++
+	}
+	if given != 1 {
+		return errors.New("officer unlock needs exactly one of --phone, --client-id or --budget")
+	}
+	err := withDaemonOrStore(ctx, cfg, "officer.unlock", a, nil, func(db *store.DB) error {
+		return daemon.Unlock(db, daemon.PINPolicy(cfg), a)
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case a.Phone != "":
+		fmt.Fprintf(c.Stdout, "unlocked officer commands from %s\n", a.Phone)
+	case a.ClientID != 0:
+		fmt.Fprintf(c.Stdout, "unlocked the BAL PIN of client %d\n", a.ClientID)
+	default:
+		fmt.Fprintln(c.Stdout, "lifted today's wrong-PIN budget; PIN checks resume")
+	}
+	return nil
 }
 
 // readPIN reads the PIN without echo, twice, from a terminal; otherwise one
 // line from standard input (for scripts: printf '%s\n' "$PIN" | ...).
-func (c *OfficerCommand) readPIN(ph string) (string, error) {
+func (c *OfficerCommand) readPIN(ph string, minLen int) (string, error) {
 	if f, ok := c.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(c.Stderr, "PIN for %s (4 to 8 digits, not shown): ", ph)
+		fmt.Fprintf(c.Stderr, "PIN for %s (%d to 8 digits, not shown): ", ph, minLen)
 		first, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.Stderr)
 		if err != nil {

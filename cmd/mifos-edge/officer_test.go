@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -38,7 +39,7 @@ func runOfficer(t *testing.T, stdin string, args ...string) (string, error) {
 	if err != nil {
 		all += err.Error()
 	}
-	for _, pin := range []string{"2580", "3691", "6789", "5555"} {
+	for _, pin := range []string{"258013", "369147", "456789", "555555"} {
 		if strings.Contains(all, pin) {
 			t.Errorf("officer %v printed a PIN %s: %q", args, pin, all)
 		}
@@ -49,7 +50,7 @@ func runOfficer(t *testing.T, stdin string, args ...string) (string, error) {
 func TestOfficerCommandLifecycle(t *testing.T) {
 	cfg, storePath := officerEnv(t)
 
-	out, err := runOfficer(t, "2580\n", "add", "--config", cfg, "--phone", "0712 345 678", "--staff-id", "7", "--name", "Amina Otieno")
+	out, err := runOfficer(t, "258013\n", "add", "--config", cfg, "--phone", "0712 345 678", "--staff-id", "7", "--name", "Amina Otieno")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +58,11 @@ func TestOfficerCommandLifecycle(t *testing.T) {
 		t.Errorf("add printed %q", out)
 	}
 	// A pipe without a trailing newline works too.
-	if _, err := runOfficer(t, "3691", "add", "--config", cfg, "--phone", "+256700000001", "--staff-id", "9", "--name", "Brian"); err != nil {
+	if _, err := runOfficer(t, "369147", "add", "--config", cfg, "--phone", "+256700000001", "--staff-id", "9", "--name", "Brian"); err != nil {
 		t.Fatal(err)
 	}
 
-	_, err = runOfficer(t, "3691\n", "add", "--config", cfg, "--phone", "+254712345678", "--staff-id", "8", "--name", "Other")
+	_, err = runOfficer(t, "369147\n", "add", "--config", cfg, "--phone", "+254712345678", "--staff-id", "8", "--name", "Other")
 	if err == nil || !strings.Contains(err.Error(), "already enrolled") {
 		t.Errorf("duplicate add: %v", err)
 	}
@@ -85,13 +86,15 @@ func TestOfficerCommandLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !officer.VerifyPIN(o.PINHash, "2580") || strings.Contains(o.PINHash, "2580") {
-			t.Errorf("stored hash %q does not verify the PIN", o.PINHash)
+		if ok, err := officer.VerifyPIN(o.PINHash, "258013", pepperOf(t, cfg)); !ok || err != nil || strings.Contains(o.PINHash, "258013") {
+			t.Errorf("stored hash %q does not verify the PIN (%v)", o.PINHash, err)
+		}
+		if ok, _ := officer.VerifyPIN(strings.Replace(o.PINHash, ",k=", ",x=", 1), "258013", officer.Pepper{}); ok {
+			t.Errorf("stored hash %q verifies without the box key's pepper", o.PINHash)
 		}
 		// Lock the officer to check that list shows it and reset-pin lifts it.
 		if err := db.Update(func(tx *store.Tx) error {
-			o.LockedUntil = time.Now().Add(time.Hour)
-			return tx.PutOfficer(o)
+			return tx.PutPINGuard(store.PINGuard{Subject: store.OfficerSubject(o.Phone), Locks: 1, LockedUntil: time.Now().Add(time.Hour)})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -101,13 +104,16 @@ func TestOfficerCommandLifecycle(t *testing.T) {
 		t.Errorf("list does not show the lock:\n%s", out)
 	}
 
-	if _, err := runOfficer(t, "3691\n", "reset-pin", "--config", cfg, "--phone", "0712345678"); err != nil {
+	if _, err := runOfficer(t, "369147\n", "reset-pin", "--config", cfg, "--phone", "0712345678"); err != nil {
 		t.Fatal(err)
 	}
 	withStore(t, storePath, func(db *store.DB) {
 		o, _ := db.Officer("+254712345678")
-		if !officer.VerifyPIN(o.PINHash, "3691") || officer.VerifyPIN(o.PINHash, "2580") || !o.LockedUntil.IsZero() {
-			t.Errorf("after reset-pin: %+v", o)
+		newOK, _ := officer.VerifyPIN(o.PINHash, "369147", pepperOf(t, cfg))
+		oldOK, _ := officer.VerifyPIN(o.PINHash, "258013", pepperOf(t, cfg))
+		g, _ := db.PINGuard(store.OfficerSubject(o.Phone))
+		if !newOK || oldOK || g.Locked(time.Now()) {
+			t.Errorf("after reset-pin: %+v, guard %+v", o, g)
 		}
 	})
 
@@ -135,24 +141,25 @@ func TestOfficerCommandRefuses(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"run PIN", add("6789\n"), "run of digits"},
-		{"repeated PIN", add("5555\n"), "one digit repeated"},
-		{"short PIN", add("12\n"), "4 to 8 digits"},
+		{"run PIN", add("456789\n"), "run of digits"},
+		{"repeated PIN", add("555555\n"), "one digit repeated"},
+		{"short PIN", add("12\n"), "6 to 8 digits"},
+		{"four digits", add("2580\n"), "6 to 8 digits"},
 		{"no PIN", add(""), "no PIN on standard input"},
-		{"PIN on argv", add("2580\n", "2580"), "never from the command line"},
+		{"PIN on argv", add("258013\n", "258013"), "never from the command line"},
 		{"bad phone", func() error {
-			_, err := runOfficer(t, "2580\n", "add", "--config", cfg, "--phone", "12", "--staff-id", "7", "--name", "A")
+			_, err := runOfficer(t, "258013\n", "add", "--config", cfg, "--phone", "12", "--staff-id", "7", "--name", "A")
 			return err
 		}(), "--phone"},
-		{"missing flags", func() error { _, err := runOfficer(t, "2580\n", "add", "--config", cfg); return err }(), "--phone and --staff-id and --name"},
+		{"missing flags", func() error { _, err := runOfficer(t, "258013\n", "add", "--config", cfg); return err }(), "--phone and --staff-id and --name"},
 		{"negative staff id", func() error {
-			_, err := runOfficer(t, "2580\n", "add", "--config", cfg, "--phone", "0712345678", "--staff-id", "-3", "--name", "A")
+			_, err := runOfficer(t, "258013\n", "add", "--config", cfg, "--phone", "0712345678", "--staff-id", "-3", "--name", "A")
 			return err
 		}(), "staff id"},
 		{"unknown action", func() error { _, err := runOfficer(t, "", "promote", "--config", cfg); return err }(), `unknown officer action "promote"`},
 		{"no action", func() error { _, err := runOfficer(t, ""); return err }(), "needs an action"},
 		{"reset unknown", func() error {
-			_, err := runOfficer(t, "2580\n", "reset-pin", "--config", cfg, "--phone", "0712345678")
+			_, err := runOfficer(t, "258013\n", "reset-pin", "--config", cfg, "--phone", "0712345678")
 			return err
 		}(), "no officer"},
 	}
@@ -167,6 +174,16 @@ func TestOfficerCommandRefuses(t *testing.T) {
 			t.Errorf("officers after refused adds: %+v, %v", list, err)
 		}
 	})
+}
+
+// pepperOf is the pepper of the box key the commands made beside cfg.
+func pepperOf(t *testing.T, cfg string) officer.Pepper {
+	t.Helper()
+	key, err := boxkey.Load(filepath.Join(filepath.Dir(cfg), "mifos-edge.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return officer.Pepper{ID: key.ID(), Key: key.Pepper()}
 }
 
 func withStore(t *testing.T, path string, fn func(*store.DB)) {

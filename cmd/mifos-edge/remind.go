@@ -51,7 +51,11 @@ func (*RemindCommand) Run(ctx context.Context, args []string) error {
 			return oerr
 		}
 		defer db.Close()
-		env, eerr := daemon.NewStandaloneEnv(cfg, db)
+		key, kerr := loadBoxKey(cfg)
+		if kerr != nil {
+			return kerr
+		}
+		env, eerr := daemon.NewStandaloneEnv(cfg, db, key)
 		if eerr != nil {
 			return eerr
 		}

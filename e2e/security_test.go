@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/modemsim"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// deposits counts the savings deposits of amount (Fineract's decimal text).
+func deposits(e *env, savingsID int64, amount string) int {
+	n := 0
+	for _, tx := range e.fin.SavingsTransactions(savingsID) {
+		if tx.Amount.String() == amount {
+			n++
+		}
+	}
+	return n
+}
+
+// The forged officer of the security review: a bulk-SMS sender id that
+// spells the officer's national number (with and without the trunk zero)
+// carries the right PIN. Nothing may be posted, nobody answered, and the
+// message is kept with a note. The same text from the officer's number as
+// a network delivers it (national type) is posted.
+func TestAlphanumericSenderSpellingOfficerNumberIsNotTheOfficer(t *testing.T) {
+	e := newFineractEnv(t)
+	for i, forged := range []string{"0722000012", "722000012"} {
+		scts := time.Now().Add(-time.Duration(10-i) * time.Minute)
+		err := e.sim.Deliver(modemsim.Incoming{From: forged, SenderType: "alphanumeric", Text: "PAY " + officerPIN + " 42 S=11", SCTS: scts})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 30*time.Second, "both forged messages handled", func() bool {
+		handled := 0
+		for _, m := range e.messages(store.MessageHandled) {
+			if m.SenderType == "alphanumeric" {
+				handled++
+				if !strings.Contains(m.Note, "not a phone number") {
+					t.Errorf("forged message %d note %q", m.ID, m.Note)
+				}
+			}
+		}
+		return handled == 2 && e.drained()
+	})
+	if n := deposits(e, fineractsim.SeedSavingsAmina, "11.000000"); n != 0 {
+		t.Fatalf("%d deposits posted by a forged sender", n)
+	}
+	if sent := e.sim.Sent(); len(sent) != 0 {
+		t.Fatalf("the box answered a forged sender: %+v", sent)
+	}
+
+	// The officer's own phone, delivered with the national type of number.
+	if err := e.sim.Deliver(modemsim.Incoming{From: "0722000012", SenderType: "national", Text: "PAY " + officerPIN + " 42 S=12"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitText(peter, "Posted for Amina", 30*time.Second)
+	if n := deposits(e, fineractsim.SeedSavingsAmina, "12.000000"); n != 1 {
+		t.Fatalf("%d deposits from the officer's real number", n)
+	}
+}
+
+// A number of undeclared type ("unknown") is a phone: it may ask for its
+// balance, but officer commands need accept_undeclared_numbers.
+func TestUndeclaredNumberTypeGetsNoOfficerCommands(t *testing.T) {
+	e := newFineractEnv(t)
+	if err := e.sim.Deliver(modemsim.Incoming{From: "254722000012", SenderType: "unknown", Text: "PAY " + officerPIN + " 42 S=13"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.waitReply(peter, 30*time.Second); r.Text != english(t, "officer.undeclared") {
+		t.Fatalf("undeclared number told %q", r.Text)
+	}
+	if n := deposits(e, fineractsim.SeedSavingsAmina, "13.000000"); n != 0 {
+		t.Fatalf("%d deposits from an undeclared number", n)
+	}
+	if err := e.sim.Deliver(modemsim.Incoming{From: "254712345678", SenderType: "unknown", Text: "BAL"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.waitReply(amina, 30*time.Second); !strings.Contains(r.Text, "Amina") {
+		t.Fatalf("BAL from an undeclared number: %q", r.Text)
+	}
+}
