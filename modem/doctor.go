@@ -95,7 +95,7 @@ func (d *doctor) checkPermissions() Check {
 	if err != nil {
 		if errors.Is(err, os.ErrPermission) {
 			return Check{Detail: "this user may not open " + d.resolved,
-				Fix: "add the service user to group dialout (sudo usermod -aG dialout <user>) and log in again or restart the service"}
+				Fix: "switch on your modem's lines in /etc/udev/rules.d/99-mifos-modem.rules (the ports belong to the service user mifos-edge, mode 0600; not to group dialout), then udevadm control --reload and replug; run doctor as root or as that user"}
 		}
 		if errors.Is(err, unix.EBUSY) {
 			return Check{OK: true, Detail: "the port is opened exclusively by another program (see the next checks)"}

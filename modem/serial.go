@@ -83,7 +83,7 @@ func openSerial(path string, baud int) (io.ReadWriteCloser, error) {
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, os.ErrPermission):
-		return fmt.Errorf("no permission to open %s: add the service user to group dialout", path)
+		return fmt.Errorf("no permission to open %s: the udev rule (systemd/99-mifos-modem.rules) must give the modem's ports to the service user", path)
 	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("the modem device %s does not exist", path)
 	}

@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -28,7 +31,8 @@ const (
 // systemdUnitTemplate is the unit kardianos/service writes on install. It
 // mirrors systemd/mifos-edge.service (a test keeps the two in step) and uses
 // kardianos v1.3's own template syntax, not text/template: {{Key}} without
-// a dot, pipelines through its cmd/cmdEscape functions only.
+// a dot, pipelines through its cmd/cmdEscape functions only. It runs
+// nothing as root: the serial drivers are loaded at boot by modulesLoadFile.
 const systemdUnitTemplate = `# Written by 'mifos-edge service install'. Remove with 'mifos-edge service uninstall'.
 [Unit]
 Description={{Description}}
@@ -38,10 +42,9 @@ StartLimitIntervalSec=0
 
 [Service]
 Type=simple
+# The modem's ports belong to this user alone (udev rule); no dialout.
 User={{UserName}}
 Group=mifos-edge
-SupplementaryGroups=dialout
-ExecStartPre=-+/sbin/modprobe -a usbserial option cdc_acm
 ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
 Restart={{Restart}}
 RestartSec=5
@@ -50,7 +53,7 @@ StateDirectory=mifos-edge
 StateDirectoryMode=0750
 RuntimeDirectory=mifos-edge
 RuntimeDirectoryMode=0750
-UMask=0027
+UMask=0077
 
 NoNewPrivileges=yes
 CapabilityBoundingSet=
@@ -58,6 +61,12 @@ AmbientCapabilities=
 ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
+PrivateMounts=yes
+PrivateIPC=yes
+PrivateUsers=yes
+RemoveIPC=yes
+ProtectProc=invisible
+ProcSubset=pid
 DevicePolicy=closed
 DeviceAllow=char-ttyUSB rw
 DeviceAllow=char-ttyACM rw
@@ -75,20 +84,111 @@ LockPersonality=yes
 MemoryDenyWriteExecute=yes
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
 SystemCallErrorNumber=EPERM
-
+` + egressAllowListOff + `
 [Install]
 WantedBy=multi-user.target
 `
 
+// egressAllowListOff is the egress allow-list as the unit carries it when
+// 'service install' gets no --allow-ip: switched off, with instructions.
+const egressAllowListOff = `# Egress allow-list, off: re-install with 'mifos-edge service install
+# --allow-ip ADDRESS' (the Fineract server's address) to let the service
+# reach only that server and this machine.
+#IPAddressDeny=any
+#IPAddressAllow=localhost 192.0.2.10
+`
+
+// systemdUnit is the unit template for an install with the given egress
+// allow-list; with none, the allow-list stays commented out. The addresses
+// are parsed netip values, so they cannot carry template syntax.
+func systemdUnit(allow []netip.Prefix) string {
+	if len(allow) == 0 {
+		return systemdUnitTemplate
+	}
+	parts := []string{"localhost"}
+	for _, p := range allow {
+		parts = append(parts, prefixText(p))
+	}
+	on := "# Egress allow-list: only this machine and the Fineract server.\n" +
+		"IPAddressDeny=any\n" +
+		"IPAddressAllow=" + strings.Join(parts, " ") + "\n"
+	return strings.Replace(systemdUnitTemplate, egressAllowListOff, on, 1)
+}
+
+// prefixText writes a single address without its /32 or /128.
+func prefixText(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+// parseAllowIP reads one --allow-ip value: an IP address or a network. The
+// flag package puts the option's name and value in front of its errors.
+func parseAllowIP(value string) (netip.Prefix, error) {
+	value = strings.TrimSpace(value)
+	if addr, err := netip.ParseAddr(value); err == nil {
+		if addr.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("systemd cannot filter an address with a zone; give it without %%%s", addr.Zone())
+		}
+		return netip.PrefixFrom(addr, addr.BitLen()), nil
+	}
+	if p, err := netip.ParsePrefix(value); err == nil {
+		return p.Masked(), nil
+	}
+	return netip.Prefix{}, errors.New("not an IP address or network such as 192.0.2.10 or 10.1.0.0/16 " +
+		"(systemd filters by address, so a host name cannot be used: give the addresses it resolves to)")
+}
+
+// allowIPFlag collects repeated --allow-ip options.
+type allowIPFlag struct{ prefixes *[]netip.Prefix }
+
+func (f allowIPFlag) String() string {
+	if f.prefixes == nil {
+		return ""
+	}
+	var parts []string
+	for _, p := range *f.prefixes {
+		parts = append(parts, prefixText(p))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (f allowIPFlag) Set(value string) error {
+	p, err := parseAllowIP(value)
+	if err != nil {
+		return err
+	}
+	*f.prefixes = append(*f.prefixes, p)
+	return nil
+}
+
+// serialModules are the serial drivers of USB GSM modems. DeviceAllow=
+// char-ttyUSB only takes effect if its driver is loaded when the service
+// starts, so they are loaded at boot rather than when the modem appears.
+var serialModules = []string{"usbserial", "option", "cdc_acm"}
+
+// modulesLoadFile makes systemd-modules-load load serialModules at boot.
+const modulesLoadFile = "/etc/modules-load.d/mifos-edge.conf"
+
 func init() {
 	register("service", &serviceCommand{
-		out:        os.Stdout,
-		euid:       os.Geteuid,
-		executable: resolvedExecutable,
-		lookupUser: func(name string) error { _, err := user.Lookup(name); return err },
-		newService: func(c *service.Config) (serviceControl, error) { return service.New(noopProgram{}, c) },
-		hiddenDirs: hiddenFromService,
+		out:         os.Stdout,
+		euid:        os.Geteuid,
+		executable:  resolvedExecutable,
+		lookupUser:  func(name string) error { _, err := user.Lookup(name); return err },
+		newService:  func(c *service.Config) (serviceControl, error) { return service.New(noopProgram{}, c) },
+		hiddenDirs:  hiddenFromService,
+		modulesLoad: modulesLoadFile,
+		loadModules: func() error {
+			out, err := exec.Command("modprobe", append([]string{"-a"}, serialModules...)...).CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+			}
+			return nil
+		},
 	})
 }
 
@@ -116,13 +216,17 @@ type serviceCommand struct {
 	lookupUser func(name string) error
 	newService func(*service.Config) (serviceControl, error)
 	hiddenDirs []string // see hiddenFromService
+	// modulesLoad is the modules-load.d file install writes and uninstall
+	// removes; loadModules loads the same drivers at once.
+	modulesLoad string
+	loadModules func() error
 }
 
 func (*serviceCommand) Summary() string {
 	return "install, remove, start, stop or show the system service"
 }
 
-const serviceUsage = `usage: mifos-edge service <action> [--config FILE]
+const serviceUsage = `usage: mifos-edge service <action> [--config FILE] [--allow-ip ADDRESS ...]
 
 Actions:
   install     check the configuration, then register mifos-edge as a system
@@ -131,6 +235,12 @@ Actions:
   start       start the service
   stop        stop the service
   status      print running, stopped or not installed
+
+With --allow-ip (install only, repeatable), the service may connect only to
+the given addresses or networks and to this machine: give the address of the
+Fineract server in [mifos] base_url (and the DNS server if base_url names a
+host and DNS is not answered on this machine). After a change of base_url,
+uninstall and install again with the new address.
 
 Options:
 `
@@ -141,6 +251,7 @@ var serviceActions = []string{"install", "uninstall", "start", "stop", "status"}
 type serviceArgs struct {
 	action     string
 	configPath string
+	allowIPs   []netip.Prefix // egress allow-list; empty means no filter
 }
 
 func parseServiceArgs(args []string, usageOut io.Writer) (serviceArgs, error) {
@@ -148,6 +259,7 @@ func parseServiceArgs(args []string, usageOut io.Writer) (serviceArgs, error) {
 	fs := flag.NewFlagSet("service", flag.ContinueOnError)
 	fs.SetOutput(usageOut)
 	fs.StringVar(&sa.configPath, "config", defaultConfigPath, "configuration file the service will run with")
+	fs.Var(allowIPFlag{&sa.allowIPs}, "allow-ip", "install: let the service connect only to this address or network (the Fineract server) and this machine; repeatable")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serviceUsage)
 		fs.PrintDefaults()
@@ -176,6 +288,10 @@ func parseServiceArgs(args []string, usageOut io.Writer) (serviceArgs, error) {
 		fs.Usage()
 		return sa, fmt.Errorf("service: unknown action %q (use install, uninstall, start, stop or status)", sa.action)
 	}
+	if len(sa.allowIPs) > 0 && sa.action != "install" {
+		fs.Usage()
+		return sa, fmt.Errorf("service %s: --allow-ip only applies to install", sa.action)
+	}
 	if strings.TrimSpace(sa.configPath) == "" {
 		fs.Usage()
 		return sa, errors.New("service: --config must name the configuration file")
@@ -190,8 +306,9 @@ func parseServiceArgs(args []string, usageOut io.Writer) (serviceArgs, error) {
 
 // serviceConfig describes the unit; the config path must be absolute
 // because the service does not start in the technician's directory. An
-// empty executable means this program's own path.
-func serviceConfig(configPath, executable string) *service.Config {
+// empty executable means this program's own path; an empty allowIPs leaves
+// the egress allow-list off.
+func serviceConfig(configPath, executable string, allowIPs []netip.Prefix) *service.Config {
 	return &service.Config{
 		Name:        serviceName,
 		Executable:  executable,
@@ -202,7 +319,7 @@ func serviceConfig(configPath, executable string) *service.Config {
 		Option: service.KeyValue{
 			"UserService":   false,
 			"Restart":       "always",
-			"SystemdScript": systemdUnitTemplate,
+			"SystemdScript": systemdUnit(allowIPs),
 		},
 	}
 }
@@ -216,7 +333,7 @@ func (c *serviceCommand) Run(_ context.Context, args []string) error {
 	if sa.action == "install" {
 		// Checked before anything else so a technician can validate the
 		// configuration without root.
-		if exe, err = c.checkInstallable(sa.configPath); err != nil {
+		if exe, err = c.checkInstallable(sa.configPath, sa.allowIPs); err != nil {
 			return err
 		}
 	}
@@ -226,7 +343,7 @@ func (c *serviceCommand) Run(_ context.Context, args []string) error {
 		}
 		return fmt.Errorf("must be run as root: sudo mifos-edge service %s", sa.action)
 	}
-	svc, err := c.newService(serviceConfig(sa.configPath, exe))
+	svc, err := c.newService(serviceConfig(sa.configPath, exe, sa.allowIPs))
 	if err != nil {
 		return fmt.Errorf("cannot manage system services on this machine: %w", err)
 	}
@@ -241,6 +358,9 @@ func (c *serviceCommand) Run(_ context.Context, args []string) error {
 		_ = svc.Stop()
 		if err := svc.Uninstall(); err != nil {
 			return fmt.Errorf("could not remove the service: %w", err)
+		}
+		if err := os.Remove(c.modulesLoad); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(c.out, "note: could not remove %s: %v\n", c.modulesLoad, err)
 		}
 		fmt.Fprintln(c.out, "mifos-edge service removed; the database in", serviceStateDir, "was kept")
 	case "start":
@@ -297,7 +417,31 @@ func (c *serviceCommand) install(svc serviceControl, configPath string) error {
 		}
 		return fmt.Errorf("could not install the service: %w", err)
 	}
+	if err := c.installModulesLoad(); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.out, "mifos-edge service installed (runs as user %s with %s)\nstart it now with: sudo mifos-edge service start\n", serviceUser, configPath)
+	return nil
+}
+
+// installModulesLoad has the serial drivers loaded at every boot and loads
+// them now, so the unit itself needs no root step to load them.
+func (c *serviceCommand) installModulesLoad() error {
+	content := strings.Join(serialModules, "\n") + "\n"
+	tmp := c.modulesLoad + ".new"
+	err := os.WriteFile(tmp, []byte(content), 0o644)
+	if err == nil {
+		err = os.Rename(tmp, c.modulesLoad)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("the service is installed, but the serial drivers will not load at boot: could not write %s: %w; create it with:\n"+
+			"  printf '%s\\n' | sudo tee %s", c.modulesLoad, err, strings.Join(serialModules, `\n`), c.modulesLoad)
+	}
+	if err := c.loadModules(); err != nil {
+		fmt.Fprintf(c.out, "note: could not load the serial drivers now (%v); they load at the next boot, or run: sudo modprobe -a %s\n",
+			err, strings.Join(serialModules, " "))
+	}
 	return nil
 }
 
@@ -308,7 +452,7 @@ var hiddenFromService = []string{"/home", "/root", "/run/user", "/tmp", "/var/tm
 // checkInstallable refuses an install that would produce a service that can
 // never work, explaining the fix in plain words. It returns the program path
 // the unit will run.
-func (c *serviceCommand) checkInstallable(configPath string) (string, error) {
+func (c *serviceCommand) checkInstallable(configPath string, allowIPs []netip.Prefix) (string, error) {
 	cfg, err := config.Load(configPath)
 	if err != nil {
 		return "", fmt.Errorf("not installing: the configuration has problems:\n%w", err)
@@ -337,12 +481,51 @@ func (c *serviceCommand) checkInstallable(configPath string) (string, error) {
 		return "", fmt.Errorf("not installing: control.socket %s must be inside %s or %s, where the service may create it",
 			cfg.Control.Socket, serviceStateDir, serviceRuntimeDir)
 	}
+	if err := checkAllowListReaches(cfg.Mifos.BaseURL, allowIPs); err != nil {
+		return "", err
+	}
 	if err := c.lookupUser(serviceUser); err != nil {
+		// No dialout: the udev rule gives the modem's ports to this user alone.
 		return "", fmt.Errorf("not installing: the user %s does not exist; create it with:\n"+
-			"  sudo useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s\n"+
-			"  sudo usermod -a -G dialout %s", serviceUser, serviceUser, serviceUser)
+			"  sudo useradd --system --user-group --no-create-home --shell /usr/sbin/nologin %s", serviceUser, serviceUser)
+	}
+	if len(allowIPs) > 0 {
+		if host := baseURLHost(cfg.Mifos.BaseURL); host != "" {
+			if _, err := netip.ParseAddr(host); err != nil {
+				fmt.Fprintf(c.out, "note: mifos.base_url names the host %s: --allow-ip must cover every address it resolves to and, unless DNS is answered on this machine, the DNS server\n", host)
+			}
+		}
 	}
 	return exe, nil
+}
+
+// checkAllowListReaches refuses an egress allow-list that shuts out the
+// Fineract server when mifos.base_url names it by address: such a service
+// could never post anything.
+func checkAllowListReaches(baseURL string, allowIPs []netip.Prefix) error {
+	if len(allowIPs) == 0 {
+		return nil
+	}
+	addr, err := netip.ParseAddr(baseURLHost(baseURL))
+	if err != nil || addr.IsLoopback() {
+		return nil // a host name, no server or this machine: nothing to check here
+	}
+	addr = addr.Unmap()
+	for _, p := range allowIPs {
+		if p.Contains(addr) {
+			return nil
+		}
+	}
+	return fmt.Errorf("not installing: --allow-ip does not include %s, the Fineract server in mifos.base_url, so the service could never reach it; add --allow-ip %s", addr, addr)
+}
+
+// baseURLHost is the host of mifos.base_url without brackets or port, or "".
+func baseURLHost(baseURL string) string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 // underAny returns the first of dirs that contains path, or "".

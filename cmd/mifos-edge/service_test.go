@@ -6,9 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,10 +98,12 @@ path = "/var/lib/mifos-edge/state.db"
 `
 
 type serviceHarness struct {
-	cmd  *serviceCommand
-	fake *fakeService
-	out  *bytes.Buffer
-	dir  string
+	cmd       *serviceCommand
+	fake      *fakeService
+	out       *bytes.Buffer
+	dir       string
+	loads     int   // calls of loadModules
+	loadError error // what loadModules returns
 }
 
 func newServiceHarness(t *testing.T, configText string) *serviceHarness {
@@ -115,7 +120,9 @@ func newServiceHarness(t *testing.T, configText string) *serviceHarness {
 		lookupUser: func(string) error { return nil },
 		newService: func(c *service.Config) (serviceControl, error) { h.fake.config = c; return h.fake, nil },
 		// t.TempDir lives under /tmp, which the real list rejects.
-		hiddenDirs: []string{"/home", "/root"},
+		hiddenDirs:  []string{"/home", "/root"},
+		modulesLoad: filepath.Join(dir, "modules-load.conf"),
+		loadModules: func() error { h.loads++; return h.loadError },
 	}
 	return h
 }
@@ -147,6 +154,109 @@ func TestServiceInstall(t *testing.T) {
 	}
 	if !strings.Contains(h.out.String(), "sudo mifos-edge service start") {
 		t.Errorf("install does not say how to start: %q", h.out.String())
+	}
+	// The unit runs nothing as root, so install has the drivers loaded at boot and now.
+	if got, err := os.ReadFile(h.cmd.modulesLoad); err != nil || string(got) != "usbserial\noption\ncdc_acm\n" {
+		t.Errorf("modules-load.d file = %q, %v", got, err)
+	}
+	if h.loads != 1 {
+		t.Errorf("serial drivers loaded %d times at install, want 1", h.loads)
+	}
+}
+
+func TestServiceInstallDriversNotLoadable(t *testing.T) {
+	h := newServiceHarness(t, goodServiceConfig)
+	h.loadError = errors.New("exit status 1: modprobe: FATAL: Module option not found")
+	if err := h.run("install", "--config", h.configPath()); err != nil {
+		t.Fatalf("a driver that cannot load now must not fail the install: %v", err)
+	}
+	if !strings.Contains(h.out.String(), "they load at the next boot, or run: sudo modprobe -a usbserial option cdc_acm") {
+		t.Errorf("install does not explain the driver problem: %q", h.out.String())
+	}
+
+	h = newServiceHarness(t, goodServiceConfig)
+	h.cmd.modulesLoad = filepath.Join(h.dir, "no-such-dir", "mifos-edge.conf")
+	err := h.run("install", "--config", h.configPath())
+	if err == nil || !strings.Contains(err.Error(), "the service is installed, but the serial drivers will not load at boot") ||
+		!strings.Contains(err.Error(), `printf 'usbserial\noption\ncdc_acm\n' | sudo tee`) {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestServiceUninstallRemovesModulesLoad(t *testing.T) {
+	h := newServiceHarness(t, goodServiceConfig)
+	if err := os.WriteFile(h.cmd.modulesLoad, []byte("usbserial\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.fake.status, h.fake.statusErr = service.StatusStopped, nil
+	if err := h.run("uninstall"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(h.cmd.modulesLoad); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("uninstall left %s behind: %v", h.cmd.modulesLoad, err)
+	}
+}
+
+func TestServiceInstallAllowIP(t *testing.T) {
+	const config = goodServiceConfig + "[mifos]\nbase_url = \"https://192.0.2.10:8443/fineract-provider\"\ntenant = \"default\"\nusername = \"sms\"\npassword = \"x\"\n"
+	h := newServiceHarness(t, config)
+	if err := h.run("install", "--config", h.configPath(), "--allow-ip", "192.0.2.10", "--allow-ip", "10.1.7.9/16"); err != nil {
+		t.Fatal(err)
+	}
+	script := h.fake.config.Option["SystemdScript"].(string)
+	if !strings.Contains(script, "\nIPAddressDeny=any\nIPAddressAllow=localhost 192.0.2.10 10.1.0.0/16\n") {
+		t.Errorf("unit template lacks the allow-list:\n%s", script)
+	}
+
+	h = newServiceHarness(t, config)
+	err := h.run("install", "--config", h.configPath(), "--allow-ip", "192.0.2.11")
+	if err == nil || !strings.Contains(err.Error(), "--allow-ip does not include 192.0.2.10, the Fineract server in mifos.base_url") {
+		t.Errorf("an allow-list shutting out the Fineract server: error = %v", err)
+	}
+	if len(h.fake.calls) > 0 {
+		t.Errorf("refused install still called %v", h.fake.calls)
+	}
+
+	h = newServiceHarness(t, strings.Replace(config, "192.0.2.10:8443", "fineract.example.org", 1))
+	if err := h.run("install", "--config", h.configPath(), "--allow-ip", "198.51.100.4"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h.out.String(), "mifos.base_url names the host fineract.example.org: --allow-ip must cover every address") {
+		t.Errorf("install with a host name in base_url does not warn: %q", h.out.String())
+	}
+}
+
+func TestParseAllowIP(t *testing.T) {
+	for in, want := range map[string]string{
+		"192.0.2.10":    "192.0.2.10",
+		" 10.1.2.3/16 ": "10.1.0.0/16",
+		"2001:db8::1":   "2001:db8::1",
+		"2001:db8::/32": "2001:db8::/32",
+		"192.0.2.10/32": "192.0.2.10",
+	} {
+		p, err := parseAllowIP(in)
+		if err != nil || prefixText(p) != want {
+			t.Errorf("parseAllowIP(%q) = %v, %v; want %s", in, prefixText(p), err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"fineract.example.org": "not an IP address or network",
+		"any":                  "not an IP address or network",
+		"":                     "not an IP address or network",
+		"192.0.2.300":          "not an IP address or network",
+		"localhost 1.2.3.4":    "not an IP address or network",
+		"fe80::1%eth0":         "systemd cannot filter an address with a zone",
+	} {
+		var usage bytes.Buffer
+		_, err := parseServiceArgs([]string{"install", "--allow-ip", in}, &usage)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("invalid value %q for flag -allow-ip: %s", in, want)) {
+			t.Errorf("--allow-ip %q: error = %v, want %q", in, err, want)
+		}
+	}
+	var usage bytes.Buffer
+	if _, err := parseServiceArgs([]string{"start", "--allow-ip", "192.0.2.10"}, &usage); err == nil ||
+		!strings.Contains(err.Error(), "--allow-ip only applies to install") {
+		t.Errorf("--allow-ip on start: error = %v", err)
 	}
 }
 
@@ -196,6 +306,7 @@ func TestServiceInstallRefusals(t *testing.T) {
 			config:  goodServiceConfig,
 			setup:   func(h *serviceHarness) { h.cmd.lookupUser = func(string) error { return errors.New("unknown user") } },
 			wantErr: []string{"the user mifos-edge does not exist", "useradd --system"},
+			// No advice to join dialout: the udev rule gives the ports to this user.
 		},
 		{
 			name:    "already installed",
@@ -301,99 +412,51 @@ func TestServiceControlActions(t *testing.T) {
 	})
 }
 
-// renderKardianos expands the subset of kardianos/service v1.3's template
-// language the unit uses ({{Key}}, {{Key | fn}}, {{range Key}}{{. | fn}}{{end}}),
-// failing on anything else, such as text/template's dotted {{.Path}}, which
-// kardianos would reject at install time with "unknown template key".
-func renderKardianos(tmpl string, data map[string]any) (string, error) {
-	funcs := map[string]func(string) string{
-		"cmd":       func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` },
-		"cmdEscape": func(s string) string { return strings.ReplaceAll(s, " ", `\x20`) },
-	}
-	action := regexp.MustCompile(`\{\{\s*([^}]*?)\s*\}\}`)
-	value := func(expr string, dot string) (string, error) {
-		parts := strings.Split(expr, "|")
-		key := strings.TrimSpace(parts[0])
-		var s string
-		if key == "." {
-			s = dot
-		} else {
-			v, ok := data[key].(string)
-			if !ok {
-				return "", fmt.Errorf("unknown template key %q", key)
-			}
-			s = v
-		}
-		for _, f := range parts[1:] {
-			fn, ok := funcs[strings.TrimSpace(f)]
-			if !ok {
-				return "", fmt.Errorf("unknown template function %q", f)
-			}
-			s = fn(s)
-		}
-		return s, nil
-	}
-	var out strings.Builder
-	rest := tmpl
-	for {
-		loc := action.FindStringSubmatchIndex(rest)
-		if loc == nil {
-			out.WriteString(rest)
-			return out.String(), nil
-		}
-		out.WriteString(rest[:loc[0]])
-		expr := rest[loc[2]:loc[3]]
-		rest = rest[loc[1]:]
-		if key, ok := strings.CutPrefix(expr, "range "); ok {
-			end := strings.Index(rest, "{{end}}")
-			if end < 0 {
-				return "", errors.New("range without end")
-			}
-			body := rest[:end]
-			rest = rest[end+len("{{end}}"):]
-			items, ok := data[strings.TrimSpace(key)].([]string)
-			if !ok {
-				return "", fmt.Errorf("range over non-list %q", key)
-			}
-			for _, item := range items {
-				expanded := body
-				for _, m := range action.FindAllStringSubmatch(body, -1) {
-					v, err := value(m[1], item)
-					if err != nil {
-						return "", err
-					}
-					expanded = strings.Replace(expanded, m[0], v, 1)
-				}
-				out.WriteString(expanded)
-			}
-			continue
-		}
-		v, err := value(expr, "")
-		if err != nil {
-			return "", err
-		}
-		out.WriteString(v)
-	}
-}
-
-// renderUnit renders the template from the data kardianos builds in
-// (*systemd).Install for this service's configuration.
-func renderUnit(t *testing.T, configPath string) string {
+// renderUnit writes the unit through kardianos/service's own systemd
+// installer, so the template engine, its cmd/cmdEscape functions and the
+// data map are the library's, not a copy. Two things differ from a real
+// install, neither touching the text: the service is installed as a user
+// service, which kardianos writes under $HOME/.config/systemd/user (HOME is a
+// temporary directory) instead of /etc/systemd/system, and a stand-in
+// systemctl first on PATH answers its enable and daemon-reload calls.
+func renderUnit(t *testing.T, configPath string, allowIPs ...netip.Prefix) string {
 	t.Helper()
-	c := serviceConfig(configPath, "/usr/local/bin/mifos-edge")
-	data := map[string]any{
-		"Description": c.Description,
-		"Path":        c.Executable,
-		"Name":        c.Name,
-		"Arguments":   c.Arguments,
-		"UserName":    c.UserName,
-		"Restart":     c.Option["Restart"].(string),
+	c := serviceConfig(configPath, "/usr/local/bin/mifos-edge", allowIPs)
+	options := service.KeyValue{}
+	for k, v := range c.Option {
+		options[k] = v
 	}
-	unit, err := renderKardianos(c.Option["SystemdScript"].(string), data)
+	options["UserService"] = true
+	c.Option = options
+
+	home, bin := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "systemctl"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	var systemd service.System
+	for _, s := range service.AvailableSystems() {
+		if s.String() == "linux-systemd" {
+			systemd = s
+		}
+	}
+	if systemd == nil {
+		t.Fatal("kardianos/service offers no linux-systemd backend")
+	}
+	svc, err := systemd.New(noopProgram{}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return unit
+	if err := svc.Install(); err != nil {
+		t.Fatalf("kardianos Install: %v", err)
+	}
+	unit, err := os.ReadFile(filepath.Join(home, ".config", "systemd", "user", "mifos-edge.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(unit)
 }
 
 func TestSystemdUnitTemplate(t *testing.T) {
@@ -402,12 +465,14 @@ func TestSystemdUnitTemplate(t *testing.T) {
 		"\nExecStart=/usr/local/bin/mifos-edge \"run\" \"--config\" \"/etc/mifos-edge/mifos-edge.toml\"\n",
 		"\nRestart=always\n",
 		"\nUser=mifos-edge\n",
-		"\nSupplementaryGroups=dialout\n",
 		"\nStateDirectory=mifos-edge\n",
 		"\nRuntimeDirectory=mifos-edge\n",
 		"\nProtectSystem=strict\n",
 		"\nDevicePolicy=closed\n",
 		"\nDeviceAllow=char-ttyUSB rw\n",
+		"\nSystemCallFilter=~@privileged @resources\n",
+		"\nUMask=0077\n",
+		"\n#IPAddressDeny=any\n",
 		"\nDescription=" + serviceDescription + "\n",
 		"\nWantedBy=multi-user.target\n",
 	} {
@@ -420,9 +485,146 @@ func TestSystemdUnitTemplate(t *testing.T) {
 	if !strings.Contains(spaced, `"--config" "/etc/mifos edge/edge.toml"`) {
 		t.Errorf("a config path with a space must stay one argument:\n%s", spaced)
 	}
+}
 
-	if _, err := renderKardianos("ExecStart={{.Path}}", map[string]any{"Path": "x"}); err == nil {
-		t.Error("test renderer accepted text/template syntax that kardianos rejects")
+// TestSystemdUnitRunsNothingAsRoot: the device belongs to the service user,
+// so no supplementary group is needed, and the drivers are loaded at boot, so
+// no Exec line may carry the "+" or "!" prefix that runs it privileged.
+func TestSystemdUnitRunsNothingAsRoot(t *testing.T) {
+	units := map[string]string{"rendered": renderUnit(t, "/etc/mifos-edge/mifos-edge.toml")}
+	shipped, err := os.ReadFile("../../systemd/mifos-edge.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	units["systemd/mifos-edge.service"] = string(shipped)
+	for name, unit := range units {
+		for _, line := range strings.Split(unit, "\n") {
+			key, value, ok := strings.Cut(strings.TrimSpace(line), "=")
+			if !ok || strings.HasPrefix(key, "#") {
+				continue
+			}
+			switch {
+			case key == "SupplementaryGroups" || key == "User" && value != serviceUser:
+				t.Errorf("%s: %q: the service must run as %s alone", name, line, serviceUser)
+			case strings.HasPrefix(key, "Exec") && strings.ContainsAny(execPrefix(value), "+!"):
+				t.Errorf("%s: %q runs with full privileges", name, line)
+			}
+		}
+	}
+}
+
+// execPrefix is the run of special characters before an Exec command.
+func execPrefix(value string) string {
+	return value[:len(value)-len(strings.TrimLeft(value, "-@:+!|"))]
+}
+
+// maxExposure is the highest 'systemd-analyze security' exposure the unit may
+// have; the unit before the hardening scored 2.1.
+const maxExposure = 1.5
+
+var exposureLine = regexp.MustCompile(`Overall exposure level for [^:]+: ([0-9]+(?:\.[0-9]+)?)`)
+
+// systemdAnalyze runs systemd-analyze, which these tests need: the unit's
+// sandbox is only as good as systemd's own reading of it.
+func systemdAnalyze(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	tool, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Fatal("systemd-analyze is not installed, so the service unit cannot be checked; " +
+			"install it with: sudo apt-get install -y --no-install-recommends systemd")
+	}
+	out, err := exec.Command(tool, args...).CombinedOutput()
+	return string(out), err
+}
+
+// unitFile writes a rendered unit under the name systemd expects.
+func unitFile(t *testing.T, unit string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mifos-edge.service")
+	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// exposure is systemd's overall exposure score of the unit file, with the
+// full report. --offline reads only the file: the user mifos-edge need not
+// exist on this machine.
+func exposure(t *testing.T, path string) (float64, string) {
+	t.Helper()
+	out, err := systemdAnalyze(t, "security", "--offline=yes", path)
+	if err != nil {
+		t.Fatalf("systemd-analyze security --offline=yes %s: %v\n%s", path, err, out)
+	}
+	m := exposureLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no overall exposure level in the output of systemd-analyze security:\n%s", out)
+	}
+	level, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return level, out
+}
+
+func TestSystemdUnitExposure(t *testing.T) {
+	allow := []netip.Prefix{netip.MustParsePrefix("192.0.2.10/32")}
+	units := map[string]string{
+		"systemd/mifos-edge.service":        "../../systemd/mifos-edge.service",
+		"rendered unit":                     unitFile(t, renderUnit(t, "/etc/mifos-edge/mifos-edge.toml")),
+		"rendered unit with --allow-ip":     unitFile(t, renderUnit(t, "/etc/mifos-edge/mifos-edge.toml", allow...)),
+		"rendered unit, path with a space ": unitFile(t, renderUnit(t, "/etc/mifos edge/edge.toml")),
+	}
+	// The allow-list's 0.1 vanishes in the rounded total, so its own line is read.
+	const noAllowList = "does not define an IP address allow list"
+	for name, path := range units {
+		level, report := exposure(t, path)
+		if level > maxExposure {
+			t.Errorf("%s: systemd-analyze security exposure %.1f, want at most %.1f:\n%s", name, level, maxExposure, report)
+		}
+		if withAllowList := strings.Contains(name, "--allow-ip"); withAllowList == strings.Contains(report, noAllowList) {
+			t.Errorf("%s: systemd-analyze security does not see the allow-list as expected (written: %v):\n%s", name, withAllowList, report)
+		}
+	}
+}
+
+// diagnosticLine is how systemd reports a unit line it cannot use
+// ("FILE:46: Unknown key 'PrivateMountz' in section [Service], ignoring.").
+var diagnosticLine = regexp.MustCompile(`\.service:[0-9]+: .*`)
+
+// TestSystemdUnitVerify has systemd parse every directive. verify also
+// complains that /usr/local/bin/mifos-edge is missing on a build machine,
+// so only complaints about the unit's own lines fail the test.
+func TestSystemdUnitVerify(t *testing.T) {
+	units := map[string]string{
+		"systemd/mifos-edge.service":    "../../systemd/mifos-edge.service",
+		"rendered unit":                 unitFile(t, renderUnit(t, "/etc/mifos-edge/mifos-edge.toml")),
+		"rendered unit with --allow-ip": unitFile(t, renderUnit(t, "/etc/mifos-edge/mifos-edge.toml", netip.MustParsePrefix("10.1.0.0/16"))),
+	}
+	for name, path := range units {
+		out, _ := systemdAnalyze(t, "verify", path)
+		for _, bad := range diagnosticLine.FindAllString(out, -1) {
+			t.Errorf("%s: systemd-analyze verify: %s", name, bad)
+		}
+	}
+}
+
+func TestSystemdUnitAllowList(t *testing.T) {
+	unit := renderUnit(t, "/etc/mifos-edge/mifos-edge.toml",
+		netip.MustParsePrefix("192.0.2.10/32"), netip.MustParsePrefix("2001:db8::/32"))
+	for _, want := range []string{
+		"\nIPAddressDeny=any\n",
+		"\nIPAddressAllow=localhost 192.0.2.10 2001:db8::/32\n",
+	} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("unit with --allow-ip lacks %q:\n%s", want, unit)
+		}
+	}
+	if strings.Contains(unit, "#IPAddress") {
+		t.Errorf("unit with --allow-ip still carries the commented-out allow-list:\n%s", unit)
+	}
+	if strings.Count(systemdUnitTemplate, egressAllowListOff) != 1 {
+		t.Error("the template must carry the switched-off allow-list exactly once, or --allow-ip writes nothing")
 	}
 }
 
@@ -453,5 +655,90 @@ func TestSystemdUnitMatchesShippedFile(t *testing.T) {
 	if strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Errorf("systemd/mifos-edge.service and systemdUnitTemplate differ:\nshipped:\n%s\n\nrendered:\n%s",
 			strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+}
+
+// udevAssignment is one KEY{attr}OP"value" of a udev rule.
+var udevAssignment = regexp.MustCompile(`([A-Z_]+(?:\{[^}]*\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"`)
+
+// TestUdevRuleOwnsEveryModemPort: any local user who can open one of the
+// modem's ports reads officers' PINs and sends from the branch SIM, so every
+// rule in the file, switched on or not, gives the ports to the service user
+// alone, and each modem has a rule covering all of its ports.
+func TestUdevRuleOwnsEveryModemPort(t *testing.T) {
+	text, err := os.ReadFile("../../systemd/99-mifos-modem.rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type modem struct{ allPorts, atPort bool }
+	modems := map[string]*modem{}
+	rules := 0
+	for n, line := range strings.Split(string(text), "\n") {
+		rule := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "#"))
+		if !strings.HasPrefix(rule, "SUBSYSTEM") && !strings.HasPrefix(rule, "KERNEL") && !strings.HasPrefix(rule, "ATTRS") {
+			continue // prose
+		}
+		rules++
+		where := fmt.Sprintf("99-mifos-modem.rules:%d", n+1)
+		got := map[string]string{}
+		for _, m := range udevAssignment.FindAllStringSubmatch(rule, -1) {
+			got[m[1]+m[2]] = m[3]
+		}
+		for key, want := range map[string]string{
+			`SUBSYSTEM==`:               "tty",
+			`OWNER=`:                    "mifos-edge",
+			`GROUP=`:                    "mifos-edge",
+			`MODE=`:                     "0600",
+			`ENV{ID_MM_DEVICE_IGNORE}=`: "1",
+			`ATTRS{idVendor}==`:         "",
+			`ATTRS{idProduct}==`:        "",
+		} {
+			v, ok := got[key]
+			if !ok || want != "" && v != want {
+				t.Errorf("%s: %s%q missing (got %q): %s", where, key, want, v, rule)
+			}
+		}
+		if strings.Contains(strings.ToLower(rule), "dialout") {
+			t.Errorf("%s: a rule must not hand the modem to group dialout: %s", where, rule)
+		}
+		id := got[`ATTRS{idVendor}==`] + ":" + got[`ATTRS{idProduct}==`]
+		if modems[id] == nil {
+			modems[id] = &modem{}
+		}
+		_, oneInterface := got[`ENV{ID_USB_INTERFACE_NUM}==`]
+		_, named := got[`SYMLINK+=`]
+		switch {
+		case oneInterface && got[`SYMLINK+=`] == "mifos-modem":
+			modems[id].atPort = true
+		case !oneInterface && !named:
+			modems[id].allPorts = true
+		default:
+			t.Errorf("%s: the name mifos-modem belongs on the AT interface only: %s", where, rule)
+		}
+	}
+	if rules == 0 {
+		t.Fatal("no udev rules found in 99-mifos-modem.rules")
+	}
+	for id, m := range modems {
+		if !m.allPorts || !m.atPort {
+			t.Errorf("modem %s needs one rule for all its ports and one naming its AT port: all ports %v, AT port %v", id, m.allPorts, m.atPort)
+		}
+	}
+}
+
+// TestInstallScriptLoadsTheSameDrivers: install.sh and 'service install'
+// write the same modules-load.d file, and neither puts the service user in
+// dialout.
+func TestInstallScriptLoadsTheSameDrivers(t *testing.T) {
+	script, err := os.ReadFile("../../systemd/install.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `printf '` + strings.Join(serialModules, `\n`) + `\n' >` + modulesLoadFile
+	if !strings.Contains(string(script), want) {
+		t.Errorf("systemd/install.sh does not write %s as 'service install' does: want %q", modulesLoadFile, want)
+	}
+	if regexp.MustCompile(`(usermod|gpasswd|adduser)[^\n]*(-a|-G|--append)[^\n]*dialout`).Match(script) {
+		t.Error("systemd/install.sh still adds a user to group dialout")
 	}
 }
