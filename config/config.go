@@ -122,8 +122,12 @@ type Mifos struct {
 	PaymentTypeID int    `toml:"payment_type_id"`
 	// CAFile trusts a private CA or self-signed certificate (PEM).
 	CAFile string `toml:"ca_file"`
-	// PinSHA256 pins the server certificate: hex SHA-256 of its DER.
+	// PinSHA256 pins the server certificate: hex SHA-256 of its DER. Alone
+	// it trusts exactly that certificate; with CAFile it is an extra check.
 	PinSHA256 string `toml:"pin_sha256"`
+	// InsecureHTTP allows an http:// base_url to another machine (the
+	// password then crosses the network in clear); loopback needs no flag.
+	InsecureHTTP bool `toml:"insecure_http"`
 	// Timeout bounds one request (default 20s).
 	Timeout Duration `toml:"timeout"`
 	// BoxID names this branch box in Fineract external ids (default: host name).

@@ -322,6 +322,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"mifos no password", func(c *Config) { withMifos(c); c.Mifos.PasswordFile = "" }, "set either mifos.password_file"},
 		{"mifos both passwords", func(c *Config) { withMifos(c); c.Mifos.Password = "x" }, "set only one of mifos.password and mifos.password_file"},
 		{"payment type", func(c *Config) { c.Mifos.PaymentTypeID = -2 }, "mifos.payment_type_id must not be negative"},
+		{"mifos plain http to the network", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://10.9.9.9:8080/fineract-provider/api/v1" }, "mifos.base_url: \"http://10.9.9.9:8080/fineract-provider/api/v1\" uses plain http:// to 10.9.9.9"},
+		{"mifos plain http names the opt-in", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://fineract.lan/fineract-provider" }, "mifos.insecure_http = true"},
+		{"mifos plain http to a loopback look-alike", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://localhost.example.org/x" }, "uses plain http://"},
 		{"listen without port", func(c *Config) { c.HTTP.Listen = "127.0.0.1" }, `http.listen: "127.0.0.1" must be host:port`},
 		{"listen bad port", func(c *Config) { c.HTTP.Listen = ":http" }, "http.listen: \":http\": port must be a number"},
 		{"socket too long", func(c *Config) { c.Control.Socket = "/" + strings.Repeat("s", 120) }, "control.socket: path is 121 characters long"},
@@ -359,6 +362,29 @@ func TestValidateNamesTheField(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// Plain http is for this machine only, unless insecure_http says otherwise.
+func TestPlainHTTPBaseURL(t *testing.T) {
+	for _, base := range []string{"http://127.0.0.1:8080/fineract-provider", "http://127.9.9.9/x", "http://[::1]:8443/x", "http://localhost/x", "https://10.9.9.9/x"} {
+		cfg := validConfig(t)
+		withMifos(cfg)
+		cfg.Mifos.BaseURL = base
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: %v", base, err)
+		}
+	}
+	cfg, err := Parse([]byte(minimal+"[mifos]\nbase_url = \"http://10.9.9.9:8080/fineract-provider/api/v1\"\ntenant = \"default\"\n"+
+		"username = \"sms\"\npassword_file = \"/etc/mifos-edge/pw\"\ninsecure_http = true\n"), "insecure.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Mifos.InsecureHTTP {
+		t.Error("insecure_http = true was not read")
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("plain http with insecure_http = true: %v", err)
+	}
 }
 
 func validConfig(t *testing.T) *Config {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
 )
 
 // Default values, applied by SetDefaults to settings left out of the file.
@@ -247,6 +249,11 @@ func (m Mifos) validate() []error {
 		fail("mifos.base_url: %q must start with https:// (or http://)", redactURL(m.BaseURL))
 	case u.Host == "":
 		fail("mifos.base_url: %q has no host name", redactURL(m.BaseURL))
+	case u.Scheme == "http" && !m.InsecureHTTP && !mifos.IsLoopbackHost(u.Hostname()):
+		fail("mifos.base_url: %q uses plain http:// to %s, another machine: the Fineract password and client data "+
+			"would cross the network unencrypted and anyone on the way could fake Fineract's answers; use https:// "+
+			"(a self-signed server can be trusted with mifos.ca_file or mifos.pin_sha256), or set mifos.insecure_http = true to accept that risk",
+			redactURL(m.BaseURL), u.Hostname())
 	}
 	if strings.TrimSpace(m.Tenant) == "" {
 		fail("mifos.tenant is required when mifos.base_url is set (usually \"default\")")

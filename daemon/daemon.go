@@ -83,7 +83,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		inboxReady:  make(chan struct{}, 1),
 		outboxReady: make(chan struct{}, 1),
 	}
-	api, err := newFineract(cfg)
+	api, err := newFineract(cfg, log)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/config"
@@ -17,8 +20,13 @@ import (
 	"github.com/mifos-edge/mifos-edge/sync"
 )
 
-// newFineract builds the Fineract client from [mifos]; nil when not configured.
-func newFineract(cfg *config.Config) (*mifos.HTTPClient, error) {
+// minPasswordLength is the shortest Fineract password started without a
+// warning; the box's user may post repayments.
+const minPasswordLength = 8
+
+// newFineract builds the Fineract client from [mifos]; nil when not
+// configured. It warns in log about settings that weaken the link.
+func newFineract(cfg *config.Config, log *slog.Logger) (*mifos.HTTPClient, error) {
 	if cfg.Mifos.BaseURL == "" {
 		return nil, nil
 	}
@@ -26,15 +34,30 @@ func newFineract(cfg *config.Config) (*mifos.HTTPClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mifos.New(mifos.Config{
-		BaseURL:   cfg.Mifos.BaseURL,
-		Tenant:    cfg.Mifos.Tenant,
-		Username:  cfg.Mifos.Username,
-		Password:  password,
-		CAFile:    cfg.Mifos.CAFile,
-		PinSHA256: cfg.Mifos.PinSHA256,
-		Timeout:   cfg.Mifos.Timeout.Duration,
+	c, err := mifos.New(mifos.Config{
+		BaseURL:      cfg.Mifos.BaseURL,
+		Tenant:       cfg.Mifos.Tenant,
+		Username:     cfg.Mifos.Username,
+		Password:     password,
+		CAFile:       cfg.Mifos.CAFile,
+		PinSHA256:    cfg.Mifos.PinSHA256,
+		InsecureHTTP: cfg.Mifos.InsecureHTTP,
+		Timeout:      cfg.Mifos.Timeout.Duration,
 	})
+	if err != nil {
+		return nil, err
+	}
+	// The client accepted the URL, so plain http here means insecure_http
+	// let it go to another machine.
+	if u, err := url.Parse(cfg.Mifos.BaseURL); err == nil && u.Scheme == "http" && !mifos.IsLoopbackHost(u.Hostname()) {
+		log.Warn("the Fineract link uses plain http to another machine (mifos.insecure_http = true): the password and client data cross the network unencrypted and anyone on the way can fake Fineract's answers; switch mifos.base_url to https://",
+			"host", u.Hostname())
+	}
+	// Neither the password nor its length is logged.
+	if utf8.RuneCountInString(password) < minPasswordLength {
+		log.Warn(fmt.Sprintf("the Fineract password of this box's user is shorter than %d characters; give the user a longer one in Fineract and in mifos.password_file", minPasswordLength))
+	}
+	return c, nil
 }
 
 // boxID names this box in Fineract external ids.
@@ -116,7 +139,7 @@ func (p *permanent) Permanent() bool { return true }
 func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 	return func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 		out, err := env.ResolveJournal(ctx, e)
-		if err != nil && !mifos.IsRetryable(err) && !mifos.IsAuthProblem(err) {
+		if err != nil && !mifos.IsRetryable(err) && !mifos.IsAuthProblem(err) && !mifos.IsRedirect(err) {
 			return out, &permanent{msg: env.Render(err)}
 		}
 		return out, err
@@ -260,7 +283,7 @@ func RunReminders(ctx context.Context, env *handler.Env, a RemindArgs) (RemindRe
 // NewStandaloneEnv is the handlers' environment for a CLI command that runs
 // while the daemon is stopped (it owns the store itself).
 func NewStandaloneEnv(cfg *config.Config, db *store.DB, key *boxkey.Key) (*handler.Env, error) {
-	api, err := newFineract(cfg)
+	api, err := newFineract(cfg, slog.Default())
 	if err != nil {
 		return nil, err
 	}

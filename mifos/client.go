@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -23,13 +24,15 @@ import (
 // HTTPClient talks to one Fineract tenant over HTTPS and implements API.
 // (The name Client is taken by the GET /clients/{id} record.)
 type HTTPClient struct {
-	v1, v2   string // base URLs without a trailing slash
-	host     string // for error messages
-	tenant   string
-	auth     string // "Basic ..." header value
-	password string // only to scrub it from error text
-	locale   string
-	hc       *http.Client
+	v1, v2 string // base URLs without a trailing slash
+	host   string // for error messages
+	tenant string
+	auth   string // "Basic ..." header value
+	// credentials are the forms the box's credential takes in text a
+	// server may echo back, each scrubbed from error text as a whole token.
+	credentials []credential
+	locale      string
+	hc          *http.Client
 }
 
 var _ API = (*HTTPClient)(nil)
@@ -57,6 +60,12 @@ func New(cfg Config) (*HTTPClient, error) {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, errors.New("the Fineract base URL must not have a query (?) or fragment (#)")
 	}
+	// Plain http lets anyone on the way read the password and client data
+	// and fake Fineract's answers; only this machine's own address is safe.
+	if u.Scheme == "http" && !cfg.InsecureHTTP && !IsLoopbackHost(u.Hostname()) {
+		return nil, fmt.Errorf("the Fineract base URL uses plain http:// to %s, which is not this machine: "+
+			"the password and client data would cross the network unencrypted; use https:// (or allow plain http explicitly)", u.Hostname())
+	}
 	if cfg.Tenant == "" {
 		return nil, errors.New("the Fineract tenant is required (usually \"default\")")
 	}
@@ -67,7 +76,7 @@ func New(cfg Config) (*HTTPClient, error) {
 	root = strings.TrimSuffix(root, "/api/v1")
 	root = strings.TrimSuffix(root, "/api")
 
-	tlsConf, err := tlsConfig(cfg.CAFile, cfg.PinSHA256)
+	tlsConf, err := tlsConfig(cfg.CAFile, cfg.PinSHA256, u.Hostname())
 	if err != nil {
 		return nil, err
 	}
@@ -81,22 +90,49 @@ func New(cfg Config) (*HTTPClient, error) {
 	if locale == "" {
 		locale = "en"
 	}
+	userPass := cfg.Username + ":" + cfg.Password
+	token := base64.StdEncoding.EncodeToString([]byte(userPass))
 	return &HTTPClient{
-		v1:       root + "/api/v1",
-		v2:       root + "/api/v2",
-		host:     u.Host,
-		tenant:   cfg.Tenant,
-		auth:     "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Username+":"+cfg.Password)),
-		password: cfg.Password,
-		locale:   locale,
-		hc:       &http.Client{Transport: tr, Timeout: timeout},
+		v1:          root + "/api/v1",
+		v2:          root + "/api/v2",
+		host:        u.Host,
+		tenant:      cfg.Tenant,
+		auth:        "Basic " + token,
+		credentials: []credential{{token, isBase64Char}, {userPass, isWordChar}},
+		locale:      locale,
+		hc: &http.Client{
+			Transport: tr,
+			Timeout:   timeout,
+			// The Fineract API never redirects, and following one is unsafe:
+			// Go keeps Authorization on a redirect to the same host name
+			// whatever the scheme or port (so https→http sends the password
+			// in clear), and a 307/308 re-sends a posting to whoever answers
+			// and takes their answer as the result. The 3xx comes back to do.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 	}, nil
 }
 
-// tlsConfig trusts the system roots plus caFile, and when pin is set also
-// requires the leaf certificate's SHA-256 to equal it. Chain and host name
-// checks always run: InsecureSkipVerify is never set.
-func tlsConfig(caFile, pin string) (*tls.Config, error) {
+// IsLoopbackHost reports whether host (a URL's Hostname(): no port, no
+// brackets) is this machine: "localhost" or an address in 127.0.0.0/8 or ::1.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// tlsConfig decides which server certificate the client trusts.
+//
+//   - no pin: the system roots plus caFile, with the usual chain, host name
+//     and validity checks;
+//   - caFile and pin: the same, and the leaf certificate's SHA-256 must also
+//     equal the pin;
+//   - pin alone: exactly the certificate whose SHA-256 is the pin, if it is
+//     valid for host and in force today (pinnedOnly), so a self-signed
+//     server can be trusted without a CA file.
+func tlsConfig(caFile, pin, host string) (*tls.Config, error) {
 	conf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
@@ -112,23 +148,63 @@ func tlsConfig(caFile, pin string) (*tls.Config, error) {
 		}
 		conf.RootCAs = pool
 	}
-	if pin != "" {
-		want, err := parsePin(pin)
-		if err != nil {
-			return nil, err
-		}
-		conf.VerifyConnection = func(cs tls.ConnectionState) error {
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("the Fineract server sent no certificate")
-			}
-			got := sha256.Sum256(cs.PeerCertificates[0].Raw)
-			if !bytes.Equal(got[:], want) {
-				return fmt.Errorf("the Fineract server certificate (SHA-256 %x) is not the pinned one", got)
-			}
-			return nil
-		}
+	if pin == "" {
+		return conf, nil
 	}
+	want, err := parsePin(pin)
+	if err != nil {
+		return nil, err
+	}
+	if caFile != "" {
+		conf.VerifyConnection = func(cs tls.ConnectionState) error {
+			_, err := pinnedLeaf(cs, want)
+			return err
+		}
+		return conf, nil
+	}
+	// Go's own verification must be switched off here only because it
+	// would demand a CA for a self-signed certificate; pinnedOnly then does
+	// a full verification in its place, and it runs on every connection
+	// (VerifyConnection also runs for resumed sessions). Either way the
+	// handshake proves the server holds the certificate's private key.
+	conf.InsecureSkipVerify = true
+	conf.VerifyConnection = func(cs tls.ConnectionState) error { return pinnedOnly(cs, want, host, time.Now()) }
 	return conf, nil
+}
+
+// pinnedLeaf returns the server's certificate if its SHA-256 equals want.
+func pinnedLeaf(cs tls.ConnectionState, want []byte) (*x509.Certificate, error) {
+	if len(cs.PeerCertificates) == 0 {
+		return nil, errors.New("the Fineract server sent no certificate")
+	}
+	leaf := cs.PeerCertificates[0]
+	got := sha256.Sum256(leaf.Raw)
+	if !bytes.Equal(got[:], want) {
+		return nil, fmt.Errorf("the Fineract server certificate (SHA-256 %x) is not the pinned one", got)
+	}
+	return leaf, nil
+}
+
+// pinnedOnly is the whole verification of a server trusted by its pin
+// alone. The pin is the operator vouching for this exact certificate, which
+// is what a CA's signature would otherwise say; the host name and validity
+// period are checked as chain verification would check them, so a pinned
+// certificate cannot be replayed for another host or outlive its dates.
+func pinnedOnly(cs tls.ConnectionState, want []byte, host string, now time.Time) error {
+	leaf, err := pinnedLeaf(cs, want)
+	if err != nil {
+		return err
+	}
+	if now.Before(leaf.NotBefore) {
+		return fmt.Errorf("the pinned Fineract server certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if now.After(leaf.NotAfter) {
+		return fmt.Errorf("the pinned Fineract server certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if err := leaf.VerifyHostname(host); err != nil {
+		return fmt.Errorf("the pinned Fineract server certificate is not valid for %s, the host in the base URL: %w", host, err)
+	}
+	return nil
 }
 
 // parsePin accepts 64 hex digits, upper or lower case, with optional ":".
@@ -191,6 +267,9 @@ func (c *HTTPClient) do(ctx context.Context, req request, out any) (http.Header,
 	if err != nil {
 		return resp.Header, c.netError(req, err)
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return resp.Header, c.redirectError(resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp.Header, c.apiError(resp, raw)
 	}
@@ -226,13 +305,83 @@ func (c *HTTPClient) netError(req request, err error) error {
 	}
 }
 
-// scrub removes the password and the Basic credential from text that may
-// end up in logs (a proxy might echo a request back).
+// credential is one written form of the box's credential, and the
+// characters that may continue it (a match inside a longer run of them is
+// some other text, not the credential).
+type credential struct {
+	text      string
+	continues func(byte) bool
+}
+
+// scrub removes the box's credential from text that may end up in logs (a
+// proxy might echo a request back): the Basic token and "user:password",
+// each only where it stands as a whole token. The password is never looked
+// for on its own: the box sends it only inside the Basic header, and
+// replacing a short or common password wherever it occurs ("p" in
+// "pinned", "password" in "Invalid password") would tell a log reader
+// what it is.
 func (c *HTTPClient) scrub(s string) string {
-	if c.password != "" {
-		s = strings.ReplaceAll(s, c.password, "[redacted]")
+	for _, cr := range c.credentials {
+		s = redactWhole(s, cr)
 	}
-	return strings.ReplaceAll(s, strings.TrimPrefix(c.auth, "Basic "), "[redacted]")
+	return s
+}
+
+// redactWhole replaces every occurrence of cr.text that no cr.continues
+// character touches on either side.
+func redactWhole(s string, cr credential) string {
+	if cr.text == "" {
+		return s
+	}
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.Index(rest, cr.text)
+		if i < 0 {
+			break
+		}
+		end := i + len(cr.text)
+		before := i > 0 && cr.continues(rest[i-1])
+		after := end < len(rest) && cr.continues(rest[end])
+		if before || after {
+			b.WriteString(rest[:i+1])
+			rest = rest[i+1:]
+			continue
+		}
+		b.WriteString(rest[:i])
+		b.WriteString("[redacted]")
+		rest = rest[end:]
+	}
+	b.WriteString(rest)
+	return b.String()
+}
+
+// isBase64Char: standard base64 and its padding.
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '='
+}
+
+// isWordChar: letters, digits, '_', and every byte of a non-ASCII
+// character (counted as a letter).
+func isWordChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
+}
+
+// redirectError reports a 3xx answer. The client never follows it (see
+// New), so the request went no further than the server that redirected.
+func (c *HTTPClient) redirectError(resp *http.Response) *Error {
+	var where string
+	if loc, err := resp.Location(); err == nil {
+		// The Location may carry credentials or a tenant in its query;
+		// scheme, host and path are what base_url needs.
+		loc.User, loc.RawQuery, loc.ForceQuery, loc.Fragment, loc.RawFragment = nil, "", false, "", ""
+		where = c.scrub(loc.String())
+	}
+	return &Error{
+		Status:   resp.StatusCode,
+		Location: where,
+		Message:  "Fineract answered with a redirect, which this box does not follow: fix [mifos] base_url",
+	}
 }
 
 // wireError is ApiGlobalErrorResponse, plus the {"Exception": ...} body of

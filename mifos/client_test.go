@@ -3,6 +3,7 @@ package mifos
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"io"
@@ -775,8 +776,21 @@ func TestNewConfig(t *testing.T) {
 	if c.hc.Timeout != 20*time.Second || c.locale != "en" || c.v2 != "https://fineract.example.org/fineract-provider/api/v2" {
 		t.Errorf("defaults: timeout %v locale %q v2 %q", c.hc.Timeout, c.locale, c.v2)
 	}
-	if tc := c.hc.Transport.(*http.Transport).TLSClientConfig; tc == nil || tc.InsecureSkipVerify {
-		t.Error("TLS verification is off")
+	if tc := c.hc.Transport.(*http.Transport).TLSClientConfig; tc == nil || tc.InsecureSkipVerify || tc.MinVersion != tls.VersionTLS12 {
+		t.Error("TLS verification is off or allows TLS below 1.2")
+	}
+	// Go's chain check is off only for a pin alone, and then the pin check
+	// (with host name and validity) runs on every connection instead.
+	pin := strings.Repeat("ab", 32)
+	for _, cfg := range []Config{{PinSHA256: pin}, {PinSHA256: pin, InsecureHTTP: true}} {
+		cfg.BaseURL, cfg.Tenant, cfg.Username = good.BaseURL, "t", "u"
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc := c.hc.Transport.(*http.Transport).TLSClientConfig; !tc.InsecureSkipVerify || tc.VerifyConnection == nil || tc.MinVersion != tls.VersionTLS12 {
+			t.Errorf("pin alone: skip %v, VerifyConnection set %v", tc.InsecureSkipVerify, tc.VerifyConnection != nil)
+		}
 	}
 	for _, base := range []string{"https://h/fineract-provider", "https://h/fineract-provider/", "https://h/fineract-provider/api/v1/"} {
 		c, err := New(Config{BaseURL: base, Tenant: "t", Username: "u", Timeout: time.Second, Locale: "fr"})
@@ -784,7 +798,26 @@ func TestNewConfig(t *testing.T) {
 			t.Errorf("New(%q): v1 %q, %v", base, c.v1, err)
 		}
 	}
+	// Plain http only to this machine, unless explicitly allowed.
+	for _, base := range []string{"http://127.0.0.1:8080/x", "http://127.8.9.10/x", "http://[::1]:8080/x", "http://localhost:8080/x", "http://LOCALHOST/x"} {
+		if _, err := New(Config{BaseURL: base, Tenant: "t", Username: "u"}); err != nil {
+			t.Errorf("New(%q): %v", base, err)
+		}
+	}
+	if _, err := New(Config{BaseURL: "http://10.9.9.9:8080/x", Tenant: "t", Username: "u", InsecureHTTP: true}); err != nil {
+		t.Errorf("plain http with InsecureHTTP: %v", err)
+	}
+	_, err = New(Config{BaseURL: "http://10.9.9.9:8080/fineract-provider/api/v1", Tenant: "t", Username: "u"})
+	if err == nil || !strings.Contains(err.Error(), "plain http:// to 10.9.9.9, which is not this machine") {
+		t.Errorf("plain http to 10.9.9.9: %v", err)
+	}
+
 	bad := []Config{
+		{BaseURL: "http://10.9.9.9:8080/x", Tenant: "t", Username: "u"},
+		{BaseURL: "http://fineract.lan/x", Tenant: "t", Username: "u"},
+		{BaseURL: "http://localhost.example.org/x", Tenant: "t", Username: "u"},
+		{BaseURL: "http://127.0.0.1.example.org/x", Tenant: "t", Username: "u"},
+		{BaseURL: "http://0.0.0.0/x", Tenant: "t", Username: "u"},
 		{BaseURL: "ftp://x.org", Tenant: "t", Username: "u"},
 		{BaseURL: "https://", Tenant: "t", Username: "u"},
 		{BaseURL: "x.org/api", Tenant: "t", Username: "u"},

@@ -34,9 +34,20 @@ type Error struct {
 	Errors          []FieldError
 	ServedFromCache bool   // x-served-from-cache: true (an idempotent replay)
 	Body            string // raw body, truncated, for logs (never contains credentials)
+	// Location is where a 3xx answer pointed, without credentials, query
+	// or fragment; "" for other answers.
+	Location string
 }
 
 func (e *Error) Error() string {
+	if e.Status >= 300 && e.Status <= 399 {
+		where := e.Location
+		if where == "" {
+			where = "an address it did not give (no Location header)"
+		}
+		return fmt.Sprintf("fineract %d: Fineract answered with a redirect to %s; this box does not follow redirects, "+
+			"so the request went no further: fix [mifos] base_url to the address Fineract answers on", e.Status, where)
+	}
 	msg := e.Message
 	if len(e.Errors) > 0 && e.Errors[0].Message != "" {
 		msg = e.Errors[0].Message
@@ -75,7 +86,7 @@ func IsDuplicateExternalID(err error) bool {
 
 // IsRetryable reports errors worth retrying later with a new Idempotency-Key:
 // anything that is not an *Error (network, timeout, TLS, context), and
-// 409, 425, 429, 500, 502, 503, 504.
+// 409, 425, 429, 500, 502, 503, 504. A redirect is not (see IsRedirect).
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
@@ -92,6 +103,19 @@ func IsRetryable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// IsRedirect reports a 3xx answer. The client never follows a redirect,
+// so the server that sent it processed nothing: base_url (or the proxy in
+// front of Fineract) is wrong, not the request. It is not retryable: the
+// same request gets the same redirect until a person fixes the setting,
+// and nothing is uncertain about it. Like an auth problem, callers should
+// hold the request for that fix and say so (a redirect fails every request
+// alike, so failing each posting would fail a whole branch's work), and
+// may send it again safely afterwards.
+func IsRedirect(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status >= 300 && e.Status <= 399
 }
 
 // IsAuthProblem reports Fineract refusing the box itself: bad credentials

@@ -288,8 +288,14 @@ type Config struct {
 	Password string
 	// CAFile trusts an extra CA (PEM) for a self-signed server certificate.
 	CAFile string
-	// PinSHA256 pins the server certificate (hex SHA-256 of its DER); "" = no pin.
+	// PinSHA256 pins the server certificate (hex SHA-256 of its DER); "" =
+	// no pin. Alone it trusts exactly that certificate (for a self-signed
+	// server) if it is valid for the base URL's host and in force; with
+	// CAFile it is checked on top of the chain.
 	PinSHA256 string
-	Timeout   time.Duration // per request; default 20s
-	Locale    string        // default "en"
+	// InsecureHTTP allows an http:// BaseURL to another machine; without it
+	// plain http is accepted only to this machine (localhost, 127.0.0.0/8, ::1).
+	InsecureHTTP bool
+	Timeout      time.Duration // per request; default 20s
+	Locale       string        // default "en"
 }

@@ -34,6 +34,8 @@ type fakeFineract struct {
 	// Fineract's place; apply=true first performs the write, so the answer
 	// is lost (a timeout after Fineract committed).
 	fault func(c fakeCall) (err error, apply bool)
+	// lookupFault, if set, may answer a lookup in Fineract's place.
+	lookupFault func(c fakeCall) error
 
 	inflight, maxInflight int
 	busyAccounts          map[string]bool
@@ -229,7 +231,13 @@ func (f *fakeFineract) SavingsTransactions(ctx context.Context, savingsID int64)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, fakeCall{Op: "lookup-savings", Account: savingsID})
+	c := fakeCall{Op: "lookup-savings", Account: savingsID}
+	f.calls = append(f.calls, c)
+	if f.lookupFault != nil {
+		if err := f.lookupFault(c); err != nil {
+			return nil, err
+		}
+	}
 	return append([]mifos.SavingsTxn(nil), f.savings[savingsID]...), nil
 }
 

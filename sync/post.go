@@ -116,7 +116,7 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		found, o, err := p.lookup(ctx)
 		switch {
 		case errors.Is(err, errNoLookup):
-		case err != nil && (mifos.IsRetryable(err) || ctx.Err() != nil):
+		case err != nil && (mifos.IsRetryable(err) || mifos.IsRedirect(err) || ctx.Err() != nil):
 			return outcome{why: "could not check whether an earlier attempt went through: " + err.Error(), uncertain: true, reuseKey: crashed || e.ReuseKey}
 		case err != nil && !p.guarded:
 			return settled(store.JournalFailed, "could not check whether an earlier attempt went through, so it was not sent again; check in Fineract: "+err.Error())
@@ -158,10 +158,16 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		switch {
 		case lerr == nil && found:
 			return o
-		case lerr != nil && mifos.IsRetryable(lerr):
+		case lerr != nil && (mifos.IsRetryable(lerr) || mifos.IsRedirect(lerr)):
 			return outcome{why: "Fineract reports the external id as used; could not check where: " + lerr.Error(), uncertain: true}
 		}
 		return settled(store.JournalFailed, "Fineract reports external id "+e.ExternalID+" as already used, but not by a repayment on this loan; nothing was posted, check in Fineract")
+	case mifos.IsRedirect(err):
+		// Nothing was processed and the posting is fine; base_url is wrong.
+		// Failing it would fail every posting of the branch until a person
+		// requeues each one, so it waits for the fix like an auth problem.
+		w.log.Error("Fineract answers with a redirect; postings wait until [mifos] base_url is fixed", "err", err)
+		return outcome{why: reason(err)}
 	case mifos.IsAuthProblem(err):
 		w.log.Error("Fineract refuses this box's user; postings wait until [mifos] username/password or the user's permissions are fixed", "err", err)
 		return outcome{why: "Fineract refused the box's credentials or permissions: " + reason(err)}

@@ -582,6 +582,52 @@ func TestAuthProblemWaitsInsteadOfFailing(t *testing.T) {
 	}
 }
 
+// A redirect means the box's base_url is wrong, not the posting: nothing
+// was processed (the client never follows one), so the posting waits
+// without being marked uncertain, and goes through once base_url is fixed.
+func TestRedirectWaitsInsteadOfFailing(t *testing.T) {
+	fake := newFake()
+	var redirected atomic.Int32
+	fake.fault = func(c fakeCall) (error, bool) {
+		if c.Op == "repay" && redirected.Add(1) <= 2 {
+			return &mifos.Error{Status: 302}, false
+		}
+		return nil, false
+	}
+	h := newHarness(t, fake, nil)
+	id := h.append(loanEntry(1, 5, "redirect-1"))
+	h.start()
+	e := h.waitSettled(id)[0]
+	if e.State != store.JournalDone || e.Uncertain || fake.postings(5) != 1 || redirected.Load() < 3 {
+		t.Fatalf("entry %+v after %d redirects, %d postings", e, redirected.Load(), fake.postings(5))
+	}
+}
+
+// A redirected lookup of a deposit that may have gone through says
+// nothing about it: the entry keeps waiting (still uncertain, same key)
+// rather than failing, and is checked again once base_url is fixed.
+func TestRedirectedLookupWaits(t *testing.T) {
+	fake := newFake()
+	var redirected atomic.Int32
+	fake.lookupFault = func(c fakeCall) error {
+		if redirected.Add(1) <= 2 {
+			return &mifos.Error{Status: 301}
+		}
+		return nil
+	}
+	h := newHarness(t, fake, nil)
+	id := h.append(savingsEntry(1, 5, "moved-1"))
+	if err := h.db.MarkJournalPosting(id, "key-before-crash"); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	e := h.waitSettled(id)[0]
+	deposits := fake.callsOf("deposit")
+	if e.State != store.JournalDone || fake.postings(5) != 1 || redirected.Load() < 3 || len(deposits) != 1 || deposits[0].Key != "key-before-crash" {
+		t.Fatalf("entry %+v after %d redirected lookups; deposits %+v", e, redirected.Load(), deposits)
+	}
+}
+
 // Once a checker approves a held posting in Fineract, the worker finds it
 // and settles it as done, which sends the usual confirmation.
 func TestApprovedPostingSettlesAsDone(t *testing.T) {

@@ -1,0 +1,91 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/mifos-edge/mifos-edge/config"
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// linkConfig is a [mifos] table with an inline password.
+func linkConfig(baseURL, password string, insecureHTTP bool) *config.Config {
+	return &config.Config{Mifos: config.Mifos{BaseURL: baseURL, Tenant: "default", Username: "branch-sms",
+		Password: password, InsecureHTTP: insecureHTTP}}
+}
+
+func TestFineractLinkWarnings(t *testing.T) {
+	const longPassword, shortPassword = "Kx7-long-enough", "Zq9"
+	for _, tc := range []struct {
+		name, base, password string
+		insecure             bool
+		wantErr              string
+		warn                 []string // each must appear in the log; none = no WARN at all
+	}{
+		{name: "https", base: "https://fineract.example.org/fineract-provider", password: longPassword},
+		{name: "plain http to this machine", base: "http://127.0.0.1:8080/fineract-provider", password: longPassword},
+		{name: "plain http to another machine", base: "http://10.9.9.9:8080/fineract-provider", password: longPassword,
+			wantErr: "plain http:// to 10.9.9.9"},
+		{name: "plain http allowed by insecure_http", base: "http://10.9.9.9:8080/fineract-provider", password: longPassword, insecure: true,
+			warn: []string{"level=WARN", "plain http to another machine", "mifos.insecure_http = true", "host=10.9.9.9"}},
+		{name: "short password", base: "https://fineract.example.org/fineract-provider", password: shortPassword,
+			warn: []string{"level=WARN", "shorter than 8 characters"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logged bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logged, nil))
+			c, err := newFineract(linkConfig(tc.base, tc.password, tc.insecure), log)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("newFineract built a client (%v), error %v; want an error containing %q", c != nil, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || c == nil {
+				t.Fatalf("newFineract: %v", err)
+			}
+			out := logged.String()
+			if len(tc.warn) == 0 && out != "" {
+				t.Errorf("unexpected log: %s", out)
+			}
+			for _, w := range tc.warn {
+				if !strings.Contains(out, w) {
+					t.Errorf("log lacks %q: %s", w, out)
+				}
+			}
+			if strings.Contains(out, tc.password) {
+				t.Errorf("the log shows the password: %s", out)
+			}
+		})
+	}
+}
+
+// redirectingAPI is a Fineract behind a misconfigured proxy: every call
+// is answered with a redirect.
+type redirectingAPI struct{ mifos.API }
+
+func (redirectingAPI) ClientByRef(context.Context, string) (mifos.ClientHit, error) {
+	return mifos.ClientHit{}, &mifos.Error{Status: 302, Location: "http://fineract.example.org/fineract-provider/api/v1/clients"}
+}
+
+// A redirect while resolving an offline payment is the box's base_url, not
+// the payment: it must wait like an outage, not be refused for good.
+func TestResolverWaitsOnRedirect(t *testing.T) {
+	env := &handler.Env{API: redirectingAPI{}}
+	item, err := json.Marshal(handler.PayItem{Kind: handler.LoanItem, Index: 1, Amount: 1_000_000, Raw: "L1=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = resolver(env)(context.Background(), store.JournalEntry{Kind: store.JournalUnresolved, ClientRef: "42", Payload: item})
+	var perm interface{ Permanent() bool }
+	if err == nil || (errors.As(err, &perm) && perm.Permanent()) || !mifos.IsRedirect(err) {
+		t.Fatalf("resolving during a redirect: %v; want the redirect, not a permanent refusal", err)
+	}
+}
