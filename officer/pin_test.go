@@ -1,8 +1,13 @@
 package officer
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 func TestValidatePIN(t *testing.T) {
@@ -102,5 +107,62 @@ func TestHashAndVerify(t *testing.T) {
 		if CheckHash(m) == nil {
 			t.Errorf("CheckHash(%q) accepted a malformed hash", m)
 		}
+	}
+}
+
+// hashWith builds an argon2id PHC string with chosen parameters, as a
+// hand-rolled tool (not HashPIN) might.
+func hashWith(t *testing.T, pin string, memory, passes uint32, threads uint8, saltLen, keyLen int) string {
+	t.Helper()
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		t.Fatal(err)
+	}
+	key := argon2.IDKey([]byte(pin), salt, passes, memory, threads, uint32(keyLen))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// A new hash (enrolment, reset, client PIN) must be at least as costly as
+// HashPIN's; a cheap one would let a copy of the store give up the PIN in
+// seconds. Hashes already stored still verify.
+func TestCheckHashRefusesWeakParameters(t *testing.T) {
+	weak := []struct {
+		name string
+		hash string
+	}{
+		{"8 KiB, 1 pass", hashWith(t, "1111", 8, 1, 1, 16, 32)},
+		{"8 MiB, 1 pass", hashWith(t, "1111", 8192, 1, 1, 16, 32)},
+		{"memory below 19 MiB", hashWith(t, "1111", 19455, 2, 1, 16, 32)},
+		{"one pass", hashWith(t, "1111", 19456, 1, 1, 16, 32)},
+		{"short salt", hashWith(t, "1111", 19456, 2, 1, 8, 32)},
+		{"short key", hashWith(t, "1111", 19456, 2, 1, 16, 16)},
+	}
+	for _, tc := range weak {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckHash(tc.hash)
+			if err == nil {
+				t.Fatal("weak hash accepted for enrolment")
+			}
+			for _, want := range []string{"too weak", "mifos-edge officer add", "client-pin"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			parts := strings.Split(tc.hash, "$")
+			if strings.Contains(err.Error(), parts[4]) || strings.Contains(err.Error(), parts[5]) {
+				t.Errorf("error repeats the hash: %v", err)
+			}
+			// Stored hashes keep working: only new ones must be strong.
+			if !VerifyPIN(tc.hash, "1111") {
+				t.Error("an old weak hash no longer verifies")
+			}
+		})
+	}
+	if err := CheckHash(hashWith(t, "1111", 19456, 2, 1, 16, 32)); err != nil {
+		t.Errorf("HashPIN's own parameters refused: %v", err)
+	}
+	if err := CheckHash(hashWith(t, "1111", 65536, 3, 2, 32, 64)); err != nil {
+		t.Errorf("stronger parameters refused: %v", err)
 	}
 }
