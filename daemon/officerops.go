@@ -49,30 +49,34 @@ type OfficerInfo struct {
 }
 
 // RegisterOfficerOps adds the officer.add, officer.list, officer.remove and
-// officer.reset_pin control operations.
+// officer.reset_pin control operations. The audit line gets the phone and
+// staff id, never the PIN hash.
 func RegisterOfficerOps(s *control.Server, db *store.DB) {
-	s.Handle("officer.add", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.add", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerAddArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "phone", a.Phone, "staff_id", a.StaffID)
 		return AddOfficer(db, a)
 	})
-	s.Handle("officer.list", func(context.Context, json.RawMessage) (any, error) {
+	s.HandleReadOnly("officer.list", func(context.Context, json.RawMessage) (any, error) {
 		return ListOfficers(db)
 	})
-	s.Handle("officer.remove", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.remove", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerPhoneArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "phone", a.Phone)
 		return nil, RemoveOfficer(db, a)
 	})
-	s.Handle("officer.reset_pin", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.reset_pin", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerResetPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "phone", a.Phone)
 		return nil, ResetOfficerPIN(db, a)
 	})
 }
