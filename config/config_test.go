@@ -328,6 +328,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"listen without port", func(c *Config) { c.HTTP.Listen = "127.0.0.1" }, `http.listen: "127.0.0.1" must be host:port`},
 		{"listen bad port", func(c *Config) { c.HTTP.Listen = ":http" }, "http.listen: \":http\": port must be a number"},
 		{"socket too long", func(c *Config) { c.Control.Socket = "/" + strings.Repeat("s", 120) }, "control.socket: path is 121 characters long"},
+		// The daemon would replace the database file with its socket.
+		{"socket is the store", func(c *Config) {
+			c.Store.Path = "/var/lib/mifos-edge/state.db"
+			c.Control.Socket = "/var/lib/mifos-edge/./state.db"
+		},
+			"control.socket must not be the same file as store.path"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -578,5 +584,30 @@ func TestTemplatesTableAndBools(t *testing.T) {
 	}
 	if !cfg.SMS.RequireClientPIN || cfg.Templates["help"] != "Tuma BAL" || cfg.SMS.Language != "sw" {
 		t.Fatalf("parsed %+v", cfg)
+	}
+}
+
+// A relative store path and an absolute socket path naming the same file
+// are the same file.
+func TestValidateSocketIsStoreRelative(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := validConfig(t)
+	cfg.Store.Path = "state.db"
+	cfg.Control.Socket = filepath.Join(wd, "state.db")
+	err = cfg.Validate()
+	if err == nil {
+		t.Fatal("control.socket equal to store.path accepted")
+	}
+	for _, key := range []string{"control.socket", "store.path"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error %q does not name %s", err, key)
+		}
+	}
+	cfg.Control.Socket = filepath.Join(wd, "mifos-edge.sock")
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a socket beside the store refused: %v", err)
 	}
 }

@@ -91,6 +91,14 @@ func (c *Config) SetDefaults() {
 	}
 }
 
+// samePath reports whether a and b name the same path once made absolute
+// and cleaned (symbolic links are not followed).
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
+}
+
 func setInt(v *int, def int) {
 	if *v == 0 {
 		*v = def
@@ -232,6 +240,11 @@ func (c *Config) Validate() error {
 
 	if n := len(c.Control.Socket); n > unixSocketPathMax {
 		fail("control.socket: path is %d characters long; unix sockets allow at most %d, choose a shorter path", n, unixSocketPathMax)
+	}
+	// The daemon would try to put its socket where the database is.
+	if c.Control.Socket != "" && strings.TrimSpace(c.Store.Path) != "" && samePath(c.Control.Socket, c.Store.Path) {
+		fail("control.socket must not be the same file as store.path (%s); leave control.socket unset to put the socket beside the store",
+			c.Store.Path)
 	}
 
 	return errors.Join(errs...)

@@ -3,8 +3,10 @@
 // commands such as `send` ask it over a unix socket instead.
 //
 // The protocol is one JSON request line and one JSON response line per
-// connection; the socket is created 0660 so only root and the service's
-// group can use it.
+// connection. The socket is created 0660 inside a directory no one else may
+// write, and every connection's peer uid is checked as well: only root and
+// the daemon's own user are served. State-changing operations are logged
+// with the caller's uid.
 package control
 
 import (
@@ -17,6 +19,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -41,10 +48,28 @@ type response struct {
 // HandlerFunc serves one operation: args is the raw JSON argument object.
 type HandlerFunc func(ctx context.Context, args json.RawMessage) (any, error)
 
+type operation struct {
+	fn HandlerFunc
+	// readOnly operations change nothing, so they are not audited at INFO.
+	readOnly bool
+}
+
+// Peer is the process at the other end of a control connection, as the
+// kernel reports it (not as the client claims).
+type Peer struct {
+	UID int
+	PID int
+}
+
 // Server answers control requests on a unix socket.
 type Server struct {
+	// AllowedUIDs are the users whose requests are served; NewServer sets
+	// root and the daemon's effective uid (the service user). Set it before
+	// Serve.
+	AllowedUIDs []int
+
 	path string
-	ops  map[string]HandlerFunc
+	ops  map[string]operation
 	log  *slog.Logger
 
 	mu sync.Mutex
@@ -57,26 +82,59 @@ func NewServer(path string, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{path: path, ops: map[string]HandlerFunc{}, log: log}
+	return &Server{
+		AllowedUIDs: []int{0, os.Geteuid()},
+		path:        path,
+		ops:         map[string]operation{},
+		log:         log,
+	}
 }
 
-// Handle registers an operation.
-func (s *Server) Handle(op string, fn HandlerFunc) { s.ops[op] = fn }
+// Handle registers an operation that may change state. Each call is logged
+// at INFO with the caller's uid and pid and the outcome, never with its
+// arguments; the handler adds what is safe to show with Audit.
+func (s *Server) Handle(op string, fn HandlerFunc) { s.ops[op] = operation{fn: fn} }
+
+// HandleReadOnly registers an operation that only reads, so it is not
+// logged at INFO.
+func (s *Server) HandleReadOnly(op string, fn HandlerFunc) {
+	s.ops[op] = operation{fn: fn, readOnly: true}
+}
+
+type auditKey struct{}
+
+type auditNote struct {
+	mu    sync.Mutex
+	attrs []any
+}
+
+// Audit adds key-value pairs to the audit line of the state-changing
+// operation ctx belongs to (a phone number, an id). Never pass a secret: no
+// PIN hash, no SMS text. Outside an audited operation it does nothing.
+func Audit(ctx context.Context, keyvals ...any) {
+	if n, ok := ctx.Value(auditKey{}).(*auditNote); ok {
+		n.mu.Lock()
+		n.attrs = append(n.attrs, keyvals...)
+		n.mu.Unlock()
+	}
+}
 
 // Listen creates the socket. A stale socket left by a killed daemon is
-// removed, but a live one (another daemon answering) is an error.
+// removed, but a live one (another daemon answering) is an error, and so
+// is any other kind of file at the path: it is never removed.
 func (s *Server) Listen() error {
-	if c, err := net.DialTimeout("unix", s.path, time.Second); err == nil {
-		c.Close()
-		return fmt.Errorf("another daemon already answers on %s", s.path)
+	if err := s.prepareDir(filepath.Dir(s.path)); err != nil {
+		return err
 	}
-	if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove stale control socket: %w", err)
+	if err := removeStaleSocket(s.path); err != nil {
+		return err
 	}
-	ln, err := net.Listen("unix", s.path)
+	ln, err := listenOwnerAndGroup(s.path)
 	if err != nil {
 		return fmt.Errorf("control socket %s: %w", s.path, err)
 	}
+	// Already 0660 where listenOwnerAndGroup can ensure it; this makes the
+	// mode exact everywhere else.
 	if err := os.Chmod(s.path, 0o660); err != nil {
 		ln.Close()
 		return fmt.Errorf("control socket permissions: %w", err)
@@ -84,6 +142,66 @@ func (s *Server) Listen() error {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
+	return nil
+}
+
+// prepareDir makes sure the socket's directory exists and that only its
+// owner may write it: whoever may write there could replace the socket
+// with one of their own and collect what CLI commands send.
+func (s *Server) prepareDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("control socket directory: %w", err)
+		}
+		// MkdirAll is subject to the umask; 0750 lets the service's group
+		// reach the socket and keeps everyone else out.
+		if err := os.Chmod(dir, 0o750); err != nil {
+			return fmt.Errorf("control socket directory: %w", err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("control socket directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("control socket directory %s is not a directory", dir)
+	}
+	perm := fi.Mode().Perm()
+	if perm&0o022 != 0 {
+		return fmt.Errorf("control socket directory %s is writable by group or others (mode %04o), so anyone could replace the socket; "+
+			"run chmod 0750 %s or set control.socket to a path in a private directory", dir, perm, dir)
+	}
+	if perm&0o007 != 0 {
+		s.log.Warn("control socket directory is open to every local user; 0750 is advised (chmod 0750 it)",
+			"dir", dir, "mode", fmt.Sprintf("%04o", perm))
+	}
+	return nil
+}
+
+// removeStaleSocket clears the way for a new socket at path: nothing there,
+// or a socket nobody answers on (a killed daemon's). Anything else at the
+// path is refused, never removed: with control.socket pointing at the store,
+// removing it would delete the database.
+func removeStaleSocket(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("control socket %s: %w", path, err)
+	}
+	if fi.Mode().Type() != os.ModeSocket {
+		return fmt.Errorf("control socket %s: the path exists and is not a socket; it was left untouched "+
+			"(set control.socket to a path of its own)", path)
+	}
+	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+		c.Close()
+		return fmt.Errorf("another daemon already answers on %s", path)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove stale control socket: %w", err)
+	}
 	return nil
 }
 
@@ -158,25 +276,27 @@ const requestWait = 10 * time.Second
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	c.SetReadDeadline(time.Now().Add(requestWait))
+	// The request is read even from a peer about to be refused, so that it
+	// gets the refusal rather than a broken pipe.
 	var req request
 	dec := json.NewDecoder(io.LimitReader(c, maxRequest))
+	decodeErr := dec.Decode(&req)
 	resp := response{}
-	if err := dec.Decode(&req); err != nil {
-		resp.Error = "bad request: " + err.Error()
-	} else if fn, ok := s.ops[req.Op]; !ok {
+	peer, peerErr := peerOf(c)
+	switch op, known := s.ops[req.Op]; {
+	case peerErr != nil:
+		s.log.Warn("control socket: refused a caller whose user cannot be told", "op", req.Op, "err", peerErr)
+		resp.Error = "refused: the daemon cannot tell which user is calling (" + peerErr.Error() + ")"
+	case !slices.Contains(s.AllowedUIDs, peer.UID):
+		s.log.Warn("control socket: refused a caller who is not allowed", "op", req.Op, "uid", peer.UID, "pid", peer.PID)
+		resp.Error = fmt.Sprintf("refused: only %s may use the control socket; this request came from uid %d (run the command as one of those users)",
+			describeUIDs(s.AllowedUIDs), peer.UID)
+	case decodeErr != nil:
+		resp.Error = "bad request: " + decodeErr.Error()
+	case !known:
 		resp.Error = fmt.Sprintf("unknown operation %q", req.Op)
-	} else {
-		out, err := fn(ctx, req.Args)
-		if err != nil {
-			resp.Error = err.Error()
-		} else if out != nil {
-			b, err := json.Marshal(out)
-			if err != nil {
-				resp.Error = "encode result: " + err.Error()
-			} else {
-				resp.Result = b
-			}
-		}
+	default:
+		resp = s.run(ctx, req.Op, op, req.Args, peer)
 	}
 	if resp.Error != "" {
 		s.log.Debug("control request failed", "op", req.Op, "err", resp.Error)
@@ -184,6 +304,62 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	b, _ := json.Marshal(resp)
 	c.SetWriteDeadline(time.Now().Add(requestWait))
 	c.Write(append(b, '\n'))
+}
+
+// run calls op's handler; a state-changing operation leaves an audit line
+// naming the caller whatever its outcome.
+func (s *Server) run(ctx context.Context, name string, op operation, args json.RawMessage, peer Peer) response {
+	note := &auditNote{}
+	if !op.readOnly {
+		ctx = context.WithValue(ctx, auditKey{}, note)
+	}
+	var resp response
+	out, err := op.fn(ctx, args)
+	if err != nil {
+		resp.Error = err.Error()
+	} else if out != nil {
+		b, err := json.Marshal(out)
+		if err != nil {
+			resp.Error = "encode result: " + err.Error()
+		} else {
+			resp.Result = b
+		}
+	}
+	if !op.readOnly {
+		note.mu.Lock()
+		attrs := append([]any{"op", name, "uid", peer.UID, "pid", peer.PID}, note.attrs...)
+		note.mu.Unlock()
+		if resp.Error == "" {
+			attrs = append(attrs, "outcome", "ok")
+		} else {
+			attrs = append(attrs, "outcome", "failed", "err", resp.Error)
+		}
+		s.log.Info("control operation", attrs...)
+	}
+	return resp
+}
+
+// describeUIDs names the allowed users for a refusal, e.g. "root (uid 0)
+// or mifos-edge (uid 998)".
+func describeUIDs(uids []int) string {
+	var names []string
+	seen := map[int]bool{}
+	for _, uid := range uids {
+		if seen[uid] {
+			continue
+		}
+		seen[uid] = true
+		id := strconv.Itoa(uid)
+		if u, err := user.LookupId(id); err == nil && u.Username != "" {
+			names = append(names, fmt.Sprintf("%s (uid %d)", u.Username, uid))
+		} else {
+			names = append(names, "uid "+id)
+		}
+	}
+	if len(names) == 0 {
+		return "no user"
+	}
+	return strings.Join(names, " or ")
 }
 
 // RemoteError is an error the daemon reported for a request.

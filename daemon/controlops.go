@@ -45,30 +45,35 @@ type ListArgs struct {
 	Limit int    `json:"limit"`
 }
 
+// registerControl adds the control operations. Handle marks an operation
+// that changes state (audited with the caller's uid); control.Audit adds
+// only what is safe to log: numbers and ids, never SMS text or PIN hashes.
 func (d *Daemon) registerControl(s *control.Server) {
-	s.Handle("send", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("send", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a SendArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "to", a.To)
 		res, err := QueueSMS(d.db, a, "cli")
 		if err == nil {
+			control.Audit(ctx, "outbox_id", res.ID, "parts", res.Parts)
 			nudge(d.outboxReady)
 		}
 		return res, err
 	})
-	s.Handle("status", func(context.Context, json.RawMessage) (any, error) {
+	s.HandleReadOnly("status", func(context.Context, json.RawMessage) (any, error) {
 		st, err := d.db.Stats()
 		if err != nil {
 			return nil, err
 		}
 		return StatusResult{Started: d.started, Modem: d.modem.Status(), Store: st}, nil
 	})
-	s.Handle("messages", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly("messages", func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListMessages(store.MessageState(a.State), a.Limit)
 	})
-	s.Handle("outbox", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly("outbox", func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListOutbound(store.OutState(a.State), a.Limit)
 	})
@@ -77,21 +82,23 @@ func (d *Daemon) registerControl(s *control.Server) {
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "group_id", a.GroupID, "staff_id", a.StaffID, "dry_run", a.DryRun)
 		res, err := RunReminders(ctx, d.env, a)
 		if err == nil && res.Queued {
 			nudge(d.outboxReady)
 		}
 		return res, err
 	})
-	s.Handle("journal", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly("journal", func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListJournal(store.JournalState(a.State), a.Limit)
 	})
-	s.Handle("journal.requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("journal.requeue", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "journal_id", id)
 		if err := d.db.RequeueJournal(id); err != nil {
 			return nil, err
 		}
@@ -100,22 +107,24 @@ func (d *Daemon) registerControl(s *control.Server) {
 		}
 		return id, nil
 	})
-	RegisterOfficerOps(s, d.db, d.env.PINs)
-	s.Handle("client_pin.set", func(_ context.Context, raw json.RawMessage) (any, error) {
+	RegisterOfficerOps(s, d.db, PINRules{Policy: d.env.PINs, Pepper: d.env.Pepper})
+	s.Handle("client_pin.set", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a ClientPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
-		if err := officer.CheckHash(a.PINHash); err != nil {
+		control.Audit(ctx, "client_id", a.ClientID)
+		if err := officer.CheckHash(a.PINHash, d.env.Pepper); err != nil {
 			return nil, err
 		}
 		return nil, d.db.PutClientPIN(a.ClientID, a.PINHash)
 	})
-	s.Handle("requeue", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("requeue", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "outbox_id", id)
 		if err := d.db.Requeue(id); err != nil {
 			return nil, err
 		}

@@ -49,6 +49,14 @@ type OfficerInfo struct {
 	UpdatedAt        time.Time `json:"updated_at"`
 }
 
+// PINRules are the box's PIN rules the officer operations apply: the
+// wrong-PIN policy (for unlocking the budget's day) and the pepper every
+// new hash must be made with.
+type PINRules struct {
+	Policy officer.Policy
+	Pepper officer.Pepper
+}
+
 // UnlockArgs is the "officer.unlock" argument: exactly one of an officer's
 // phone (E.164), a client id, or the box's daily budget.
 type UnlockArgs struct {
@@ -58,38 +66,43 @@ type UnlockArgs struct {
 }
 
 // RegisterOfficerOps adds the officer.add, officer.list, officer.remove,
-// officer.reset_pin and officer.unlock control operations.
-func RegisterOfficerOps(s *control.Server, db *store.DB, policy officer.Policy) {
-	s.Handle("officer.unlock", func(_ context.Context, raw json.RawMessage) (any, error) {
+// officer.reset_pin and officer.unlock control operations. The audit line
+// gets the phone and staff id, never the PIN hash.
+func RegisterOfficerOps(s *control.Server, db *store.DB, pins PINRules) {
+	s.Handle("officer.unlock", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a UnlockArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
-		return nil, Unlock(db, policy, a)
+		control.Audit(ctx, "phone", a.Phone, "client_id", a.ClientID, "budget", a.Budget)
+		return nil, Unlock(db, pins.Policy, a)
 	})
-	s.Handle("officer.add", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.add", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerAddArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
-		return AddOfficer(db, a)
+		control.Audit(ctx, "phone", a.Phone, "staff_id", a.StaffID)
+		return AddOfficer(db, pins.Pepper, a)
 	})
-	s.Handle("officer.list", func(context.Context, json.RawMessage) (any, error) {
+	s.HandleReadOnly("officer.list", func(context.Context, json.RawMessage) (any, error) {
 		return ListOfficers(db)
 	})
-	s.Handle("officer.remove", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.remove", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerPhoneArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
+		control.Audit(ctx, "phone", a.Phone)
 		return nil, RemoveOfficer(db, a)
 	})
-	s.Handle("officer.reset_pin", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.Handle("officer.reset_pin", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerResetPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
 		}
-		return nil, ResetOfficerPIN(db, a)
+		control.Audit(ctx, "phone", a.Phone)
+		return nil, ResetOfficerPIN(db, pins.Pepper, a)
 	})
 }
 
@@ -107,7 +120,7 @@ const maxOfficerName = 100
 
 // AddOfficer validates and enrolls an officer; it serves both the control
 // socket and the CLI when no daemon runs.
-func AddOfficer(db *store.DB, a OfficerAddArgs) (OfficerInfo, error) {
+func AddOfficer(db *store.DB, pepper officer.Pepper, a OfficerAddArgs) (OfficerInfo, error) {
 	a.Name = strings.TrimSpace(a.Name)
 	var errs []error
 	if err := checkPhone(a.Phone); err != nil {
@@ -121,7 +134,7 @@ func AddOfficer(db *store.DB, a OfficerAddArgs) (OfficerInfo, error) {
 	} else if utf8.RuneCountInString(a.Name) > maxOfficerName {
 		errs = append(errs, fmt.Errorf("the name is longer than %d characters", maxOfficerName))
 	}
-	if err := officer.CheckHash(a.PINHash); err != nil {
+	if err := officer.CheckHash(a.PINHash, pepper); err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -186,11 +199,11 @@ func RemoveOfficer(db *store.DB, a OfficerPhoneArgs) error {
 }
 
 // ResetOfficerPIN sets a new PIN hash; it also lifts a lockout.
-func ResetOfficerPIN(db *store.DB, a OfficerResetPINArgs) error {
+func ResetOfficerPIN(db *store.DB, pepper officer.Pepper, a OfficerResetPINArgs) error {
 	if err := checkPhone(a.Phone); err != nil {
 		return err
 	}
-	if err := officer.CheckHash(a.PINHash); err != nil {
+	if err := officer.CheckHash(a.PINHash, pepper); err != nil {
 		return err
 	}
 	return db.SetOfficerPIN(a.Phone, a.PINHash)

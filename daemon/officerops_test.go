@@ -1,8 +1,13 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,32 +16,42 @@ import (
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
+	"golang.org/x/crypto/argon2"
 )
 
-func TestOfficerOpsOverControlSocket(t *testing.T) {
+// serveOfficerOps serves the officer operations on a fresh store; call
+// sends one request over the socket.
+func serveOfficerOps(t *testing.T, log *slog.Logger) (db *store.DB, call func(op string, args, out any) error) {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := store.Open(filepath.Join(dir, "state.db"), store.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	sock := filepath.Join(dir, "ctl.sock")
-	srv := control.NewServer(sock, nil)
-	RegisterOfficerOps(srv, db, officer.Policy{})
+	srv := control.NewServer(sock, log)
+	RegisterOfficerOps(srv, db, PINRules{Pepper: testPepper})
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
 
-	call := func(op string, args, out any) error {
+	return db, func(op string, args, out any) error {
 		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
 		defer ccancel()
 		return control.Call(cctx, sock, op, args, out)
 	}
-	pepper := officer.Pepper{ID: "0badc0de", Key: []byte("a pepper of thirty-two bytes....")}
+}
+
+var testPepper = officer.Pepper{ID: "0badc0de", Key: []byte("a pepper of thirty-two bytes....")}
+
+func TestOfficerOpsOverControlSocket(t *testing.T) {
+	db, call := serveOfficerOps(t, nil)
+	pepper := testPepper
 	hash, err := officer.HashPIN("258013", pepper)
 	if err != nil {
 		t.Fatal(err)
@@ -95,4 +110,70 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 func verifies(hash, pin string, p officer.Pepper) bool {
 	ok, err := officer.VerifyPIN(hash, pin, p)
 	return ok && err == nil
+}
+
+// Enrolling an officer leaves a trace: who (uid, pid) enrolled which phone,
+// and never the PIN hash.
+func TestOfficerAddIsAudited(t *testing.T) {
+	var logs bytes.Buffer
+	_, call := serveOfficerOps(t, slog.New(slog.NewTextHandler(&logs, nil)))
+	hash, err := officer.HashPIN("258013", testPepper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: hash}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var line string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "op=officer.add") {
+			line = l
+		}
+	}
+	for _, want := range []string{"level=INFO", fmt.Sprintf("uid=%d", os.Geteuid()), fmt.Sprintf("pid=%d", os.Getpid()),
+		"phone=+254712345678", "staff_id=7", "outcome=ok"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("audit line %q lacks %q\n%s", line, want, logs.String())
+		}
+	}
+	parts := strings.Split(hash, "$")
+	if strings.Contains(logs.String(), parts[5]) || strings.Contains(logs.String(), parts[4]) {
+		t.Errorf("the log holds the PIN hash:\n%s", logs.String())
+	}
+}
+
+// A cheap hash, made by hand rather than by the CLI, is refused when it
+// arrives over the socket: m=8 MiB and one pass make a 4-digit PIN fall in
+// well under a second from a copy of the store.
+func TestOfficerOpsRefuseWeakHashes(t *testing.T) {
+	db, call := serveOfficerOps(t, nil)
+	salt := []byte("0123456789abcdef")
+	key := argon2.IDKey([]byte("1111"), salt, 1, 8192, 1, 32)
+	weak := fmt.Sprintf("$argon2id$v=19$m=8192,t=1,p=1$%s$%s",
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+	if !verifies(weak, "1111", officer.Pepper{}) {
+		t.Fatal("the weak hash is not a valid hash of 1111")
+	}
+	err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: weak}, nil)
+	if err == nil || !strings.Contains(err.Error(), "too weak") {
+		t.Fatalf("officer.add with m=8192,t=1: %v, want it refused as too weak", err)
+	}
+	if _, err := db.Officer("+254712345678"); err == nil {
+		t.Error("the officer was enrolled with the weak hash")
+	}
+
+	strong, err := officer.HashPIN("258013", testPepper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: strong}, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: weak}, nil)
+	if err == nil || !strings.Contains(err.Error(), "too weak") {
+		t.Errorf("officer.reset_pin with m=8192,t=1: %v, want it refused as too weak", err)
+	}
+	if o, _ := db.Officer("+254712345678"); !verifies(o.PINHash, "258013", testPepper) {
+		t.Error("reset_pin replaced the PIN with the weak hash")
+	}
 }

@@ -35,6 +35,7 @@ const DefaultMinPINLength = 6
 
 // argon2id parameters (OWASP's minimum: 19 MiB, 2 passes, 1 lane). They are
 // stored in every hash, so raising them later keeps old hashes verifiable.
+// CheckHash holds every new hash to at least these.
 const (
 	argonMemory  = 19456 // KiB
 	argonTime    = 2
@@ -161,11 +162,28 @@ func parseHash(hash string) (phc, error) {
 	return p, nil
 }
 
-// CheckHash reports whether hash is a well-formed argon2id PHC string, so a
-// damaged hash is refused at enrolment rather than locking an officer out.
-func CheckHash(hash string) error {
-	_, err := parseHash(hash)
-	return err
+// CheckHash checks a hash about to be stored (enrolment, PIN reset, client
+// PIN): it must be a well-formed argon2id PHC string, so a damaged hash is
+// refused rather than locking an officer out, and at least as costly as
+// HashPIN's, so a copy of the store does not give up the PIN in seconds.
+// Hashes already stored are not held to this (VerifyPIN accepts them).
+// With a pepper, the hash must also be made with it: a hash made without
+// the box key, or with another one, could not be checked.
+func CheckHash(hash string, pepper Pepper) error {
+	p, err := parseHash(hash)
+	if err != nil {
+		return err
+	}
+	// The parameters are not secret; the salt and key are never echoed.
+	if p.memory < argonMemory || p.time < argonTime || p.threads < argonThreads || len(p.salt) < saltLen || len(p.key) < argonKeyLen {
+		return fmt.Errorf("the PIN hash is too weak (m=%d,t=%d,p=%d, %d-byte salt, %d-byte key; at least m=%d,t=%d,p=%d, "+
+			"a %d-byte salt and a %d-byte key are needed): it was not made by `mifos-edge officer add` or `mifos-edge client-pin`",
+			p.memory, p.time, p.threads, len(p.salt), len(p.key), argonMemory, argonTime, argonThreads, saltLen, argonKeyLen)
+	}
+	if pepper.ID != "" && p.keyID != pepper.ID {
+		return errors.New("the PIN hash was not made with this box's key: run the command on the box, with the same [security] key_file as the service")
+	}
+	return nil
 }
 
 // VerifyPIN reports whether pin matches hash, comparing in constant time;

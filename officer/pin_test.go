@@ -1,9 +1,14 @@
 package officer
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/argon2"
 )
 
 func TestValidatePIN(t *testing.T) {
@@ -85,7 +90,7 @@ func TestHashAndVerify(t *testing.T) {
 	if strings.Contains(h1, "2580") {
 		t.Error("the hash contains the PIN")
 	}
-	if err := CheckHash(h1); err != nil {
+	if err := CheckHash(h1, Pepper{}); err != nil {
 		t.Errorf("CheckHash of a fresh hash: %v", err)
 	}
 	if !verified(t, h1, "2580", testPepper) || !verified(t, h2, "2580", testPepper) {
@@ -120,8 +125,8 @@ func TestHashAndVerify(t *testing.T) {
 		if verified(t, m, "2580", testPepper) {
 			t.Errorf("malformed hash %q verified", m)
 		}
-		if CheckHash(m) == nil {
-			t.Errorf("CheckHash(%q) accepted a malformed hash", m)
+		if CheckHash(m, Pepper{}) == nil {
+			t.Errorf("CheckHash(%q, Pepper{}) accepted a malformed hash", m)
 		}
 	}
 }
@@ -150,5 +155,78 @@ func TestPepperIsNeededToVerify(t *testing.T) {
 	plain, _ := HashPIN("258013", Pepper{})
 	if !verified(t, plain, "258013", testPepper) || !NeedsRehash(plain, testPepper) {
 		t.Error("an unpeppered hash of an older version must verify and ask to be rehashed")
+	}
+}
+
+// hashWith builds an argon2id PHC string with chosen parameters, as a
+// hand-rolled tool (not HashPIN) might.
+func hashWith(t *testing.T, pin string, memory, passes uint32, threads uint8, saltLen, keyLen int) string {
+	t.Helper()
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		t.Fatal(err)
+	}
+	key := argon2.IDKey([]byte(pin), salt, passes, memory, threads, uint32(keyLen))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, passes, threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// A new hash (enrolment, reset, client PIN) must be at least as costly as
+// HashPIN's; a cheap one would let a copy of the store give up the PIN in
+// seconds. Hashes already stored still verify.
+func TestCheckHashRefusesWeakParameters(t *testing.T) {
+	weak := []struct {
+		name string
+		hash string
+	}{
+		{"8 KiB, 1 pass", hashWith(t, "1111", 8, 1, 1, 16, 32)},
+		{"8 MiB, 1 pass", hashWith(t, "1111", 8192, 1, 1, 16, 32)},
+		{"memory below 19 MiB", hashWith(t, "1111", 19455, 2, 1, 16, 32)},
+		{"one pass", hashWith(t, "1111", 19456, 1, 1, 16, 32)},
+		{"short salt", hashWith(t, "1111", 19456, 2, 1, 8, 32)},
+		{"short key", hashWith(t, "1111", 19456, 2, 1, 16, 16)},
+	}
+	for _, tc := range weak {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckHash(tc.hash, Pepper{})
+			if err == nil {
+				t.Fatal("weak hash accepted for enrolment")
+			}
+			for _, want := range []string{"too weak", "mifos-edge officer add", "client-pin"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			parts := strings.Split(tc.hash, "$")
+			if strings.Contains(err.Error(), parts[4]) || strings.Contains(err.Error(), parts[5]) {
+				t.Errorf("error repeats the hash: %v", err)
+			}
+			// Stored hashes keep working: only new ones must be strong.
+			if !verified(t, tc.hash, "1111", Pepper{}) {
+				t.Error("an old weak hash no longer verifies")
+			}
+		})
+	}
+	if err := CheckHash(hashWith(t, "1111", 19456, 2, 1, 16, 32), Pepper{}); err != nil {
+		t.Errorf("HashPIN's own parameters refused: %v", err)
+	}
+	if err := CheckHash(hashWith(t, "1111", 65536, 3, 2, 32, 64), Pepper{}); err != nil {
+		t.Errorf("stronger parameters refused: %v", err)
+	}
+}
+
+// Over the control socket only hashes made with the box's own key are
+// taken: a hash without the pepper would be searchable from the store.
+func TestCheckHashWantsTheBoxKey(t *testing.T) {
+	mine, _ := HashPIN("258013", testPepper)
+	if err := CheckHash(mine, testPepper); err != nil {
+		t.Fatalf("a hash of this key: %v", err)
+	}
+	plain, _ := HashPIN("258013", Pepper{})
+	other, _ := HashPIN("258013", Pepper{ID: "12345678", Key: []byte("another pepper of thirty-two b..")})
+	for _, h := range []string{plain, other} {
+		if err := CheckHash(h, testPepper); err == nil || !strings.Contains(err.Error(), "key_file") {
+			t.Errorf("hash %q: %v, want it refused", h, err)
+		}
 	}
 }

@@ -136,7 +136,11 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		a := daemon.OfficerAddArgs{Phone: ph, StaffID: *staffID, Name: *name, PINHash: hash}
 		var info daemon.OfficerInfo
 		err = withDaemonOrStore(ctx, cfg, "officer.add", a, &info, func(db *store.DB) (err error) {
-			info, err = daemon.AddOfficer(db, a)
+			pepper, err := pinPepper(cfg)
+			if err != nil {
+				return err
+			}
+			info, err = daemon.AddOfficer(db, pepper, a)
 			return err
 		})
 		if err != nil {
@@ -169,7 +173,11 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		}
 		a := daemon.OfficerResetPINArgs{Phone: ph, PINHash: hash}
 		err = withDaemonOrStore(ctx, cfg, "officer.reset_pin", a, nil, func(db *store.DB) error {
-			return daemon.ResetOfficerPIN(db, a)
+			pepper, err := pinPepper(cfg)
+			if err != nil {
+				return err
+			}
+			return daemon.ResetOfficerPIN(db, pepper, a)
 		})
 		if err != nil {
 			return err
