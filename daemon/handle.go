@@ -92,7 +92,7 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 		// Operators, banks and short codes are never answered nor taken for
 		// a person: two auto-responders must never ping-pong, and a name
 		// that spells a phone number must never pass for that phone.
-		res.Note = fmt.Sprintf("from a %s sender, not a phone number: stored, not answered", sender.Type)
+		res.Note = fmt.Sprintf("sender is %s, not a phone number: stored, not answered", sender.Type)
 	} else {
 		over, err := d.overCommandLimit(sender, now)
 		if err != nil {

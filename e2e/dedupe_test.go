@@ -18,7 +18,8 @@ const (
 // The network resends, or the modem both stores and pushes: the same SMS
 // arrives three times and is answered once.
 func TestSameSMSThreeTimesAnsweredOnce(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	// The captured PDUs come from South African numbers; the box is Kenyan.
+	e := newEnv(t, envOptions{extraSMS: "reply_abroad = true"})
 	e.start()
 	for i := 0; i < 3; i++ {
 		if err := e.sim.DeliverPDU(helloPDU); err != nil {

@@ -49,7 +49,7 @@ func TestNoAutoReplyToOperatorsOrShortCodes(t *testing.T) {
 	waitFor(t, 10*time.Second, "both operator messages handled", func() bool {
 		n := 0
 		for _, m := range e.messages(store.MessageHandled) {
-			if (m.Sender == "MPESA" || m.Sender == "22555") && strings.Contains(m.Note, "no automatic reply") {
+			if (m.Sender == "MPESA" || m.Sender == "22555") && strings.Contains(m.Note, "not a phone number: stored, not answered") {
 				n++
 			}
 		}
@@ -236,26 +236,32 @@ func TestURCNoiseStormDoesNotConfuseTheDaemon(t *testing.T) {
 	}
 }
 
-func TestCommandFloodFromOneNumberIsCapped(t *testing.T) {
+// A flood from one number is capped but never dropped: messages over the
+// hourly limit wait (deferred) instead of vanishing, and the branch manager
+// hears of it once.
+func TestCommandFloodFromOneNumberIsDeferredNotDropped(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	replaceInFile(t, e.cfgPath, "commands_per_hour = 1000", "commands_per_hour = 3")
+	replaceInFile(t, e.cfgPath, "[control]", "[officers]\nmanager_phone = \"+254722000099\"\n\n[control]")
 	e.start()
 	base := time.Now().Add(-time.Hour)
 	for i := 0; i < 5; i++ {
 		e.deliverAt(client, "HELP", base.Add(time.Duration(i)*time.Second))
 	}
-	waitFor(t, 30*time.Second, "all five handled", func() bool { return len(e.messages(store.MessageHandled)) == 5 })
+	waitFor(t, 30*time.Second, "three handled and two deferred", func() bool {
+		return len(e.messages(store.MessageHandled)) == 3 && len(e.messages(store.MessageDeferred)) == 2
+	})
 	waitFor(t, 30*time.Second, "outbox drained", e.drained)
 	if n := len(e.sentTo(client)); n != 3 {
 		t.Fatalf("%d replies to 5 messages with a limit of 3 per hour", n)
 	}
-	capped := 0
-	for _, m := range e.messages(store.MessageHandled) {
-		if strings.Contains(m.Note, "hourly command limit") {
-			capped++
+	for _, m := range e.messages(store.MessageDeferred) {
+		if !strings.Contains(m.Note, "deferred") || m.DeferredUntil.IsZero() {
+			t.Fatalf("deferred message %+v", m)
 		}
 	}
-	if capped != 2 {
-		t.Fatalf("%d messages noted as over the limit, want 2", capped)
+	alerts := e.sentTo("+254722000099")
+	if len(alerts) != 1 || !strings.Contains(alerts[0].Text, client) {
+		t.Fatalf("alerts to the branch manager: %+v", alerts)
 	}
 }

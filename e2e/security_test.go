@@ -84,3 +84,40 @@ func TestUndeclaredNumberTypeGetsNoOfficerCommands(t *testing.T) {
 		t.Fatalf("BAL from an undeclared number: %q", r.Text)
 	}
 }
+
+// SMS pumping: forged senders must not make the SIM pay for replies abroad
+// or to unlimited numbers. Unknown numbers of another country get no
+// reply; unknown numbers at home share a box-wide hourly budget; known
+// phones (here a registered client) are not held to it.
+func TestRepliesToUnknownNumbersAreBounded(t *testing.T) {
+	e := newEnv(t, envOptions{fineract: true, extraSMS: "unknown_replies_per_hour = 2"})
+	e.start()
+	e.deliver("+256772000001", "HELP")
+	for _, n := range []string{"+254700000061", "+254700000062", "+254700000063"} {
+		e.deliver(n, "HELP")
+	}
+	e.deliver(amina, "BAL")
+	e.waitReply(amina, 30*time.Second)
+	waitFor(t, 30*time.Second, "all five handled and sent", func() bool {
+		return len(e.messages(store.MessageHandled)) == 5 && e.drained()
+	})
+	if got := e.sentTo("+256772000001"); len(got) != 0 {
+		t.Fatalf("a number abroad got %d replies", len(got))
+	}
+	answered := 0
+	for _, n := range []string{"+254700000061", "+254700000062", "+254700000063"} {
+		answered += len(e.sentTo(n))
+	}
+	if answered != 2 {
+		t.Fatalf("%d unknown numbers answered within the hour, want the budget of 2", answered)
+	}
+	suppressed := 0
+	for _, m := range e.messages(store.MessageHandled) {
+		if strings.Contains(m.Note, "reply suppressed") {
+			suppressed++
+		}
+	}
+	if suppressed != 2 {
+		t.Fatalf("%d handled messages say their reply was suppressed, want 2", suppressed)
+	}
+}

@@ -27,6 +27,7 @@ func init() {
 		"alert.budget":         "Mifos Edge: {count} wrong {kind} PINs today. {kind} PIN checks are paused until tomorrow or until you lift it (mifos-edge officer unlock --budget).",
 		"alert.who_officer":    "officer {name} ({phone})",
 		"alert.who_client":     "client {client}",
+		"alert.flood":          "Mifos Edge: {number} sent more than {limit} SMS within an hour. The rest wait and are handled later; if that phone is not in use, the number may be forged.",
 	})
 	registerTexts("sw", map[string]string{
 		"officer.not_enrolled": "Simu hii haijasajiliwa kwa amri za afisa. Muulize meneja wa tawi.",
@@ -43,6 +44,7 @@ func init() {
 		"alert.budget":         "Mifos Edge: PIN {count} zisizo sahihi za {kind} leo. Ukaguzi wa PIN za {kind} umesimamishwa hadi kesho au hadi uuruhusu (mifos-edge officer unlock --budget).",
 		"alert.who_officer":    "afisa {name} ({phone})",
 		"alert.who_client":     "mteja {client}",
+		"alert.flood":          "Mifos Edge: {number} imetuma SMS zaidi ya {limit} ndani ya saa moja. Zilizobaki zinasubiri na zitashughulikiwa baadaye; kama simu hiyo haitumiki, namba inaweza kuwa imeghushiwa.",
 	})
 }
 
