@@ -264,16 +264,24 @@ func RunReminders(ctx context.Context, env *handler.Env, a RemindArgs) (RemindRe
 			scope = fmt.Sprintf("the groups of staff %d", a.StaffID)
 		}
 	}
-	list, err := env.Reminders(ctx, groups)
+	all, err := env.Reminders(ctx, groups)
 	if err != nil {
 		return RemindResult{}, err
 	}
-	res := RemindResult{Summary: env.RemindSummary(list, scope), Reminders: list}
+	now := time.Now()
+	list, skipped, err := env.NotRemindedToday(all, now)
+	if err != nil {
+		return RemindResult{}, err
+	}
+	res := RemindResult{Summary: env.RemindSummary(list, skipped, scope), Reminders: list}
 	if a.DryRun || len(list) == 0 {
 		return res, nil
 	}
-	origin := "remind:cli:" + time.Now().Format(time.RFC3339)
-	if err := env.DB.Update(func(tx *store.Tx) error { return handler.QueueReminders(tx, list, origin) }); err != nil {
+	origin := "remind:cli:" + now.Format(time.RFC3339)
+	if err := env.DB.Update(func(tx *store.Tx) error {
+		_, err := handler.QueueReminders(tx, list, origin, now)
+		return err
+	}); err != nil {
 		return RemindResult{}, err
 	}
 	res.Queued = true

@@ -121,3 +121,33 @@ func TestRepliesToUnknownNumbersAreBounded(t *testing.T) {
 		t.Fatalf("%d handled messages say their reply was suppressed, want 2", suppressed)
 	}
 }
+
+// The security review's replay experiment: the same PAY with a service
+// centre time one minute later was a new payment. Now the repeat is held
+// and posted only when the officer confirms it with YES <PIN>.
+func TestResentPayIsHeldUntilYes(t *testing.T) {
+	e := newFineractEnv(t)
+	base := time.Now().Add(-10 * time.Minute)
+	e.deliverAt(peter, "PAY "+officerPIN+" 42 S=21", base)
+	e.waitText(peter, "Posted for Amina", 30*time.Second)
+	held := e.nextReply(peter, func() { e.deliverAt(peter, "PAY "+officerPIN+" 42 S=21", base.Add(time.Minute)) })
+	if !strings.Contains(held.Text, "You already sent this") || !strings.Contains(held.Text, "YES <PIN>") {
+		t.Fatalf("repeat answered %q", held.Text)
+	}
+	waitFor(t, 20*time.Second, "queues drained", e.drained)
+	if n := deposits(e, fineractsim.SeedSavingsAmina, "21.000000"); n != 1 {
+		t.Fatalf("%d deposits after a resent PAY, want 1", n)
+	}
+	confirmed := e.nextReply(peter, func() { e.deliverAt(peter, "YES "+officerPIN, base.Add(2*time.Minute)) })
+	if !strings.Contains(confirmed.Text, "Posted for Amina") {
+		t.Fatalf("YES answered %q", confirmed.Text)
+	}
+	if n := deposits(e, fineractsim.SeedSavingsAmina, "21.000000"); n != 2 {
+		t.Fatalf("%d deposits after YES, want 2", n)
+	}
+	for _, m := range e.messages(store.MessageHandled) {
+		if strings.Contains(m.Text, officerPIN) {
+			t.Fatalf("a handled message keeps the PIN: %q", m.Text)
+		}
+	}
+}

@@ -70,6 +70,9 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 	if err != nil {
 		return reply(env.Render(err), "COLLECT not understood: "+RedactPIN(req.Text))
 	}
+	if res, held := env.holdRepeat(req, off, "COLLECT", cmd.Normal()); held {
+		return res
+	}
 	today := env.today(ctx)
 	cctx, cancel := env.call(ctx)
 	defer cancel()
@@ -88,6 +91,9 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 	for _, s := range payload.Clients {
 		total += s.Amount
 	}
+	if res, ok := env.checkDailyCeiling(off, today.String(), total); !ok {
+		return res
+	}
 	entry := store.JournalEntry{
 		Batch:      req.MessageID,
 		Kind:       store.JournalCollectionSheet,
@@ -101,7 +107,10 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 		Payload:    body,
 		Note:       "collection sheet recorded by SMS from " + off.Name,
 	}
-	return Result{Note: "COLLECT journaled: " + RedactPIN(req.Text), Apply: appendJournal([]store.JournalEntry{entry})}
+	return Result{
+		Note:  "COLLECT journaled: " + RedactPIN(req.Text),
+		Apply: env.journalOfficer([]store.JournalEntry{entry}, off, "COLLECT", cmd.Normal(), req.MessageID, today, total),
+	}
 }
 
 // buildCollection generates today's collection sheet for the group and

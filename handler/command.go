@@ -252,12 +252,13 @@ func parseGroup(w string) (int64, error) {
 }
 
 // pinKeywords are the commands whose second word is a PIN. BAL is included
-// because with require_client_pin its second word is the client's PIN.
+// because with require_client_pin its second word is the client's PIN, YES
+// because it confirms a held officer command.
 var pinKeywords = map[string]bool{}
 
 func init() {
 	// Every keyword of these handlers, in every language they answer to.
-	for _, h := range []Handler{Pay{}, Collect{}, Remind{}, Balance{}} {
+	for _, h := range []Handler{Pay{}, Collect{}, Remind{}, Balance{}, Yes{}} {
 		for _, k := range h.Keywords() {
 			pinKeywords[k] = true
 		}

@@ -26,6 +26,9 @@ type Request struct {
 	Text       string
 	Incomplete bool // parts of a long SMS never arrived
 	ReceivedAt time.Time
+	// Confirmed: the officer confirmed this command with YES <PIN>, so it
+	// is posted although it repeats a recent one.
+	Confirmed bool
 }
 
 // Words returns the message split on whitespace, so "  help " and "HELP" read alike.
@@ -125,5 +128,6 @@ func Default(env *Env) *Registry {
 	r.Register(Pay{Env: env})
 	r.Register(Collect{Env: env})
 	r.Register(Remind{Env: env})
+	r.Register(Yes{Env: env})
 	return r
 }

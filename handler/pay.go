@@ -28,7 +28,20 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 	if err != nil {
 		return reply(env.Render(err), "PAY not understood: "+RedactPIN(req.Text))
 	}
+	if res, ok := env.checkItemCeiling(cmd.Items); !ok {
+		return res
+	}
+	if res, held := env.holdRepeat(req, off, "PAY", cmd.Normal()); held {
+		return res
+	}
 	today := env.today(ctx)
+	var total mifos.Amount
+	for _, it := range cmd.Items {
+		total += it.Amount
+	}
+	if res, ok := env.checkDailyCeiling(off, today.String(), total); !ok {
+		return res
+	}
 	if !env.online() {
 		return env.payOffline(req, off, cmd, today, "pay.accepted_offline")
 	}
@@ -42,6 +55,9 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 	cctx, cancel := env.call(ctx)
 	defer cancel()
 	client, err := env.resolveClient(cctx, cmd.ClientRef)
+	if err == nil {
+		err = env.checkScope(cctx, off, client, cmd.ClientRef)
+	}
 	if err != nil && unreachable(err) {
 		return env.payOffline(req, off, cmd, today, "pay.accepted_offline")
 	}
@@ -76,7 +92,19 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 	}
 	return Result{
 		Note:  "PAY journaled: " + RedactPIN(req.Text),
-		Apply: appendJournal(entries),
+		Apply: env.journalOfficer(entries, off, "PAY", cmd.Normal(), req.MessageID, today, total),
+	}
+}
+
+// journalOfficer journals an officer's command together with what the
+// money rules remember of it: when it was posted and the day's total.
+func (e *Env) journalOfficer(entries []store.JournalEntry, off store.Officer, keyword, args string, messageID uint64, day mifos.Date, total mifos.Amount) func(tx *store.Tx) error {
+	at := e.now()
+	return func(tx *store.Tx) error {
+		if err := appendJournal(entries)(tx); err != nil {
+			return err
+		}
+		return recordPosting(tx, off, keyword, args, messageID, at, day.String(), total)
 	}
 }
 
@@ -85,7 +113,9 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today mifos.Date, ackKey string) Result {
 	entries := make([]store.JournalEntry, 0, len(cmd.Items))
 	var items []string
+	var total mifos.Amount
 	for i, it := range cmd.Items {
+		total += it.Amount
 		item, _ := json.Marshal(it)
 		entries = append(entries, store.JournalEntry{
 			Batch:      req.MessageID,
@@ -105,7 +135,7 @@ func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today m
 	return Result{
 		Replies: []Reply{{Text: e.texts().Get(ackKey, "items", strings.Join(items, ", "), "ref", cmd.ClientRef)}},
 		Note:    "PAY journaled while offline: " + RedactPIN(req.Text),
-		Apply:   appendJournal(entries),
+		Apply:   e.journalOfficer(entries, off, "PAY", cmd.Normal(), req.MessageID, today, total),
 	}
 }
 
@@ -133,6 +163,13 @@ func (e *Env) ResolveJournal(ctx context.Context, j store.JournalEntry) (store.J
 	}
 	client, err := e.resolveClient(ctx, j.ClientRef)
 	if err != nil {
+		return j, err
+	}
+	off, err := e.officerOf(j.Officer)
+	if err != nil {
+		return j, err
+	}
+	if err := e.checkScope(ctx, off, client, j.ClientRef); err != nil {
 		return j, err
 	}
 	target, err := e.resolveItem(client, it)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -14,13 +15,17 @@ func init() {
 		"remind.client":            "Dear {name}, your loan {account} has {amount} overdue. Please pay at your next group meeting on {date}.",
 		"remind.client_no_meeting": "Dear {name}, your loan {account} has {amount} overdue. Please pay as soon as you can.",
 		"remind.done":              "Reminders queued for {count} client(s), {total} overdue in total.",
+		"remind.done_skipped":      "Reminders queued for {count} client(s), {total} overdue in total. {skipped} client(s) were already reminded in the last 24 hours.",
 		"remind.none":              "No client in {scope} has an overdue loan.",
+		"remind.all_reminded":      "Every client with an overdue loan in {scope} was already reminded in the last 24 hours.",
 	})
 	registerTexts("sw", map[string]string{
 		"remind.client":            "Mpendwa {name}, mkopo wako {account} una deni la {amount} lililopitwa na muda. Tafadhali lipa kwenye mkutano ujao wa kikundi tarehe {date}.",
 		"remind.client_no_meeting": "Mpendwa {name}, mkopo wako {account} una deni la {amount} lililopitwa na muda. Tafadhali lipa mapema uwezavyo.",
 		"remind.done":              "Vikumbusho vimepangwa kwa wateja {count}, jumla ya deni {total}.",
+		"remind.done_skipped":      "Vikumbusho vimepangwa kwa wateja {count}, jumla ya deni {total}. Wateja {skipped} walishakumbushwa ndani ya saa 24 zilizopita.",
 		"remind.none":              "Hakuna mteja katika {scope} mwenye mkopo uliopitwa na muda.",
+		"remind.all_reminded":      "Kila mteja mwenye mkopo uliopitwa na muda katika {scope} alishakumbushwa ndani ya saa 24 zilizopita.",
 	})
 }
 
@@ -81,13 +86,26 @@ func (r Remind) Handle(ctx context.Context, req Request) Result {
 	if cmd.GroupID != 0 {
 		scope = "group " + strconv.FormatInt(cmd.GroupID, 10)
 	}
-	res = Result{Note: fmt.Sprintf("REMIND: %d reminder(s)", len(list)), Replies: []Reply{{Text: env.RemindSummary(list, scope)}}}
-	res.Apply = func(tx *store.Tx) error { return QueueReminders(tx, list, fmt.Sprintf("remind:%d", req.MessageID)) }
+	now := env.now()
+	fresh, skipped, err := env.NotRemindedToday(list, now)
+	if err != nil {
+		return Result{Retry: true, Note: "reminder log unreadable: " + err.Error()}
+	}
+	res = Result{Note: fmt.Sprintf("REMIND: %d reminder(s), %d already reminded today", len(fresh), skipped),
+		Replies: []Reply{{Text: env.RemindSummary(fresh, skipped, scope)}}}
+	res.Apply = func(tx *store.Tx) error {
+		_, err := QueueReminders(tx, fresh, fmt.Sprintf("remind:%d", req.MessageID), now)
+		return err
+	}
 	return res
 }
 
-// RemindSummary is the officer's (or CLI's) one-line result.
-func (e *Env) RemindSummary(list []Reminder, scope string) string {
+// RemindSummary is the officer's (or CLI's) one-line result: skipped
+// clients were already reminded within a day.
+func (e *Env) RemindSummary(list []Reminder, skipped int, scope string) string {
+	if len(list) == 0 && skipped > 0 {
+		return e.texts().Get("remind.all_reminded", "scope", scope)
+	}
 	if len(list) == 0 {
 		return e.texts().Get("remind.none", "scope", scope)
 	}
@@ -95,17 +113,56 @@ func (e *Env) RemindSummary(list []Reminder, scope string) string {
 	for _, r := range list {
 		total += r.Overdue
 	}
+	if skipped > 0 {
+		return e.texts().Get("remind.done_skipped", "count", strconv.Itoa(len(list)), "total", total.Format(2), "skipped", strconv.Itoa(skipped))
+	}
 	return e.texts().Get("remind.done", "count", strconv.Itoa(len(list)), "total", total.Format(2))
 }
 
-// QueueReminders puts the reminders in the outbox inside tx.
-func QueueReminders(tx *store.Tx, list []Reminder, origin string) error {
-	for _, r := range list {
-		if _, err := tx.Enqueue(store.Outbound{To: r.Phone, Text: r.Text, Origin: origin, DuplicateHarmless: true}); err != nil {
-			return err
+// remindWindow: a client gets at most one reminder within it, however
+// often officers (or a forged sender) send REMIND.
+const remindWindow = 24 * time.Hour
+
+func remindKey(clientID int64) string { return "remind:client:" + strconv.FormatInt(clientID, 10) }
+
+// NotRemindedToday drops from list the clients already reminded within a
+// day and says how many it dropped.
+func (e *Env) NotRemindedToday(list []Reminder, now time.Time) ([]Reminder, int, error) {
+	var fresh []Reminder
+	err := e.DB.View(func(tx *store.Tx) error {
+		fresh = nil
+		for _, r := range list {
+			n, err := tx.Recent(remindKey(r.ClientID), now, remindWindow)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				fresh = append(fresh, r)
+			}
 		}
+		return nil
+	})
+	return fresh, len(list) - len(fresh), err
+}
+
+// QueueReminders puts the reminders in the outbox inside tx, at most one
+// per client within a day; it returns how many it queued.
+func QueueReminders(tx *store.Tx, list []Reminder, origin string, now time.Time) (int, error) {
+	queued := 0
+	for _, r := range list {
+		ok, err := tx.Allow(remindKey(r.ClientID), now, remindWindow, 1)
+		if err != nil {
+			return queued, err
+		}
+		if !ok {
+			continue
+		}
+		if _, err := tx.Enqueue(store.Outbound{To: r.Phone, Text: r.Text, Origin: origin, DuplicateHarmless: true}); err != nil {
+			return queued, err
+		}
+		queued++
 	}
-	return nil
+	return queued, nil
 }
 
 // Reminders lists every client of groups with an overdue amount on an

@@ -539,6 +539,22 @@ func (w groupWire) group() Group {
 	return g
 }
 
+// Staff is GET /staff/{id}: the loan officer's office says which clients an
+// officer may credit by SMS.
+func (c *HTTPClient) Staff(ctx context.Context, staffID int64) (Staff, error) {
+	var w struct {
+		ID          int64  `json:"id"`
+		DisplayName string `json:"displayName"`
+		OfficeID    int64  `json:"officeId"`
+		IsActive    *bool  `json:"isActive"`
+	}
+	if _, err := c.do(ctx, request{method: "GET", path: "/staff/" + id(staffID)}, &w); err != nil {
+		return Staff{}, err
+	}
+	// An older server leaves isActive out; only an explicit false is inactive.
+	return Staff{ID: w.ID, DisplayName: w.DisplayName, OfficeID: w.OfficeID, Active: w.IsActive == nil || *w.IsActive}, nil
+}
+
 // Group is GET /groups/{id}?associations=clientMembers,collectionMeetingCalendar.
 func (c *HTTPClient) Group(ctx context.Context, groupID int64) (Group, error) {
 	var w groupWire

@@ -177,6 +177,14 @@ type Calendar struct {
 	HumanReadable      string
 }
 
+// Staff is GET /staff/{id}.
+type Staff struct {
+	ID          int64
+	DisplayName string
+	OfficeID    int64
+	Active      bool
+}
+
 // Group is GET /groups/{id}?associations=clientMembers,collectionMeetingCalendar.
 type Group struct {
 	ID        int64
@@ -273,6 +281,7 @@ type API interface {
 	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error)
 	Deposit(ctx context.Context, savingsID int64, d Deposit, idempotencyKey string) (Result, error)
 	Group(ctx context.Context, groupID int64) (Group, error)
+	Staff(ctx context.Context, staffID int64) (Staff, error)
 	// GroupsByStaff lists the groups whose staffId is the officer (GET /groups?staffId=);
 	// staff 0 lists every group.
 	GroupsByStaff(ctx context.Context, staffID int64) ([]Group, error)

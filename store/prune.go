@@ -9,7 +9,7 @@ import (
 
 // PruneResult counts what Prune deleted.
 type PruneResult struct {
-	Messages, Outbound, Fingerprints, ReplyLog int
+	Messages, Outbound, Fingerprints, ReplyLog, OfficerLog int
 }
 
 // pruneBatch bounds one prune transaction so a large backlog neither holds
@@ -37,6 +37,9 @@ func (db *DB) Prune(before time.Time) (PruneResult, error) {
 		{"submitted messages", &res.Outbound, func(btx *bbolt.Tx) (int, error) { return pruneSubmitted(btx, before, pruneBatch) }},
 		{"fingerprints", &res.Fingerprints, func(btx *bbolt.Tx) (int, error) { return pruneFingerprints(btx, before, pruneBatch) }},
 		{"reply log", &res.ReplyLog, func(btx *bbolt.Tx) (int, error) { return pruneReplyLog(btx, replyCutoff, pruneBatch) }},
+		{"officer command log", &res.OfficerLog, func(btx *bbolt.Tx) (int, error) {
+			return pruneOfficerLog(&Tx{btx: btx}, time.Now().Add(-OfficerLogAge), pruneBatch)
+		}},
 	}
 	for _, step := range steps {
 		for {

@@ -319,6 +319,9 @@ func (f *fakeFineract) Savings(context.Context, int64) (mifos.Savings, error) {
 func (f *fakeFineract) Group(context.Context, int64) (mifos.Group, error) {
 	return mifos.Group{}, errUnused
 }
+func (f *fakeFineract) Staff(context.Context, int64) (mifos.Staff, error) {
+	return mifos.Staff{}, errUnused
+}
 func (f *fakeFineract) GroupsByStaff(context.Context, int64) ([]mifos.Group, error) {
 	return nil, errUnused
 }
