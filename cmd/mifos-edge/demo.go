@@ -150,10 +150,13 @@ Play a client or the loan officer: type a line and press Enter.
   %s PAY %s 42 L1=500 S=200         officer Peter records Amina's payments
   %s COLLECT %s 7 ALL EXCEPT 44     officer Peter records group 7's meeting
   %s REMIND %s                      officer Peter sends arrears reminders
+  (the same PAY again)                         held as a repeat; Peter confirms with YES <PIN>
   MPESA QK12ABC Confirmed...                   an operator sender: no reply, by design
+  name:0722000012 PAY %s 42 S=9000          a bulk-SMS sender NAME spelling Peter's number:
+                                               not Peter, nothing posted, no reply
 Replies appear below as the simulated network delivers them. Ctrl-C to stop.
 `, prof.Name, sim.Path(), cfg.Store.Path, cfg.Modem.Device, cfg.Store.Path, fin.URL(), demoClient,
-		demoOfficer, demoPIN, demoOfficer, demoPIN, demoOfficer, demoPIN)
+		demoOfficer, demoPIN, demoOfficer, demoPIN, demoOfficer, demoPIN, demoPIN)
 	go printSent(ctx, sim)
 	go readClientLines(ctx, os.Stdin, sim)
 	return <-done
@@ -170,7 +173,9 @@ func printSent(ctx context.Context, sim *modemsim.Sim) {
 	}
 }
 
-// readClientLines turns "[number] text" lines into SMS from that number.
+// readClientLines turns "[sender] text" lines into SMS from that sender: a
+// number, an operator's name, or "name:<text>" for a sender name chosen
+// by a bulk-SMS customer (which may spell a phone number).
 func readClientLines(ctx context.Context, r io.Reader, sim *modemsim.Sim) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() && ctx.Err() == nil {
@@ -182,7 +187,14 @@ func readClientLines(ctx context.Context, r io.Reader, sim *modemsim.Sim) {
 		if f := strings.Fields(line); len(f) > 1 && looksLikeSender(f[0]) {
 			from, text = f[0], strings.TrimSpace(strings.TrimPrefix(line, f[0]))
 		}
-		if err := sim.Deliver(modemsim.Incoming{From: from, Text: text, Class: -1}); err != nil {
+		in := modemsim.Incoming{From: from, Text: text, Class: -1}
+		switch {
+		case strings.HasPrefix(from, "name:"):
+			in.From, in.SenderType = strings.TrimPrefix(from, "name:"), "alphanumeric"
+		case strings.HasPrefix(from, "0"):
+			in.SenderType = "national" // how a network delivers a number of its own country
+		}
+		if err := sim.Deliver(in); err != nil {
 			fmt.Println("could not deliver:", err)
 			continue
 		}
@@ -194,7 +206,7 @@ func looksLikeSender(s string) bool {
 	if strings.HasPrefix(s, "+") && len(s) > 4 {
 		return true
 	}
-	return s == "MPESA" || s == "AIRTEL" || strings.HasPrefix(s, "07")
+	return s == "MPESA" || s == "AIRTEL" || strings.HasPrefix(s, "07") || (strings.HasPrefix(s, "name:") && len(s) > 5)
 }
 
 // waitOutboxSettled gives the daemon time to read the modem's last answer
