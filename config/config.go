@@ -75,7 +75,8 @@ type Security struct {
 	KeyFile string `toml:"key_file"`
 	// StrictPermissions refuses to start when a secret (the key file, the
 	// Fineract password file, a config file with an inline password) or
-	// the store can be read by group or others; off: a warning.
+	// the store can be read by group or others; off: a warning. A store
+	// open to others is made 0600 when it is opened, in either case.
 	StrictPermissions bool `toml:"strict_permissions"`
 }
 

@@ -73,6 +73,11 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Checked after the store is open: Open has narrowed its mode already.
+	if err := checkFilePermissions(cfg, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	d := &Daemon{
 		cfg:         cfg,
 		log:         log,
@@ -127,6 +132,28 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	}, d.receive)
 	d.send = d.modem.Send
 	return d, nil
+}
+
+// checkFilePermissions logs a store whose mode Open narrowed and every file
+// holding a secret that others can read or change; with
+// security.strict_permissions such a file stops the daemon.
+func checkFilePermissions(cfg *config.Config, db *store.DB, log *slog.Logger) error {
+	if fix, ok := db.ModeFix(); ok {
+		if fix.Err != nil {
+			log.Warn("the store file is open to other users and its mode could not be narrowed", "store", db.Path(), "err", fix.Err)
+		} else {
+			log.Warn(fmt.Sprintf("tightened store file mode from %04o to %04o", fix.From, fix.To), "store", db.Path())
+		}
+	}
+	problems := cfg.CheckFilePermissions()
+	if cfg.Security.StrictPermissions {
+		return config.StrictPermissionsError(problems)
+	}
+	for _, p := range problems {
+		log.Warn("a file holding secrets is open to other users", "setting", p.Key, "file", p.Path,
+			"mode", fmt.Sprintf("%04o", p.Mode), "problem", p.Problem, "fix", p.Fix)
+	}
+	return nil
 }
 
 // Run runs every stage until ctx ends, then closes the store.

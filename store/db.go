@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
+	"os"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -45,16 +47,40 @@ type DB struct {
 	bolt      *bbolt.DB
 	path      string
 	joinParts func([]string) (string, bool)
+	modeFix   *ModeFix
+}
+
+// ModeFix is what Open did about a state file that group or others could
+// read or write (one an older release or a copy left 0644).
+type ModeFix struct {
+	// From and To are the permission bits before and after; they are
+	// equal when Err is set.
+	From, To fs.FileMode
+	// Err says why the mode could not be changed (the file belongs to
+	// another user): the file is then still open to others.
+	Err error
 }
 
 // Open opens or creates the state file at path (mode 0600; the parent
-// directory must exist), creates missing buckets and checks the schema version.
+// directory must exist), creates missing buckets and checks the schema
+// version. An existing file open to group or others is narrowed to its
+// owner's bits; ModeFix reports it.
 func Open(path string, opts Options) (*DB, error) {
 	timeout := opts.LockTimeout
 	if timeout <= 0 {
 		timeout = time.Second
 	}
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	// bbolt opens the data file first and may open copies later (WriteTo);
+	// only the first is the state file itself.
+	var dataFile *os.File
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err == nil && dataFile == nil {
+			dataFile = f
+		}
+		return f, err
+	}
+	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, OpenFile: openFile})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("%w: could not lock %s within %s; another mifos-edge is probably running with the same state file", ErrLocked, path, timeout)
@@ -62,12 +88,43 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	bdb.NoSync = opts.NoSync
-	db := &DB{bolt: bdb, path: path, joinParts: opts.JoinParts}
+	db := &DB{bolt: bdb, path: path, joinParts: opts.JoinParts, modeFix: ownerOnly(dataFile)}
 	if err := db.bolt.Update(func(btx *bbolt.Tx) error { return prepareSchema(btx, path) }); err != nil {
 		bdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// ownerOnly takes group and others' access away from the open state file,
+// which holds officers' PIN hashes and clients' data; nil when it had none.
+// It works on the descriptor bbolt locked, so it changes exactly the file
+// in use even if the path is replaced meanwhile.
+func ownerOnly(f *os.File) *ModeFix {
+	if f == nil {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return &ModeFix{Err: err}
+	}
+	perm := fi.Mode().Perm()
+	if perm&0o077 == 0 {
+		return nil
+	}
+	if err := f.Chmod(perm &^ 0o077); err != nil {
+		return &ModeFix{From: perm, To: perm, Err: err}
+	}
+	return &ModeFix{From: perm, To: perm &^ 0o077}
+}
+
+// ModeFix reports what Open did about a file that group or others could
+// read or write; ok is false when the file was private already.
+func (db *DB) ModeFix() (fix ModeFix, ok bool) {
+	if db.modeFix == nil {
+		return ModeFix{}, false
+	}
+	return *db.modeFix, true
 }
 
 // Close releases the file and its lock.

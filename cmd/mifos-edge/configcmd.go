@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -15,13 +16,19 @@ import (
 func init() { register("config", &ConfigCommand{}) }
 
 // ConfigCommand prints the commented example configuration or checks a file.
-type ConfigCommand struct{}
+type ConfigCommand struct {
+	Stdout io.Writer // nil: os.Stdout
+}
 
 // Summary implements command.
 func (*ConfigCommand) Summary() string { return "print the example config, or check a config file" }
 
 // Run implements command.
-func (*ConfigCommand) Run(_ context.Context, args []string) error {
+func (c *ConfigCommand) Run(_ context.Context, args []string) error {
+	stdout := c.Stdout
+	if stdout == nil {
+		stdout = os.Stdout
+	}
 	usage := "usage: mifos-edge config example          print the commented example configuration\n" +
 		"       mifos-edge config check --config FILE  report every problem in FILE, with its line\n" +
 		"       mifos-edge config templates [--lang sw] list every reply template key and its text"
@@ -31,7 +38,7 @@ func (*ConfigCommand) Run(_ context.Context, args []string) error {
 	}
 	switch args[0] {
 	case "example":
-		_, err := os.Stdout.Write(config.Example())
+		_, err := stdout.Write(config.Example())
 		return err
 	case "check":
 		fs := flag.NewFlagSet("config check", flag.ContinueOnError)
@@ -39,10 +46,22 @@ func (*ConfigCommand) Run(_ context.Context, args []string) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if _, err := loadConfig(*cfgPath); err != nil {
+		cfg, err := loadConfig(*cfgPath)
+		if err != nil {
 			return err
 		}
-		fmt.Printf("%s: OK\n", *cfgPath)
+		problems := cfg.CheckFilePermissions()
+		if cfg.Security.StrictPermissions {
+			if err := config.StrictPermissionsError(problems); err != nil {
+				return fmt.Errorf("%s: %w", *cfgPath, err)
+			}
+		}
+		if len(problems) > 0 {
+			printFileProblems(stdout, problems)
+			fmt.Fprintf(stdout, "%s: settings OK, but %d file(s) holding secrets are open to other users (see above)\n", *cfgPath, len(problems))
+			return nil
+		}
+		fmt.Fprintf(stdout, "%s: OK\n", *cfgPath)
 		return nil
 	case "templates":
 		fs := flag.NewFlagSet("config templates", flag.ContinueOnError)
@@ -54,13 +73,21 @@ func (*ConfigCommand) Run(_ context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Println("[templates]")
+		fmt.Fprintln(stdout, "[templates]")
 		for _, k := range handler.TemplateKeys() {
-			fmt.Printf("%q = %q\n", k, texts.Get(k))
+			fmt.Fprintf(stdout, "%q = %q\n", k, texts.Get(k))
 		}
 		return nil
 	default:
 		fmt.Fprintln(os.Stderr, usage)
 		return fmt.Errorf("unknown config action %q", args[0])
+	}
+}
+
+// printFileProblems prints each file holding a secret that others can read
+// or change, with its fix, as `config check` and `doctor` show them.
+func printFileProblems(w io.Writer, problems []config.FileProblem) {
+	for _, p := range problems {
+		fmt.Fprintf(w, "WARNING  %s\n         fix: %s\n", p.Description(), p.Fix)
 	}
 }

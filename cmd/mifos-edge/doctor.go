@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/control"
@@ -15,17 +17,23 @@ import (
 func init() { register("doctor", &DoctorCommand{}) }
 
 // DoctorCommand checks the modem and explains each problem in plain words.
-type DoctorCommand struct{}
+type DoctorCommand struct {
+	Stdout io.Writer // nil: os.Stdout
+}
 
 // Summary implements command.
 func (*DoctorCommand) Summary() string { return "check the modem, SIM and network, with fixes" }
 
 // Run implements command.
-func (*DoctorCommand) Run(ctx context.Context, args []string) error {
+func (dc *DoctorCommand) Run(ctx context.Context, args []string) error {
+	stdout := dc.Stdout
+	if stdout == nil {
+		stdout = os.Stdout
+	}
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	cfgPath := configFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge doctor --config FILE\n\nChecks the modem device, SIM, network, SMS centre and storage and prints\neach as OK or PROBLEM with what to do. If the daemon is running it is asked\nfor its view instead, since it holds the modem.")
+		fmt.Fprintln(fs.Output(), "usage: mifos-edge doctor --config FILE\n\nChecks the modem device, SIM, network, SMS centre and storage, and who can\nread the files holding secrets, and prints each as OK or PROBLEM with what\nto do. If the daemon is running it is asked for its view of the modem\ninstead, since it holds it.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,7 +49,7 @@ func (*DoctorCommand) Run(ctx context.Context, args []string) error {
 	var st daemon.StatusResult
 	switch err := control.Call(cctx, cfg.Control.Socket, "status", nil, &st); {
 	case err == nil:
-		fmt.Println("The daemon is running and holds the modem; this is its view.")
+		fmt.Fprintln(stdout, "The daemon is running and holds the modem; this is its view.")
 		checks = modem.StatusChecks(st.Modem)
 	case errors.Is(err, control.ErrNoDaemon):
 		checks = modem.Doctor(cctx, modem.Config{
@@ -57,21 +65,30 @@ func (*DoctorCommand) Run(ctx context.Context, args []string) error {
 	for _, c := range checks {
 		mark := "OK     "
 		if c.Skipped {
-			fmt.Printf("%s  %-14s %s\n", "SKIPPED", c.Name, c.Detail)
+			fmt.Fprintf(stdout, "%s  %-14s %s\n", "SKIPPED", c.Name, c.Detail)
 			continue
 		}
 		if !c.OK {
 			mark = "PROBLEM"
 			problems++
 		}
-		fmt.Printf("%s  %-14s %s\n", mark, c.Name, c.Detail)
+		fmt.Fprintf(stdout, "%s  %-14s %s\n", mark, c.Name, c.Detail)
 		if !c.OK && c.Fix != "" {
-			fmt.Printf("         %-14s fix: %s\n", "", c.Fix)
+			fmt.Fprintf(stdout, "         %-14s fix: %s\n", "", c.Fix)
 		}
+	}
+	files := cfg.CheckFilePermissions()
+	for _, p := range files {
+		fmt.Fprintf(stdout, "%s  %-14s %s\n", "PROBLEM", "secret files", p.Description())
+		fmt.Fprintf(stdout, "         %-14s fix: %s\n", "", p.Fix)
+		problems++
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stdout, "%s  %-14s %s\n", "OK     ", "secret files", "the box key, the Fineract password and the store are closed to other users")
 	}
 	if problems > 0 {
 		return fmt.Errorf("%d problem(s) found", problems)
 	}
-	fmt.Println("All checks passed.")
+	fmt.Fprintln(stdout, "All checks passed.")
 	return nil
 }
