@@ -21,6 +21,8 @@ import (
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/pdu"
+	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
 	"github.com/mifos-edge/mifos-edge/sync"
 )
@@ -69,7 +71,11 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if created {
 		log.Warn("created a new box key; keep a copy of it apart from the store's backups (without it, PINs must be set again)", "key_file", cfg.Security.KeyFile)
 	}
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second, JoinParts: joinRawPDUs})
+	redactParked := func(tx *store.Tx, sender, senderType, text string) (string, bool) {
+		s := phone.Identify(sender, pdu.SenderType(senderType), cfg.SMS.Country)
+		return handler.RedactDigitRuns(text), enrolled(tx, s)
+	}
+	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: 2 * time.Second, JoinParts: joinRawPDUs, RedactParked: redactParked})
 	if err != nil {
 		return nil, err
 	}

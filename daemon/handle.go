@@ -173,7 +173,7 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 // letter in the keyword) every 4 to 8 digit run, any of which may be a PIN.
 func (d *Daemon) redact(tx *store.Tx, m store.Message, sender phone.Sender, unmatched bool) string {
 	text := handler.RedactPIN(m.Text)
-	if unmatched && d.enrolled(tx, sender) {
+	if unmatched && enrolled(tx, sender) {
 		text = handler.RedactDigitRuns(text)
 	}
 	return text
@@ -181,7 +181,7 @@ func (d *Daemon) redact(tx *store.Tx, m store.Message, sender phone.Sender, unma
 
 // enrolled reports whether sender is an officer's phone; a store error
 // counts as enrolled, so the text is redacted rather than kept.
-func (d *Daemon) enrolled(tx *store.Tx, sender phone.Sender) bool {
+func enrolled(tx *store.Tx, sender phone.Sender) bool {
 	if !sender.Person() {
 		return false
 	}

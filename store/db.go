@@ -40,14 +40,21 @@ type Options struct {
 	// It exists because a character can be split across parts (a UCS2
 	// surrogate pair), which only a PDU decoder can join.
 	JoinParts func(rawPDUs []string) (text string, ok bool)
+	// RedactParked, if set, is asked about every message parked with a
+	// text (a late part of a long SMS, a bad concatenation header) inside
+	// the transaction that parks it; when it returns ok the message is
+	// stored with the returned text and without its raw PDUs. It exists
+	// because a parked message may hold an officer's PIN.
+	RedactParked func(tx *Tx, sender, senderType, text string) (string, bool)
 }
 
 // DB is the daemon's state file. Its methods are safe for concurrent use.
 type DB struct {
-	bolt      *bbolt.DB
-	path      string
-	joinParts func([]string) (string, bool)
-	modeFix   *ModeFix
+	bolt         *bbolt.DB
+	path         string
+	joinParts    func([]string) (string, bool)
+	redactParked func(*Tx, string, string, string) (string, bool)
+	modeFix      *ModeFix
 }
 
 // ModeFix is what Open did about a state file that group or others could
@@ -88,7 +95,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	bdb.NoSync = opts.NoSync
-	db := &DB{bolt: bdb, path: path, joinParts: opts.JoinParts, modeFix: ownerOnly(dataFile)}
+	db := &DB{bolt: bdb, path: path, joinParts: opts.JoinParts, redactParked: opts.RedactParked, modeFix: ownerOnly(dataFile)}
 	if err := db.bolt.Update(func(btx *bbolt.Tx) error { return prepareSchema(btx, path) }); err != nil {
 		bdb.Close()
 		return nil, err

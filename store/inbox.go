@@ -140,7 +140,7 @@ func (db *DB) AddSegment(seg Segment) (AddResult, error) {
 			return err
 		}
 		if seg.DecodeError != "" {
-			id, err := parkSegment(btx, seg, seg.DecodeError)
+			id, err := db.parkSegment(btx, seg, seg.DecodeError)
 			res.MessageID = id
 			return err
 		}
@@ -153,7 +153,7 @@ func (db *DB) AddSegment(seg Segment) (AddResult, error) {
 			return err
 		}
 		if problem := concatProblem(*seg.Concat); problem != "" {
-			id, err := parkSegment(btx, seg, problem)
+			id, err := db.parkSegment(btx, seg, problem)
 			res.MessageID = id
 			return err
 		}
@@ -181,10 +181,17 @@ func concatProblem(c Concat) string {
 	return ""
 }
 
-func parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
+func (db *DB) parkSegment(btx *bbolt.Tx, seg Segment, why string) (uint64, error) {
 	m := &Message{
 		Sender: seg.Sender, SenderType: seg.SenderType, Text: seg.Text, SCTS: seg.SCTS, ReceivedAt: seg.ReceivedAt,
 		Parts: 1, Total: 1, State: MessageParked, RawPDUs: []string{seg.RawPDU}, DecodeError: why, Encoding: seg.Encoding,
+	}
+	// A parked message waits for a person, its text in the store: what
+	// may be a PIN goes before it is written (see Options.RedactParked).
+	if db.redactParked != nil && seg.Text != "" {
+		if text, ok := db.redactParked(&Tx{btx: btx}, seg.Sender, seg.SenderType, seg.Text); ok {
+			m.Text, m.RawPDUs = text, nil
+		}
 	}
 	if seg.Concat != nil {
 		m.Total = seg.Concat.Total
@@ -224,7 +231,7 @@ func (db *DB) addPart(btx *bbolt.Tx, seg Segment, res *AddResult) error {
 		if late, err := flushedRecently(btx, key, seg.ReceivedAt); err != nil {
 			return err
 		} else if late {
-			id, err := parkSegment(btx, seg, fmt.Sprintf("part %d of %d of a long SMS arrived after the rest was handled without it", c.Seq, c.Total))
+			id, err := db.parkSegment(btx, seg, fmt.Sprintf("part %d of %d of a long SMS arrived after the rest was handled without it", c.Seq, c.Total))
 			res.MessageID = id
 			return err
 		}
