@@ -59,7 +59,7 @@ func (c *HTTPClient) BusinessDate(ctx context.Context) (Date, error) {
 		return Date{}, err
 	}
 	if w.Date.IsZero() {
-		return Date{}, errors.New("Fineract sent a business date without a date")
+		return Date{}, errors.New("the Fineract server sent a business date without a date")
 	}
 	return w.Date, nil
 }
@@ -585,11 +585,11 @@ func (c *HTTPClient) GroupsByStaff(ctx context.Context, staffID int64) ([]Group,
 			PageItems []groupWire `json:"pageItems"`
 		}
 		if err := json.Unmarshal(raw, &page); err != nil {
-			return nil, fmt.Errorf("Fineract at %s answered GET /groups with data we cannot read: %v", c.host, err)
+			return nil, fmt.Errorf("the Fineract server at %s answered GET /groups with data we cannot read: %v", c.host, err)
 		}
 		items = page.PageItems
 	} else if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, fmt.Errorf("Fineract at %s answered GET /groups with data we cannot read: %v", c.host, err)
+		return nil, fmt.Errorf("the Fineract server at %s answered GET /groups with data we cannot read: %v", c.host, err)
 	}
 	out := []Group{}
 	for _, w := range items {

@@ -275,7 +275,7 @@ func (c *HTTPClient) do(ctx context.Context, req request, out any) (http.Header,
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.Header, fmt.Errorf("Fineract at %s answered %s %s with data we cannot read: %s",
+			return resp.Header, fmt.Errorf("the Fineract server at %s answered %s %s with data we cannot read: %s",
 				c.host, req.method, req.path, c.scrub(err.Error()))
 		}
 	}
