@@ -63,6 +63,10 @@ else
 fi
 chmod -R o-rwx /etc/mifos-edge
 
+# The box key protects the PINs; the service cannot write /etc, so it is made
+# here (once: an existing key is never replaced).
+/usr/local/bin/mifos-edge keygen --config /etc/mifos-edge/mifos-edge.toml
+
 rules=/etc/udev/rules.d/99-mifos-modem.rules
 if [ ! -e "$rules" ]; then
 	say "installing udev rule $rules (switch on your modem's lines in it)"

@@ -420,6 +420,14 @@ func (c *serviceCommand) install(svc serviceControl, configPath string) error {
 	if err := c.installModulesLoad(); err != nil {
 		return err
 	}
+	// The unit cannot write /etc: the box key is made here, as root.
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	if _, err := loadBoxKey(cfg); err != nil {
+		return fmt.Errorf("the service is installed, but it will not start without its box key: %w", err)
+	}
 	fmt.Fprintf(c.out, "mifos-edge service installed (runs as user %s with %s)\nstart it now with: sudo mifos-edge service start\n", serviceUser, configPath)
 	return nil
 }
@@ -462,6 +470,9 @@ func (c *serviceCommand) checkInstallable(configPath string, allowIPs []netip.Pr
 	}
 	if dir := underAny(configPath, c.hiddenDirs); dir != "" {
 		return "", fmt.Errorf("not installing: the service cannot read %s because its sandbox hides %s; copy the file to %s", configPath, dir, defaultConfigPath)
+	}
+	if dir := underAny(cfg.Security.KeyFile, c.hiddenDirs); dir != "" {
+		return "", fmt.Errorf("not installing: the service cannot read security.key_file %s because its sandbox hides %s; put it in /etc/mifos-edge", cfg.Security.KeyFile, dir)
 	}
 	exe, err := c.executable()
 	if err != nil {

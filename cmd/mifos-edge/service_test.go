@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/kardianos/service"
+
+	"github.com/mifos-edge/mifos-edge/boxkey"
 )
 
 func TestParseServiceArgs(t *testing.T) {
@@ -161,6 +163,10 @@ func TestServiceInstall(t *testing.T) {
 	}
 	if h.loads != 1 {
 		t.Errorf("serial drivers loaded %d times at install, want 1", h.loads)
+	}
+	// The service cannot write its configuration directory: install makes the box key.
+	if _, err := boxkey.Load(filepath.Join(filepath.Dir(h.configPath()), "mifos-edge.key")); err != nil {
+		t.Errorf("no box key after install: %v", err)
 	}
 }
 
