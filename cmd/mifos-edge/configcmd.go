@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/handler"
 )
@@ -49,6 +50,11 @@ func (c *ConfigCommand) Run(_ context.Context, args []string) error {
 		cfg, err := loadConfig(*cfgPath)
 		if err != nil {
 			return err
+		}
+		if _, err := boxkey.Load(cfg.Security.KeyFile); errors.Is(err, boxkey.ErrNoKey) {
+			fmt.Fprintf(stdout, "note: the box key %s does not exist yet; the service cannot create it there: run sudo mifos-edge keygen --config %s\n", cfg.Security.KeyFile, *cfgPath)
+		} else if err != nil {
+			return fmt.Errorf("%s: security.key_file: %w", *cfgPath, err)
 		}
 		problems := cfg.CheckFilePermissions()
 		if cfg.Security.StrictPermissions {

@@ -149,3 +149,39 @@ func TestSendWithoutDaemonNarrowsTheStore(t *testing.T) {
 		t.Errorf("store mode after send is %04o, want 0600", perm)
 	}
 }
+
+// A box without its key cannot start under the unit (which may not write
+// /etc): config check says so before the service is restarted, and keygen
+// makes the key once.
+func TestConfigCheckNamesAMissingBoxKey(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "edge.toml")
+	doc := "[modem]\ndevice = \"/dev/null\"\n[store]\npath = \"" + filepath.Join(dir, "state.db") + "\"\n"
+	if err := os.WriteFile(cfgPath, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := (&ConfigCommand{Stdout: &out}).Run(context.Background(), []string{"check", "--config", cfgPath}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "does not exist yet") || !strings.Contains(out.String(), "mifos-edge keygen") {
+		t.Fatalf("config check without a box key said:\n%s", out.String())
+	}
+	if err := (&KeygenCommand{}).Run(context.Background(), []string{"--config", cfgPath}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "mifos-edge.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&KeygenCommand{}).Run(context.Background(), []string{"--config", cfgPath}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "mifos-edge.key")); !bytes.Equal(before, after) {
+		t.Fatal("a second keygen replaced the key")
+	}
+	out.Reset()
+	if err := (&ConfigCommand{Stdout: &out}).Run(context.Background(), []string{"check", "--config", cfgPath}); err != nil || strings.Contains(out.String(), "does not exist") {
+		t.Fatalf("config check with a key: %v\n%s", err, out.String())
+	}
+}
