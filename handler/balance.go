@@ -495,13 +495,13 @@ type renderStyle struct {
 func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) []string {
 	t := b.Env.texts()
 	money := func(cur string, a mifos.Amount, dec int) string {
-		if st.curEach && cur != "" {
-			return cur + " " + a.Format(dec)
+		if c := smsField(cur); st.curEach && c != "" {
+			return c + " " + a.Format(dec)
 		}
 		return a.Format(dec)
 	}
 	label := func(l string, product string) string {
-		if p := smsSafe(product); st.product && p != "" {
+		if p := gsm7Field(product); st.product && p != "" {
 			return l + " " + p
 		}
 		return l
@@ -529,14 +529,14 @@ func (b Balance) compose(prefix, name string, items []string, st renderStyle, cu
 	t := b.Env.texts()
 	var sb strings.Builder
 	sb.WriteString(prefix)
-	if n := smsSafe(name); st.name && n != "" {
+	if n := gsm7Field(name); st.name && n != "" {
 		sb.WriteString(t.Get("bal.head", "name", n) + " ")
 	}
 	if len(items) > 0 {
 		sb.WriteString(strings.Join(items, "; ") + ".")
 	}
-	if !st.curEach && cur != "" {
-		sb.WriteString(" " + t.Get("bal.currency", "cur", cur))
+	if c := smsField(cur); !st.curEach && c != "" {
+		sb.WriteString(" " + t.Get("bal.currency", "cur", c))
 	}
 	if more := total - len(items); more > 0 {
 		sb.WriteString(" " + t.Get("bal.more", "count", strconv.Itoa(more)))
@@ -566,10 +566,10 @@ func fitsBalance(text string) bool {
 	return len(chunks) <= maxBalanceParts
 }
 
-// smsSafe returns s with its spaces collapsed, or "" when s needs UCS2:
-// one such character would cut the reply's capacity by more than half.
-func smsSafe(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+// gsm7Field is smsField(s), or "" when s needs UCS2: one such character
+// would cut the reply's capacity by more than half.
+func gsm7Field(s string) string {
+	s = smsField(s)
 	if s == "" {
 		return ""
 	}
