@@ -105,6 +105,10 @@ func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, key *boxkey.Key, d 
 		Pepper:           PepperOf(key),
 		AcceptUndeclared: cfg.Officers.AcceptUndeclaredNumbers,
 		ManagerPhone:     cfg.Officers.ManagerPhone,
+		PhoneCache: handler.PhoneCachePolicy{
+			For:        cfg.SMS.PhoneCacheFor.Duration,
+			OfflineMax: cfg.SMS.PhoneCacheOfflineMax.Duration,
+		},
 		Money: handler.MoneyRules{
 			RepeatWindow: cfg.Officers.RepeatWindow.Duration,
 			GroupsOnly:   cfg.Officers.PayScope == "groups",
