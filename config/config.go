@@ -163,6 +163,14 @@ type SMS struct {
 	// ReplyAbroad lets automatic replies go to unknown numbers of other
 	// countries than sms.country (off by default).
 	ReplyAbroad bool `toml:"reply_abroad"`
+	// PhoneCacheFor is how long BAL trusts a cached phone -> client mapping
+	// without asking Fineract again (default 24h).
+	PhoneCacheFor Duration `toml:"phone_cache_for"`
+	// PhoneCacheOfflineMax is the oldest mapping BAL still uses while
+	// Fineract cannot be reached (default 168h, 7 days; at least
+	// phone_cache_for), so a number removed from a client in Mifos stops
+	// getting that client's balances even during a long outage.
+	PhoneCacheOfflineMax Duration `toml:"phone_cache_offline_max"`
 }
 
 // Control is the [control] table.

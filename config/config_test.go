@@ -280,6 +280,8 @@ func TestDefaults(t *testing.T) {
 		{"reassembly_timeout", cfg.SMS.ReassemblyTimeout.Duration, 30 * time.Minute},
 		{"replies_per_hour", cfg.SMS.RepliesPerHour, 10},
 		{"max_send_attempts", cfg.SMS.MaxSendAttempts, 8},
+		{"phone_cache_for", cfg.SMS.PhoneCacheFor.Duration, 24 * time.Hour},
+		{"phone_cache_offline_max", cfg.SMS.PhoneCacheOfflineMax.Duration, 168 * time.Hour},
 		{"socket", cfg.Control.Socket, "/var/lib/mifos-edge/mifos-edge.sock"},
 	}
 	for _, c := range checks {
@@ -312,6 +314,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"three-letter country", func(c *Config) { c.SMS.Country = "KEN" }, `sms.country: "KEN"`},
 		{"replies per hour", func(c *Config) { c.SMS.RepliesPerHour = 0 }, "sms.replies_per_hour must be at least 1"},
 		{"send attempts", func(c *Config) { c.SMS.MaxSendAttempts = -1 }, "sms.max_send_attempts must be at least 1"},
+		{"phone cache offline shorter than online", func(c *Config) { c.SMS.PhoneCacheOfflineMax.Duration = time.Hour },
+			"sms.phone_cache_offline_max (1h0m0s) must be at least sms.phone_cache_for (24h0m0s)"},
+		{"phone cache negative", func(c *Config) { c.SMS.PhoneCacheFor.Duration = -time.Hour }, "sms.phone_cache_for must be longer than zero"},
 		{"pin not digits", func(c *Config) { c.Modem.PIN = "12a4" }, "modem.pin must be 4 to 8 digits"},
 		{"init command with AT", func(c *Config) { c.Modem.InitCommands = []string{"AT^CURC=0"} }, `modem.init_commands[0]: write "AT^CURC=0" without the leading "AT"`},
 		{"init command empty", func(c *Config) { c.Modem.InitCommands = []string{"E0", ""} }, "modem.init_commands[1] is empty"},

@@ -35,6 +35,8 @@ const (
 	DefaultRepeatWindow          = 24 * time.Hour
 	DefaultPayScope              = "office"
 	DefaultUnknownRepliesPerHour = 60
+	DefaultPhoneCacheFor         = 24 * time.Hour
+	DefaultPhoneCacheOfflineMax  = 7 * 24 * time.Hour
 	// DefaultKeyName is placed beside the configuration file when security.key_file is unset.
 	DefaultKeyName          = "mifos-edge.key"
 	DefaultSyncWorkers      = 4
@@ -73,6 +75,8 @@ func (c *Config) SetDefaults() {
 		c.Officers.PayScope = DefaultPayScope
 	}
 	setInt(&c.SMS.UnknownRepliesPerHour, DefaultUnknownRepliesPerHour)
+	setDuration(&c.SMS.PhoneCacheFor, DefaultPhoneCacheFor)
+	setDuration(&c.SMS.PhoneCacheOfflineMax, DefaultPhoneCacheOfflineMax)
 	if c.Security.KeyFile == "" {
 		switch {
 		case c.file != "":
@@ -160,6 +164,8 @@ func (c *Config) Validate() error {
 		{"modem.sweep_interval", c.Modem.SweepInterval},
 		{"store.retention", c.Store.Retention},
 		{"sms.reassembly_timeout", c.SMS.ReassemblyTimeout},
+		{"sms.phone_cache_for", c.SMS.PhoneCacheFor},
+		{"sms.phone_cache_offline_max", c.SMS.PhoneCacheOfflineMax},
 	}
 	for _, d := range durations {
 		if d.d.Duration <= 0 {
@@ -214,6 +220,10 @@ func (c *Config) Validate() error {
 	}
 	if c.SMS.UnknownRepliesPerHour < 1 {
 		fail("sms.unknown_replies_per_hour must be at least 1, got %d", c.SMS.UnknownRepliesPerHour)
+	}
+	if c.SMS.PhoneCacheOfflineMax.Duration < c.SMS.PhoneCacheFor.Duration {
+		fail("sms.phone_cache_offline_max (%s) must be at least sms.phone_cache_for (%s): a mapping trusted online cannot be too old offline",
+			c.SMS.PhoneCacheOfflineMax.Duration, c.SMS.PhoneCacheFor.Duration)
 	}
 	if strings.TrimSpace(c.Security.KeyFile) == "" {
 		fail("security.key_file is required: the file that keeps the box key, e.g. /etc/mifos-edge/mifos-edge.key")

@@ -119,6 +119,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		}
 		return nil, d.db.PutClientPIN(a.ClientID, a.PINHash)
 	})
+	RegisterCacheOps(s, d.db)
 	s.Handle("requeue", func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {

@@ -105,6 +105,10 @@ func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, key *boxkey.Key, d 
 		Pepper:           PepperOf(key),
 		AcceptUndeclared: cfg.Officers.AcceptUndeclaredNumbers,
 		ManagerPhone:     cfg.Officers.ManagerPhone,
+		PhoneCache: handler.PhoneCachePolicy{
+			For:        cfg.SMS.PhoneCacheFor.Duration,
+			OfflineMax: cfg.SMS.PhoneCacheOfflineMax.Duration,
+		},
 		Money: handler.MoneyRules{
 			RepeatWindow: cfg.Officers.RepeatWindow.Duration,
 			GroupsOnly:   cfg.Officers.PayScope == "groups",
@@ -128,11 +132,22 @@ func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, key *boxkey.Key, d 
 	return env, nil
 }
 
-// permanent marks an error the sync stage must not retry; its text is
-// what the officer is told.
-type permanent struct{ msg string }
+// permanent marks an error the sync stage must not retry. msg is what the
+// officer is told; a Fineract answer underneath stays reachable (Unwrap)
+// and its full text is kept in Error for the log and the journal.
+type permanent struct {
+	msg   string
+	cause error
+}
 
-func (p *permanent) Error() string   { return p.msg }
+func (p *permanent) Error() string {
+	var fe *mifos.Error
+	if errors.As(p.cause, &fe) {
+		return p.msg + " (" + fe.Error() + ")"
+	}
+	return p.msg
+}
+func (p *permanent) Unwrap() error   { return p.cause }
 func (p *permanent) Permanent() bool { return true }
 
 // resolver adapts handler resolution for the sync stage.
@@ -140,7 +155,7 @@ func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) 
 	return func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 		out, err := env.ResolveJournal(ctx, e)
 		if err != nil && !mifos.IsRetryable(err) && !mifos.IsAuthProblem(err) && !mifos.IsRedirect(err) {
-			return out, &permanent{msg: env.Render(err)}
+			return out, &permanent{msg: env.Render(err), cause: err}
 		}
 		return out, err
 	}

@@ -19,7 +19,8 @@ import (
 )
 
 const (
-	defaultCacheFor = 24 * time.Hour
+	defaultCacheFor        = 24 * time.Hour
+	defaultCacheOfflineMax = 7 * 24 * time.Hour
 	// notRegisteredFor is short so a client registered at the branch can use
 	// BAL within minutes, while a stranger retrying is not a search each time.
 	notRegisteredFor   = 10 * time.Minute
@@ -29,6 +30,10 @@ const (
 	statusActive    = 300
 	asOfLayout      = "2006-01-02 15:04"
 )
+
+// errStaleMapping marks an unreachable Fineract when the phone's cached
+// mapping is too old to be trusted offline ([sms] phone_cache_offline_max).
+var errStaleMapping = errors.New("the cached phone mapping is too old to use while the office system is unreachable")
 
 // ErrAmbiguousPhone means several active clients carry the phone (in
 // different stored forms), so whose figures to send cannot be decided.
@@ -84,11 +89,11 @@ func init() {
 // Balance answers BAL / BALANCE / SALIO with the sender's active loans and
 // savings, live from Fineract or, when it cannot be reached, from the last
 // snapshot marked "as of".
+//
+// How long a phone -> client mapping is trusted is Env.PhoneCache;
+// "not registered" results are trusted only 10 minutes.
 type Balance struct {
 	Env *Env
-	// CacheFor is how long a phone->client mapping is trusted (default 24h);
-	// "not registered" results are trusted only 10 minutes.
-	CacheFor time.Duration
 	// Timeout bounds each live Fineract call (default 8s), so a dead uplink
 	// falls back to the snapshot quickly.
 	Timeout time.Duration
@@ -142,6 +147,9 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 	case errors.Is(err, ErrAmbiguousPhone):
 		b.log().Warn("balance: phone matches several active clients", "from", req.From)
 		return reply(t.Get("bal.ambiguous"), "balance refused: phone matches several clients")
+	case errors.Is(err, errStaleMapping):
+		b.log().Warn("balance: office system unreachable and the phone's cached mapping is too old to trust", "from", req.From, "err", err)
+		return reply(t.Get("bal.trylater"), "balance refused: office system unreachable, "+err.Error())
 	case err != nil && unreachable(err):
 		if !errors.Is(err, errOffline) {
 			b.log().Warn("balance: phone lookup failed, office system unreachable", "from", req.From, "err", err)
@@ -183,8 +191,9 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 // LookupClient finds the active client whose registered phone is sender:
 // the cache first, then Fineract for every stored form of the number. Both
 // outcomes are cached. (hit, false, nil) means not registered. While
-// Fineract is unreachable a known client's cached mapping is used whatever
-// its age; otherwise the error is returned.
+// Fineract is unreachable a known client's cached mapping is used up to
+// PhoneCache.OfflineMax old (an error wrapping errStaleMapping beyond);
+// otherwise the error is returned.
 func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientHit, bool, error) {
 	e164, err := phone.Normalize(sender, b.Env.Country)
 	if err != nil {
@@ -209,7 +218,15 @@ func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientH
 	hits, err := b.searchPhone(ctx, e164)
 	if err != nil {
 		if unreachable(err) && have && !cached.NotRegistered {
-			return hitOf(cached), true, nil
+			age := now.Sub(cached.CheckedAt)
+			// A number removed from a client in Mifos must stop getting
+			// balances some day even if Fineract stays out of reach; an
+			// age the clock cannot vouch for (negative) is not trusted.
+			if age >= 0 && age < b.cacheOfflineMax() {
+				return hitOf(cached), true, nil
+			}
+			return mifos.ClientHit{}, false, fmt.Errorf("%w: checked %s ago, older than [sms] phone_cache_offline_max (%s): %w",
+				errStaleMapping, age.Round(time.Minute), b.cacheOfflineMax(), err)
 		}
 		return mifos.ClientHit{}, false, err
 	}
@@ -495,13 +512,13 @@ type renderStyle struct {
 func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) []string {
 	t := b.Env.texts()
 	money := func(cur string, a mifos.Amount, dec int) string {
-		if st.curEach && cur != "" {
-			return cur + " " + a.Format(dec)
+		if c := smsField(cur); st.curEach && c != "" {
+			return c + " " + a.Format(dec)
 		}
 		return a.Format(dec)
 	}
 	label := func(l string, product string) string {
-		if p := smsSafe(product); st.product && p != "" {
+		if p := gsm7Field(product); st.product && p != "" {
 			return l + " " + p
 		}
 		return l
@@ -529,14 +546,14 @@ func (b Balance) compose(prefix, name string, items []string, st renderStyle, cu
 	t := b.Env.texts()
 	var sb strings.Builder
 	sb.WriteString(prefix)
-	if n := smsSafe(name); st.name && n != "" {
+	if n := gsm7Field(name); st.name && n != "" {
 		sb.WriteString(t.Get("bal.head", "name", n) + " ")
 	}
 	if len(items) > 0 {
 		sb.WriteString(strings.Join(items, "; ") + ".")
 	}
-	if !st.curEach && cur != "" {
-		sb.WriteString(" " + t.Get("bal.currency", "cur", cur))
+	if c := smsField(cur); !st.curEach && c != "" {
+		sb.WriteString(" " + t.Get("bal.currency", "cur", c))
 	}
 	if more := total - len(items); more > 0 {
 		sb.WriteString(" " + t.Get("bal.more", "count", strconv.Itoa(more)))
@@ -566,10 +583,10 @@ func fitsBalance(text string) bool {
 	return len(chunks) <= maxBalanceParts
 }
 
-// smsSafe returns s with its spaces collapsed, or "" when s needs UCS2:
-// one such character would cut the reply's capacity by more than half.
-func smsSafe(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+// gsm7Field is smsField(s), or "" when s needs UCS2: one such character
+// would cut the reply's capacity by more than half.
+func gsm7Field(s string) string {
+	s = smsField(s)
 	if s == "" {
 		return ""
 	}
@@ -616,10 +633,17 @@ func (b Balance) callCtx(ctx context.Context) (context.Context, context.CancelFu
 }
 
 func (b Balance) cacheFor() time.Duration {
-	if b.CacheFor > 0 {
-		return b.CacheFor
+	if d := b.Env.PhoneCache.For; d > 0 {
+		return d
 	}
 	return defaultCacheFor
+}
+
+func (b Balance) cacheOfflineMax() time.Duration {
+	if d := b.Env.PhoneCache.OfflineMax; d > 0 {
+		return d
+	}
+	return defaultCacheOfflineMax
 }
 
 func (b Balance) log() *slog.Logger {

@@ -212,6 +212,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return nil
 	}
+	p.GroupName = smsField(p.GroupName)
 	origin := fmt.Sprintf("journal:%d", j.Batch)
 	total := money(j.Amount, p.Decimals)
 	var out []store.Outbound
@@ -235,7 +236,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 			continue
 		}
 		out = append(out, store.Outbound{To: s.Phone, Origin: origin, DuplicateHarmless: true,
-			Text: t.Get("collect.client_confirm", "name", s.Name, "amount", s.Amount.Format(p.Decimals), "group", p.GroupName, "date", j.Date)})
+			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", s.Amount.Format(p.Decimals), "group", p.GroupName, "date", j.Date)})
 	}
 	return out
 }

@@ -72,7 +72,7 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	for _, b := range batch {
 		label := b.ItemRef
 		if label == "" {
-			label = b.AccountNo
+			label = smsField(b.AccountNo)
 		}
 		amount := entryMoney(b)
 		switch b.State {
@@ -82,7 +82,7 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 				ids[i] = strconv.FormatInt(id, 10)
 			}
 			done = append(done, fmt.Sprintf("%s %s (txn %s)", label, amount, strings.Join(ids, ",")))
-			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", b.Currency, amount, b.AccountNo))
+			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", smsField(b.Currency), amount, smsField(b.AccountNo)))
 			if b.BalanceAfter != "" {
 				balances = append(balances, b.BalanceAfter)
 			}
@@ -92,7 +92,7 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 			failed = append(failed, fmt.Sprintf("%s %s - %s", label, amount, e.failureReason(b)))
 		}
 	}
-	name := first.ClientName
+	name := smsField(first.ClientName)
 	if name == "" {
 		name = first.ClientRef
 	}
@@ -152,13 +152,13 @@ func (e *Env) newBalance(ctx context.Context, j store.JournalEntry) (string, boo
 		if err != nil {
 			return "", false
 		}
-		return fmt.Sprintf("loan %s %s", l.AccountNo, l.TotalOutstanding.Format(decimalsOr(l.Currency.DecimalPlaces, j.Decimals))), true
+		return fmt.Sprintf("loan %s %s", smsField(l.AccountNo), l.TotalOutstanding.Format(decimalsOr(l.Currency.DecimalPlaces, j.Decimals))), true
 	case store.JournalSavingsDeposit:
 		s, err := e.API.Savings(ctx, j.AccountID)
 		if err != nil {
 			return "", false
 		}
-		return fmt.Sprintf("savings %s %s", s.AccountNo, s.AccountBalance.Format(decimalsOr(s.Currency.DecimalPlaces, j.Decimals))), true
+		return fmt.Sprintf("savings %s %s", smsField(s.AccountNo), s.AccountBalance.Format(decimalsOr(s.Currency.DecimalPlaces, j.Decimals))), true
 	}
 	return "", false
 }
@@ -171,18 +171,4 @@ func decimalsOr(d, fallback int) int {
 		return fallback
 	}
 	return 2
-}
-
-// failureReason turns the stored failure into words for the officer.
-func (e *Env) failureReason(j store.JournalEntry) string {
-	if j.LastError == "" {
-		return "refused by Mifos"
-	}
-	// "fineract 400 code: message" -> "message": the code means nothing to an officer.
-	if strings.HasPrefix(j.LastError, "fineract ") {
-		if _, msg, ok := strings.Cut(j.LastError, ": "); ok {
-			return msg
-		}
-	}
-	return j.LastError
 }

@@ -28,10 +28,14 @@ func TestConfirmationsWaitForTheWholeBatch(t *testing.T) {
 		t.Fatalf("want officer and client SMS, got %+v", out)
 	}
 	officer, client := out[0], out[1]
-	for _, want := range []string{"Posted for Amina Odhiambo", "L1 500.00 (txn 15734)", "NOT posted", "S1 200.00 - Account is blocked"} {
+	// Fineract's own message stays out of the SMS: only status and code.
+	for _, want := range []string{"Posted for Amina Odhiambo", "L1 500.00 (txn 15734)", "NOT posted", "S1 200.00 - Mifos refused it (error 403, error.msg.x)."} {
 		if !strings.Contains(officer.Text, want) {
 			t.Errorf("officer SMS lacks %q: %s", want, officer.Text)
 		}
+	}
+	if strings.Contains(officer.Text, "Account is blocked") {
+		t.Errorf("officer SMS quotes Fineract's message: %s", officer.Text)
 	}
 	if officer.To != "+254722000012" || client.To != "+254712345678" {
 		t.Errorf("recipients %s, %s", officer.To, client.To)

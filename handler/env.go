@@ -32,6 +32,8 @@ type Env struct {
 	ManagerPhone string
 	// Money is the officers' money rules: scope, repeats, ceilings.
 	Money MoneyRules
+	// PhoneCache bounds how long BAL trusts a cached phone -> client mapping.
+	PhoneCache PhoneCachePolicy
 	// Online reports whether Fineract answered recently; nil = assume online.
 	Online func() bool
 	// Now is the clock; nil = time.Now.
@@ -51,6 +53,17 @@ type MoneyRules struct {
 	// MaxItem and MaxDaily are ceilings in whole currency units; 0 = none.
 	MaxItem  int64
 	MaxDaily int64
+}
+
+// PhoneCachePolicy bounds the trust in a cached phone -> client mapping.
+// A number taken off a client in Mifos (a stolen phone) keeps getting that
+// client's balances until its mapping is no longer trusted.
+type PhoneCachePolicy struct {
+	// For is how long a mapping is used without asking Fineract; 0 means 24h.
+	For time.Duration
+	// OfflineMax is the oldest mapping used while Fineract cannot be
+	// reached; 0 means 7 days. Older ones get "try again later".
+	OfflineMax time.Duration
 }
 
 func (e *Env) now() time.Time {

@@ -224,12 +224,13 @@ func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meet
 			continue
 		}
 		dec := decimalsOr(l.Currency.DecimalPlaces, 2)
-		r := Reminder{ClientID: clientID, Name: c.DisplayName, Phone: to, AccountNo: l.AccountNo, Overdue: overdue, Decimals: dec, Meeting: meeting, GroupID: groupID}
-		amount := l.Currency.Code + " " + overdue.Format(dec)
+		name, account := smsField(c.DisplayName), smsField(l.AccountNo)
+		r := Reminder{ClientID: clientID, Name: name, Phone: to, AccountNo: account, Overdue: overdue, Decimals: dec, Meeting: meeting, GroupID: groupID}
+		amount := smsField(l.Currency.Code) + " " + overdue.Format(dec)
 		if meeting.IsZero() {
-			r.Text = e.texts().Get("remind.client_no_meeting", "name", c.DisplayName, "account", l.AccountNo, "amount", amount)
+			r.Text = e.texts().Get("remind.client_no_meeting", "name", name, "account", account, "amount", amount)
 		} else {
-			r.Text = e.texts().Get("remind.client", "name", c.DisplayName, "account", l.AccountNo, "amount", amount, "date", meeting.String())
+			r.Text = e.texts().Get("remind.client", "name", name, "account", account, "amount", amount, "date", meeting.String())
 		}
 		out = append(out, r)
 	}

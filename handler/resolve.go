@@ -62,28 +62,16 @@ func refuse(key string, args ...string) error { return &userError{key: key, args
 func (e *Env) Render(err error) string {
 	var ue *userError
 	if errors.As(err, &ue) {
-		return e.texts().Get(ue.key, ue.args...)
+		return e.texts().Get(ue.key, smsFields(ue.args)...)
 	}
 	var pe *ParseError
 	if errors.As(err, &pe) {
 		return e.texts().Get(pe.Key, "arg", pe.Arg)
 	}
-	var fe *mifos.Error
-	if errors.As(err, &fe) {
-		return "Mifos refused: " + fineractReason(fe)
+	if r, ok := mifos.RefusalOf(err); ok {
+		return e.refusalText(r)
 	}
 	return e.texts().Get("fineract.down")
-}
-
-// fineractReason is the most specific message Fineract gave.
-func fineractReason(fe *mifos.Error) string {
-	if len(fe.Errors) > 0 && fe.Errors[0].Message != "" {
-		return fe.Errors[0].Message
-	}
-	if fe.Message != "" {
-		return fe.Message
-	}
-	return fe.Error()
 }
 
 // payTarget is a resolved PAY item: which Fineract account takes the money.

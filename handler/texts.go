@@ -97,7 +97,9 @@ func (t *Texts) Get(key string, pairs ...string) string {
 	}
 	return placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
 		if v, ok := vals[m[1:len(m)-1]]; ok {
-			return v
+			// Values come from Fineract or an SMS: no control or format
+			// character of theirs reaches a reply, whatever the template.
+			return cleanText(v)
 		}
 		return m
 	})

@@ -99,6 +99,48 @@ func (db *DB) ClientPhones() ([]PhoneClient, error) {
 	return out, err
 }
 
+// ForgetPhoneClients removes cached phone -> client answers: only phone's
+// (E.164) when phone is not "", else every one, registered or not. It
+// returns how many it removed. The next BAL from such a phone asks Fineract
+// again, and while Fineract cannot be reached it is not answered. Balance
+// snapshots stay: they are keyed by client and found only through a
+// mapping, so the client's other phones keep their offline answer.
+func (db *DB) ForgetPhoneClients(phone string) (int, error) {
+	removed := 0
+	err := db.Update(func(tx *Tx) error {
+		b, err := tx.Bucket(extPhoneClients)
+		if err != nil {
+			return err
+		}
+		if phone != "" {
+			if b.Get([]byte(phone)) == nil {
+				return nil
+			}
+			removed = 1
+			return b.Delete([]byte(phone))
+		}
+		var keys [][]byte
+		if err := b.ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		}); err != nil {
+			return err
+		}
+		// Keys are collected first: deleting while iterating skips entries.
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		removed = len(keys)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("phone directory: forget cached phones: %w", err)
+	}
+	return removed, nil
+}
+
 // PutClientPIN stores the PIN hash (an encoded argon2id hash made by the
 // officer package; never the PIN itself) a client must give with BAL.
 func (db *DB) PutClientPIN(clientID int64, hash string) error {

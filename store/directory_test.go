@@ -113,3 +113,54 @@ func TestClientPIN(t *testing.T) {
 		t.Error("another client has a PIN")
 	}
 }
+
+// A stolen phone's cached mapping can be forgotten at once, alone or with
+// every other; the client's snapshot stays for the client's other phones.
+func TestForgetPhoneClients(t *testing.T) {
+	db := openTemp(t)
+	if n, err := db.ForgetPhoneClients(""); err != nil || n != 0 {
+		t.Fatalf("flush of an empty directory: %d, %v", n, err)
+	}
+	entries := []PhoneClient{
+		{Phone: "+254712345678", ClientID: 42, Name: "Amina Odhiambo", CheckedAt: baseTime},
+		{Phone: "+254712000042", ClientID: 42, Name: "Amina Odhiambo", CheckedAt: baseTime},
+		{Phone: "+254700000009", NotRegistered: true, CheckedAt: baseTime},
+		{Phone: "+254722000001", ClientID: 7, Name: "Juma", CheckedAt: baseTime},
+	}
+	for _, p := range entries {
+		if err := db.PutPhoneClient(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.PutSnapshot(42, []byte(`{"ClientID":42}`), baseTime); err != nil {
+		t.Fatal(err)
+	}
+
+	if n, err := db.ForgetPhoneClients("+254712345678"); err != nil || n != 1 {
+		t.Fatalf("forget one phone: %d, %v", n, err)
+	}
+	if _, ok, err := db.PhoneClient("+254712345678"); err != nil || ok {
+		t.Errorf("forgotten phone still cached: ok=%v err=%v", ok, err)
+	}
+	if _, ok, _ := db.PhoneClient("+254712000042"); !ok {
+		t.Error("the client's other phone was forgotten too")
+	}
+	if n, err := db.ForgetPhoneClients("+254799999999"); err != nil || n != 0 {
+		t.Errorf("forget a phone never cached: %d, %v", n, err)
+	}
+	if _, _, ok, err := db.Snapshot(42); err != nil || !ok {
+		t.Errorf("snapshot removed with the mapping: ok=%v err=%v", ok, err)
+	}
+
+	if n, err := db.ForgetPhoneClients(""); err != nil || n != 3 {
+		t.Fatalf("flush all: %d, %v (want the 3 left, the not-registered one included)", n, err)
+	}
+	for _, p := range entries {
+		if _, ok, err := db.PhoneClient(p.Phone); err != nil || ok {
+			t.Errorf("%s still cached after a flush: ok=%v err=%v", p.Phone, ok, err)
+		}
+	}
+	if list, err := db.ClientPhones(); err != nil || len(list) != 0 {
+		t.Errorf("ClientPhones after a flush: %+v %v", list, err)
+	}
+}

@@ -83,6 +83,11 @@ type JournalEntry struct {
 	FineractTxnIDs []int64 `json:"fineract_txn_ids,omitempty"`
 	Note           string  `json:"note,omitempty"`    // note sent to Fineract
 	Outcome        string  `json:"outcome,omitempty"` // why it settled as it did, in plain words
+	// Refusal is what the officer is told about a failure, while Outcome
+	// and LastError keep the full account for people: "fineract <status>
+	// <code>" for a Fineract refusal (never Fineract's own message), or
+	// this box's own words. "" when not failed or recorded before it existed.
+	Refusal string `json:"refusal,omitempty"`
 	// Decimals of the account's currency, for writing amounts back.
 	Decimals int `json:"decimals,omitempty"`
 	// ClientRef and ItemRef are the client and item as the officer wrote them.
@@ -290,7 +295,7 @@ func (tx *Tx) AppendJournal(e JournalEntry) (uint64, error) {
 	now := time.Now()
 	e.State, e.NextAttempt, e.CreatedAt, e.UpdatedAt = JournalPending, now, now, now
 	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey = 0, "", "", false, false
-	e.FineractTxnIDs, e.Outcome, e.SettledAt = nil, "", time.Time{}
+	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal = nil, "", time.Time{}, ""
 	id, err := tx.btx.Bucket(bucketJournal).NextSequence()
 	if err != nil {
 		return 0, err
@@ -403,6 +408,17 @@ func (db *DB) SettleJournal(id uint64, state JournalState, txnIDs []int64, why s
 // Batch 0 (CLI and system entries) is a batch of the entry alone.
 // confirm runs inside the transaction: it must not use the DB.
 func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, why string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
+	return db.settleJournal(id, state, txnIDs, why, "", confirm)
+}
+
+// FailJournalWith settles the entry as failed, like SettleJournalWith, and
+// records refusal, what the officer may be told (see JournalEntry.Refusal);
+// why, the full account, goes to Outcome and LastError for people.
+func (db *DB) FailJournalWith(id uint64, txnIDs []int64, why, refusal string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
+	return db.settleJournal(id, JournalFailed, txnIDs, why, refusal, confirm)
+}
+
+func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, refusal string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
 	if state != JournalDone && state != JournalAwaitingApproval && state != JournalFailed {
 		return fmt.Errorf("settle journal entry %d: %q is not a settled state", id, state)
 	}
@@ -412,7 +428,7 @@ func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, w
 	}
 	return db.journalTransition(id, "settle journal entry", from, func(btx *bbolt.Tx, e *JournalEntry) error {
 		now := time.Now()
-		e.State, e.Outcome, e.SettledAt, e.ReuseKey = state, why, now, false
+		e.State, e.Outcome, e.SettledAt, e.ReuseKey, e.Refusal = state, why, now, false, refusal
 		if len(txnIDs) > 0 {
 			e.FineractTxnIDs = slices.Clone(txnIDs)
 		}
@@ -450,7 +466,7 @@ func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, w
 // Fineract). It becomes open again and holds back later entries of its account.
 func (db *DB) RequeueJournal(id uint64) error {
 	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
-		e.State, e.NextAttempt, e.SettledAt, e.Outcome = JournalPending, time.Now(), time.Time{}, ""
+		e.State, e.NextAttempt, e.SettledAt, e.Outcome, e.Refusal = JournalPending, time.Now(), time.Time{}, "", ""
 		return nil
 	})
 }

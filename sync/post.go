@@ -17,15 +17,35 @@ import (
 type outcome struct {
 	settle store.JournalState // done, awaiting_approval or failed; "" = try again later
 	txnIDs []int64
-	why    string
+	why    string // the full account, for the log and the journal
+	// refusal is what the officer is told about a failure (see
+	// store.JournalEntry.Refusal): never Fineract's own message.
+	refusal string
 	// For a retry: uncertain means the attempt may have reached Fineract
 	// without an answer; reuseKey asks the next attempt to resend its key.
 	uncertain, reuseKey bool
 	skip                bool // nothing to record (the entry moved on meanwhile)
 }
 
+// settled is a final outcome; a failure's why is told to the officer too,
+// so it must be this box's own words (see refused for Fineract's answers).
 func settled(state store.JournalState, why string, ids ...int64) outcome {
-	return outcome{settle: state, why: why, txnIDs: ids}
+	o := outcome{settle: state, why: why, txnIDs: ids}
+	if state == store.JournalFailed {
+		o.refusal = why
+	}
+	return o
+}
+
+// refused is a failure because of err: the full text for people, and for
+// the officer Fineract's status and code (or err's words when it is not a
+// Fineract answer: then they are this box's own).
+func refused(why string, err error) outcome {
+	o := outcome{settle: store.JournalFailed, why: why, refusal: err.Error()}
+	if r, ok := mifos.RefusalOf(err); ok {
+		o.refusal = r.String()
+	}
+	return o
 }
 
 // poster is the kind-specific part of posting one entry.
@@ -89,12 +109,18 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 			}
 		}
 	}
-	err := w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+	confirm := func(ne store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
 		if w.opts.Settled == nil {
 			return nil
 		}
 		return w.opts.Settled(ctx, ne, batch)
-	})
+	}
+	var err error
+	if out.settle == store.JournalFailed {
+		err = w.db.FailJournalWith(e.ID, out.txnIDs, out.why, out.refusal, confirm)
+	} else {
+		err = w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, confirm)
+	}
 	if err == nil && w.opts.AfterSettle != nil {
 		w.opts.AfterSettle(e)
 	}
@@ -119,7 +145,10 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		case err != nil && (mifos.IsRetryable(err) || mifos.IsRedirect(err) || ctx.Err() != nil):
 			return outcome{why: "could not check whether an earlier attempt went through: " + err.Error(), uncertain: true, reuseKey: crashed || e.ReuseKey}
 		case err != nil && !p.guarded:
-			return settled(store.JournalFailed, "could not check whether an earlier attempt went through, so it was not sent again; check in Fineract: "+err.Error())
+			const why = "could not check whether an earlier attempt went through, so it was not sent again; check in Fineract"
+			o := settled(store.JournalFailed, why+": "+err.Error())
+			o.refusal = why
+			return o
 		case err != nil:
 			// The externalId still stops a second copy.
 		case found:
@@ -176,7 +205,7 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	case mifos.IsRetryable(err):
 		return outcome{why: err.Error(), uncertain: outcomeUnknown(err), reuseKey: true}
 	default:
-		return settled(store.JournalFailed, reason(err))
+		return refused(reason(err), err)
 	}
 }
 
@@ -405,7 +434,7 @@ func (w *Worker) resolve(ctx context.Context, e store.JournalEntry) outcome {
 	if err != nil && errors.As(err, &perm) && perm.Permanent() {
 		// Fineract answered clearly; the answer is that this cannot be posted.
 		w.observe(ctx, start, nil)
-		return settled(store.JournalFailed, err.Error())
+		return refused(err.Error(), err)
 	}
 	w.observe(ctx, start, err)
 	if err != nil {
