@@ -163,6 +163,10 @@ type SMS struct {
 	// ReplyAbroad lets automatic replies go to unknown numbers of other
 	// countries than sms.country (off by default).
 	ReplyAbroad bool `toml:"reply_abroad"`
+	// MaxSentPerHour is the most SMS the box sends in any hour (default
+	// 300); more wait in the outbox for the next hour. It bounds what a
+	// flood or a fault can cost the SIM.
+	MaxSentPerHour int `toml:"max_sent_per_hour"`
 	// PhoneCacheFor is how long BAL trusts a cached phone -> client mapping
 	// without asking Fineract again (default 24h).
 	PhoneCacheFor Duration `toml:"phone_cache_for"`

@@ -35,6 +35,7 @@ const (
 	DefaultRepeatWindow          = 24 * time.Hour
 	DefaultPayScope              = "office"
 	DefaultUnknownRepliesPerHour = 60
+	DefaultMaxSentPerHour        = 300
 	DefaultPhoneCacheFor         = 24 * time.Hour
 	DefaultPhoneCacheOfflineMax  = 7 * 24 * time.Hour
 	// DefaultKeyName is placed beside the configuration file when security.key_file is unset.
@@ -75,6 +76,7 @@ func (c *Config) SetDefaults() {
 		c.Officers.PayScope = DefaultPayScope
 	}
 	setInt(&c.SMS.UnknownRepliesPerHour, DefaultUnknownRepliesPerHour)
+	setInt(&c.SMS.MaxSentPerHour, DefaultMaxSentPerHour)
 	setDuration(&c.SMS.PhoneCacheFor, DefaultPhoneCacheFor)
 	setDuration(&c.SMS.PhoneCacheOfflineMax, DefaultPhoneCacheOfflineMax)
 	if c.Security.KeyFile == "" {
@@ -217,6 +219,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Officers.ManagerPhone != "" && !e164Phone.MatchString(c.Officers.ManagerPhone) {
 		fail("officers.manager_phone: %q must be in international form with + and country code, like \"+254722000099\"", c.Officers.ManagerPhone)
+	}
+	if c.SMS.MaxSentPerHour < 1 {
+		fail("sms.max_sent_per_hour must be at least 1, got %d", c.SMS.MaxSentPerHour)
 	}
 	if c.SMS.UnknownRepliesPerHour < 1 {
 		fail("sms.unknown_replies_per_hour must be at least 1, got %d", c.SMS.UnknownRepliesPerHour)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/modem"
@@ -32,6 +33,12 @@ func (d *Daemon) sendLoop(ctx context.Context) error {
 			continue
 		}
 		if ok {
+			if wait := d.sendBudgetWait(time.Now()); wait > 0 {
+				if err := sleep(ctx, wait, nil); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := d.sendOne(ctx, o); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -54,6 +61,35 @@ func (d *Daemon) sendLoop(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// sendBudgetWait is how long to wait before the next send so that no hour
+// holds more than [sms] max_sent_per_hour SMS: 0 when under the budget.
+// The branch manager hears of it once a day.
+func (d *Daemon) sendBudgetWait(now time.Time) time.Duration {
+	n, oldest, err := d.db.SubmittedSince(now.Add(-time.Hour))
+	if err != nil {
+		d.log.Error("counting the SMS sent this hour failed; sending anyway", "err", err)
+		return 0
+	}
+	if n < d.cfg.SMS.MaxSentPerHour {
+		return 0
+	}
+	wait := max(oldest.Add(time.Hour).Sub(now), time.Second)
+	err = d.db.Update(func(tx *store.Tx) error {
+		first, err := tx.Allow("alert:send-budget", now, store.MaxRateWindow, 1)
+		if err != nil || !first {
+			return err
+		}
+		text := d.env.Texts.Get("alert.send_budget", "limit", strconv.Itoa(d.cfg.SMS.MaxSentPerHour))
+		_, err = d.queueAlerts(tx, []string{text}, now)
+		return err
+	})
+	if err != nil {
+		d.log.Error("recording the send-budget alert failed", "err", err)
+	}
+	d.log.Info("hourly SMS budget used up; the outbox waits", "sent_last_hour", n, "limit", d.cfg.SMS.MaxSentPerHour, "resume_in", wait.Round(time.Second))
+	return wait
 }
 
 // sendOne walks one message through the state machine:

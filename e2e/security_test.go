@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,27 @@ func TestResentPayIsHeldUntilYes(t *testing.T) {
 		if strings.Contains(m.Text, officerPIN) {
 			t.Fatalf("a handled message keeps the PIN: %q", m.Text)
 		}
+	}
+}
+
+// A box-wide hourly budget bounds what the SIM sends, whoever asks: SMS
+// over it wait in the outbox (nothing is dropped).
+func TestHourlySendBudgetHoldsTheRestQueued(t *testing.T) {
+	e := newEnv(t, envOptions{extraSMS: "max_sent_per_hour = 2"})
+	e.start()
+	for _, n := range []string{"+254700000071", "+254700000072", "+254700000073"} {
+		e.deliver(n, "HELP")
+	}
+	waitFor(t, 30*time.Second, "three handled, two sent, one waiting", func() bool {
+		st := e.status().Store
+		return st.Handled == 3 && st.Submitted == 2 && st.Queued == 1
+	})
+	// The daemon looked at the third and held it: the budget holds, the SMS is not lost.
+	waitFor(t, 30*time.Second, "the daemon to hold the third SMS", func() bool {
+		b, _ := os.ReadFile(e.logPath)
+		return strings.Contains(string(b), "hourly SMS budget used up")
+	})
+	if st := e.status().Store; st.Submitted != 2 || st.Queued != 1 || st.Failed != 0 {
+		t.Fatalf("outbox after the budget: %+v", st)
 	}
 }

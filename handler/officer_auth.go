@@ -28,6 +28,7 @@ func init() {
 		"alert.who_officer":    "officer {name} ({phone})",
 		"alert.who_client":     "client {client}",
 		"alert.flood":          "Mifos Edge: {number} sent more than {limit} SMS within an hour. The rest wait and are handled later; if that phone is not in use, the number may be forged.",
+		"alert.send_budget":    "Mifos Edge: {limit} SMS were sent within an hour, the most allowed ([sms] max_sent_per_hour). More wait in the queue; check the box for a flood.",
 	})
 	registerTexts("sw", map[string]string{
 		"officer.not_enrolled": "Simu hii haijasajiliwa kwa amri za afisa. Muulize meneja wa tawi.",
@@ -45,6 +46,7 @@ func init() {
 		"alert.who_officer":    "afisa {name} ({phone})",
 		"alert.who_client":     "mteja {client}",
 		"alert.flood":          "Mifos Edge: {number} imetuma SMS zaidi ya {limit} ndani ya saa moja. Zilizobaki zinasubiri na zitashughulikiwa baadaye; kama simu hiyo haitumiki, namba inaweza kuwa imeghushiwa.",
+		"alert.send_budget":    "Mifos Edge: SMS {limit} zimetumwa ndani ya saa moja, kiwango cha juu ([sms] max_sent_per_hour). Zaidi zinasubiri kwenye foleni; kagua kifaa kama kuna mafuriko ya ujumbe.",
 	})
 }
 

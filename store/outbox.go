@@ -414,3 +414,20 @@ func (db *DB) ListOutbound(state OutState, limit int) ([]Outbound, error) {
 	})
 	return out, err
 }
+
+// SubmittedSince counts the outbound messages submitted at or after since
+// and returns the oldest of them (zero when none): what the send budget
+// has used of the last hour, and when the first of it frees up.
+func (db *DB) SubmittedSince(since time.Time) (n int, oldest time.Time, err error) {
+	err = db.bolt.View(func(btx *bbolt.Tx) error {
+		c := btx.Bucket(bucketOutSubmittedAt).Cursor()
+		for k, _ := c.Seek(timeKey(since)); k != nil; k, _ = c.Next() {
+			if n == 0 {
+				oldest = keyTime(k[:8])
+			}
+			n++
+		}
+		return nil
+	})
+	return n, oldest, err
+}
