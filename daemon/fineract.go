@@ -154,8 +154,12 @@ func (p *permanent) Permanent() bool { return true }
 func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 	return func(ctx context.Context, e store.JournalEntry) (store.JournalEntry, error) {
 		out, err := env.ResolveJournal(ctx, e)
-		if err != nil && !mifos.IsRetryable(err) && !mifos.IsAuthProblem(err) && !mifos.IsRedirect(err) {
-			return out, &permanent{msg: env.Render(err), cause: err}
+		// Fineract's refusal is final for this entry; anything it may
+		// answer differently later (or a setup a person fixes) is not.
+		if err != nil {
+			if a := mifos.Classify(err); !a.Retryable() && !a.Waits() {
+				return out, &permanent{msg: env.Render(err), cause: err}
+			}
 		}
 		return out, err
 	}

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +27,6 @@ const (
 	defaultLiveTimeout = 8 * time.Second
 	// maxBalanceParts is the longest BAL reply: two concatenated SMS.
 	maxBalanceParts = 2
-	statusActive    = 300
 	asOfLayout      = "2006-01-02 15:04"
 )
 
@@ -150,7 +149,7 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 	case errors.Is(err, errStaleMapping):
 		b.log().Warn("balance: office system unreachable and the phone's cached mapping is too old to trust", "from", req.From, "err", err)
 		return reply(t.Get("bal.trylater"), "balance refused: office system unreachable, "+err.Error())
-	case err != nil && unreachable(err):
+	case err != nil && offline(err):
 		if !errors.Is(err, errOffline) {
 			b.log().Warn("balance: phone lookup failed, office system unreachable", "from", req.From, "err", err)
 		}
@@ -171,7 +170,7 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 		b.saveSnapshot(v)
 		return reply(b.Render(v, false), fmt.Sprintf("balance sent for client %d", hit.ID))
 	}
-	if !unreachable(err) {
+	if !offline(err) {
 		b.log().Error("balance: fetch failed", "client", hit.ID, "err", err)
 		return reply(t.Get("bal.failed"), fmt.Sprintf("balance for client %d failed", hit.ID))
 	}
@@ -217,7 +216,7 @@ func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientH
 	}
 	hits, err := b.searchPhone(ctx, e164)
 	if err != nil {
-		if unreachable(err) && have && !cached.NotRegistered {
+		if offline(err) && have && !cached.NotRegistered {
 			age := now.Sub(cached.CheckedAt)
 			// A number removed from a client in Mifos must stop getting
 			// balances some day even if Fineract stays out of reach; an
@@ -265,7 +264,7 @@ func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHi
 			return nil, fmt.Errorf("search clients by phone: %w", err)
 		}
 		for _, h := range hits {
-			if h.StatusID != statusActive || seen[h.ID] {
+			if h.StatusID != mifos.StatusActive || seen[h.ID] {
 				continue
 			}
 			// Defence in depth: a search that matched loosely must not
@@ -325,7 +324,7 @@ func (b Balance) RefreshAll(ctx context.Context) error {
 			continue
 		}
 		err = fmt.Errorf("client %d: %w", p.ClientID, err)
-		if unreachable(err) {
+		if offline(err) {
 			return errors.Join(append(errs, fmt.Errorf("balance refresh stopped: %w", err))...)
 		}
 		errs = append(errs, err)
@@ -347,10 +346,7 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 	}
 	today := b.Env.today(ctx)
 	v := View{ClientID: clientID, Name: name, At: b.Env.now()}
-	for _, ls := range accts.Loans {
-		if ls.StatusID != statusActive {
-			continue
-		}
+	for _, ls := range accts.ActiveLoans() {
 		cctx, cancel := b.callCtx(ctx)
 		l, err := b.Env.API.Loan(cctx, ls.ID)
 		cancel()
@@ -358,7 +354,7 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 			return View{}, fmt.Errorf("loan %d: %w", ls.ID, err)
 		}
 		// The summary may lag a loan that closed a moment ago.
-		if l.StatusID != 0 && l.StatusID != statusActive {
+		if !mifos.Active(l.StatusID) {
 			continue
 		}
 		cur := l.Currency
@@ -367,7 +363,7 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 		}
 		lv := LoanView{
 			LoanID: ls.ID, AccountNo: ls.AccountNo, Product: ls.ProductName,
-			Currency: cur.Code, Decimals: decimalsOf(cur), Disbursed: ls.ActualDisbursementDate,
+			Currency: cur.Code, Decimals: cur.DecimalPlaces, Disbursed: ls.ActualDisbursementDate,
 			Outstanding: l.TotalOutstanding, Overdue: mifos.Overdue(l.Periods, today),
 		}
 		if p, ok := mifos.NextDue(l.Periods); ok {
@@ -378,51 +374,20 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 		}
 		v.Loans = append(v.Loans, lv)
 	}
-	for _, s := range accts.Savings {
-		if s.StatusID != statusActive {
-			continue
-		}
+	for _, s := range accts.ActiveSavings() {
 		v.Savings = append(v.Savings, SavingsView{
 			SavingsID: s.ID, AccountNo: s.AccountNo, Product: s.ProductName,
-			Currency: s.Currency.Code, Decimals: decimalsOf(s.Currency), Balance: s.AccountBalance,
+			Currency: s.Currency.Code, Decimals: s.Currency.DecimalPlaces, Balance: s.AccountBalance,
 		})
 	}
-	sortLoans(v.Loans)
-	sort.SliceStable(v.Savings, func(i, j int) bool { return v.Savings[i].SavingsID < v.Savings[j].SavingsID })
 	return v, nil
 }
 
-// decimalsOf is the currency's decimals; an unknown currency shows cents
-// rather than rounding them away.
-func decimalsOf(c mifos.Currency) int {
-	if c.Code == "" && c.DecimalPlaces == 0 {
-		return 2
-	}
-	return c.DecimalPlaces
-}
-
-// sortLoans orders loans oldest disbursement first (L1 = oldest), loans
-// without a disbursement date last, ties by loan id; PAY's L1, L2... labels
-// must follow the same order.
+// sortLoans puts loans in the order L1, L2... name them (mifos.LoanOrder).
 func sortLoans(loans []LoanView) {
-	sort.SliceStable(loans, func(i, j int) bool {
-		return loanBefore(loans[i].Disbursed, loans[i].LoanID, loans[j].Disbursed, loans[j].LoanID)
+	slices.SortStableFunc(loans, func(x, y LoanView) int {
+		return mifos.LoanOrder(x.Disbursed, x.LoanID, y.Disbursed, y.LoanID)
 	})
-}
-
-// loanBefore is the one L1, L2... order: by disbursement date, loans
-// without one last, ties by loan id.
-func loanBefore(di mifos.Date, idi int64, dj mifos.Date, idj int64) bool {
-	key := func(d mifos.Date) int {
-		if d.IsZero() {
-			return 1 << 30
-		}
-		return d.Year*10000 + d.Month*100 + d.Day
-	}
-	if ki, kj := key(di), key(dj); ki != kj {
-		return ki < kj
-	}
-	return idi < idj
 }
 
 func (b Balance) saveSnapshot(v View) error {
@@ -512,10 +477,11 @@ type renderStyle struct {
 func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) []string {
 	t := b.Env.texts()
 	money := func(cur string, a mifos.Amount, dec int) string {
+		s := mifos.Currency{Code: cur, DecimalPlaces: dec}.Format(a)
 		if c := smsField(cur); st.curEach && c != "" {
-			return c + " " + a.Format(dec)
+			return c + " " + s
 		}
-		return a.Format(dec)
+		return s
 	}
 	label := func(l string, product string) string {
 		if p := gsm7Field(product); st.product && p != "" {
@@ -597,29 +563,22 @@ func gsm7Field(s string) string {
 }
 
 func hitOf(p store.PhoneClient) mifos.ClientHit {
-	return mifos.ClientHit{ID: p.ClientID, DisplayName: p.Name, MobileNo: p.Phone, StatusID: statusActive}
+	return mifos.ClientHit{ID: p.ClientID, DisplayName: p.Name, MobileNo: p.Phone, StatusID: mifos.StatusActive}
 }
 
-// unreachable reports errors that say nothing about the request itself:
-// anything that is not a Fineract answer (network, TLS, timeout, offline),
-// 5xx, and the transient 408/409/425/429. A clear 4xx is a real answer.
-func unreachable(err error) bool {
+// offline reports an error that means Fineract gave no answer now (see
+// mifos.Answer.Offline): BAL answers from the snapshot, PAY is taken for
+// later. The handlers' own refusals (unknown client, no such loan) are
+// answers, whatever they wrap.
+func offline(err error) bool {
 	if err == nil {
 		return false
 	}
 	var perm interface{ Permanent() bool }
 	if errors.As(err, &perm) && perm.Permanent() {
-		return false // our own refusal (unknown client, no such loan)
+		return false
 	}
-	var e *mifos.Error
-	if !errors.As(err, &e) {
-		return true
-	}
-	switch e.Status {
-	case 408, 409, 425, 429:
-		return true
-	}
-	return e.Status >= 500
+	return mifos.Classify(err).Offline()
 }
 
 func (b Balance) live() bool { return b.Env.API != nil && b.Env.online() }

@@ -38,10 +38,12 @@ func init() {
 // CollectPayload is the journal payload of a collection sheet: the body to
 // save, and what each client paid (for their confirmations).
 type CollectPayload struct {
-	Sheet     mifos.SaveSheet  `json:"sheet"`
-	GroupName string           `json:"group_name"`
-	Decimals  int              `json:"decimals"`
-	Clients   []CollectedShare `json:"clients"`
+	Sheet     mifos.SaveSheet `json:"sheet"`
+	GroupName string          `json:"group_name"`
+	// Currency is the sheet's currency (the first item's); an entry stored
+	// before it was kept shows two decimals.
+	Currency mifos.Currency   `json:"currency"`
+	Clients  []CollectedShare `json:"clients"`
 }
 
 // CollectedShare is one client's part of a collection.
@@ -78,7 +80,7 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 	defer cancel()
 	payload, err := env.buildCollection(cctx, off, cmd, today, req.MessageID)
 	if err != nil {
-		if unreachable(err) {
+		if offline(err) {
 			return reply(env.texts().Get("fineract.down"), "COLLECT while Mifos unreachable")
 		}
 		return reply(env.Render(err), "COLLECT refused: "+err.Error())
@@ -101,7 +103,8 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 		GroupID:    cmd.GroupID,
 		CalendarID: payload.Sheet.CalendarID,
 		Amount:     int64(total),
-		Decimals:   payload.Decimals,
+		Currency:   payload.Currency.Code,
+		Decimals:   payload.Currency.DecimalPlaces,
 		Date:       today.String(),
 		ExternalID: env.externalID(req.MessageID, 0),
 		Payload:    body,
@@ -142,7 +145,7 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 		}
 		excluded[id] = true
 	}
-	p := CollectPayload{GroupName: g.Name, Decimals: 2, Sheet: mifos.SaveSheet{
+	p := CollectPayload{GroupName: g.Name, Sheet: mifos.SaveSheet{
 		Date: today, CalendarID: g.Meeting.ID, PaymentTypeID: e.PaymentTypeID,
 		Note: "Collection recorded by SMS (" + off.Name + ")",
 	}}
@@ -155,6 +158,9 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 			if l.TotalDue <= 0 {
 				continue
 			}
+			if p.Currency.Code == "" {
+				p.Currency = l.Currency
+			}
 			p.Sheet.Repayments = append(p.Sheet.Repayments, mifos.SheetRepayment{
 				LoanID: l.LoanID, Amount: l.TotalDue,
 				ExternalID: fmt.Sprintf("%s-l%d", e.externalID(batch, 0), l.LoanID),
@@ -164,6 +170,9 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 		for _, s := range c.Savings {
 			if s.DueAmount <= 0 {
 				continue
+			}
+			if p.Currency.Code == "" {
+				p.Currency = s.Currency
 			}
 			p.Sheet.Deposits = append(p.Sheet.Deposits, mifos.SheetDeposit{SavingsID: s.SavingsID, Amount: s.DueAmount, DepositAccountType: s.DepositAccountType})
 			share.Amount += s.DueAmount
@@ -214,7 +223,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	}
 	p.GroupName = smsField(p.GroupName)
 	origin := fmt.Sprintf("journal:%d", j.Batch)
-	total := money(j.Amount, p.Decimals)
+	total := p.Currency.Format(mifos.Amount(j.Amount))
 	var out []store.Outbound
 	officerText := ""
 	switch j.State {
@@ -236,7 +245,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 			continue
 		}
 		out = append(out, store.Outbound{To: s.Phone, Origin: origin, DuplicateHarmless: true,
-			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", s.Amount.Format(p.Decimals), "group", p.GroupName, "date", j.Date)})
+			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", p.Currency.Format(s.Amount), "group", p.GroupName, "date", j.Date)})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/officer"
 )
 
 // This file parses the officer commands PAY, COLLECT and REMIND. Parsing is
@@ -329,9 +330,8 @@ func wordAt(text string, from int, sep func(rune) bool) (int, int) {
 	return i, j
 }
 
-// isPIN: a PIN as typed is 4 to 8 ASCII digits (weak PINs are refused when
-// they are set, not here).
-func isPIN(w string) bool { return isDigits(w, 4, 8) }
+// isPIN: a PIN as typed (officer.LooksLikePIN).
+func isPIN(w string) bool { return officer.LooksLikePIN(w) }
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

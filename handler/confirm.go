@@ -44,21 +44,14 @@ func (e *Env) Confirmations(j store.JournalEntry, batch []store.JournalEntry) []
 	return e.payConfirmations(live)
 }
 
-func money(amount int64, decimals int) string {
-	if decimals <= 0 {
-		decimals = 2
-	}
-	return mifos.Amount(amount).Format(decimals)
+// entryCurrency is the currency an entry was journaled in ("" while the
+// account is not resolved).
+func entryCurrency(e store.JournalEntry) mifos.Currency {
+	return mifos.Currency{Code: e.Currency, DecimalPlaces: e.Decimals}
 }
 
-// entryMoney writes an entry's amount with its currency's decimals: none
-// for a currency without minor units; 2 while the account is not resolved.
-func entryMoney(e store.JournalEntry) string {
-	if e.Currency == "" {
-		return mifos.Amount(e.Amount).Format(2)
-	}
-	return mifos.Amount(e.Amount).Format(max(e.Decimals, 0))
-}
+// entryMoney writes an entry's amount in its currency (mifos.Currency.Format).
+func entryMoney(e store.JournalEntry) string { return entryCurrency(e).Format(mifos.Amount(e.Amount)) }
 
 func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	t := e.texts()
@@ -152,23 +145,22 @@ func (e *Env) newBalance(ctx context.Context, j store.JournalEntry) (string, boo
 		if err != nil {
 			return "", false
 		}
-		return fmt.Sprintf("loan %s %s", smsField(l.AccountNo), l.TotalOutstanding.Format(decimalsOr(l.Currency.DecimalPlaces, j.Decimals))), true
+		return fmt.Sprintf("loan %s %s", smsField(l.AccountNo), currencyOr(l.Currency, j).Format(l.TotalOutstanding)), true
 	case store.JournalSavingsDeposit:
 		s, err := e.API.Savings(ctx, j.AccountID)
 		if err != nil {
 			return "", false
 		}
-		return fmt.Sprintf("savings %s %s", smsField(s.AccountNo), s.AccountBalance.Format(decimalsOr(s.Currency.DecimalPlaces, j.Decimals))), true
+		return fmt.Sprintf("savings %s %s", smsField(s.AccountNo), currencyOr(s.Currency, j).Format(s.AccountBalance)), true
 	}
 	return "", false
 }
 
-func decimalsOr(d, fallback int) int {
-	if d > 0 {
-		return d
+// currencyOr is the account's currency as Fineract gave it, or the one the
+// entry was journaled in when the reply left it out.
+func currencyOr(c mifos.Currency, j store.JournalEntry) mifos.Currency {
+	if c.Code != "" {
+		return c
 	}
-	if fallback > 0 {
-		return fallback
-	}
-	return 2
+	return entryCurrency(j)
 }

@@ -1,9 +1,11 @@
 package handler
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -64,5 +66,41 @@ func TestConfirmationsForAnOfflineItemThatCouldNotBeResolved(t *testing.T) {
 	out := env.Confirmations(e, []store.JournalEntry{e})
 	if len(out) != 1 || !strings.Contains(out[0].Text, "NOT posted for 99999: L1 5.00 - No active client 99999") {
 		t.Fatalf("officer should hear why: %+v", out)
+	}
+}
+
+// A currency without minor units reads the same in every SMS: BAL, the
+// payment confirmations, the collection total and the reminder say
+// "50,000", never "50,000.00" (one formatter: mifos.Currency.Format).
+func TestZeroDecimalCurrencyInEveryTemplate(t *testing.T) {
+	env := &Env{}
+	ugx := mifos.Currency{Code: "UGX", DecimalPlaces: 0}
+	pay := store.JournalEntry{ID: 1, Batch: 7, Kind: store.JournalLoanRepayment, State: store.JournalDone, Officer: "+256772000012",
+		ClientPhone: "+256712345678", ClientID: 42, ClientName: "Aisha", AccountNo: "000000981",
+		Currency: "UGX", Decimals: 0, Amount: 50_000_000_000, ItemRef: "L1", FineractTxnIDs: []int64{5}}
+	out := env.Confirmations(pay, []store.JournalEntry{pay})
+	if len(out) != 2 || !strings.Contains(out[0].Text, "L1 50,000 (txn 5)") || !strings.Contains(out[1].Text, "UGX 50,000 to") {
+		t.Fatalf("payment confirmations: %+v", out)
+	}
+	payload, err := json.Marshal(CollectPayload{GroupName: "Umoja", Currency: ugx,
+		Clients: []CollectedShare{{ClientID: 42, Name: "Aisha", Phone: "+256712345678", Amount: 50_000_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := store.JournalEntry{ID: 2, Batch: 8, Kind: store.JournalCollectionSheet, State: store.JournalDone, Officer: "+256772000012",
+		Amount: 50_000_000_000, Currency: "UGX", Date: "2026-12-01", Payload: payload}
+	for _, o := range env.Confirmations(sheet, []store.JournalEntry{sheet}) {
+		if !strings.Contains(o.Text, "50,000") || strings.Contains(o.Text, "50,000.00") {
+			t.Errorf("collection SMS to %s: %q", o.To, o.Text)
+		}
+	}
+	b := Balance{Env: env}
+	bal := b.Render(View{Name: "Aisha", Loans: []LoanView{{LoanID: 1, AccountNo: "981", Currency: "UGX", Decimals: 0, Outstanding: 50_000_000_000}}}, false)
+	if !strings.Contains(bal, "50,000") || strings.Contains(bal, "50,000.00") {
+		t.Errorf("BAL: %q", bal)
+	}
+	sum := env.RemindSummary([]Reminder{{ClientID: 42, Overdue: 50_000_000_000, Currency: ugx}}, 0, "group 7")
+	if !strings.Contains(sum, "50,000 overdue") {
+		t.Errorf("reminder summary: %q", sum)
 	}
 }

@@ -156,8 +156,10 @@ func (e *Env) checkItemCeiling(items []PayItem) (Result, bool) {
 	limit := wholeUnits(e.Money.MaxItem)
 	for _, it := range items {
 		if it.Amount > limit {
-			text := e.texts().Get("officer.over_item", "item", itemLabel(it), "amount", it.Amount.Format(2), "limit", limit.Format(0))
-			return reply(text, fmt.Sprintf("refused: %s %s is above the per-item limit %s", itemLabel(it), it.Amount.Format(2), limit.Format(0))), false
+			// The account, so the currency, is not known yet: one format for all.
+			amount, max := mifos.Currency{}.Format(it.Amount), mifos.Currency{}.Format(limit)
+			text := e.texts().Get("officer.over_item", "item", itemLabel(it), "amount", amount, "limit", max)
+			return reply(text, fmt.Sprintf("refused: %s %s is above the per-item limit %s", itemLabel(it), amount, max)), false
 		}
 	}
 	return Result{}, true
@@ -179,8 +181,9 @@ func (e *Env) checkDailyCeiling(off store.Officer, day string, add mifos.Amount)
 	}
 	limit := wholeUnits(e.Money.MaxDaily)
 	if total := mifos.Amount(done) + add; total > limit {
-		text := e.texts().Get("officer.over_daily", "total", total.Format(2), "limit", limit.Format(0))
-		return reply(text, fmt.Sprintf("refused: the officer's SMS postings of %s would come to %s, above the daily limit %s", day, total.Format(2), limit.Format(0))), false
+		sum, max := mifos.Currency{}.Format(total), mifos.Currency{}.Format(limit)
+		text := e.texts().Get("officer.over_daily", "total", sum, "limit", max)
+		return reply(text, fmt.Sprintf("refused: the officer's SMS postings of %s would come to %s, above the daily limit %s", day, sum, max)), false
 	}
 	return Result{}, true
 }

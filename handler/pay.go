@@ -58,7 +58,7 @@ func (p Pay) Handle(ctx context.Context, req Request) Result {
 	if err == nil {
 		err = env.checkScope(cctx, off, client, cmd.ClientRef)
 	}
-	if err != nil && unreachable(err) {
+	if err != nil && offline(err) {
 		return env.payOffline(req, off, cmd, today, "pay.accepted_offline")
 	}
 	if err != nil {
@@ -130,7 +130,7 @@ func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today m
 			Payload:    item,
 			Note:       "SMS payment recorded by " + off.Name + " while Mifos was unreachable",
 		})
-		items = append(items, itemLabel(it)+" "+it.Amount.Format(2))
+		items = append(items, itemLabel(it)+" "+mifos.Currency{}.Format(it.Amount)) // the account, so its currency, is not known yet
 	}
 	return Result{
 		Replies: []Reply{{Text: e.texts().Get(ackKey, "items", strings.Join(items, ", "), "ref", cmd.ClientRef)}},

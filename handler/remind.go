@@ -31,15 +31,15 @@ func init() {
 
 // Reminder is one overdue-loan SMS to a client.
 type Reminder struct {
-	ClientID  int64        `json:"client_id"`
-	Name      string       `json:"name"`
-	Phone     string       `json:"phone"`
-	AccountNo string       `json:"account_no"`
-	Overdue   mifos.Amount `json:"overdue"`
-	Decimals  int          `json:"decimals"`
-	Meeting   mifos.Date   `json:"meeting"`
-	GroupID   int64        `json:"group_id"`
-	Text      string       `json:"text"`
+	ClientID  int64          `json:"client_id"`
+	Name      string         `json:"name"`
+	Phone     string         `json:"phone"`
+	AccountNo string         `json:"account_no"`
+	Overdue   mifos.Amount   `json:"overdue"`
+	Currency  mifos.Currency `json:"currency"`
+	Meeting   mifos.Date     `json:"meeting"`
+	GroupID   int64          `json:"group_id"`
+	Text      string         `json:"text"`
 }
 
 // Remind sends arrears reminders for an officer's groups: REMIND <PIN> [group].
@@ -110,13 +110,17 @@ func (e *Env) RemindSummary(list []Reminder, skipped int, scope string) string {
 		return e.texts().Get("remind.none", "scope", scope)
 	}
 	var total mifos.Amount
+	cur := list[0].Currency
 	for _, r := range list {
 		total += r.Overdue
+		if r.Currency != cur {
+			cur = mifos.Currency{} // mixed currencies: a plain sum
+		}
 	}
 	if skipped > 0 {
-		return e.texts().Get("remind.done_skipped", "count", strconv.Itoa(len(list)), "total", total.Format(2), "skipped", strconv.Itoa(skipped))
+		return e.texts().Get("remind.done_skipped", "count", strconv.Itoa(len(list)), "total", cur.Format(total), "skipped", strconv.Itoa(skipped))
 	}
-	return e.texts().Get("remind.done", "count", strconv.Itoa(len(list)), "total", total.Format(2))
+	return e.texts().Get("remind.done", "count", strconv.Itoa(len(list)), "total", cur.Format(total))
 }
 
 // remindWindow: a client gets at most one reminder within it, however
@@ -214,7 +218,7 @@ func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meet
 		return nil, err
 	}
 	var out []Reminder
-	for _, ls := range activeLoans(accts) {
+	for _, ls := range accts.ActiveLoans() {
 		l, err := e.API.Loan(ctx, ls.ID)
 		if err != nil {
 			return nil, err
@@ -223,10 +227,9 @@ func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meet
 		if overdue <= 0 {
 			continue
 		}
-		dec := decimalsOr(l.Currency.DecimalPlaces, 2)
 		name, account := smsField(c.DisplayName), smsField(l.AccountNo)
-		r := Reminder{ClientID: clientID, Name: name, Phone: to, AccountNo: account, Overdue: overdue, Decimals: dec, Meeting: meeting, GroupID: groupID}
-		amount := smsField(l.Currency.Code) + " " + overdue.Format(dec)
+		r := Reminder{ClientID: clientID, Name: name, Phone: to, AccountNo: account, Overdue: overdue, Currency: l.Currency, Meeting: meeting, GroupID: groupID}
+		amount := smsField(l.Currency.Code) + " " + l.Currency.Format(overdue)
 		if meeting.IsZero() {
 			r.Text = e.texts().Get("remind.client_no_meeting", "name", name, "account", account, "amount", amount)
 		} else {

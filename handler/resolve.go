@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -97,7 +96,7 @@ func (e *Env) resolveClient(ctx context.Context, ref string) (resolvedClient, er
 	if err != nil {
 		return resolvedClient{}, err
 	}
-	if hit.StatusID != 0 && hit.StatusID != 300 {
+	if !mifos.Active(hit.StatusID) {
 		return resolvedClient{}, refuse("pay.unknown_client", "ref", ref)
 	}
 	c, err := e.API.Client(ctx, hit.ID)
@@ -113,37 +112,6 @@ func (e *Env) resolveClient(ctx context.Context, ref string) (resolvedClient, er
 		rc.phone, _ = phone.Normalize(c.MobileNo, e.Country)
 	}
 	return rc, nil
-}
-
-// activeLoans are the client's active loans, oldest disbursement first:
-// that order is what L1, L2 mean.
-func activeLoans(a mifos.Accounts) []mifos.LoanSummary {
-	var out []mifos.LoanSummary
-	for _, l := range a.Loans {
-		if l.StatusID == 300 {
-			out = append(out, l)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return loanBefore(out[i].ActualDisbursementDate, out[i].ID, out[j].ActualDisbursementDate, out[j].ID)
-	})
-	return out
-}
-
-// activeSavings are the client's active savings accounts, oldest first.
-func activeSavings(a mifos.Accounts) []mifos.SavingsSummary {
-	var out []mifos.SavingsSummary
-	for _, s := range a.Savings {
-		if s.StatusID == 300 {
-			out = append(out, s)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-func sameAccountNo(a, b string) bool {
-	return strings.TrimLeft(a, "0") == strings.TrimLeft(b, "0") && strings.TrimLeft(a, "0") != ""
 }
 
 func (e *Env) resolveItem(c resolvedClient, it PayItem) (payTarget, error) {
@@ -173,14 +141,14 @@ func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 	label := itemLabel(it)
 	switch it.Kind {
 	case LoanItem:
-		loans := activeLoans(c.accounts)
+		loans := c.accounts.ActiveLoans()
 		if it.Index < 1 || it.Index > len(loans) {
 			return payTarget{}, refuse("pay.no_loan", "name", c.DisplayName, "item", label)
 		}
 		l := loans[it.Index-1]
 		return payTarget{kind: store.JournalLoanRepayment, accountID: l.ID, accountNo: l.AccountNo, currency: l.Currency}, nil
 	case SavingsItem:
-		sv := activeSavings(c.accounts)
+		sv := c.accounts.ActiveSavings()
 		if it.Index < 1 || it.Index > len(sv) {
 			return payTarget{}, refuse("pay.no_savings", "name", c.DisplayName, "item", label)
 		}
@@ -188,15 +156,15 @@ func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 		return payTarget{kind: store.JournalSavingsDeposit, accountID: s.ID, accountNo: s.AccountNo, currency: s.Currency}, nil
 	default:
 		for _, l := range c.accounts.Loans {
-			if sameAccountNo(l.AccountNo, it.AccountNo) {
-				if l.StatusID != 300 {
+			if mifos.SameAccountNo(l.AccountNo, it.AccountNo) {
+				if !mifos.Active(l.StatusID) {
 					return payTarget{}, refuse("pay.loan_not_active", "name", c.DisplayName, "item", label)
 				}
 				return payTarget{kind: store.JournalLoanRepayment, accountID: l.ID, accountNo: l.AccountNo, currency: l.Currency}, nil
 			}
 		}
 		for _, s := range c.accounts.Savings {
-			if sameAccountNo(s.AccountNo, it.AccountNo) && s.StatusID == 300 {
+			if mifos.SameAccountNo(s.AccountNo, it.AccountNo) && mifos.Active(s.StatusID) {
 				return payTarget{kind: store.JournalSavingsDeposit, accountID: s.ID, accountNo: s.AccountNo, currency: s.Currency}, nil
 			}
 		}

@@ -104,7 +104,7 @@ func TestHostileNameInPayConfirmations(t *testing.T) {
 
 func TestHostileNamesInCollectConfirmations(t *testing.T) {
 	env := &Env{}
-	payload, err := json.Marshal(CollectPayload{GroupName: evilName, Decimals: 2,
+	payload, err := json.Marshal(CollectPayload{GroupName: evilName, Currency: mifos.Currency{Code: "KES", DecimalPlaces: 2},
 		Clients: []CollectedShare{{ClientID: 42, Name: evilName, Phone: "+254712345678", Amount: 500_000_000}}})
 	if err != nil {
 		t.Fatal(err)

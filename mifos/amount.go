@@ -252,3 +252,16 @@ func group(d string) string {
 	}
 	return b.String()
 }
+
+// Format writes a as people read money in c: thousands separators and
+// exactly c's decimal places (none for UGX, two for KES, three for KWD),
+// rounding half to even. A currency not known yet (no code: a payment
+// taken while Fineract was unreachable) shows two decimals rather than
+// round cents away. It is the one way the daemon writes an amount for a
+// person (docs/fineract.md, Amounts).
+func (c Currency) Format(a Amount) string {
+	if c.Code == "" {
+		return a.Format(2)
+	}
+	return a.Format(c.DecimalPlaces)
+}

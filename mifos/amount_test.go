@@ -188,3 +188,26 @@ func FuzzAmountJSON(f *testing.F) {
 		}
 	})
 }
+
+// One money format, driven by the currency's decimal places: KES has two,
+// UGX none, KWD three; a currency not known yet shows two.
+func TestCurrencyFormat(t *testing.T) {
+	a, err := ParseAmount("1050500.125")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		c    Currency
+		want string
+	}{
+		{Currency{Code: "KES", DecimalPlaces: 2}, "1,050,500.12"},
+		{Currency{Code: "UGX", DecimalPlaces: 0}, "1,050,500"},
+		{Currency{Code: "KWD", DecimalPlaces: 3}, "1,050,500.125"},
+		{Currency{}, "1,050,500.12"},
+	}
+	for _, c := range cases {
+		if got := c.c.Format(a); got != c.want {
+			t.Errorf("%s %d: %s, want %s", c.c.Code, c.c.DecimalPlaces, got, c.want)
+		}
+	}
+}

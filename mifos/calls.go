@@ -206,7 +206,7 @@ func (c *HTTPClient) ClientByRef(ctx context.Context, ref string) (ClientHit, er
 // matchRef prefers an account number match over an external id match.
 func matchRef(hits []searchHit, ref string) (ClientHit, bool) {
 	for _, h := range hits {
-		if h.EntityType == "CLIENT" && sameAccountNo(string(h.EntityAccountNo), ref) {
+		if h.EntityType == "CLIENT" && SameAccountNo(string(h.EntityAccountNo), ref) {
 			return h.hit(), true
 		}
 	}
@@ -216,14 +216,6 @@ func matchRef(hits []searchHit, ref string) (ClientHit, bool) {
 		}
 	}
 	return ClientHit{}, false
-}
-
-func sameAccountNo(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	ta, tb := strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	return ta == tb
 }
 
 // Client is GET /clients/{id}.
@@ -626,12 +618,14 @@ func (c *HTTPClient) GenerateCollectionSheet(ctx context.Context, groupID, calen
 					AccountID        flexString `json:"accountId"`
 					ProductShortName string     `json:"productShortName"`
 					TotalDue         Amount     `json:"totalDue"`
+					Currency         Currency   `json:"currency"`
 				} `json:"loans"`
 				Savings []struct {
 					SavingsID          int64      `json:"savingsId"`
 					AccountID          flexString `json:"accountId"`
 					DueAmount          Amount     `json:"dueAmount"`
 					DepositAccountType flexString `json:"depositAccountType"`
+					Currency           Currency   `json:"currency"`
 				} `json:"savings"`
 			} `json:"clients"`
 		} `json:"groups"`
@@ -645,10 +639,10 @@ func (c *HTTPClient) GenerateCollectionSheet(ctx context.Context, groupID, calen
 		for _, cl := range g.Clients {
 			sc := SheetClient{ClientID: cl.ClientID, ClientName: cl.ClientName}
 			for _, l := range cl.Loans {
-				sc.Loans = append(sc.Loans, SheetLoan{LoanID: l.LoanID, AccountNo: string(l.AccountID), Product: l.ProductShortName, TotalDue: l.TotalDue})
+				sc.Loans = append(sc.Loans, SheetLoan{LoanID: l.LoanID, AccountNo: string(l.AccountID), Product: l.ProductShortName, TotalDue: l.TotalDue, Currency: l.Currency})
 			}
 			for _, s := range cl.Savings {
-				sc.Savings = append(sc.Savings, SheetSavings{SavingsID: s.SavingsID, AccountNo: string(s.AccountID), DueAmount: s.DueAmount, DepositAccountType: string(s.DepositAccountType)})
+				sc.Savings = append(sc.Savings, SheetSavings{SavingsID: s.SavingsID, AccountNo: string(s.AccountID), DueAmount: s.DueAmount, DepositAccountType: string(s.DepositAccountType), Currency: s.Currency})
 			}
 			sheet.Clients = append(sheet.Clients, sc)
 		}

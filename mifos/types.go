@@ -201,6 +201,7 @@ type SheetLoan struct {
 	AccountNo string // accountId
 	Product   string // productShortName
 	TotalDue  Amount
+	Currency  Currency
 }
 
 // SheetSavings is one savings due in a collection sheet.
@@ -209,6 +210,7 @@ type SheetSavings struct {
 	AccountNo          string
 	DueAmount          Amount
 	DepositAccountType string
+	Currency           Currency
 }
 
 // SheetClient is one client of a collection sheet.

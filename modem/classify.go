@@ -46,64 +46,6 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
-// permanentCMS are send errors that will repeat for the same message (BEHAVIOUR.md §5.2).
-var permanentCMS = map[int]string{
-	1:   "the number does not exist",
-	8:   "the operator barred this SIM from sending",
-	10:  "sending is barred for this SIM (barring, or no credit on some networks)",
-	21:  "the network rejected the message (often no prepaid balance, or barring)",
-	28:  "the recipient is not known to the network",
-	29:  "the network refused the request",
-	30:  "the recipient is not known to the network",
-	50:  "this SIM has no SMS service",
-	69:  "the network does not support this request",
-	95:  "the message was malformed",
-	96:  "the message was malformed",
-	97:  "the message was malformed",
-	98:  "the message was malformed",
-	99:  "the message was malformed",
-	111: "protocol error in the message",
-	193: "this SIM has no subscription at the service centre",
-	195: "the recipient address is invalid",
-	196: "the recipient is barred",
-	198: "the service centre does not accept the validity period",
-	199: "the service centre does not accept the validity period",
-	303: "the modem does not support this operation",
-	304: "the message PDU was invalid (length or format)",
-	305: "invalid text-mode parameter",
-	310: "no SIM card is inserted",
-	311: "the SIM needs its PIN",
-	312: "the SIM needs a phone PIN",
-	313: "the SIM card has failed",
-	315: "the SIM card is wrong",
-	316: "the SIM needs its PUK",
-	317: "the SIM needs its PIN2",
-	318: "the SIM needs its PUK2",
-}
-
-// transientCMS are send errors worth retrying after a pause.
-var transientCMS = map[int]string{
-	27:  "the recipient's phone is off or out of coverage",
-	38:  "the network is out of order",
-	41:  "temporary network failure",
-	42:  "the network is congested",
-	47:  "network resources unavailable",
-	127: "network interworking error",
-	192: "the service centre is busy",
-	194: "the service centre failed",
-	300: "the modem failed; it will be re-initialised",
-	301: "another program (often ModemManager) holds the modem's SMS service",
-	302: "the modem was not ready for sending",
-	314: "the SIM is busy",
-	320: "the modem's message memory failed",
-	322: "the modem's message memory is full",
-	330: "the modem has no SMS service centre number (check AT+CSCA)",
-	331: "no network service",
-	500: "the modem reported an unknown error (often no network or no credit)",
-	532: "the SIM is not ready",
-	535: "the modem is busy",
-}
-
 // Classify says what a Send error means for the message and why, in plain words.
 func Classify(err error) (Outcome, string) {
 	if err == nil {
@@ -124,26 +66,15 @@ func Classify(err error) (Outcome, string) {
 		return NotReady, "gave up waiting before the message was sent"
 	}
 	if code, ok := atcmd.CMSCode(err); ok {
-		if r, ok := permanentCMS[code]; ok {
-			return Permanent, fmt.Sprintf("%s (+CMS ERROR %d)", r, code)
+		words, class := atcmd.CMSMeaning(code)
+		why := fmt.Sprintf("%s (+CMS ERROR %d)", words, code)
+		switch class {
+		case atcmd.CMSPermanent:
+			return Permanent, why
+		case atcmd.CMSMaybeSent:
+			return Unknown, why
 		}
-		if code >= 144 && code <= 159 {
-			return Permanent, fmt.Sprintf("the message's data coding was rejected (+CMS ERROR %d)", code)
-		}
-		if code == 197 {
-			return Unknown, "the service centre says it already has this message (+CMS ERROR 197)"
-		}
-		if code == 332 {
-			// The network timed out after taking the message: it may have gone.
-			return Unknown, "the network timed out; the message may have been sent (+CMS ERROR 332)"
-		}
-		if r, ok := transientCMS[code]; ok {
-			return Transient, fmt.Sprintf("%s (+CMS ERROR %d)", r, code)
-		}
-		if code >= 512 && code <= 521 {
-			return Transient, fmt.Sprintf("vendor-specific modem error (+CMS ERROR %d)", code)
-		}
-		return Transient, fmt.Sprintf("unrecognised modem error (+CMS ERROR %d)", code)
+		return Transient, why
 	}
 	var modemErr *atcmd.Error
 	if errors.As(err, &modemErr) {

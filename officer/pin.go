@@ -52,6 +52,22 @@ const (
 	maxThreads = 16
 )
 
+// LooksLikePIN reports whether a word typed in an SMS has the shape of a
+// PIN: 4 to 8 ASCII digits. Whether it is strong enough is ValidatePIN's
+// question, asked when a PIN is set; PINs set before a longer minimum
+// still have to be accepted as typed.
+func LooksLikePIN(w string) bool {
+	if len(w) < 4 || len(w) > 8 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // ValidatePIN checks a new PIN: minLen (at least 4; 0 means
 // DefaultMinPINLength) to 8 digits, not one digit repeated and not a run
 // such as 123456 or 654321. Errors never contain the PIN.

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	gosync "sync"
@@ -124,7 +123,7 @@ func (w *Worker) observe(ctx context.Context, start time.Time, err error) {
 	if err != nil && ctx.Err() != nil {
 		return // we hung up (shutdown), Fineract said nothing
 	}
-	if unreachable(err) {
+	if err != nil && mifos.Classify(err) == mifos.Unreachable {
 		w.mu.Lock()
 		if w.online.Swap(false) {
 			w.outageSince = start
@@ -140,21 +139,6 @@ func (w *Worker) observe(ctx context.Context, start time.Time, err error) {
 		default:
 		}
 	}
-}
-
-// unreachable: no HTTP answer at all, or a gateway/unavailable status.
-func unreachable(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, mifos.ErrInvalidRequest) {
-		return false // refused before sending: says nothing about Fineract
-	}
-	var fe *mifos.Error
-	if !errors.As(err, &fe) {
-		return true
-	}
-	return fe.Status == 502 || fe.Status == 503 || fe.Status == 504
 }
 
 // Run posts journal entries until ctx ends. Entries are never dropped: a

@@ -44,7 +44,10 @@ func (e *Error) Error() string {
 	case CME:
 		return describe("modem error", e, cmeMeaning)
 	case CMS:
-		return describe("modem SMS error", e, cmsMeaning)
+		if e.Code < 0 {
+			return "modem SMS error: " + e.Text
+		}
+		return fmt.Sprintf("modem SMS error %d (%s)", e.Code, CMSWords(e.Code))
 	case Vendor:
 		return "the modem refused the command: " + e.Text
 	default:
@@ -67,22 +70,6 @@ var cmeMeaning = map[int]string{
 	11: "SIM PIN required", 12: "SIM PUK required", 13: "SIM failure", 14: "SIM busy",
 	16: "incorrect password", 30: "no network service", 100: "unknown error",
 	515: "modem busy, please wait",
-}
-
-var cmsMeaning = map[int]string{
-	1: "unassigned number", 8: "operator barred", 10: "call barred", 21: "message rejected",
-	27: "destination out of order", 28: "unidentified subscriber", 29: "facility rejected",
-	30: "unknown subscriber", 38: "network out of order", 41: "temporary failure",
-	42: "congestion", 47: "resources unavailable", 50: "SMS not subscribed",
-	69: "facility not implemented", 127: "interworking error", 192: "service centre busy",
-	193: "no service centre subscription", 194: "service centre failure", 195: "invalid recipient address",
-	196: "recipient barred", 197: "duplicate message", 300: "modem failure", 301: "SMS service reserved by another program",
-	302: "operation not allowed", 303: "operation not supported", 304: "invalid PDU",
-	305: "invalid text parameter", 310: "SIM not inserted", 311: "SIM PIN required",
-	312: "PH-SIM PIN required", 313: "SIM failure", 314: "SIM busy", 315: "SIM wrong",
-	316: "SIM PUK required", 320: "memory failure", 321: "invalid memory index",
-	322: "memory full", 330: "service centre address unknown", 331: "no network service",
-	332: "network timeout", 340: "no acknowledgement expected", 500: "unknown error",
 }
 
 // CMSCode reports the +CMS ERROR number carried by err, if any.

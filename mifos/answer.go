@@ -1,0 +1,93 @@
+package mifos
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Answer is what a failed call says about Fineract: whether Fineract
+// itself answered, and whether asking again later can help. It is the one
+// place that decides "Fineract did not really answer" (docs/fineract.md,
+// Errors).
+type Answer int
+
+const (
+	// Refused: Fineract answered no (a 4xx about this request). The same
+	// request will be refused again.
+	Refused Answer = iota
+	// NotSent: this client refused to send the request (a bad amount or
+	// date); Fineract was not asked.
+	NotSent
+	// NotAllowed: Fineract refused the box's own user (bad credentials, a
+	// missing permission). A person must fix the user; the request waits.
+	NotAllowed
+	// Redirected: a 3xx; the client never follows one. base_url (or a proxy)
+	// is wrong; the request went no further and waits for the fix.
+	Redirected
+	// Busy: Fineract answered "not now" (408, 409, 425, 429).
+	Busy
+	// ServerError: Fineract failed while handling the request (500 and
+	// other 5xx from Fineract itself). For a write the outcome is unknown.
+	ServerError
+	// Unreachable: no answer from Fineract at all: network, TLS, timeout,
+	// or a gateway in front of it answering 502, 503 or 504.
+	Unreachable
+)
+
+var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable"}
+
+func (a Answer) String() string {
+	if int(a) < len(answerNames) {
+		return answerNames[a]
+	}
+	return fmt.Sprintf("Answer(%d)", int(a))
+}
+
+// Classify says what err, returned by a call of this package, means. It
+// must not be called with a nil error.
+func Classify(err error) Answer {
+	if errors.Is(err, ErrInvalidRequest) {
+		return NotSent
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return Unreachable
+	}
+	switch {
+	case e.Status >= 300 && e.Status <= 399:
+		return Redirected
+	case e.Status == 401, e.Status == 403 && e.HasCode("error.msg.not.authorized"):
+		return NotAllowed
+	case e.Status == 408, e.Status == 409, e.Status == 425, e.Status == 429:
+		return Busy
+	case e.Status == 502, e.Status == 503, e.Status == 504:
+		return Unreachable
+	case e.Status == 501, e.Status == 505:
+		// Not implemented / version not supported: asking again cannot help.
+		return Refused
+	case e.Status >= 500:
+		return ServerError
+	}
+	return Refused
+}
+
+// Retryable: asking again later, with a new Idempotency-Key, may succeed.
+func (a Answer) Retryable() bool { return a == Busy || a == ServerError || a == Unreachable }
+
+// Waits: the request is fine but cannot go through until a person fixes
+// the box's setup (its Fineract user or base_url); hold it, do not fail it.
+func (a Answer) Waits() bool { return a == NotAllowed || a == Redirected }
+
+// Offline: Fineract could not give an answer now, so a reply should come
+// from the offline copy (BAL) or the request be taken for later (PAY).
+func (a Answer) Offline() bool { return a.Retryable() }
+
+// IsRetryable reports errors worth retrying later with a new
+// Idempotency-Key (see Answer.Retryable).
+func IsRetryable(err error) bool { return err != nil && Classify(err).Retryable() }
+
+// IsRedirect reports a 3xx answer (see Redirected).
+func IsRedirect(err error) bool { return err != nil && Classify(err) == Redirected }
+
+// IsAuthProblem reports Fineract refusing the box itself (see NotAllowed).
+func IsAuthProblem(err error) bool { return err != nil && Classify(err) == NotAllowed }

@@ -1,0 +1,54 @@
+package mifos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	notAuthorized := &Error{Status: 403, Errors: []FieldError{{Code: "error.msg.not.authorized"}}}
+	cases := []struct {
+		name string
+		err  error
+		want Answer
+	}{
+		{"network", &net.OpError{Op: "dial", Err: errors.New("connection refused")}, Unreachable},
+		{"timeout", context.DeadlineExceeded, Unreachable},
+		{"gateway 502", &Error{Status: 502}, Unreachable},
+		{"unavailable 503", &Error{Status: 503}, Unreachable},
+		{"gateway timeout 504", &Error{Status: 504}, Unreachable},
+		{"500", &Error{Status: 500}, ServerError},
+		{"507", &Error{Status: 507}, ServerError},
+		{"501", &Error{Status: 501}, Refused},
+		{"408", &Error{Status: 408}, Busy},
+		{"409", &Error{Status: 409}, Busy},
+		{"425 still running", &Error{Status: 425}, Busy},
+		{"429", &Error{Status: 429}, Busy},
+		{"400", &Error{Status: 400, Code: "validation.msg.validation.errors.exist"}, Refused},
+		{"404", &Error{Status: 404}, Refused},
+		{"403 maker-checker or other", &Error{Status: 403, Code: "error.msg.loan.transaction.cannot.be.before.disbursement.date"}, Refused},
+		{"403 not authorized", notAuthorized, NotAllowed},
+		{"401", &Error{Status: 401}, NotAllowed},
+		{"302", &Error{Status: 302, Location: "http://x"}, Redirected},
+		{"local refusal", invalidf("amount %d", -1), NotSent},
+		{"wrapped", fmt.Errorf("loan 7: %w", &Error{Status: 503}), Unreachable},
+	}
+	for _, c := range cases {
+		if got := Classify(c.err); got != c.want {
+			t.Errorf("%s: Classify = %s, want %s", c.name, got, c.want)
+		}
+	}
+	retry := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true}
+	waits := map[Answer]bool{NotAllowed: true, Redirected: true}
+	for a := Refused; a <= Unreachable; a++ {
+		if a.Retryable() != retry[a] || a.Offline() != retry[a] || a.Waits() != waits[a] {
+			t.Errorf("%s: retryable %v offline %v waits %v", a, a.Retryable(), a.Offline(), a.Waits())
+		}
+	}
+	if IsRetryable(nil) || IsRedirect(nil) || IsAuthProblem(nil) {
+		t.Error("a nil error is classified as a failure")
+	}
+}
