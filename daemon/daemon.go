@@ -18,7 +18,6 @@ import (
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/handler"
-	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/pdu"
@@ -55,7 +54,7 @@ type Daemon struct {
 type Options struct {
 	Logger   *slog.Logger
 	Handlers *handler.Registry // nil: handler.Default()
-	API      mifos.API         // overrides the client built from [mifos] (tests)
+	API      Fineract          // overrides the client built from [mifos] (tests)
 }
 
 // Open opens the store and prepares the stages; Run starts them.
@@ -99,7 +98,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	var iface mifos.API
+	var iface Fineract
 	if api != nil {
 		iface = api
 	}

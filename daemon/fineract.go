@@ -24,6 +24,13 @@ import (
 // warning; the box's user may post repayments.
 const minPasswordLength = 8
 
+// Fineract is what the daemon's stages ask Fineract: the handlers' calls
+// and the posting worker's (a *mifos.HTTPClient, or a test's fake).
+type Fineract interface {
+	handler.Fineract
+	sync.Fineract
+}
+
 // newFineract builds the Fineract client from [mifos]; nil when not
 // configured. It warns in log about settings that weaken the link.
 func newFineract(cfg *config.Config, log *slog.Logger) (*mifos.HTTPClient, error) {
@@ -90,7 +97,7 @@ func PepperOf(key *boxkey.Key) officer.Pepper {
 }
 
 // NewEnv builds the handlers' environment from the configuration.
-func NewEnv(cfg *config.Config, db *store.DB, api mifos.API, key *boxkey.Key, d *Daemon) (*handler.Env, error) {
+func NewEnv(cfg *config.Config, db *store.DB, api handler.Fineract, key *boxkey.Key, d *Daemon) (*handler.Env, error) {
 	texts, err := handler.NewTexts(cfg.SMS.Language, cfg.Templates)
 	if err != nil {
 		return nil, err
@@ -166,7 +173,7 @@ func resolver(env *handler.Env) func(ctx context.Context, e store.JournalEntry) 
 }
 
 // newSync wires the journal poster.
-func (d *Daemon) newSync(api mifos.API, env *handler.Env) *sync.Worker {
+func (d *Daemon) newSync(api sync.Fineract, env *handler.Env) *sync.Worker {
 	return sync.New(sync.Options{
 		DB:            d.db,
 		API:           api,
@@ -314,7 +321,7 @@ func NewStandaloneEnv(cfg *config.Config, db *store.DB, key *boxkey.Key) (*handl
 	if err != nil {
 		return nil, err
 	}
-	var iface mifos.API
+	var iface handler.Fineract
 	if api != nil {
 		iface = api
 	}

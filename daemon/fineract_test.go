@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -67,18 +69,20 @@ func TestFineractLinkWarnings(t *testing.T) {
 	}
 }
 
-// redirectingAPI is a Fineract behind a misconfigured proxy: every call
-// is answered with a redirect.
-type redirectingAPI struct{ mifos.API }
-
-func (redirectingAPI) ClientByRef(context.Context, string) (mifos.ClientHit, error) {
-	return mifos.ClientHit{}, &mifos.Error{Status: 302, Location: "http://fineract.example.org/fineract-provider/api/v1/clients"}
-}
-
 // A redirect while resolving an offline payment is the box's base_url, not
-// the payment: it must wait like an outage, not be refused for good.
+// the payment: it must wait like an outage, not be refused for good. The
+// Fineract here sits behind a misconfigured proxy: every call is answered
+// with a redirect.
 func TestResolverWaitsOnRedirect(t *testing.T) {
-	env := &handler.Env{API: redirectingAPI{}}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://fineract.example.org"+r.URL.Path, http.StatusFound)
+	}))
+	defer proxy.Close()
+	api, err := mifos.New(mifos.Config{BaseURL: proxy.URL, Tenant: "default", Username: "mifos", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &handler.Env{API: api}
 	item, err := json.Marshal(handler.PayItem{Kind: handler.LoanItem, Index: 1, Amount: 1_000_000, Raw: "L1=1"})
 	if err != nil {
 		t.Fatal(err)

@@ -93,6 +93,9 @@ func init() {
 // "not registered" results are trusted only 10 minutes.
 type Balance struct {
 	Env *Env
+	// API, when set, is asked instead of Env.API (tests give a fake that
+	// answers only what BAL asks).
+	API balanceAPI
 	// Timeout bounds each live Fineract call (default 8s), so a dead uplink
 	// falls back to the snapshot quickly.
 	Timeout time.Duration
@@ -255,7 +258,7 @@ func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHi
 	seen := map[int64]bool{}
 	for _, form := range phone.Variants(e164) {
 		cctx, cancel := b.callCtx(ctx)
-		hits, err := b.Env.API.ClientsByPhone(cctx, form)
+		hits, err := b.api().ClientsByPhone(cctx, form)
 		cancel()
 		if errors.Is(err, mifos.ErrNotFound) {
 			continue
@@ -339,16 +342,16 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 		return View{}, errOffline
 	}
 	cctx, cancel := b.callCtx(ctx)
-	accts, err := b.Env.API.ClientAccounts(cctx, clientID)
+	accts, err := b.api().ClientAccounts(cctx, clientID)
 	cancel()
 	if err != nil {
 		return View{}, fmt.Errorf("accounts of client %d: %w", clientID, err)
 	}
-	today := b.Env.today(ctx)
+	today := b.Env.todayFrom(ctx, b.api())
 	v := View{ClientID: clientID, Name: name, At: b.Env.now()}
 	for _, ls := range accts.ActiveLoans() {
 		cctx, cancel := b.callCtx(ctx)
-		l, err := b.Env.API.Loan(cctx, ls.ID)
+		l, err := b.api().Loan(cctx, ls.ID)
 		cancel()
 		if err != nil {
 			return View{}, fmt.Errorf("loan %d: %w", ls.ID, err)
@@ -581,7 +584,19 @@ func offline(err error) bool {
 	return mifos.Classify(err).Offline()
 }
 
-func (b Balance) live() bool { return b.Env.API != nil && b.Env.online() }
+func (b Balance) live() bool { return b.api() != nil && b.Env.online() }
+
+// api is what BAL asks Fineract: API when set (a test's fake), else the
+// environment's client; nil without a Fineract link.
+func (b Balance) api() balanceAPI {
+	if b.API != nil {
+		return b.API
+	}
+	if b.Env.API == nil {
+		return nil
+	}
+	return b.Env.API
+}
 
 func (b Balance) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	d := b.Timeout

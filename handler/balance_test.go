@@ -17,10 +17,8 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
-// fakeAPI is an in-memory Fineract; methods BAL does not use are left to the
-// embedded nil interface and panic if called.
+// fakeAPI is an in-memory Fineract answering what BAL asks (balanceAPI).
 type fakeAPI struct {
-	mifos.API
 	mu       sync.Mutex
 	phones   map[string][]mifos.ClientHit // keyed by the stored mobileNo form
 	accounts map[int64]mifos.Accounts
@@ -169,9 +167,9 @@ func newBalanceFixture(t *testing.T, api *fakeAPI, lang string) *balanceFixture 
 		t.Fatal(err)
 	}
 	f := &balanceFixture{api: api, db: db, now: time.Date(2024, 9, 26, 11, 5, 0, 0, time.UTC), online: true}
-	f.env = &Env{DB: db, API: api, Texts: texts, Country: "KE",
+	f.env = &Env{DB: db, Texts: texts, Country: "KE",
 		Now: func() time.Time { return f.now }, Online: func() bool { return f.online }}
-	f.bal = Balance{Env: f.env}
+	f.bal = Balance{Env: f.env, API: api}
 	return f
 }
 
@@ -375,7 +373,7 @@ func TestBalanceNeverMixesLiveAndSnapshot(t *testing.T) {
 	l := f.api.loans[981]
 	l.TotalOutstanding -= amt("1")
 	f.api.loans[981] = l
-	f.env.API = &failingLoanAPI{fakeAPI: f.api, loanID: 990}
+	f.bal.API = &failingLoanAPI{fakeAPI: f.api, loanID: 990}
 	got := f.ask(t, "+254712345678", "BAL")
 	if strings.Contains(got, "14,249.50") || !strings.Contains(got, "14,250.50") || !strings.HasPrefix(got, "As of ") {
 		t.Errorf("reply mixes a live figure into the snapshot: %q", got)

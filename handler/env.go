@@ -14,7 +14,7 @@ import (
 // texts and the branch's settings. Handlers never see the modem.
 type Env struct {
 	DB    *store.DB
-	API   mifos.API // nil while [mifos] is not configured
+	API   Fineract // nil while [mifos] is not configured
 	Texts *Texts
 	Log   *slog.Logger
 
@@ -77,10 +77,18 @@ func (e *Env) online() bool { return e.Online == nil || e.Online() }
 
 // today is the tenant business date, or the box's date when Fineract cannot say.
 func (e *Env) today(ctx context.Context) mifos.Date {
-	if e.API != nil && e.online() {
+	if e.API == nil {
+		return e.todayFrom(ctx, nil)
+	}
+	return e.todayFrom(ctx, e.API)
+}
+
+// todayFrom is today asking bd (nil: the box's date).
+func (e *Env) todayFrom(ctx context.Context, bd businessDay) mifos.Date {
+	if bd != nil && e.online() {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		if d, err := e.API.BusinessDate(ctx); err == nil {
+		if d, err := bd.BusinessDate(ctx); err == nil {
 			return d
 		}
 	}

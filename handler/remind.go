@@ -191,7 +191,7 @@ func (e *Env) Reminders(ctx context.Context, groups []mifos.Group) ([]Reminder, 
 				continue
 			}
 			seen[cid] = true
-			rs, err := e.clientReminders(ctx, cid, full.ID, meeting, today)
+			rs, err := e.clientReminders(ctx, e.API, cid, full.ID, meeting, today)
 			if err != nil {
 				return nil, err
 			}
@@ -201,8 +201,8 @@ func (e *Env) Reminders(ctx context.Context, groups []mifos.Group) ([]Reminder, 
 	return out, nil
 }
 
-func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meeting, today mifos.Date) ([]Reminder, error) {
-	c, err := e.API.Client(ctx, clientID)
+func (e *Env) clientReminders(ctx context.Context, api reminderAPI, clientID, groupID int64, meeting, today mifos.Date) ([]Reminder, error) {
+	c, err := api.Client(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -213,13 +213,13 @@ func (e *Env) clientReminders(ctx context.Context, clientID, groupID int64, meet
 	if err != nil {
 		return nil, nil
 	}
-	accts, err := e.API.ClientAccounts(ctx, clientID)
+	accts, err := api.ClientAccounts(ctx, clientID)
 	if err != nil {
 		return nil, err
 	}
 	var out []Reminder
 	for _, ls := range accts.ActiveLoans() {
-		l, err := e.API.Loan(ctx, ls.ID)
+		l, err := api.Loan(ctx, ls.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -121,17 +121,18 @@ func TestHostileNamesInCollectConfirmations(t *testing.T) {
 }
 
 // reminderAPI adds the client read REMIND makes to the balance fake.
-type reminderAPI struct {
+type reminderFake struct {
 	*fakeAPI
 	client mifos.Client
 }
 
-func (r *reminderAPI) Client(context.Context, int64) (mifos.Client, error) { return r.client, nil }
+func (r *reminderFake) Client(context.Context, int64) (mifos.Client, error) { return r.client, nil }
 
 func TestHostileNameInReminders(t *testing.T) {
 	api := aminaAPI()
-	env := &Env{API: &reminderAPI{fakeAPI: api, client: mifos.Client{ID: 42, DisplayName: evilName, MobileNo: "0712345678"}}, Country: "KE"}
-	rs, err := env.clientReminders(context.Background(), 42, 0, mifos.Date{}, api.today)
+	env := &Env{Country: "KE"}
+	fake := &reminderFake{fakeAPI: api, client: mifos.Client{ID: 42, DisplayName: evilName, MobileNo: "0712345678"}}
+	rs, err := env.clientReminders(context.Background(), fake, 42, 0, mifos.Date{}, api.today)
 	if err != nil {
 		t.Fatal(err)
 	}

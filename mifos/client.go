@@ -21,7 +21,8 @@ import (
 	"time"
 )
 
-// HTTPClient talks to one Fineract tenant over HTTPS and implements API.
+// HTTPClient talks to one Fineract tenant over HTTPS. Its users declare
+// the few calls each needs as interfaces of their own.
 // (The name Client is taken by the GET /clients/{id} record.)
 type HTTPClient struct {
 	v1, v2 string // base URLs without a trailing slash
@@ -34,8 +35,6 @@ type HTTPClient struct {
 	locale      string
 	hc          *http.Client
 }
-
-var _ API = (*HTTPClient)(nil)
 
 const (
 	dateFormat      = "yyyy-MM-dd"

@@ -6,7 +6,6 @@
 package mifos
 
 import (
-	"context"
 	"time"
 )
 
@@ -259,36 +258,6 @@ type SheetResult struct {
 	SavingsTransactionIDs []int64
 	PendingApproval       bool
 	ServedFromCache       bool
-}
-
-// API is every call the daemon makes; *Client implements it and tests may fake it.
-type API interface {
-	// BusinessDate is the tenant's business date (GET /businessdate/BUSINESS_DATE);
-	// callers fall back to the box's date in the tenant zone on error.
-	BusinessDate(ctx context.Context) (Date, error)
-	// ClientsByPhone: GET /search?query=&resource=clients&exactMatch=true filtered on
-	// entityType CLIENT and entityMobileNo == phone exactly; on 404/empty falls back to
-	// POST /v2/clients/search with an exact mobileNo compare. Input sanitised to [+0-9].
-	ClientsByPhone(ctx context.Context, phone string) ([]ClientHit, error)
-	// ClientByRef finds a client by account number (leading zeros optional) or external id.
-	ClientByRef(ctx context.Context, ref string) (ClientHit, error)
-	Client(ctx context.Context, id int64) (Client, error)
-	ClientAccounts(ctx context.Context, clientID int64) (Accounts, error)
-	Loan(ctx context.Context, loanID int64) (Loan, error)
-	Savings(ctx context.Context, savingsID int64) (Savings, error)
-	SavingsTransactions(ctx context.Context, savingsID int64) ([]SavingsTxn, error)
-	// Repay posts a loan repayment with the given Idempotency-Key.
-	Repay(ctx context.Context, loanID int64, r Repayment, idempotencyKey string) (Result, error)
-	// LoanTxnByExternalID returns ErrNotFound (wrapped in *Error, status 404) when absent.
-	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error)
-	Deposit(ctx context.Context, savingsID int64, d Deposit, idempotencyKey string) (Result, error)
-	Group(ctx context.Context, groupID int64) (Group, error)
-	Staff(ctx context.Context, staffID int64) (Staff, error)
-	// GroupsByStaff lists the groups whose staffId is the officer (GET /groups?staffId=);
-	// staff 0 lists every group.
-	GroupsByStaff(ctx context.Context, staffID int64) ([]Group, error)
-	GenerateCollectionSheet(ctx context.Context, groupID, calendarID int64, date Date) (CollectionSheet, error)
-	SaveCollectionSheet(ctx context.Context, groupID int64, s SaveSheet, idempotencyKey string) (SheetResult, error)
 }
 
 // Config configures a Client.

@@ -296,37 +296,4 @@ func (f *fakeFineract) counters() fakeCounters {
 	return fakeCounters{f.maxInflight, f.overlaps}
 }
 
-var errUnused = errors.New("not used by the sync worker")
-
-func (f *fakeFineract) ClientsByPhone(context.Context, string) ([]mifos.ClientHit, error) {
-	return nil, errUnused
-}
-func (f *fakeFineract) ClientByRef(context.Context, string) (mifos.ClientHit, error) {
-	return mifos.ClientHit{}, errUnused
-}
-func (f *fakeFineract) Client(context.Context, int64) (mifos.Client, error) {
-	return mifos.Client{}, errUnused
-}
-func (f *fakeFineract) ClientAccounts(context.Context, int64) (mifos.Accounts, error) {
-	return mifos.Accounts{}, errUnused
-}
-func (f *fakeFineract) Loan(context.Context, int64) (mifos.Loan, error) {
-	return mifos.Loan{}, errUnused
-}
-func (f *fakeFineract) Savings(context.Context, int64) (mifos.Savings, error) {
-	return mifos.Savings{}, errUnused
-}
-func (f *fakeFineract) Group(context.Context, int64) (mifos.Group, error) {
-	return mifos.Group{}, errUnused
-}
-func (f *fakeFineract) Staff(context.Context, int64) (mifos.Staff, error) {
-	return mifos.Staff{}, errUnused
-}
-func (f *fakeFineract) GroupsByStaff(context.Context, int64) ([]mifos.Group, error) {
-	return nil, errUnused
-}
-func (f *fakeFineract) GenerateCollectionSheet(context.Context, int64, int64, mifos.Date) (mifos.CollectionSheet, error) {
-	return mifos.CollectionSheet{}, errUnused
-}
-
-var _ mifos.API = (*fakeFineract)(nil)
+var _ Fineract = (*fakeFineract)(nil)

@@ -15,7 +15,7 @@ import (
 // Options configure a Worker. Zero durations take the defaults.
 type Options struct {
 	DB            *store.DB
-	API           mifos.API
+	API           Fineract
 	PaymentTypeID int64 // [mifos] payment_type_id
 	Workers       int   // postings in flight at once, each on a different account; default 4
 	Logger        *slog.Logger
@@ -52,7 +52,7 @@ type Options struct {
 type Worker struct {
 	opts  Options
 	db    *store.DB
-	api   mifos.API
+	api   Fineract
 	log   *slog.Logger
 	now   func() time.Time
 	nudge chan struct{}

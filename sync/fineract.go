@@ -1,0 +1,41 @@
+package sync
+
+import (
+	"context"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
+)
+
+// What the posting worker asks Fineract, one small interface per kind of
+// posting, declared here where it is used (the *mifos.HTTPClient has them
+// all). Each posting kind posts and, after an unknown outcome, looks up.
+
+// loanPoster posts a repayment and finds it again by its externalId.
+type loanPoster interface {
+	Repay(ctx context.Context, loanID int64, r mifos.Repayment, idempotencyKey string) (mifos.Result, error)
+	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (mifos.LoanTxn, error)
+}
+
+// depositPoster posts a savings deposit and finds it again by its receipt.
+type depositPoster interface {
+	Deposit(ctx context.Context, savingsID int64, d mifos.Deposit, idempotencyKey string) (mifos.Result, error)
+	SavingsTransactions(ctx context.Context, savingsID int64) ([]mifos.SavingsTxn, error)
+}
+
+// sheetPoster saves a group's collection sheet.
+type sheetPoster interface {
+	SaveCollectionSheet(ctx context.Context, groupID int64, s mifos.SaveSheet, idempotencyKey string) (mifos.SheetResult, error)
+}
+
+// prober asks Fineract the cheapest question, to learn it answers again.
+type prober interface {
+	BusinessDate(ctx context.Context) (mifos.Date, error)
+}
+
+// Fineract is everything the worker asks.
+type Fineract interface {
+	loanPoster
+	depositPoster
+	sheetPoster
+	prober
+}
