@@ -23,7 +23,7 @@ type CacheFlushResult struct {
 // RegisterCacheOps adds the "cache.flush" control operation, audited with
 // the phone ("" = all) and how many mappings went.
 func RegisterCacheOps(s *control.Server, db *store.DB) {
-	s.Handle("cache.flush", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpCacheFlush, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a CacheFlushArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err

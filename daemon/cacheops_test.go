@@ -47,7 +47,7 @@ func TestCacheFlushOverControlSocket(t *testing.T) {
 		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
 		defer ccancel()
 		var res CacheFlushResult
-		err := control.Call(cctx, sock, "cache.flush", args, &res)
+		err := control.Call(cctx, sock, OpCacheFlush, args, &res)
 		return res, err
 	}
 

@@ -49,7 +49,7 @@ type ListArgs struct {
 // that changes state (audited with the caller's uid); control.Audit adds
 // only what is safe to log: numbers and ids, never SMS text or PIN hashes.
 func (d *Daemon) registerControl(s *control.Server) {
-	s.Handle("send", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpSend, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a SendArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -62,22 +62,22 @@ func (d *Daemon) registerControl(s *control.Server) {
 		}
 		return res, err
 	})
-	s.HandleReadOnly("status", func(context.Context, json.RawMessage) (any, error) {
+	s.HandleReadOnly(OpStatus, func(context.Context, json.RawMessage) (any, error) {
 		st, err := d.db.Stats()
 		if err != nil {
 			return nil, err
 		}
 		return StatusResult{Started: d.started, Modem: d.modem.Status(), Store: st}, nil
 	})
-	s.HandleReadOnly("messages", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly(OpMessages, func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListMessages(store.MessageState(a.State), a.Limit)
 	})
-	s.HandleReadOnly("outbox", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly(OpOutbox, func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListOutbound(store.OutState(a.State), a.Limit)
 	})
-	s.Handle("remind", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpRemind, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a RemindArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -89,11 +89,11 @@ func (d *Daemon) registerControl(s *control.Server) {
 		}
 		return res, err
 	})
-	s.HandleReadOnly("journal", func(_ context.Context, raw json.RawMessage) (any, error) {
+	s.HandleReadOnly(OpJournal, func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
 		return d.db.ListJournal(store.JournalState(a.State), a.Limit)
 	})
-	s.Handle("journal.requeue", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpJournalRequeue, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, err
@@ -108,7 +108,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		return id, nil
 	})
 	RegisterOfficerOps(s, d.db, PINRules{Policy: d.env.PINs, Pepper: d.env.Pepper})
-	s.Handle("client_pin.set", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpClientPINSet, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a ClientPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -120,7 +120,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		return nil, d.db.PutClientPIN(a.ClientID, a.PINHash)
 	})
 	RegisterCacheOps(s, d.db)
-	s.Handle("requeue", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpRequeue, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, err

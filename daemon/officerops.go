@@ -69,7 +69,7 @@ type UnlockArgs struct {
 // officer.reset_pin and officer.unlock control operations. The audit line
 // gets the phone and staff id, never the PIN hash.
 func RegisterOfficerOps(s *control.Server, db *store.DB, pins PINRules) {
-	s.Handle("officer.unlock", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpOfficerUnlock, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a UnlockArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -77,7 +77,7 @@ func RegisterOfficerOps(s *control.Server, db *store.DB, pins PINRules) {
 		control.Audit(ctx, "phone", a.Phone, "client_id", a.ClientID, "budget", a.Budget)
 		return nil, Unlock(db, pins.Policy, a)
 	})
-	s.Handle("officer.add", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpOfficerAdd, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerAddArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -85,10 +85,10 @@ func RegisterOfficerOps(s *control.Server, db *store.DB, pins PINRules) {
 		control.Audit(ctx, "phone", a.Phone, "staff_id", a.StaffID)
 		return AddOfficer(db, pins.Pepper, a)
 	})
-	s.HandleReadOnly("officer.list", func(context.Context, json.RawMessage) (any, error) {
+	s.HandleReadOnly(OpOfficerList, func(context.Context, json.RawMessage) (any, error) {
 		return ListOfficers(db)
 	})
-	s.Handle("officer.remove", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpOfficerRemove, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerPhoneArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err
@@ -96,7 +96,7 @@ func RegisterOfficerOps(s *control.Server, db *store.DB, pins PINRules) {
 		control.Audit(ctx, "phone", a.Phone)
 		return nil, RemoveOfficer(db, a)
 	})
-	s.Handle("officer.reset_pin", func(ctx context.Context, raw json.RawMessage) (any, error) {
+	s.Handle(OpOfficerResetPIN, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a OfficerResetPINArgs
 		if err := json.Unmarshal(raw, &a); err != nil {
 			return nil, err

@@ -57,17 +57,17 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	var info OfficerInfo
-	if err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: " Amina ", PINHash: hash}, &info); err != nil {
+	if err := call(OpOfficerAdd, OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: " Amina ", PINHash: hash}, &info); err != nil {
 		t.Fatal(err)
 	}
 	if info.Phone != "+254712345678" || info.Name != "Amina" || info.StaffID != 7 {
 		t.Errorf("add returned %+v", info)
 	}
-	err = call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "A", PINHash: hash}, nil)
+	err = call(OpOfficerAdd, OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "A", PINHash: hash}, nil)
 	if err == nil || !strings.Contains(err.Error(), "already enrolled") {
 		t.Errorf("duplicate add: %v", err)
 	}
-	err = call("officer.add", OfficerAddArgs{Phone: "0712345678", StaffID: 0, Name: "", PINHash: "2580"}, nil)
+	err = call(OpOfficerAdd, OfficerAddArgs{Phone: "0712345678", StaffID: 0, Name: "", PINHash: "2580"}, nil)
 	for _, want := range []string{"international form", "staff id", "needs a name", "PIN hash"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad add: %v, want it to mention %q", err, want)
@@ -78,7 +78,7 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 	}
 
 	var raw json.RawMessage
-	if err := call("officer.list", nil, &raw); err != nil {
+	if err := call(OpOfficerList, nil, &raw); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(string(raw), "argon2") || strings.Contains(string(raw), "pin") {
@@ -90,19 +90,19 @@ func TestOfficerOpsOverControlSocket(t *testing.T) {
 	}
 
 	newHash, _ := officer.HashPIN("369147", pepper)
-	if err := call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: newHash}, nil); err != nil {
+	if err := call(OpOfficerResetPIN, OfficerResetPINArgs{Phone: "+254712345678", PINHash: newHash}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if o, _ := db.Officer("+254712345678"); !verifies(o.PINHash, "369147", pepper) {
 		t.Error("reset_pin did not store the new hash")
 	}
-	if err := call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: "junk"}, nil); err == nil {
+	if err := call(OpOfficerResetPIN, OfficerResetPINArgs{Phone: "+254712345678", PINHash: "junk"}, nil); err == nil {
 		t.Error("reset_pin accepted a malformed hash")
 	}
-	if err := call("officer.remove", OfficerPhoneArgs{Phone: "+254712345678"}, nil); err != nil {
+	if err := call(OpOfficerRemove, OfficerPhoneArgs{Phone: "+254712345678"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := call("officer.remove", OfficerPhoneArgs{Phone: "+254712345678"}, nil); err == nil || !strings.Contains(err.Error(), "no officer") {
+	if err := call(OpOfficerRemove, OfficerPhoneArgs{Phone: "+254712345678"}, nil); err == nil || !strings.Contains(err.Error(), "no officer") {
 		t.Errorf("second remove: %v", err)
 	}
 }
@@ -121,7 +121,7 @@ func TestOfficerAddIsAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: hash}, nil); err != nil {
+	if err := call(OpOfficerAdd, OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: hash}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var line string
@@ -154,7 +154,7 @@ func TestOfficerOpsRefuseWeakHashes(t *testing.T) {
 	if !verifies(weak, "1111", officer.Pepper{}) {
 		t.Fatal("the weak hash is not a valid hash of 1111")
 	}
-	err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: weak}, nil)
+	err := call(OpOfficerAdd, OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: weak}, nil)
 	if err == nil || !strings.Contains(err.Error(), "too weak") {
 		t.Fatalf("officer.add with m=8192,t=1: %v, want it refused as too weak", err)
 	}
@@ -166,10 +166,10 @@ func TestOfficerOpsRefuseWeakHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := call("officer.add", OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: strong}, nil); err != nil {
+	if err := call(OpOfficerAdd, OfficerAddArgs{Phone: "+254712345678", StaffID: 7, Name: "Amina", PINHash: strong}, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = call("officer.reset_pin", OfficerResetPINArgs{Phone: "+254712345678", PINHash: weak}, nil)
+	err = call(OpOfficerResetPIN, OfficerResetPINArgs{Phone: "+254712345678", PINHash: weak}, nil)
 	if err == nil || !strings.Contains(err.Error(), "too weak") {
 		t.Errorf("officer.reset_pin with m=8192,t=1: %v, want it refused as too weak", err)
 	}

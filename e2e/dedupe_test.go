@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -71,7 +72,7 @@ func TestSendErrorsClassifiedAndQueueNotBlocked(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the third SMS scheduled for retry", func() bool {
 		var out []store.Outbound
-		if err := callJSON(e, "outbox", map[string]any{"state": "queued"}, &out); err != nil {
+		if err := callJSON(e, daemon.OpOutbox, map[string]any{"state": "queued"}, &out); err != nil {
 			t.Fatal(err)
 		}
 		return len(out) == 1 && out[0].Attempts == 1 && strings.Contains(out[0].LastError, "42")

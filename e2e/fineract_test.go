@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -266,7 +267,7 @@ func TestKill9WhileRepaymentInFlightPostsOnce(t *testing.T) {
 		t.Fatalf("%d repayments after a kill -9 mid-POST, want exactly 1", len(got)-before)
 	}
 	var journal []store.JournalEntry
-	if err := callJSON(e, "journal", map[string]any{}, &journal); err != nil {
+	if err := callJSON(e, daemon.OpJournal, map[string]any{}, &journal); err != nil {
 		t.Fatal(err)
 	}
 	if len(journal) != 1 || journal[0].State != store.JournalDone || journal[0].FineractTxnIDs[0] != got[len(got)-1].ID {
@@ -303,7 +304,7 @@ func TestFailedPostingCanBeRequeued(t *testing.T) {
 		t.Fatalf("postings: %v\n%s", err, out)
 	}
 	var failed []store.JournalEntry
-	if err := callJSON(e, "journal", map[string]any{"state": "failed"}, &failed); err != nil || len(failed) != 1 {
+	if err := callJSON(e, daemon.OpJournal, map[string]any{"state": "failed"}, &failed); err != nil || len(failed) != 1 {
 		t.Fatalf("failed postings %+v, %v", failed, err)
 	}
 	if out, err := e.cli("postings", "requeue", fmt.Sprint(failed[0].ID)); err != nil {

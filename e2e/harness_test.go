@@ -173,7 +173,7 @@ func (e *env) start() {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := control.Call(ctx, e.socket, "status", nil, nil)
+		err := control.Call(ctx, e.socket, daemon.OpStatus, nil, nil)
 		cancel()
 		if err == nil {
 			return
@@ -294,7 +294,7 @@ func (e *env) status() daemon.StatusResult {
 	var st daemon.StatusResult
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := control.Call(ctx, e.socket, "status", nil, &st); err != nil {
+	if err := control.Call(ctx, e.socket, daemon.OpStatus, nil, &st); err != nil {
 		e.t.Fatalf("status: %v", err)
 	}
 	return st
@@ -305,7 +305,7 @@ func (e *env) messages(state store.MessageState) []store.Message {
 	var out []store.Message
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := control.Call(ctx, e.socket, "messages", daemon.ListArgs{State: string(state), Limit: 10000}, &out); err != nil {
+	if err := control.Call(ctx, e.socket, daemon.OpMessages, daemon.ListArgs{State: string(state), Limit: 10000}, &out); err != nil {
 		e.t.Fatalf("messages: %v", err)
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -58,7 +59,7 @@ func TestNoAutoReplyToOperatorsOrShortCodes(t *testing.T) {
 	waitFor(t, 20*time.Second, "queues drained", e.drained)
 	// Nothing was even queued for them (an alphanumeric address cannot be sent to at all).
 	var out []store.Outbound
-	if err := callJSON(e, "outbox", map[string]any{}, &out); err != nil {
+	if err := callJSON(e, daemon.OpOutbox, map[string]any{}, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range out {

@@ -78,7 +78,7 @@ func (c *CacheCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	var res daemon.CacheFlushResult
-	err = withDaemonOrStore(ctx, cfg, "cache.flush", a, &res, func(db *store.DB) (err error) {
+	_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpCacheFlush, a, &res, func(db *store.DB) (err error) {
 		res, err = daemon.FlushPhoneCache(db, a)
 		return err
 	})

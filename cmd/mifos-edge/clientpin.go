@@ -6,13 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/store"
 )
+
+const clientPinUsage = `usage: mifos-edge client-pin --config FILE --client-id N
+
+Reads the client's new PIN ([officers] min_pin_length, default 6, to 8 digits) from standard input, typed twice
+without echo on a terminal, and stores only its hash. With [sms]
+require_client_pin = true, BAL then needs "BAL <PIN>".`
 
 func init() { register("client-pin", &ClientPINCommand{}) }
 
@@ -29,7 +33,7 @@ func (*ClientPINCommand) Run(ctx context.Context, args []string) error {
 	cfgPath := configFlag(fs)
 	clientID := fs.Int64("client-id", 0, "the client's Fineract id")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge client-pin --config FILE --client-id N\n\nReads the client's new PIN ([officers] min_pin_length, default 6, to 8 digits) from standard input, typed twice\nwithout echo on a terminal, and stores only its hash. With [sms]\nrequire_client_pin = true, BAL then needs \"BAL <PIN>\".")
+		fmt.Fprintln(fs.Output(), clientPinUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,17 +64,9 @@ func (*ClientPINCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	a := daemon.ClientPINArgs{ClientID: *clientID, PINHash: hash}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	err = control.Call(cctx, cfg.Control.Socket, "client_pin.set", a, nil)
-	if errors.Is(err, control.ErrNoDaemon) {
-		db, oerr := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
-		if oerr != nil {
-			return oerr
-		}
-		defer db.Close()
-		err = db.PutClientPIN(a.ClientID, a.PINHash)
-	}
+	_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpClientPINSet, a, nil, func(db *store.DB) error {
+		return db.PutClientPIN(a.ClientID, a.PINHash)
+	})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,10 @@ import (
 	"github.com/mifos-edge/mifos-edge/handler"
 )
 
+const configUsage = `usage: mifos-edge config example          print the commented example configuration
+       mifos-edge config check --config FILE  report every problem in FILE, with its line
+       mifos-edge config templates [--lang sw] list every reply template key and its text`
+
 func init() { register("config", &ConfigCommand{}) }
 
 // ConfigCommand prints the commented example configuration or checks a file.
@@ -30,9 +34,7 @@ func (c *ConfigCommand) Run(_ context.Context, args []string) error {
 	if stdout == nil {
 		stdout = os.Stdout
 	}
-	usage := "usage: mifos-edge config example          print the commented example configuration\n" +
-		"       mifos-edge config check --config FILE  report every problem in FILE, with its line\n" +
-		"       mifos-edge config templates [--lang sw] list every reply template key and its text"
+	usage := configUsage
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, usage)
 		return errors.New("config needs 'example' or 'check'")

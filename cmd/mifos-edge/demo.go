@@ -22,6 +22,12 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
+const demoUsage = `usage: mifos-edge demo [--profile NAME] [--dir DIR] [--once]
+
+Runs the daemon against a simulated GSM modem on a pseudo-terminal.
+Type '<phone number> <text>' (or just '<text>') to send an SMS as a client;
+the daemon's replies are printed as the simulated network delivers them.`
+
 func init() { register("demo", &DemoCommand{}) }
 
 // DemoCommand runs the daemon against the modem simulator: no hardware needed.
@@ -57,7 +63,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	once := fs.Bool("once", false, "send BAL as a client, print the reply and exit (a smoke test)")
 	debug := fs.Bool("debug", false, "log every AT command and reply")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge demo [--profile NAME] [--dir DIR] [--once]\n\nRuns the daemon against a simulated GSM modem on a pseudo-terminal.\nType '<phone number> <text>' (or just '<text>') to send an SMS as a client;\nthe daemon's replies are printed as the simulated network delivers them.")
+		fmt.Fprintln(fs.Output(), demoUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

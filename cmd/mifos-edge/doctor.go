@@ -14,6 +14,13 @@ import (
 	"github.com/mifos-edge/mifos-edge/modem"
 )
 
+const doctorUsage = `usage: mifos-edge doctor --config FILE
+
+Checks the modem device, SIM, network, SMS centre and storage, and who can
+read the files holding secrets, and prints each as OK or PROBLEM with what
+to do. If the daemon is running it is asked for its view of the modem
+instead, since it holds it.`
+
 func init() { register("doctor", &DoctorCommand{}) }
 
 // DoctorCommand checks the modem and explains each problem in plain words.
@@ -33,7 +40,7 @@ func (dc *DoctorCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	cfgPath := configFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge doctor --config FILE\n\nChecks the modem device, SIM, network, SMS centre and storage, and who can\nread the files holding secrets, and prints each as OK or PROBLEM with what\nto do. If the daemon is running it is asked for its view of the modem\ninstead, since it holds it.")
+		fmt.Fprintln(fs.Output(), doctorUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -47,7 +54,7 @@ func (dc *DoctorCommand) Run(ctx context.Context, args []string) error {
 	defer cancel()
 	var checks []modem.Check
 	var st daemon.StatusResult
-	switch err := control.Call(cctx, cfg.Control.Socket, "status", nil, &st); {
+	switch err := control.Call(cctx, cfg.Control.Socket, daemon.OpStatus, nil, &st); {
 	case err == nil:
 		fmt.Fprintln(stdout, "The daemon is running and holds the modem; this is its view.")
 		checks = modem.StatusChecks(st.Modem)

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/mifos-edge/mifos-edge/config"
-	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/phone"
@@ -135,7 +134,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		}
 		a := daemon.OfficerAddArgs{Phone: ph, StaffID: *staffID, Name: *name, PINHash: hash}
 		var info daemon.OfficerInfo
-		err = withDaemonOrStore(ctx, cfg, "officer.add", a, &info, func(db *store.DB) (err error) {
+		_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpOfficerAdd, a, &info, func(db *store.DB) (err error) {
 			pepper, err := pinPepper(cfg)
 			if err != nil {
 				return err
@@ -149,7 +148,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(c.Stdout, "enrolled officer %s (staff id %d) with phone %s\n", info.Name, info.StaffID, info.Phone)
 	case "list":
 		var list []daemon.OfficerInfo
-		err := withDaemonOrStore(ctx, cfg, "officer.list", nil, &list, func(db *store.DB) (err error) {
+		_, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpOfficerList, nil, &list, func(db *store.DB) (err error) {
 			list, err = daemon.ListOfficers(db)
 			return err
 		})
@@ -159,7 +158,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 		c.printOfficers(list, time.Now())
 	case "remove":
 		a := daemon.OfficerPhoneArgs{Phone: ph}
-		err := withDaemonOrStore(ctx, cfg, "officer.remove", a, nil, func(db *store.DB) error {
+		_, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpOfficerRemove, a, nil, func(db *store.DB) error {
 			return daemon.RemoveOfficer(db, a)
 		})
 		if err != nil {
@@ -172,7 +171,7 @@ func (c *OfficerCommand) Run(ctx context.Context, args []string) error {
 			return err
 		}
 		a := daemon.OfficerResetPINArgs{Phone: ph, PINHash: hash}
-		err = withDaemonOrStore(ctx, cfg, "officer.reset_pin", a, nil, func(db *store.DB) error {
+		_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpOfficerResetPIN, a, nil, func(db *store.DB) error {
 			pepper, err := pinPepper(cfg)
 			if err != nil {
 				return err
@@ -205,26 +204,6 @@ func (c *OfficerCommand) printOfficers(list []daemon.OfficerInfo, now time.Time)
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", o.Phone, o.StaffID, o.Name, locked)
 	}
 	tw.Flush()
-}
-
-// withDaemonOrStore runs op on the running daemon, or, when none runs,
-// local on the store opened here (bbolt admits one process at a time).
-func withDaemonOrStore(ctx context.Context, cfg *config.Config, op string, args, out any, local func(*store.DB) error) error {
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	err := control.Call(cctx, cfg.Control.Socket, op, args, out)
-	if !errors.Is(err, control.ErrNoDaemon) {
-		return err
-	}
-	db, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return fmt.Errorf("the daemon holds the store but its control socket %s does not answer: %w", cfg.Control.Socket, err)
-		}
-		return err
-	}
-	defer db.Close()
-	return local(db)
 }
 
 // newPINHash reads, checks and hashes a new PIN for ph with the box key's
@@ -266,7 +245,7 @@ func (c *OfficerCommand) unlock(ctx context.Context, cfg *config.Config, rawPhon
 	if given != 1 {
 		return errors.New("officer unlock needs exactly one of --phone, --client-id or --budget")
 	}
-	err := withDaemonOrStore(ctx, cfg, "officer.unlock", a, nil, func(db *store.DB) error {
+	_, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpOfficerUnlock, a, nil, func(db *store.DB) error {
 		return daemon.Unlock(db, daemon.PINPolicy(cfg), a)
 	})
 	if err != nil {

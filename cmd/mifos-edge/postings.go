@@ -8,13 +8,18 @@ import (
 	"os"
 	"strconv"
 	"text/tabwriter"
-	"time"
 
-	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
 )
+
+const postingsUsage = `usage: mifos-edge postings --config FILE [--state failed] [--limit N]
+       mifos-edge postings --config FILE requeue ID
+
+Lists the journal of postings to Fineract. A failed posting (refused by
+Fineract, e.g. a closed loan) can be sent again with requeue once the cause
+is fixed; the same external id keeps it from posting twice.`
 
 func init() { register("postings", &PostingsCommand{}) }
 
@@ -32,7 +37,7 @@ func (*PostingsCommand) Run(ctx context.Context, args []string) error {
 	state := fs.String("state", "", "only this state: pending, posting, done, awaiting_approval, failed")
 	limit := fs.Int("limit", 50, "at most this many, newest first")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge postings --config FILE [--state failed] [--limit N]\n       mifos-edge postings --config FILE requeue ID\n\nLists the journal of postings to Fineract. A failed posting (refused by\nFineract, e.g. a closed loan) can be sent again with requeue once the cause\nis fixed; the same external id keeps it from posting twice.")
+		fmt.Fprintln(fs.Output(), postingsUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -42,8 +47,6 @@ func (*PostingsCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	if fs.NArg() > 0 {
 		if fs.Arg(0) != "requeue" || fs.NArg() != 2 {
 			fs.Usage()
@@ -53,10 +56,9 @@ func (*PostingsCommand) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return fmt.Errorf("posting id %q is not a number", fs.Arg(1))
 		}
-		err = control.Call(cctx, cfg.Control.Socket, "journal.requeue", id, nil)
-		if errors.Is(err, control.ErrNoDaemon) {
-			err = openStoreFor(cfg.Store.Path, func(db *store.DB) error { return db.RequeueJournal(id) })
-		}
+		_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpJournalRequeue, id, nil, func(db *store.DB) error {
+			return db.RequeueJournal(id)
+		})
 		if err != nil {
 			return err
 		}
@@ -64,14 +66,10 @@ func (*PostingsCommand) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 	var list []store.JournalEntry
-	err = control.Call(cctx, cfg.Control.Socket, "journal", daemon.ListArgs{State: *state, Limit: *limit}, &list)
-	if errors.Is(err, control.ErrNoDaemon) {
-		err = openStoreFor(cfg.Store.Path, func(db *store.DB) error {
-			var lerr error
-			list, lerr = db.ListJournal(store.JournalState(*state), *limit)
-			return lerr
-		})
-	}
+	_, err = withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpJournal, daemon.ListArgs{State: *state, Limit: *limit}, &list, func(db *store.DB) (err error) {
+		list, err = db.ListJournal(store.JournalState(*state), *limit)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -91,14 +89,4 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// openStoreFor opens the store for a command run while the daemon is stopped.
-func openStoreFor(path string, fn func(db *store.DB) error) error {
-	db, err := store.Open(path, store.Options{LockTimeout: time.Second})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return fn(db)
 }

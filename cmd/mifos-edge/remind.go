@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
 
-	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/store"
 )
+
+const remindUsage = `usage: mifos-edge remind --config FILE [--group ID | --staff-id ID] [--dry-run]
+
+Finds every client with an overdue loan (from the repayment schedule, as of
+the Fineract business date) and queues an SMS with the amount due and the
+date of their group's next meeting.`
 
 func init() { register("remind", &RemindCommand{}) }
 
@@ -30,7 +34,7 @@ func (*RemindCommand) Run(ctx context.Context, args []string) error {
 	staff := fs.Int64("staff-id", 0, "only the groups of this loan officer (Fineract staff id)")
 	dry := fs.Bool("dry-run", false, "list the reminders without sending them")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge remind --config FILE [--group ID | --staff-id ID] [--dry-run]\n\nFinds every client with an overdue loan (from the repayment schedule, as of\nthe Fineract business date) and queues an SMS with the amount due and the\ndate of their group's next meeting.")
+		fmt.Fprintln(fs.Output(), remindUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,26 +45,23 @@ func (*RemindCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	a := daemon.RemindArgs{GroupID: *group, StaffID: *staff, DryRun: *dry}
-	cctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
+	// A reminder run asks Fineract about every client of the groups.
+	const remindWait = 10 * time.Minute
 	var res daemon.RemindResult
-	err = control.Call(cctx, cfg.Control.Socket, "remind", a, &res)
-	if errors.Is(err, control.ErrNoDaemon) {
-		db, oerr := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
-		if oerr != nil {
-			return oerr
+	_, err = withDaemonOrStore(ctx, cfg, remindWait, daemon.OpRemind, a, &res, func(db *store.DB) error {
+		key, err := loadBoxKey(cfg)
+		if err != nil {
+			return err
 		}
-		defer db.Close()
-		key, kerr := loadBoxKey(cfg)
-		if kerr != nil {
-			return kerr
+		env, err := daemon.NewStandaloneEnv(cfg, db, key)
+		if err != nil {
+			return err
 		}
-		env, eerr := daemon.NewStandaloneEnv(cfg, db, key)
-		if eerr != nil {
-			return eerr
-		}
+		cctx, cancel := context.WithTimeout(ctx, remindWait)
+		defer cancel()
 		res, err = daemon.RunReminders(cctx, env, a)
-	}
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,10 @@ import (
 	"github.com/mifos-edge/mifos-edge/daemon"
 )
 
+const runUsage = `usage: mifos-edge run --config FILE [--debug]
+
+Runs the daemon in the foreground, logging to stderr; stops cleanly on SIGTERM or Ctrl-C.`
+
 func init() { register("run", &RunCommand{}) }
 
 // RunCommand runs the daemon in the foreground.
@@ -26,7 +30,7 @@ func (*RunCommand) Run(ctx context.Context, args []string) error {
 	cfgPath := configFlag(fs)
 	verbose := fs.Bool("debug", false, "log every AT command and reply")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge run --config FILE [--debug]\n\nRuns the daemon in the foreground, logging to stderr; stops cleanly on SIGTERM or Ctrl-C.")
+		fmt.Fprintln(fs.Output(), runUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/store"
 )
+
+const sendUsage = `usage: mifos-edge send --config FILE NUMBER TEXT...
+
+Queues an SMS. While the daemon runs it is handed over its control socket;
+otherwise it is written to the store and sent when the daemon starts.`
 
 func init() { register("send", &SendCommand{}) }
 
@@ -26,7 +29,7 @@ func (*SendCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	cfgPath := configFlag(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge send --config FILE NUMBER TEXT...\n\nQueues an SMS. While the daemon runs it is handed over its control socket;\notherwise it is written to the store and sent when the daemon starts.")
+		fmt.Fprintln(fs.Output(), sendUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -42,26 +45,16 @@ func (*SendCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	var res daemon.SendResult
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	err = control.Call(cctx, cfg.Control.Socket, "send", a, &res)
-	if errors.Is(err, control.ErrNoDaemon) {
-		db, oerr := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
-		if oerr != nil {
-			if errors.Is(oerr, store.ErrLocked) {
-				return fmt.Errorf("the daemon holds the store but its control socket %s does not answer: %w", cfg.Control.Socket, oerr)
-			}
-			return oerr
-		}
-		defer db.Close()
+	viaDaemon, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpSend, a, &res, func(db *store.DB) (err error) {
 		res, err = daemon.QueueSMS(db, a, "cli")
-		if err == nil {
-			fmt.Printf("queued SMS %d (%d part(s)) to %s; the daemon is not running, it will be sent when it starts\n", res.ID, res.Parts, a.To)
-		}
 		return err
-	}
+	})
 	if err != nil {
 		return err
+	}
+	if !viaDaemon {
+		fmt.Printf("queued SMS %d (%d part(s)) to %s; the daemon is not running, it will be sent when it starts\n", res.ID, res.Parts, a.To)
+		return nil
 	}
 	fmt.Printf("queued SMS %d (%d part(s)) to %s\n", res.ID, res.Parts, a.To)
 	return nil

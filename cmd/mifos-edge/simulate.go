@@ -10,6 +10,11 @@ import (
 	"github.com/mifos-edge/mifos-edge/modemsim"
 )
 
+const simulateUsage = `usage: mifos-edge simulate [--link PATH] [--profile NAME]
+
+Runs a simulated GSM modem until Ctrl-C; point [modem] device at the link.
+Type '<number> <text>' to deliver an SMS to it; sent SMS are printed.`
+
 func init() { register("simulate", &SimulateCommand{}) }
 
 // SimulateCommand runs only the modem simulator, so a daemon started
@@ -26,7 +31,7 @@ func (*SimulateCommand) Run(ctx context.Context, args []string) error {
 	profile := fs.String("profile", "generic", "simulated modem model")
 	debug := fs.Bool("debug", false, "log every line in and out")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge simulate [--link PATH] [--profile NAME]\n\nRuns a simulated GSM modem until Ctrl-C; point [modem] device at the link.\nType '<number> <text>' to deliver an SMS to it; sent SMS are printed.")
+		fmt.Fprintln(fs.Output(), simulateUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -36,7 +36,7 @@ func (*StatusCommand) Run(ctx context.Context, args []string) error {
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	var st daemon.StatusResult
-	if err := control.Call(cctx, cfg.Control.Socket, "status", nil, &st); err != nil {
+	if err := control.Call(cctx, cfg.Control.Socket, daemon.OpStatus, nil, &st); err != nil {
 		if errors.Is(err, control.ErrNoDaemon) {
 			return fmt.Errorf("%w; start it with 'systemctl start mifos-edge' or 'mifos-edge run --config %s'", err, *cfgPath)
 		}

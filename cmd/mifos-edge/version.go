@@ -13,6 +13,10 @@ import (
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
+const versionUsage = `usage: mifos-edge version
+
+Prints the version, the source revision and the Go version and platform.`
+
 func init() { register("version", versionCommand{out: os.Stdout}) }
 
 // versionCommand prints what a technician needs to report a problem: the
@@ -24,7 +28,7 @@ func (versionCommand) Summary() string { return "print the program version and b
 func (c versionCommand) Run(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: mifos-edge version\n\nPrints the version, the source revision and the Go version and platform.")
+		fmt.Fprintln(fs.Output(), versionUsage)
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
