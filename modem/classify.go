@@ -46,7 +46,7 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
 
-// permanentCMS are send errors that will repeat for the same message (BEHAVIOUR.md §5.2).
+// permanentCMS are send errors that repeat for the same message (docs/modem.md §7 Error classes).
 var permanentCMS = map[int]string{
 	1:   "the number does not exist",
 	8:   "the operator barred this SIM from sending",
