@@ -1,13 +1,23 @@
 // Package fineractsim is an in-process stand-in for Apache Fineract (Mifos X)
-// for end-to-end tests and the demo. It serves the REST calls the branch
-// daemon makes, in Fineract's wire format (shared/fineract/API.md), and it is
-// strict: it refuses what real Fineract refuses (no Basic auth, no tenant,
-// unknown body keys, dates without dateFormat/locale, future dates, duplicate
-// loan-transaction externalIds, savings deposits without paymentTypeId or with
-// an externalId), so a daemon cannot pass its tests with sloppy requests.
+// for end-to-end tests, in-process specs and the demo. It serves exactly the
+// REST calls the branch daemon makes (docs/fineract.md), in Fineract's wire
+// format, and it is strict: it refuses what real Fineract refuses (no Basic
+// auth, a missing or unknown tenant, unknown body keys, dates without
+// dateFormat/locale, future dates, inactive accounts, duplicate
+// loan-transaction externalIds, savings deposits without paymentTypeId or
+// with an externalId, sheets off the meeting dates), so a daemon cannot
+// pass its tests with sloppy requests.
 //
 // Writes go through a model of Fineract's command pipeline: the
-// Idempotency-Key cache per (action, entity, key), maker-checker, and the
-// fault hooks (FailNext, HoldWrites, SetDown, SetLatency). Amounts are exact
-// (int64 millionths) and printed with 6 decimals, dates as [y,m,d].
+// Idempotency-Key cache per (action, entity, key), 425 while a command
+// runs, maker-checker, and the fault hooks (FailNext, HoldWrites, SetDown,
+// SetLatency). Amounts are exact (int64 millionths) and printed with 6
+// decimals, dates as [y,m,d].
+//
+// It is not Fineract: one currency (KES, 2 decimals) and no inMultiplesOf
+// rounding, always a server of 1.9 or later, no 500 after a commit, no
+// reversals, a business date that never fails, no permissions, holidays or
+// deposit-account types, and a few error codes of its own.
+// docs/fineract.md §12 lists every known difference, so that passing here
+// is not taken for proof against a real server.
 package fineractsim

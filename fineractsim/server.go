@@ -374,8 +374,8 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 		}
 	}
 	// Successes, failures and maker-checker answers are all stored: a replay
-	// never runs the command again (what Fineract does with AWAITING_APPROVAL
-	// is UNVERIFIED; replaying the pending answer is the conservative choice).
+	// never runs the command again (real Fineract answers 425 to a replay of a
+	// command awaiting approval: not modelled yet, docs/fineract.md §12).
 	if key.key != "" {
 		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
 	}

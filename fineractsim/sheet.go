@@ -46,7 +46,7 @@ func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group,
 		r := notFound("error.msg.calendar.id.invalid", fmt.Sprintf("Calendar with identifier %d does not exist", calID), calID)
 		return nil, date, &r
 	}
-	// UNVERIFIED in API.md: Fineract checks the date is a recurring meeting date.
+	// Fineract refuses a sheet off the calendar's meeting dates (docs/fineract.md §8; its code: §12).
 	if !nonMeetingOK && !isMeetingDate(g.Meeting, date) {
 		r := domainRule("error.msg.collectionsheet.not.a.valid.meeting.date",
 			fmt.Sprintf("The date '%s' is not a valid meeting date.", isoDate(date)), isoDate(date))

@@ -97,7 +97,7 @@ func amt(s string) mifos.Amount {
 
 var kes = mifos.Currency{Code: "KES", DecimalPlaces: 2}
 
-// aminaAPI is API.md §3/§4: client 42 stored as 0712345678, loan 981 with
+// aminaAPI is docs/fineract.md §4's example: client 42 stored as 0712345678, loan 981 with
 // 2,375.00 overdue since 2024-09-05 (business date 2024-09-26), a newer loan
 // with nothing overdue, a closed and a pending loan, one active and one
 // closed savings account.

@@ -258,7 +258,7 @@ func group(d string) string {
 // rounding half to even. A currency not known yet (no code: a payment
 // taken while Fineract was unreachable) shows two decimals rather than
 // round cents away. It is the one way the daemon writes an amount for a
-// person (docs/fineract.md, Amounts).
+// person (docs/fineract.md §1.5).
 func (c Currency) Format(a Amount) string {
 	if c.Code == "" {
 		return a.Format(2)

@@ -7,8 +7,8 @@ import (
 
 // Answer is what a failed call says about Fineract: whether Fineract
 // itself answered, and whether asking again later can help. It is the one
-// place that decides "Fineract did not really answer" (docs/fineract.md,
-// Errors).
+// place that decides "Fineract did not really answer" (docs/fineract.md
+// §1.6).
 type Answer int
 
 const (

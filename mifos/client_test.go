@@ -639,7 +639,7 @@ func TestSaveCollectionSheet(t *testing.T) {
 	}
 }
 
-// The error bodies of API.md §1.5 (and the unmapped 500 and proxy pages).
+// The error bodies of docs/fineract.md §1.6 (and the unmapped 500 and proxy pages).
 func TestErrorBodies(t *testing.T) {
 	cases := []struct {
 		name      string

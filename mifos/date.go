@@ -119,8 +119,8 @@ func byDueDate(periods []Period) []Period {
 	return out
 }
 
-// NextDue is the earliest installment not yet complete, by due date (API.md
-// §4). It may already be overdue: like Fineract's default
+// NextDue is the earliest installment not yet complete, by due date
+// (docs/fineract.md §4). It may already be overdue: like Fineract's default
 // "earliest-unpaid-date", an unpaid past installment is still the next one
 // to pay, so the date does not change the answer.
 func NextDue(periods []Period) (p Period, ok bool) {
@@ -133,7 +133,7 @@ func NextDue(periods []Period) (p Period, ok bool) {
 }
 
 // Overdue is the sum of TotalOutstanding over incomplete installments due
-// strictly before today (API.md §4).
+// strictly before today (docs/fineract.md §4).
 func Overdue(periods []Period, today Date) Amount {
 	var sum Amount
 	for _, q := range periods {

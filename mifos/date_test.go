@@ -69,7 +69,7 @@ func TestDateMethods(t *testing.T) {
 	}
 }
 
-// section4Loan is the repayment schedule of API.md §4's example (plus a
+// section4Loan is the repayment schedule of docs/fineract.md §4's example (plus a
 // disbursement row the client drops, and a future installment).
 const section4Loan = `{"id":981,"accountNo":"000000981","status":{"id":300,"value":"Active","active":true},
  "clientId":42,"clientName":"Amina Odhiambo","loanProductName":"Biashara 6M","loanOfficerId":12,
@@ -101,7 +101,7 @@ func TestNextDueOverdueSection4(t *testing.T) {
 		overdue  Amount
 		nextLeft Amount
 	}{
-		{Date{2024, 9, 26}, 3, 2_375_000_000, 2_375_000_000}, // the §4 example: 21 days late
+		{Date{2024, 9, 26}, 3, 2_375_000_000, 2_375_000_000}, // docs/fineract.md §4's example: 21 days late
 		{Date{2024, 9, 5}, 3, 0, 2_375_000_000},              // due today is not yet overdue
 		{Date{2024, 9, 1}, 3, 0, 2_375_000_000},
 		{Date{2024, 10, 6}, 3, 5_775_500_000, 2_375_000_000}, // two installments late

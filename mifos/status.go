@@ -1,7 +1,7 @@
 package mifos
 
 // Status ids Fineract gives clients, loans and savings accounts (the
-// status.id of each record; see docs/fineract.md, Statuses). The daemon
+// status.id of each record; see docs/fineract.md §1.7). The daemon
 // only ever acts on active records.
 const (
 	StatusPending  = 100 // submitted, awaiting approval

@@ -1,5 +1,5 @@
 // Package mifos is a typed client for the Apache Fineract (Mifos X) REST API
-// calls the branch daemon needs (see shared/fineract/API.md).
+// calls the branch daemon needs; docs/fineract.md describes each call and its rules.
 //
 // Amounts are exact (Amount, in millionths); dates are calendar dates (Date,
 // [y,m,d] on the wire); errors are *Error with Fineract's status and codes.

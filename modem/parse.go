@@ -242,7 +242,7 @@ func parseCMGL(lines []string) (entries []listEntry, bad []string) {
 }
 
 // parseCMGR reads "+CMGR: <stat>,[<alpha>],<len>" and its PDU line,
-// tolerating the variants of BEHAVIOUR.md §4.2 (missing stat, missing alpha,
+// tolerating the variants of docs/modem.md §5 Storage (missing stat, missing alpha,
 // length only, index echoed first). A missing stat counts as unread.
 func parseCMGR(lines []string) (stat, length int, pdu string, ok bool) {
 	for i, l := range lines {

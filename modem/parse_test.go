@@ -29,7 +29,7 @@ func TestParseRangeGroups(t *testing.T) {
 	}
 }
 
-// The advertised ranges of BEHAVIOUR.md §2.2, each with the tuple a
+// The advertised ranges of docs/modem.md §4 New-message indications, each with the tuple a
 // store-and-indicate daemon must pick from them.
 func TestChooseCNMI(t *testing.T) {
 	cases := []struct {

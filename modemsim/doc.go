@@ -1,11 +1,21 @@
 // Package modemsim is a GSM modem simulator on a pseudo-terminal, with
-// per-model profiles and faults on demand.
+// per-model profiles and faults on demand, for the end-to-end tests, the
+// demo and mifos-edge simulate.
 //
-// A Sim answers AT commands on a real pty behind a stable symlink, so a host
-// opens it like /dev/serial/by-id/... with tarm/serial. It keeps one message
-// store (every AT+CPMS memory name maps to it), indicates or routes incoming
-// SMS per AT+CNMI, accepts PDU-mode AT+CMGS and publishes what the host sent.
-// Framing follows /work/shared/modem/BEHAVIOUR.md: every line is CRLF
-// framed, info lines are contiguous, the final code is set off by a blank
-// line, and URCs such as +CMTI are held while a command is in progress.
+// A Sim answers AT commands on a real pty in raw mode behind a stable
+// symlink, so a host opens it like /dev/serial/by-id/... with tarm/serial.
+// Every line is CRLF framed, information lines are contiguous and the final
+// result is set off by a blank line; it echoes until ATE0, renders errors as
+// AT+CMEE asks, keeps one message store (every AT+CPMS name maps to it),
+// announces or pushes incoming SMS as AT+CNMI asks, accepts PDU-mode
+// AT+CMGS and publishes what the host sent. Indications such as +CMTI wait
+// until the command in progress has its final; noise lines, when switched
+// on, also land between the lines of an answer. Each profile (profile.go)
+// carries one family's exact strings.
+//
+// It is not every modem: it sends no status reports, has no text mode, no
+// missing or vendor finals beyond what a profile sets, no separate stores,
+// no SIM states but ready and PIN- or PUK-locked, and answers in
+// milliseconds. docs/modem.md §9 lists what it models and §10 what it does
+// not.
 package modemsim

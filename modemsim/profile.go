@@ -15,7 +15,7 @@ const (
 	UnknownCME100 = "CME100"
 )
 
-// Profile is one modem personality (BEHAVIOUR.md section 8). Fields hold
+// Profile is one modem personality (docs/modem.md §9 compares them). Fields hold
 // the exact strings a device of that family puts on the wire.
 type Profile struct {
 	Name string

@@ -816,7 +816,7 @@ func (c *lineClient) waitRaw(want string) string {
 	}
 }
 
-// A real PDU from pdu-samples.tsv (pgm_hello_cmgl): tpdu_len 35.
+// A real PDU from pdu/testdata/pdu-samples.tsv (pgm_hello_cmgl): tpdu_len 35.
 const helloPDU = "07917248014000F3240B917247587706F400003110824115248012C8329BFD06C9C373B8B82C97E741F034"
 
 func TestExactFraming(t *testing.T) {

@@ -267,7 +267,7 @@ func TestDecodeRejectsGarbage(t *testing.T) {
 }
 
 func TestDecodeStoredSubmit(t *testing.T) {
-	// BEHAVIOUR.md §9: stored SUBMIT from gammu at-sms/02 ('+CMGR: 3,,29').
+	// docs/modem.md §11: a stored SUBMIT from gammu's test dump at-sms/02 ('+CMGR: 3,,29').
 	seg, err := DecodeDeliver("0791361907001003B17A0C913619397750320000AD11CD701E340FB3C3F23CC81D0689C3BF", 29)
 	if !errors.Is(err, ErrNotDeliver) {
 		t.Fatalf("err = %v, want ErrNotDeliver", err)

@@ -203,7 +203,7 @@ func TestEncodeSubmitRejects(t *testing.T) {
 	}
 }
 
-// Known-good SUBMITs from BEHAVIOUR.md §9 (no validity period field).
+// Known-good SUBMITs from docs/modem.md §11 (no validity period field).
 func TestEncodeSubmitKnownVectors(t *testing.T) {
 	tests := []struct {
 		to, text string

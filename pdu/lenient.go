@@ -11,7 +11,7 @@ import (
 )
 
 // The lenient decoder reads what sms v0.3.0 rejects in real captures
-// (BEHAVIOUR.md §7.2 item 12): a non-zero trailing fill septet, octets beyond
+// (docs/modem.md §11 The PDU samples): a non-zero trailing fill septet, octets beyond
 // the UDL, 0xFF SIM-record padding, invalid BCD in a timestamp, reserved DCS
 // coding groups and sloppy address fill. For well-formed PDUs it must give
 // exactly what the strict path gives, so fingerprints do not depend on the path.

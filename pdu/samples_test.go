@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// sample is one row of testdata/pdu-samples.tsv (a copy of the shared research file).
+// sample is one row of testdata/pdu-samples.tsv (its columns: docs/modem.md §11).
 type sample struct {
 	name, hex, sender, text, encoding, notes string
 	tpduLen                                  int // -1 when the notes give none

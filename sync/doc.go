@@ -2,7 +2,7 @@
 //
 // The handlers journal a posting (store.Tx.AppendJournal) in the same
 // transaction that marks the SMS handled; the Worker here drains that
-// journal. Exactly once rests on three facts (shared/fineract/API.md §8):
+// journal. Exactly once rests on three facts (docs/fineract.md §10):
 // an attempt's Idempotency-Key is persisted before its request, so after a
 // crash the entry is still "posting" and its outcome is checked before any
 // new request; a loan repayment carries a deterministic externalId that

@@ -13,7 +13,7 @@ import (
 
 // fakeFineract is a small in-memory Fineract: a ledger of loan and savings
 // transactions with unique loan externalIds, the Idempotency-Key cache of
-// API.md §8.1 (a replay returns the stored result, success or error), and
+// docs/fineract.md §10.1 (a replay returns the stored result, success or error), and
 // fault injection. Only the calls the worker makes are implemented.
 type fakeFineract struct {
 	delay time.Duration

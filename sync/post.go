@@ -127,7 +127,7 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 	return err
 }
 
-// attempt runs the exactly-once algorithm (API.md §8.3) for one entry.
+// attempt runs the exactly-once algorithm (docs/fineract.md §10.3) for one entry.
 func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	if e.Kind == store.JournalUnresolved {
 		return w.resolve(ctx, e)

@@ -1,7 +1,7 @@
 package atcmd
 
 // CMSClass says whether sending the same message again can help after a
-// +CMS ERROR (docs/modem.md, Send errors).
+// +CMS ERROR (docs/modem.md §7 Error classes).
 type CMSClass int
 
 const (
@@ -20,7 +20,7 @@ type cmsCode struct {
 }
 
 // cmsCodes is the one table of +CMS ERROR codes (3GPP TS 27.005 3.2.5 and
-// TS 24.011 E.2 cause values as modems report them).
+// TS 24.011 E.2 cause values as modems report them; docs/modem.md §7).
 var cmsCodes = map[int]cmsCode{
 	1:   {"the number does not exist", CMSPermanent},
 	8:   {"the operator barred this SIM from sending", CMSPermanent},

@@ -259,7 +259,7 @@ func TestCMSCode(t *testing.T) {
 	}
 }
 
-// The verified hazard of BEHAVIOUR.md §5.1: +CMGS answers after the host gave
+// The late-answer hazard of docs/modem.md §6 Sending: +CMGS answers after the host gave
 // up; the next command must get its own answer, never the stale one.
 func TestLateSendReplyDoesNotReachNextCommand(t *testing.T) {
 	p, fm := newFake(t)
