@@ -109,7 +109,7 @@ var spacedEquals = regexp.MustCompile(`\s*=\s*`)
 // payments, each key=amount with amount > 0 and no key twice.
 func ParsePay(text string) (PayCommand, error) {
 	words := strings.Fields(spacedEquals.ReplaceAllString(text, "="))
-	if len(words) < 2 || !strings.EqualFold(words[0], "PAY") {
+	if len(words) < 2 || !isKeywordOf(words[0], Pay{}) {
 		return PayCommand{}, parseErr("parse.pay.usage", "")
 	}
 	if !isPIN(words[1]) {
@@ -188,7 +188,7 @@ func parseItem(w string) (PayItem, string, error) {
 // 000044"; commas between words are tolerated.
 func ParseCollect(text string) (CollectCommand, error) {
 	words := strings.Fields(strings.ReplaceAll(text, ",", " "))
-	if len(words) < 2 || !strings.EqualFold(words[0], "COLLECT") {
+	if len(words) < 2 || !isKeywordOf(words[0], Collect{}) {
 		return CollectCommand{}, parseErr("parse.collect.usage", "")
 	}
 	if !isPIN(words[1]) {
@@ -224,7 +224,7 @@ func ParseCollect(text string) (CollectCommand, error) {
 // ParseRemind reads "REMIND 1234" (all the officer's groups) or "REMIND 1234 7".
 func ParseRemind(text string) (RemindCommand, error) {
 	words := strings.Fields(text)
-	if len(words) < 2 || len(words) > 3 || !strings.EqualFold(words[0], "REMIND") {
+	if len(words) < 2 || len(words) > 3 || !isKeywordOf(words[0], Remind{}) {
 		return RemindCommand{}, parseErr("parse.remind.usage", "")
 	}
 	if !isPIN(words[1]) {
@@ -239,6 +239,17 @@ func ParseRemind(text string) (RemindCommand, error) {
 		cmd.GroupID = g
 	}
 	return cmd, nil
+}
+
+// isKeywordOf reports whether w is one of h's keywords in any language
+// (PAY or LIPA), in any case, as the registry matched it.
+func isKeywordOf(w string, h Handler) bool {
+	for _, k := range h.Keywords() {
+		if strings.EqualFold(w, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func parseGroup(w string) (int64, error) {

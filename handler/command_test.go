@@ -305,3 +305,20 @@ func FuzzParseCollect(f *testing.F) {
 		}
 	})
 }
+
+// The Swahili keywords reach their handlers and must parse as the English
+// ones do: LIPA is PAY, KUSANYA is COLLECT, KUMBUSHA is REMIND.
+func TestSwahiliKeywordsParse(t *testing.T) {
+	if c, err := ParsePay("lipa 482613 42 L1=500"); err != nil || c.ClientRef != "42" || len(c.Items) != 1 {
+		t.Errorf("LIPA: %+v, %v", c, err)
+	}
+	if c, err := ParseCollect("KUSANYA 482613 7 ALL"); err != nil || c.GroupID != 7 {
+		t.Errorf("KUSANYA: %+v, %v", c, err)
+	}
+	if c, err := ParseRemind("Kumbusha 482613 7"); err != nil || c.GroupID != 7 {
+		t.Errorf("KUMBUSHA: %+v, %v", c, err)
+	}
+	if _, err := ParsePay("PAYX 482613 42 L1=500"); err == nil {
+		t.Error("PAYX parsed as PAY")
+	}
+}
