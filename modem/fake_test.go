@@ -440,9 +440,9 @@ func (h *harness) eventually(what string, cond func() bool) {
 	h.t.Fatalf("timed out waiting for %s; state %+v\ncommands: %q\nlogs:\n%s", what, h.m.Status(), h.fake.commands(), h.logs.String())
 }
 
-func (h *harness) waitState(state string) {
+func (h *harness) waitState(state State) {
 	h.t.Helper()
-	h.eventually("state "+state, func() bool { return h.m.Status().State == state })
+	h.eventually("state "+string(state), func() bool { return h.m.Status().State == state })
 }
 
 // resetIndications is what an unacknowledged +CMT or another program does.

@@ -68,7 +68,7 @@ type Sink func(ctx context.Context, in Inbound) error
 
 // Status is a snapshot for the status page and logs.
 type Status struct {
-	State            string // "opening", "initialising", "ready", "unresponsive", "gone"
+	State            State
 	Device           string
 	ResolvedDevice   string
 	IMEI, IMSI       string
@@ -133,7 +133,7 @@ func New(cfg Config, sink Sink) *Modem {
 		readyWait:    make(chan struct{}),
 	}
 	m.open = func(path string) (io.ReadWriteCloser, error) { return openSerial(path, m.cfg.Baud) }
-	m.status = Status{State: "opening", Device: cfg.Device, Since: time.Now(), SignalRSSI: 99, Registration: -1}
+	m.status = Status{State: StateOpening, Device: cfg.Device, Since: time.Now(), SignalRSSI: 99, Registration: -1}
 	return m
 }
 
@@ -206,7 +206,7 @@ func (m *Modem) clearReady() {
 
 // setState records a state change; lastErr "" keeps the previous error text
 // unless the new state is ready.
-func (m *Modem) setState(state, lastErr string) {
+func (m *Modem) setState(state State, lastErr string) {
 	m.mu.Lock()
 	prev := m.status.State
 	if state != prev {
@@ -221,12 +221,12 @@ func (m *Modem) setState(state, lastErr string) {
 		return
 	}
 	switch state {
-	case "ready":
+	case StateReady:
 		m.log.Info("modem ready", "device", m.cfg.Device)
-	case "gone", "unresponsive":
-		m.log.Warn("modem "+state, "device", m.cfg.Device, "reason", lastErr)
+	case StateGone, StateUnresponsive:
+		m.log.Warn("modem "+string(state), "device", m.cfg.Device, "reason", lastErr)
 	default:
-		m.log.Info("modem "+state, "device", m.cfg.Device)
+		m.log.Info("modem "+string(state), "device", m.cfg.Device)
 	}
 }
 
@@ -256,18 +256,19 @@ func (m *Modem) Run(ctx context.Context) error {
 	if m.cfg.Device == "" {
 		return errors.New("no modem device configured (modem.device)")
 	}
-	stuck := 0 // sessions in a row that ended with the modem not answering
+	var climb ladder
+	resetNext := false
 	sessions := 0
 	for ctx.Err() == nil {
 		resolved, err := m.resolve(m.cfg.Device)
 		if err != nil {
-			m.setState("gone", err.Error())
+			m.setState(StateGone, err.Error())
 			m.sleep(ctx, m.cfg.ReopenInterval)
 			continue
 		}
 		conn, err := m.open(resolved)
 		if err != nil {
-			m.setState("gone", err.Error())
+			m.setState(StateGone, err.Error())
 			wait := m.cfg.ReopenInterval
 			var locked *errLocked
 			if errors.As(err, &locked) {
@@ -278,7 +279,7 @@ func (m *Modem) Run(ctx context.Context) error {
 		}
 		// "opening" is set only once the device opened, so a missing device
 		// stays "gone" instead of flapping (and logging) every poll.
-		m.setState("opening", "")
+		m.setState(StateOpening, "")
 		m.update(func(s *Status) {
 			s.ResolvedDevice = resolved
 			if sessions > 0 {
@@ -286,36 +287,30 @@ func (m *Modem) Run(ctx context.Context) error {
 			}
 		})
 		sessions++
-		if stuck == 2 {
+		if resetNext {
+			resetNext = false
 			m.resetModem(ctx, conn)
-			// One reset only: after it, a mute modem is reported and retried, not reset again.
-			stuck = 3
 			continue
 		}
-		end := m.session(ctx, conn, &stuck)
+		end := m.session(ctx, conn, &climb)
 		switch end {
 		case endCancelled:
 			return nil
 		case endGone:
 			m.sleep(ctx, m.cfg.ReopenInterval)
 		case endUnresponsive:
-			stuck++
-			if stuck >= 3 {
-				m.setState("unresponsive", "the modem does not answer AT commands, even after a reopen and a reset; check its power and USB cable")
+			switch climb.climb() {
+			case rungReopen:
+				// The loop opens the device again at once.
+			case rungReset:
+				resetNext = true
+			default:
+				m.setState(StateUnresponsive, "the modem does not answer AT commands, even after a reopen and a reset; check its power and USB cable")
 				m.sleep(ctx, m.stuckRetry)
 			}
 		}
 	}
 	return nil
-}
-
-// resetModem asks a mute modem to restart (AT+CFUN=1,1) and waits for it to re-enumerate.
-func (m *Modem) resetModem(ctx context.Context, conn io.ReadWriteCloser) {
-	m.log.Warn("modem still not answering after a reopen; asking it to restart (AT+CFUN=1,1)")
-	_, _ = io.WriteString(conn, "\x1bAT+CFUN=1,1\r")
-	conn.Close()
-	m.setState("gone", "restarting the modem after it stopped answering")
-	m.sleep(ctx, m.resetWait)
 }
 
 func (m *Modem) sleep(ctx context.Context, d time.Duration) {

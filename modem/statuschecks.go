@@ -12,7 +12,7 @@ func StatusChecks(s Status) []Check {
 	add := func(name string, ok bool, detail, fix string) {
 		out = append(out, Check{Name: name, OK: ok, Detail: detail, Fix: fix})
 	}
-	ready := s.State == "ready"
+	ready := s.State == StateReady
 	state := fmt.Sprintf("%s on %s", s.State, s.Device)
 	if s.ResolvedDevice != "" && s.ResolvedDevice != s.Device {
 		state += " (" + s.ResolvedDevice + ")"

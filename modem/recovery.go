@@ -1,0 +1,95 @@
+package modem
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/mifos-edge/mifos-edge/modem/atcmd"
+)
+
+// State is the modem's condition as Status shows it.
+type State string
+
+const (
+	// StateOpening: the device is open, nothing sent yet.
+	StateOpening State = "opening"
+	// StateInitialising: the start-up commands are running (or waiting for
+	// a SIM or a PIN).
+	StateInitialising State = "initialising"
+	// StateReady: SMS go in and out.
+	StateReady State = "ready"
+	// StateGone: the device path does not exist or cannot be opened.
+	StateGone State = "gone"
+	// StateUnresponsive: the device is there, but every rung of the
+	// recovery ladder failed; it is retried now and then.
+	StateUnresponsive State = "unresponsive"
+)
+
+// The recovery ladder: when the modem stops answering, each rung is tried
+// in turn, and the next only when the one before did not bring it back
+// (docs/modem.md §8). A modem that answers again starts at the
+// bottom.
+type rung int
+
+const (
+	// rungEscape: ESC then AT inside the session (a stuck prompt or a
+	// half-written PDU); tried on every failed command.
+	rungEscape rung = iota
+	// rungReopen: close the device and open it again.
+	rungReopen
+	// rungReset: AT+CFUN=1,1, the modem restarts and re-enumerates.
+	rungReset
+	// rungReport: say the modem is unresponsive and retry now and then.
+	rungReport
+)
+
+// ladder counts the sessions in a row that ended with the modem mute.
+// Invariant: mute is 0 whenever the modem last answered an init.
+type ladder struct{ mute int }
+
+// answered puts the ladder back to the bottom.
+func (l *ladder) answered() { l.mute = 0 }
+
+// climb records a session that ended mute and says what to try next.
+func (l *ladder) climb() rung {
+	l.mute++
+	switch {
+	case l.mute == 1:
+		return rungReopen
+	case l.mute == 2:
+		return rungReset
+	}
+	return rungReport
+}
+
+// failed decides whether err ends the ready state. A timeout gets one
+// ESC+AT recovery attempt before the modem counts as unresponsive.
+func (s *session) failed(ctx context.Context, err error) (bool, endKind) {
+	switch {
+	case answered(err):
+		return false, 0
+	case ctx.Err() != nil:
+		return true, endCancelled
+	case errors.Is(err, atcmd.ErrClosed):
+		return true, endGone
+	}
+	s.m.log.Warn("the modem stopped answering; trying ESC and AT", "error", err)
+	if rerr := s.port.Escape(ctx); rerr == nil {
+		s.m.noteOK()
+		return false, 0
+	} else if errors.Is(rerr, atcmd.ErrClosed) {
+		return true, endGone
+	}
+	s.m.update(func(st *Status) { st.LastError = "the modem stopped answering: " + err.Error() })
+	return true, endUnresponsive
+}
+
+// resetModem asks a mute modem to restart (AT+CFUN=1,1) and waits for it to re-enumerate.
+func (m *Modem) resetModem(ctx context.Context, conn io.ReadWriteCloser) {
+	m.log.Warn("modem still not answering after a reopen; asking it to restart (AT+CFUN=1,1)")
+	_, _ = io.WriteString(conn, "\x1bAT+CFUN=1,1\r")
+	conn.Close()
+	m.setState(StateGone, "restarting the modem after it stopped answering")
+	m.sleep(ctx, m.resetWait)
+}

@@ -1,0 +1,57 @@
+package modem
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/mifos-edge/mifos-edge/modem/atcmd"
+)
+
+func isBootURC(line string) bool {
+	for _, p := range []string{"RDY", "SMS Ready", "+QIND: SMS DONE", "+CPIN:", "+CFUN: 1", "^SYSSTART"} {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) error {
+	m := s.m
+	switch u.Kind {
+	case atcmd.Stale:
+		m.log.Warn("late answer from the modem after a timeout", "line", u.Line)
+		return nil
+	case atcmd.Unknown:
+		m.log.Warn("unexpected line from the modem", "line", u.Line)
+		return nil
+	}
+	line := u.Line
+	switch {
+	case strings.HasPrefix(line, "+CMTI:"), strings.HasPrefix(line, "+CDSI:"):
+		store, index, ok := parseCMTI(line)
+		if !ok {
+			return s.sweepAll(ctx)
+		}
+		return s.readIndex(ctx, store, index)
+	case strings.HasPrefix(line, "+CMT:"), strings.HasPrefix(line, "+CDS:"):
+		m.log.Warn("the modem pushed a message instead of storing it; its indication settings were changed, re-initialising")
+		s.deliverPushed(ctx, u)
+		armBoot()
+	case isBootURC(line):
+		armBoot()
+	case strings.HasPrefix(line, "+CREG:"):
+		// The unsolicited form has no <n>: "+CREG: <stat>[,<lac>,<ci>]".
+		if reg, err := strconv.Atoi(splitFields(afterColon(line))[0]); err == nil {
+			m.update(func(st *Status) { st.Registration, st.RegistrationText = reg, registrationText(reg) })
+			m.log.Info("network registration changed", "registration", registrationText(reg))
+		}
+	case strings.HasPrefix(line, "^SMMEMFULL"), strings.HasPrefix(line, `+QIND: "smsfull"`):
+		m.log.Warn("the modem says its message storage is full; sweeping", "line", line)
+		return s.sweepAll(ctx)
+	default:
+		m.log.Debug("modem notice", "line", line)
+	}
+	return nil
+}
