@@ -102,8 +102,8 @@ func (d *Daemon) registerControl(s *control.Server) {
 		if err := d.db.RequeueJournal(id); err != nil {
 			return nil, err
 		}
-		if d.sync != nil {
-			d.sync.Nudge()
+		if d.poster != nil {
+			d.poster.Nudge()
 		}
 		return id, nil
 	})

@@ -11,7 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	gosync "sync"
+	"sync"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/boxkey"
@@ -22,8 +22,8 @@ import (
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
+	"github.com/mifos-edge/mifos-edge/posting"
 	"github.com/mifos-edge/mifos-edge/store"
-	"github.com/mifos-edge/mifos-edge/sync"
 )
 
 // Daemon is the running branch gateway.
@@ -38,9 +38,9 @@ type Daemon struct {
 	send     func(ctx context.Context, pduHex string, tpduLen int) (mr int, err error)
 	handlers *handler.Registry
 	env      *handler.Env
-	sync     *sync.Worker     // nil without [mifos]
+	poster   *posting.Worker  // nil without [mifos]
 	balance  *handler.Balance // nil without [mifos]
-	staleMu  gosync.Mutex
+	staleMu  sync.Mutex
 	stale    map[int64]bool // clients whose offline snapshot predates a posting
 	started  time.Time
 
@@ -116,8 +116,8 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	if iface != nil {
-		d.sync = d.newSync(iface, d.env)
-		d.env.Online = d.sync.Online
+		d.poster = d.newPoster(iface, d.env)
+		d.env.Online = d.poster.Online
 		d.balance = &handler.Balance{Env: d.env}
 	}
 	if d.handlers == nil {
@@ -180,7 +180,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	errs := make(chan error, 5)
 	stage := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
@@ -198,8 +198,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	stage("send", d.sendLoop)
 	stage("housekeeping", d.housekeepingLoop)
 	stage("control", srv.Serve)
-	if d.sync != nil {
-		stage("sync", d.sync.Run)
+	if d.poster != nil {
+		stage("posting", d.poster.Run)
 		stage("snapshots", d.snapshotLoop)
 	}
 	nudge(d.inboxReady)

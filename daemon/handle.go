@@ -161,8 +161,8 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	if queued > 0 {
 		nudge(d.outboxReady)
 	}
-	if d.sync != nil {
-		d.sync.Nudge()
+	if d.poster != nil {
+		d.poster.Nudge()
 	}
 	return nil
 }

@@ -2,18 +2,15 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/officer"
-	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -284,57 +281,6 @@ func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHi
 	return out, nil
 }
 
-// Fetch reads the client's active loans (with their schedules) and savings
-// from Fineract and stores them as the client's snapshot.
-func (b Balance) Fetch(ctx context.Context, clientID int64) (View, error) {
-	v, err := b.fetch(ctx, clientID, b.directoryName(clientID))
-	if err != nil {
-		return View{}, err
-	}
-	return v, b.saveSnapshot(v)
-}
-
-// Refresh fetches the client's balances and stores the snapshot; it is
-// called after postings and periodically.
-func (b Balance) Refresh(ctx context.Context, clientID int64) error {
-	_, err := b.Fetch(ctx, clientID)
-	return err
-}
-
-// RefreshAll refreshes the snapshot of every cached registered client. It
-// stops at the first "unreachable" error (every other client would time out
-// too) and when ctx ends; other errors are collected and it carries on.
-func (b Balance) RefreshAll(ctx context.Context) error {
-	list, err := b.Env.DB.ClientPhones()
-	if err != nil {
-		return err
-	}
-	seen := map[int64]bool{}
-	var errs []error
-	for _, p := range list {
-		if err := ctx.Err(); err != nil {
-			return errors.Join(append(errs, fmt.Errorf("balance refresh stopped: %w", err))...)
-		}
-		if seen[p.ClientID] {
-			continue
-		}
-		seen[p.ClientID] = true
-		v, err := b.fetch(ctx, p.ClientID, p.Name)
-		if err == nil {
-			err = b.saveSnapshot(v)
-		}
-		if err == nil {
-			continue
-		}
-		err = fmt.Errorf("client %d: %w", p.ClientID, err)
-		if offline(err) {
-			return errors.Join(append(errs, fmt.Errorf("balance refresh stopped: %w", err))...)
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
 // fetch builds a live View; name is shown in the reply ("" = the client
 // name on a loan, if any). Any error means no View: figures are never mixed.
 func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, error) {
@@ -391,178 +337,6 @@ func sortLoans(loans []LoanView) {
 	slices.SortStableFunc(loans, func(x, y LoanView) int {
 		return mifos.LoanOrder(x.Disbursed, x.LoanID, y.Disbursed, y.LoanID)
 	})
-}
-
-func (b Balance) saveSnapshot(v View) error {
-	data, err := json.Marshal(v)
-	if err == nil {
-		err = b.Env.DB.PutSnapshot(v.ClientID, data, v.At)
-	}
-	if err != nil {
-		b.log().Error("balance: could not store snapshot", "client", v.ClientID, "err", err)
-		return fmt.Errorf("store balance snapshot of client %d: %w", v.ClientID, err)
-	}
-	return nil
-}
-
-func (b Balance) snapshot(clientID int64) (View, bool, error) {
-	data, at, ok, err := b.Env.DB.Snapshot(clientID)
-	if err != nil || !ok {
-		return View{}, false, err
-	}
-	var v View
-	if err := json.Unmarshal(data, &v); err != nil {
-		return View{}, false, fmt.Errorf("snapshot of client %d is damaged: %w", clientID, err)
-	}
-	v.At = at
-	return v, true, nil
-}
-
-func (b Balance) directoryName(clientID int64) string {
-	list, err := b.Env.DB.ClientPhones()
-	if err != nil {
-		return ""
-	}
-	for _, p := range list {
-		if p.ClientID == clientID {
-			return p.Name
-		}
-	}
-	return ""
-}
-
-// Render is the reply text for v in the configured language, at most two
-// GSM-7 SMS: it drops product names, then the client name and repeated
-// currency codes, and only then whole accounts (with "N more"); a figure
-// is never shortened.
-func (b Balance) Render(v View, asOf bool) string {
-	t := b.Env.texts()
-	loans := append([]LoanView(nil), v.Loans...)
-	sortLoans(loans)
-	var prefix string
-	if asOf {
-		prefix = t.Get("bal.asof", "time", v.At.Local().Format(asOfLayout)) + " "
-	}
-	if len(loans)+len(v.Savings) == 0 {
-		return prefix + t.Get("bal.none")
-	}
-	cur, single := commonCurrency(loans, v.Savings)
-	styles := []renderStyle{
-		{name: true, product: true, curEach: true},
-		{name: true, curEach: true},
-		{name: true, curEach: !single},
-		{curEach: !single},
-	}
-	var text string
-	for _, st := range styles {
-		items := b.items(loans, v.Savings, st)
-		text = b.compose(prefix, v.Name, items, st, cur, len(items))
-		if fitsBalance(text) {
-			return text
-		}
-	}
-	// Too many accounts: keep whole ones while they fit, then say how many more.
-	st := styles[len(styles)-1]
-	items := b.items(loans, v.Savings, st)
-	for n := len(items) - 1; n >= 0; n-- {
-		text = b.compose(prefix, v.Name, items[:n], st, cur, len(items))
-		if fitsBalance(text) {
-			return text
-		}
-	}
-	return text
-}
-
-type renderStyle struct {
-	name, product, curEach bool
-}
-
-func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) []string {
-	t := b.Env.texts()
-	money := func(cur string, a mifos.Amount, dec int) string {
-		s := mifos.Currency{Code: cur, DecimalPlaces: dec}.Format(a)
-		if c := smsField(cur); st.curEach && c != "" {
-			return c + " " + s
-		}
-		return s
-	}
-	label := func(l string, product string) string {
-		if p := gsm7Field(product); st.product && p != "" {
-			return l + " " + p
-		}
-		return l
-	}
-	var out []string
-	for i, l := range loans {
-		parts := []string{t.Get("bal.loan", "account", label("L"+strconv.Itoa(i+1), l.Product), "outstanding", money(l.Currency, l.Outstanding, l.Decimals))}
-		if l.NextDue != (mifos.Date{}) {
-			parts = append(parts, t.Get("bal.loan.next", "amount", money(l.Currency, l.NextAmount, l.Decimals), "date", l.NextDue.String()))
-		}
-		if l.Overdue > 0 {
-			parts = append(parts, t.Get("bal.loan.overdue", "amount", money(l.Currency, l.Overdue, l.Decimals)))
-		}
-		out = append(out, strings.Join(parts, ", "))
-	}
-	for i, s := range savings {
-		out = append(out, t.Get("bal.savings", "account", label("S"+strconv.Itoa(i+1), s.Product), "balance", money(s.Currency, s.Balance, s.Decimals)))
-	}
-	return out
-}
-
-// compose joins the reply; total is how many accounts exist, so the
-// difference to len(items) is announced as "N more".
-func (b Balance) compose(prefix, name string, items []string, st renderStyle, cur string, total int) string {
-	t := b.Env.texts()
-	var sb strings.Builder
-	sb.WriteString(prefix)
-	if n := gsm7Field(name); st.name && n != "" {
-		sb.WriteString(t.Get("bal.head", "name", n) + " ")
-	}
-	if len(items) > 0 {
-		sb.WriteString(strings.Join(items, "; ") + ".")
-	}
-	if c := smsField(cur); !st.curEach && c != "" {
-		sb.WriteString(" " + t.Get("bal.currency", "cur", c))
-	}
-	if more := total - len(items); more > 0 {
-		sb.WriteString(" " + t.Get("bal.more", "count", strconv.Itoa(more)))
-	}
-	return strings.TrimSpace(sb.String())
-}
-
-// commonCurrency is the one currency all accounts share, if they do.
-func commonCurrency(loans []LoanView, savings []SavingsView) (string, bool) {
-	var codes []string
-	for _, l := range loans {
-		codes = append(codes, l.Currency)
-	}
-	for _, s := range savings {
-		codes = append(codes, s.Currency)
-	}
-	for _, c := range codes {
-		if c == "" || c != codes[0] {
-			return "", false
-		}
-	}
-	return codes[0], len(codes) > 0
-}
-
-func fitsBalance(text string) bool {
-	chunks, _ := pdu.Split(text)
-	return len(chunks) <= maxBalanceParts
-}
-
-// gsm7Field is smsField(s), or "" when s needs UCS2: one such character
-// would cut the reply's capacity by more than half.
-func gsm7Field(s string) string {
-	s = smsField(s)
-	if s == "" {
-		return ""
-	}
-	if _, ucs2 := pdu.Split(s); ucs2 {
-		return ""
-	}
-	return s
 }
 
 func hitOf(p store.PhoneClient) mifos.ClientHit {

@@ -108,7 +108,7 @@ func (e *Env) journalOfficer(entries []store.JournalEntry, off store.Officer, ke
 	}
 }
 
-// payOffline journals the items unresolved: the sync stage resolves them
+// payOffline journals the items unresolved: the posting stage resolves them
 // against Fineract when the link is back, and the officer hears back then.
 func (e *Env) payOffline(req Request, off store.Officer, cmd PayCommand, today mifos.Date, ackKey string) Result {
 	entries := make([]store.JournalEntry, 0, len(cmd.Items))
@@ -151,7 +151,7 @@ func appendJournal(entries []store.JournalEntry) func(tx *store.Tx) error {
 }
 
 // ResolveJournal completes an entry journaled while Fineract was
-// unreachable: which client, which account. The sync stage calls it before
+// unreachable: which client, which account. The posting stage calls it before
 // posting; a *userError means the item can never be posted (told to the officer).
 func (e *Env) ResolveJournal(ctx context.Context, j store.JournalEntry) (store.JournalEntry, error) {
 	if j.Kind != store.JournalUnresolved {

@@ -28,16 +28,15 @@ const (
 
 // The recovery ladder: when the modem stops answering, each rung is tried
 // in turn, and the next only when the one before did not bring it back
-// (docs/modem.md §8). A modem that answers again starts at the
-// bottom.
+// (docs/modem.md §8). A modem that answers again starts at the bottom.
+// The bottom rung, ESC then AT (a stuck prompt or a half-written PDU), is
+// tried inside the session on every failed command (session.failed);
+// these are the rungs above it, taken when a session ends mute.
 type rung int
 
 const (
-	// rungEscape: ESC then AT inside the session (a stuck prompt or a
-	// half-written PDU); tried on every failed command.
-	rungEscape rung = iota
 	// rungReopen: close the device and open it again.
-	rungReopen
+	rungReopen rung = iota + 1
 	// rungReset: AT+CFUN=1,1, the modem restarts and re-enumerates.
 	rungReset
 	// rungReport: say the modem is unresponsive and retry now and then.

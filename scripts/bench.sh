@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go test ./e2e -run '^$' -bench 'ReplyLatency|BalanceRoundTrip' -benchtime "${LATENCY_N:-100}x" -count 1
-go test ./sync -run '^$' -bench 'DrainBacklogStandin' -benchtime 1x -count 1
+go test ./posting -run '^$' -bench 'DrainBacklogStandin' -benchtime 1x -count 1
 go test ./store ./pdu -run '^$' -bench . -benchtime 2s -count 1

@@ -1,4 +1,4 @@
-package sync
+package posting
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 // BenchmarkDrain10k drains a backlog of 10,000 repayments on distinct loans
 // into a fake Fineract that answers each call in 20 ms, with 4 workers and
 // fsynced commits. Reports postings/s and the peak heap while draining.
-// Run with: go test -run '^$' -bench Drain10k -benchtime 1x ./sync
+// Run with: go test -run '^$' -bench Drain10k -benchtime 1x ./posting
 func BenchmarkDrain10k(b *testing.B) {
 	const entries = 10_000
 	for range b.N {

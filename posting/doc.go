@@ -1,4 +1,4 @@
-// Package sync posts the store's journal to Fineract exactly once.
+// Package posting posts the store's journal to Fineract exactly once.
 //
 // The handlers journal a posting (store.Tx.AppendJournal) in the same
 // transaction that marks the SMS handled; the Worker here drains that
@@ -10,7 +10,4 @@
 // has no externalId in Fineract, carries a unique receiptNumber that is
 // matched in the account's transactions, and an attempt whose outcome is
 // unknown is resent with the same Idempotency-Key.
-//
-// The package name shadows the standard library's on purpose (it is the
-// journal's sync to Fineract); the standard package is imported as gosync.
-package sync
+package posting

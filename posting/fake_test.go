@@ -1,10 +1,10 @@
-package sync
+package posting
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -22,7 +22,7 @@ type fakeFineract struct {
 	// makerChecker makes writes wait for approval instead of posting.
 	makerChecker atomic.Bool
 
-	mu       gosync.Mutex
+	mu       sync.Mutex
 	nextID   int64
 	loanTxns map[string]fakeLoanTxn // by externalId, unique over all loans
 	loanLog  map[int64][]string     // externalIds per loan, in posting order

@@ -1,10 +1,10 @@
-package sync
+package posting
 
 import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -59,7 +59,7 @@ type Worker struct {
 	back  chan struct{} // Fineract answers again after an outage
 
 	online atomic.Bool
-	mu     gosync.Mutex
+	mu     sync.Mutex
 	// outageSince is when the first call of the current outage started;
 	// entries rescheduled since then were delayed by the outage.
 	outageSince time.Time
@@ -98,7 +98,7 @@ func New(opts Options) *Worker {
 		opts:  opts,
 		db:    opts.DB,
 		api:   opts.API,
-		log:   opts.Logger.With("component", "sync"),
+		log:   opts.Logger.With("component", "posting"),
 		now:   opts.Now,
 		nudge: make(chan struct{}, 1),
 		back:  make(chan struct{}, 1),
@@ -145,7 +145,7 @@ func (w *Worker) observe(ctx context.Context, start time.Time, err error) {
 // passing error reschedules the entry with backoff, a refusal settles it as
 // failed for a person (and Settled tells the officer).
 func (w *Worker) Run(ctx context.Context) error {
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Add(2)
 	go func() {

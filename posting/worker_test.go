@@ -1,4 +1,4 @@
-package sync
+package posting
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	gosync "sync"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,7 +35,7 @@ type harness struct {
 	w    *Worker
 	opts Options
 
-	mu      gosync.Mutex
+	mu      sync.Mutex
 	settled []settledCall
 
 	cancel context.CancelFunc
