@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,9 +13,15 @@ import (
 )
 
 // fakeFineract is a small in-memory Fineract: a ledger of loan and savings
-// transactions with unique loan externalIds, the Idempotency-Key cache of
-// docs/fineract.md §10.1 (a replay returns the stored result, success or error), and
-// fault injection. Only the calls the worker makes are implemented.
+// transactions with unique loan externalIds, collection sheets with their
+// repayments and deposits, the Idempotency-Key cache of docs/fineract.md
+// §10.1, and fault injection. Only the calls the worker makes are implemented.
+//
+// The cache behaves as Fineract's does: a replay of a key (same action, any
+// account) gets the stored answer, success or Fineract's own error, marked
+// served from cache; a replay while the first command with that key is still
+// running, or waits for a checker, gets 425. A command still running is not
+// seen by lookups until it commits.
 type fakeFineract struct {
 	delay time.Duration
 	// down makes every call fail as if the network were gone.
@@ -27,13 +34,18 @@ type fakeFineract struct {
 	loanTxns map[string]fakeLoanTxn // by externalId, unique over all loans
 	loanLog  map[int64][]string     // externalIds per loan, in posting order
 	savings  map[int64][]mifos.SavingsTxn
-	cache    map[string]cached // idempotency cache by action+key
+	cache    map[string]*cached // idempotency cache by action+key
 	calls    []fakeCall
 	writes   int
-	// fault, if set, runs at the start of each write and may answer in
-	// Fineract's place; apply=true first performs the write, so the answer
-	// is lost (a timeout after Fineract committed).
-	fault func(c fakeCall) (err error, apply bool)
+	tooEarly int // 425 answers
+	// fault, if set, runs at the start of each write that is not a replay;
+	// a non-nil err is answered in Fineract's place, and then says what
+	// Fineract did with the command meanwhile.
+	fault func(c fakeCall) (then afterFault, err error)
+	// commitAfter425: a command left stillRunning commits once it has
+	// answered this many replays with 425; 0 leaves it running until
+	// finishRunning.
+	commitAfter425 int
 	// lookupFault, if set, may answer a lookup in Fineract's place.
 	lookupFault func(c fakeCall) error
 
@@ -42,14 +54,42 @@ type fakeFineract struct {
 	overlaps              int // writes to one account that ran at the same time
 }
 
+// afterFault is what Fineract did with a command whose answer a fault replaced.
+type afterFault int
+
+const (
+	// rolledBack: nothing was written. Fineract stores its own refusal
+	// under the key; a gateway's answer or a lost request leaves no trace.
+	rolledBack afterFault = iota
+	// committed: written, and the answer was lost on the way back (a
+	// gateway's 504 or the client's timeout after Fineract committed).
+	committed
+	// stillRunning: Fineract is still at it; it commits later (see
+	// commitAfter425 and finishRunning).
+	stillRunning
+)
+
 type fakeLoanTxn struct {
 	loan int64
 	txn  mifos.LoanTxn
 }
 
+// answer is what one write command answered: a result (sheet for a
+// collection sheet) or an error.
+type answer struct {
+	res   mifos.Result
+	sheet mifos.SheetResult
+	err   error
+}
+
+// cached is the Idempotency-Key cache's record of one command.
 type cached struct {
-	res mifos.Result
-	err error
+	answer
+	// running: the command has not finished; apply finishes it.
+	running bool
+	apply   func() answer
+	early   int  // replays answered 425 while running
+	waiting bool // held for a checker: replays get 425 for ever
 }
 
 type fakeCall struct {
@@ -58,6 +98,7 @@ type fakeCall struct {
 	Key     string
 	ExtID   string // or receipt
 	N       int    // 1-based count of writes so far
+	Replay  bool   // the key was in the idempotency cache already
 }
 
 func newFake() *fakeFineract {
@@ -66,7 +107,7 @@ func newFake() *fakeFineract {
 		loanTxns:     map[string]fakeLoanTxn{},
 		loanLog:      map[int64][]string{},
 		savings:      map[int64][]mifos.SavingsTxn{},
-		cache:        map[string]cached{},
+		cache:        map[string]*cached{},
 		busyAccounts: map[string]bool{},
 	}
 }
@@ -111,52 +152,119 @@ func notFound(code string) error {
 	return &mifos.Error{Status: 404, Code: "error.msg.resource.not.found", Errors: []mifos.FieldError{{Code: code}}}
 }
 
-// write runs one write command with the idempotency cache and fault hook.
-func (f *fakeFineract) write(ctx context.Context, op string, account int64, key, ext string, apply func() (mifos.Result, error)) (mifos.Result, error) {
+// storedByFineract reports whether Fineract itself answered err from its
+// command pipeline, so that it keeps the answer under the key: not a
+// gateway's 502/504, not an authentication or rate refusal before the
+// pipeline, not a request that never arrived.
+func storedByFineract(err error) bool {
+	var fe *mifos.Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	switch fe.Status {
+	case 400, 403, 404, 409, 500:
+		return true
+	}
+	return false
+}
+
+// tooEarlyAnswer is Fineract's answer to a replay of a key whose command is
+// still running (docs/fineract.md §10.1: 425, not the documented 409).
+func tooEarlyAnswer() error {
+	return &mifos.Error{Status: 425, Code: "error.msg.idempotency.request.in.progress",
+		Message: "the request with this idempotency key is still being processed", ServedFromCache: true}
+}
+
+// replay answers a key already in the cache. Caller holds f.mu.
+func (f *fakeFineract) replay(hit *cached) answer {
+	if hit.running || hit.waiting {
+		f.tooEarly++
+		hit.early++
+		if hit.running && f.commitAfter425 > 0 && hit.early >= f.commitAfter425 {
+			// The first request finishes just after this replay was answered.
+			hit.answer, hit.running = hit.apply(), false
+		}
+		return answer{err: tooEarlyAnswer()}
+	}
+	a := hit.answer
+	a.res.ServedFromCache, a.sheet.ServedFromCache = true, true
+	a.sheet.LoanTransactionIDs = slices.Clone(a.sheet.LoanTransactionIDs)
+	a.sheet.SavingsTransactionIDs = slices.Clone(a.sheet.SavingsTransactionIDs)
+	if fe, ok := a.err.(*mifos.Error); ok {
+		copied := *fe
+		copied.ServedFromCache = true
+		a.err = &copied
+	}
+	return a
+}
+
+// write runs one write command with the idempotency cache and fault hook;
+// apply runs under f.mu.
+func (f *fakeFineract) write(ctx context.Context, op string, account int64, key, ext string, apply func() answer) answer {
 	leave, err := f.enter(ctx, fmt.Sprint(op, account))
 	defer leave()
 	if err != nil {
-		return mifos.Result{}, err
+		return answer{err: err}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.writes++
 	c := fakeCall{Op: op, Account: account, Key: key, ExtID: ext, N: f.writes}
-	f.calls = append(f.calls, c)
 	cacheKey := op + "/" + key
-	if hit, ok := f.cache[cacheKey]; ok {
-		hit.res.ServedFromCache = true
-		if fe, isFE := hit.err.(*mifos.Error); isFE {
-			copied := *fe
-			copied.ServedFromCache = true
-			return hit.res, &copied
-		}
-		return hit.res, hit.err
+	hit, isReplay := f.cache[cacheKey]
+	c.Replay = isReplay
+	f.calls = append(f.calls, c)
+	if isReplay {
+		return f.replay(hit)
 	}
 	if f.fault != nil {
-		if ferr, applyFirst := f.fault(c); ferr != nil {
-			if applyFirst {
-				res, err := apply()
-				f.cache[cacheKey] = cached{res, err}
-			} else if _, isFE := ferr.(*mifos.Error); isFE {
-				f.cache[cacheKey] = cached{err: ferr} // Fineract stores failed commands too
+		if then, ferr := f.fault(c); ferr != nil {
+			switch then {
+			case committed:
+				f.cache[cacheKey] = &cached{answer: apply()}
+			case stillRunning:
+				f.cache[cacheKey] = &cached{running: true, apply: apply}
+			default:
+				if storedByFineract(ferr) {
+					f.cache[cacheKey] = &cached{answer: answer{err: ferr}}
+				}
 			}
-			return mifos.Result{}, ferr
+			return answer{err: ferr}
 		}
 	}
 	if f.makerChecker.Load() {
 		f.nextID++
-		res := mifos.Result{CommandID: f.nextID, PendingApproval: true}
-		f.cache[cacheKey] = cached{res: res}
-		return res, nil
+		a := answer{res: mifos.Result{CommandID: f.nextID, PendingApproval: true}}
+		a.sheet.PendingApproval = true
+		f.cache[cacheKey] = &cached{answer: a, waiting: true}
+		return a
 	}
-	res, err := apply()
-	f.cache[cacheKey] = cached{res, err}
-	return res, err
+	a := apply()
+	f.cache[cacheKey] = &cached{answer: a}
+	return a
+}
+
+// finishRunning lets every command still running commit, as Fineract
+// eventually does; it returns how many there were.
+func (f *fakeFineract) finishRunning() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.cache {
+		if c.running {
+			c.answer, c.running = c.apply(), false
+			n++
+		}
+	}
+	return n
 }
 
 func (f *fakeFineract) Repay(ctx context.Context, loanID int64, r mifos.Repayment, key string) (mifos.Result, error) {
-	return f.write(ctx, "repay", loanID, key, r.ExternalID, func() (mifos.Result, error) { return f.applyRepay(loanID, r.ExternalID, r.Amount, r.Date) })
+	a := f.write(ctx, "repay", loanID, key, r.ExternalID, func() answer {
+		res, err := f.applyRepay(loanID, r.ExternalID, r.Amount, r.Date)
+		return answer{res: res, err: err}
+	})
+	return a.res, a.err
 }
 
 // applyRepay posts under f.mu.
@@ -171,40 +279,48 @@ func (f *fakeFineract) applyRepay(loanID int64, ext string, amount mifos.Amount,
 	return mifos.Result{ResourceID: f.nextID, ResourceExternalID: ext}, nil
 }
 
-func (f *fakeFineract) Deposit(ctx context.Context, savingsID int64, d mifos.Deposit, key string) (mifos.Result, error) {
-	return f.write(ctx, "deposit", savingsID, key, d.ReceiptNumber, func() (mifos.Result, error) {
-		if d.PaymentTypeID <= 0 {
-			return mifos.Result{}, &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: "validation.msg.savingsaccount.transaction.paymentTypeId.cannot.be.blank"}}}
-		}
-		f.nextID++
-		f.savings[savingsID] = append(f.savings[savingsID], mifos.SavingsTxn{ID: f.nextID, Amount: d.Amount, Date: d.Date, ReceiptNumber: d.ReceiptNumber})
-		return mifos.Result{ResourceID: f.nextID}, nil
-	})
+// applyDeposit posts under f.mu.
+func (f *fakeFineract) applyDeposit(savingsID int64, amount mifos.Amount, date mifos.Date, receipt string) int64 {
+	f.nextID++
+	f.savings[savingsID] = append(f.savings[savingsID], mifos.SavingsTxn{ID: f.nextID, Amount: amount, Date: date, ReceiptNumber: receipt})
+	return f.nextID
 }
 
+func (f *fakeFineract) Deposit(ctx context.Context, savingsID int64, d mifos.Deposit, key string) (mifos.Result, error) {
+	a := f.write(ctx, "deposit", savingsID, key, d.ReceiptNumber, func() answer {
+		if d.PaymentTypeID <= 0 {
+			return answer{err: &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: "validation.msg.savingsaccount.transaction.paymentTypeId.cannot.be.blank"}}}}
+		}
+		return answer{res: mifos.Result{ResourceID: f.applyDeposit(savingsID, d.Amount, d.Date, d.ReceiptNumber)}}
+	})
+	return a.res, a.err
+}
+
+// SaveCollectionSheet saves every repayment and deposit of the sheet in one
+// transaction: a repeated externalId refuses the whole sheet.
 func (f *fakeFineract) SaveCollectionSheet(ctx context.Context, groupID int64, s mifos.SaveSheet, key string) (mifos.SheetResult, error) {
-	var ids []int64
 	ext := ""
 	if len(s.Repayments) > 0 {
 		ext = s.Repayments[0].ExternalID
 	}
-	res, err := f.write(ctx, "sheet", groupID, key, ext, func() (mifos.Result, error) {
-		ids = nil
+	a := f.write(ctx, "sheet", groupID, key, ext, func() answer {
 		for _, r := range s.Repayments {
 			if _, dup := f.loanTxns[r.ExternalID]; dup {
-				return mifos.Result{}, &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: mifos.CodeDuplicateExternalID}}}
+				return answer{err: &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: mifos.CodeDuplicateExternalID}}}}
 			}
 		}
+		var res mifos.SheetResult
 		for _, r := range s.Repayments {
-			res, _ := f.applyRepay(r.LoanID, r.ExternalID, r.Amount, s.Date)
-			ids = append(ids, res.ResourceID)
+			posted, _ := f.applyRepay(r.LoanID, r.ExternalID, r.Amount, s.Date)
+			res.LoanTransactionIDs = append(res.LoanTransactionIDs, posted.ResourceID)
 		}
-		return mifos.Result{ResourceID: int64(len(ids))}, nil
+		for _, d := range s.Deposits {
+			// Sheet deposits carry no receipt number.
+			res.SavingsTransactionIDs = append(res.SavingsTransactionIDs, f.applyDeposit(d.SavingsID, d.Amount, s.Date, ""))
+		}
+		return answer{sheet: res}
 	})
-	if err != nil {
-		return mifos.SheetResult{}, err
-	}
-	return mifos.SheetResult{LoanTransactionIDs: ids, PendingApproval: res.PendingApproval, ServedFromCache: res.ServedFromCache}, nil
+	return a.sheet, a.err
 }
 
 func (f *fakeFineract) LoanTxnByExternalID(ctx context.Context, loanID int64, ext string) (mifos.LoanTxn, error) {
@@ -297,3 +413,35 @@ func (f *fakeFineract) counters() fakeCounters {
 }
 
 var _ Fineract = (*fakeFineract)(nil)
+
+// tooEarlyAnswers counts the 425s answered to replays of a running command.
+func (f *fakeFineract) tooEarlyAnswers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tooEarly
+}
+
+// writeCalls returns every write call (repayments, deposits and sheets) in order.
+func (f *fakeFineract) writeCalls() []fakeCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []fakeCall
+	for _, c := range f.calls {
+		switch c.Op {
+		case "repay", "deposit", "sheet":
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// savingsTxnIDs returns the ids of the deposits on a savings account.
+func (f *fakeFineract) savingsTxnIDs(id int64) []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []int64
+	for _, t := range f.savings[id] {
+		out = append(out, t.ID)
+	}
+	return out
+}

@@ -29,7 +29,7 @@ func TestRefusalStoredForTheOfficerWithoutFineractText(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake := newFake()
-			fake.fault = func(fakeCall) (error, bool) { return tc.err, false }
+			fake.fault = func(fakeCall) (afterFault, error) { return rolledBack, tc.err }
 			h := newHarness(t, fake, nil)
 			id := h.append(loanEntry(1, 5, "refused-1"))
 			h.start()

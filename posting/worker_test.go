@@ -230,11 +230,11 @@ func TestTimeoutAfterCommitPostsOnce(t *testing.T) {
 	for _, kind := range []store.JournalKind{store.JournalLoanRepayment, store.JournalSavingsDeposit} {
 		t.Run(string(kind), func(t *testing.T) {
 			fake := newFake()
-			fake.fault = func(c fakeCall) (error, bool) {
+			fake.fault = func(c fakeCall) (afterFault, error) {
 				if c.N == 1 {
-					return context.DeadlineExceeded, true
+					return committed, context.DeadlineExceeded
 				}
-				return nil, false
+				return rolledBack, nil
 			}
 			h := newHarness(t, fake, nil)
 			entry := loanEntry(1, 5, "to-1")
@@ -323,11 +323,11 @@ func TestServerErrorThenSuccessWithNewKey(t *testing.T) {
 	for _, kind := range []store.JournalKind{store.JournalLoanRepayment, store.JournalSavingsDeposit} {
 		t.Run(string(kind), func(t *testing.T) {
 			fake := newFake()
-			fake.fault = func(c fakeCall) (error, bool) {
+			fake.fault = func(c fakeCall) (afterFault, error) {
 				if c.N == 1 {
-					return &mifos.Error{Status: 500, Message: "java.lang.NullPointerException"}, false
+					return rolledBack, &mifos.Error{Status: 500, Message: "java.lang.NullPointerException"}
 				}
-				return nil, false
+				return rolledBack, nil
 			}
 			h := newHarness(t, fake, nil)
 			entry := loanEntry(1, 5, "e500")
@@ -351,9 +351,9 @@ func TestServerErrorThenSuccessWithNewKey(t *testing.T) {
 func TestRefusalFailsAndTellsOfficer(t *testing.T) {
 	fake := newFake()
 	const code = "error.msg.loan.transaction.cannot.be.a.future.date"
-	fake.fault = func(fakeCall) (error, bool) {
-		return &mifos.Error{Status: 403, Code: "validation.msg.domain.rule.violation",
-			Errors: []mifos.FieldError{{Code: code, Message: "The transaction date cannot be in the future."}}}, false
+	fake.fault = func(fakeCall) (afterFault, error) {
+		return rolledBack, &mifos.Error{Status: 403, Code: "validation.msg.domain.rule.violation",
+			Errors: []mifos.FieldError{{Code: code, Message: "The transaction date cannot be in the future."}}}
 	}
 	h := newHarness(t, fake, nil)
 	id := h.append(loanEntry(1, 5, "future-1"))
@@ -377,12 +377,12 @@ func TestRefusalFailsAndTellsOfficer(t *testing.T) {
 
 func TestOfflineThenBackDrainsWithoutWaitingOutBackoff(t *testing.T) {
 	fake := newFake()
-	fake.fault = func(c fakeCall) (error, bool) {
+	fake.fault = func(c fakeCall) (afterFault, error) {
 		if c.N == 1 {
 			fake.down.Store(true) // the link drops during the first posting
-			return errNetwork, false
+			return rolledBack, errNetwork
 		}
-		return nil, false
+		return rolledBack, nil
 	}
 	h := newHarness(t, fake, func(o *Options) {
 		// Far longer than settleWait: only the outage recovery can drain in time.
@@ -425,11 +425,11 @@ func TestOfflineThenBackDrainsWithoutWaitingOutBackoff(t *testing.T) {
 func TestPerAccountOrdering(t *testing.T) {
 	fake := newFake()
 	fake.delay = 2 * time.Millisecond
-	fake.fault = func(c fakeCall) (error, bool) {
+	fake.fault = func(c fakeCall) (afterFault, error) {
 		if c.N == 1 { // the first entry of loan 1 must retry; the second must wait for it
-			return &mifos.Error{Status: 409, Code: "error.msg.loan.locked"}, false
+			return rolledBack, &mifos.Error{Status: 409, Code: "error.msg.loan.locked"}
 		}
-		return nil, false
+		return rolledBack, nil
 	}
 	h := newHarness(t, fake, nil)
 	a1 := h.append(loanEntry(1, 1, "a1"))
@@ -487,11 +487,11 @@ func TestCollectionSheet(t *testing.T) {
 	})
 	t.Run("timeout after commit", func(t *testing.T) {
 		fake := newFake()
-		fake.fault = func(c fakeCall) (error, bool) {
+		fake.fault = func(c fakeCall) (afterFault, error) {
 			if c.N == 1 {
-				return &mifos.Error{Status: 504, Message: "gateway timeout"}, true
+				return committed, &mifos.Error{Status: 504, Message: "gateway timeout"}
 			}
-			return nil, false
+			return rolledBack, nil
 		}
 		h := newHarness(t, fake, nil)
 		id := h.append(sheetEntry(1, 7, sheet))
@@ -544,11 +544,11 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 func TestDuplicateExternalIDOnAnotherLoanFails(t *testing.T) {
 	fake := newFake()
 	fake.seedLoanTxn(100, "dup-2")
-	fake.fault = func(c fakeCall) (error, bool) {
+	fake.fault = func(c fakeCall) (afterFault, error) {
 		if c.Op == "repay" {
-			return &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: mifos.CodeDuplicateExternalID}}}, false
+			return rolledBack, &mifos.Error{Status: 400, Errors: []mifos.FieldError{{Code: mifos.CodeDuplicateExternalID}}}
 		}
-		return nil, false
+		return rolledBack, nil
 	}
 	h := newHarness(t, fake, nil)
 	id := h.append(loanEntry(1, 5, "dup-2"))
@@ -567,11 +567,11 @@ func TestDuplicateExternalIDOnAnotherLoanFails(t *testing.T) {
 func TestAuthProblemWaitsInsteadOfFailing(t *testing.T) {
 	fake := newFake()
 	var refused atomic.Int32
-	fake.fault = func(c fakeCall) (error, bool) {
+	fake.fault = func(c fakeCall) (afterFault, error) {
 		if c.Op == "repay" && refused.Add(1) <= 2 {
-			return &mifos.Error{Status: 401, Code: "error.msg.not.authenticated"}, false
+			return rolledBack, &mifos.Error{Status: 401, Code: "error.msg.not.authenticated"}
 		}
-		return nil, false
+		return rolledBack, nil
 	}
 	h := newHarness(t, fake, nil)
 	id := h.append(loanEntry(1, 5, "auth-1"))
@@ -588,11 +588,11 @@ func TestAuthProblemWaitsInsteadOfFailing(t *testing.T) {
 func TestRedirectWaitsInsteadOfFailing(t *testing.T) {
 	fake := newFake()
 	var redirected atomic.Int32
-	fake.fault = func(c fakeCall) (error, bool) {
+	fake.fault = func(c fakeCall) (afterFault, error) {
 		if c.Op == "repay" && redirected.Add(1) <= 2 {
-			return &mifos.Error{Status: 302}, false
+			return rolledBack, &mifos.Error{Status: 302}
 		}
-		return nil, false
+		return rolledBack, nil
 	}
 	h := newHarness(t, fake, nil)
 	id := h.append(loanEntry(1, 5, "redirect-1"))
