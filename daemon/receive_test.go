@@ -137,3 +137,12 @@ func TestStoreFailureKeepsTheMessageOnTheSIM(t *testing.T) {
 		t.Fatal("the store was open: the test did not make the write fail")
 	}
 }
+
+// The daemon's store flushes every commit to the disk: receive's nil, which
+// lets the modem delete the SIM's copy, must survive a power cut.
+func TestDaemonStoreSyncsEveryCommit(t *testing.T) {
+	d, _ := secretsDaemon(t)
+	if !d.db.Syncs() {
+		t.Fatal("the daemon opened its store without fsync: a power cut loses what the modem already deleted")
+	}
+}

@@ -134,6 +134,11 @@ func (db *DB) ModeFix() (fix ModeFix, ok bool) {
 	return *db.modeFix, true
 }
 
+// Syncs reports whether every commit reaches the disk (fsync) before it
+// returns: false only when opened with NoSync. What the daemon tells the
+// modem and Fineract rests on commits that survive a power cut.
+func (db *DB) Syncs() bool { return !db.bolt.NoSync }
+
 // Close releases the file and its lock.
 func (db *DB) Close() error { return db.bolt.Close() }
 

@@ -20,10 +20,17 @@ func TestWithDaemonOrStore(t *testing.T) {
 	cfg.Store.Path = filepath.Join(dir, "state.db")
 	cfg.Control.Socket = filepath.Join(dir, "nobody-listens.sock")
 
-	ran := false
-	via, err := withDaemonOrStore(context.Background(), cfg, defaultWait, daemon.OpStatus, nil, nil, func(*store.DB) error { ran = true; return nil })
+	ran, syncs := false, false
+	via, err := withDaemonOrStore(context.Background(), cfg, defaultWait, daemon.OpStatus, nil, nil, func(db *store.DB) error {
+		ran, syncs = true, db.Syncs()
+		return nil
+	})
 	if err != nil || via || !ran {
 		t.Fatalf("no daemon: via daemon %v, ran locally %v, %v", via, ran, err)
+	}
+	// A command run on the store (send, officer add...) commits for good.
+	if !syncs {
+		t.Error("the CLI opened the store without fsync")
 	}
 
 	held, err := store.Open(cfg.Store.Path, store.Options{})
