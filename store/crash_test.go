@@ -17,27 +17,16 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// crashChildEnv names the state file a re-executed test binary should hammer.
+// crashChildEnv names the state file a re-executed test binary should
+// hammer (see TestMain).
 const crashChildEnv = "MIFOS_EDGE_STORE_CRASH_CHILD"
 
 // crashJournal is the extension bucket where the crash child counts, in the
 // handler's transaction, how often each message was handled.
 const crashJournal = "crash-journal"
 
-// TestCrashChild is not a test on its own: TestCrashRecovery re-executes the
-// test binary with crashChildEnv set, and this function then plays the
-// daemon until it is killed. Without the variable it returns at once.
-func TestCrashChild(t *testing.T) {
-	path := os.Getenv(crashChildEnv)
-	if path == "" {
-		return
-	}
-	if err := runCrashChild(path); err != nil {
-		fmt.Fprintln(os.Stderr, "crash child:", err)
-		os.Exit(3)
-	}
-}
-
+// runCrashChild plays the daemon on the state file at path until it is
+// killed. Its work holds no randomness: the parent's seed decides when it dies.
 func runCrashChild(path string) error {
 	db, err := Open(path, Options{LockTimeout: 10 * time.Second})
 	if err != nil {
@@ -118,11 +107,8 @@ func runCrashChild(path string) error {
 }
 
 func TestCrashRecovery(t *testing.T) {
-	if os.Getenv(crashChildEnv) != "" {
-		return
-	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	rng := rand.New(rand.NewPCG(crashSeed(t), 1))
 	const kills = 6
 	for round := range kills {
 		ticks := runChildUntilKilled(t, path, 1+rng.IntN(15), time.Duration(rng.IntN(20))*time.Millisecond)
@@ -136,7 +122,7 @@ func TestCrashRecovery(t *testing.T) {
 		for _, p := range checkCrashInvariants(db) {
 			t.Errorf("round %d (after %d ticks): %v", round, ticks, p)
 		}
-		db.Close()
+		check(t, db.Close())
 		if t.Failed() {
 			return
 		}
@@ -146,7 +132,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	st, _ := db.Stats()
+	st := must(db.Stats())(t)
 	if st.Handled == 0 || st.Submitted == 0 {
 		t.Errorf("the children made no progress: %+v", st)
 	}
@@ -156,8 +142,7 @@ func TestCrashRecovery(t *testing.T) {
 // minTicks loop iterations, then SIGKILLs it after extraDelay.
 func runChildUntilKilled(t *testing.T, path string, minTicks int, extraDelay time.Duration) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	cmd := crashChild(crashChildEnv, path, 0)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -223,7 +208,7 @@ func checkCrashInvariants(db *DB) []error {
 		journalled := 0
 		if journal != nil {
 			journalled = journal.Stats().KeyN
-			journal.ForEach(func(k, v []byte) error {
+			err := journal.ForEach(func(k, v []byte) error {
 				if n := keyID(v); n != 1 {
 					report("message %d handled %d times", keyID(k), n)
 				}
@@ -232,18 +217,26 @@ func checkCrashInvariants(db *DB) []error {
 				}
 				return nil
 			})
+			if err != nil {
+				return err
+			}
 		}
 		if n := handled.Stats().KeyN; n != journalled {
 			report("%d handled messages but %d journal entries", n, journalled)
 		}
 		replies := map[string]int{}
-		btx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
+		err := btx.Bucket(bucketOutbox).ForEach(func(k, _ []byte) error {
 			o, err := loadOutbound(btx, keyID(k))
-			if err == nil {
-				replies[o.Origin]++
+			if err != nil {
+				report("outbound %d unreadable: %v", keyID(k), err)
+				return nil
 			}
+			replies[o.Origin]++
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 		for origin, n := range replies {
 			if n != 1 {
 				report("%d replies queued for %s", n, origin)
@@ -253,12 +246,17 @@ func checkCrashInvariants(db *DB) []error {
 			report("%d replies for %d handled messages", len(replies), journalled)
 		}
 		parts := 0
-		btx.Bucket(bucketSets).ForEach(func(k, _ []byte) error {
+		err = btx.Bucket(bucketSets).ForEach(func(k, _ []byte) error {
 			var set partSet
-			getJSON(btx.Bucket(bucketSets), k, &set)
+			if _, err := getJSON(btx.Bucket(bucketSets), k, &set); err != nil {
+				report("part set %x unreadable: %v", k, err)
+			}
 			parts += len(set.Parts)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 		fps := btx.Bucket(bucketFingerprints).Stats().KeyN
 		if msgs := btx.Bucket(bucketMessages).Stats().KeyN; fps < msgs+parts {
 			report("%d fingerprints for %d messages and %d stored parts", fps, msgs, parts)

@@ -56,12 +56,12 @@ func TestSecondOpenIsLocked(t *testing.T) {
 		t.Errorf("error %q should name the file and mention another mifos-edge", err)
 	}
 	// Once the holder closes, the file opens again.
-	db.Close()
+	check(t, db.Close())
 	third, err := Open(path, Options{LockTimeout: time.Second})
 	if err != nil {
 		t.Fatalf("open after the holder closed: %v", err)
 	}
-	third.Close()
+	check(t, third.Close())
 }
 
 func TestNewerSchemaIsRefused(t *testing.T) {
@@ -76,7 +76,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	check(t, db.Close())
 
 	_, err = Open(path, Options{})
 	if !errors.Is(err, ErrSchemaTooNew) {
@@ -91,22 +91,22 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	raw.View(func(btx *bbolt.Tx) error {
+	check(t, raw.View(func(btx *bbolt.Tx) error {
 		if v := keyID(btx.Bucket(bucketMeta).Get(keySchemaVersion)); v != schemaVersion+1 {
 			t.Errorf("schema version rewritten to %d", v)
 		}
 		return nil
-	})
+	}))
 }
 
 func TestSchemaVersionWrittenOnCreate(t *testing.T) {
 	db := openTemp(t)
-	db.bolt.View(func(btx *bbolt.Tx) error {
+	check(t, db.bolt.View(func(btx *bbolt.Tx) error {
 		if v := keyID(btx.Bucket(bucketMeta).Get(keySchemaVersion)); v != schemaVersion {
 			t.Errorf("schema version %d, want %d", v, schemaVersion)
 		}
 		return nil
-	})
+	}))
 }
 
 func TestReopenKeepsEverything(t *testing.T) {
@@ -167,17 +167,17 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err != nil || o.State != OutSubmitting || o.ConcatRef != 42 || o.Attempts != 1 {
 		t.Errorf("outbound after reopen: %+v, %v", o, err)
 	}
-	if dup, _ := db.AddSegment(Segment{Fingerprint: "p1", Sender: "+254700000002"}); !dup.Duplicate {
+	if dup := must(db.AddSegment(Segment{Fingerprint: "p1", Sender: "+254700000002"}))(t); !dup.Duplicate {
 		t.Error("fingerprint forgotten after reopen")
 	}
 	res, err := db.AddSegment(Segment{Fingerprint: "p2", Sender: "+254700000002", Text: "part two", Concat: &Concat{Ref: 9, Total: 2, Seq: 2}, ReceivedAt: baseTime})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, _ := db.Message(res.MessageID); m.Text != "part one part two" {
+	if m := must(db.Message(res.MessageID))(t); m.Text != "part one part two" {
 		t.Errorf("set stored before reopen assembled to %q", m.Text)
 	}
-	db.View(func(tx *Tx) error {
+	check(t, db.View(func(tx *Tx) error {
 		b, err := tx.Bucket("journal")
 		if err != nil || string(b.Get([]byte("k"))) != "v" {
 			t.Errorf("extension bucket lost: %v", err)
@@ -186,7 +186,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 			t.Errorf("read-only Bucket of a missing name: %v, want ErrNotFound", err)
 		}
 		return nil
-	})
+	}))
 	requireInvariants(t, db)
 }
 
@@ -220,19 +220,19 @@ func TestInstallIDIsStableAndPerStore(t *testing.T) {
 	if err != nil || len(first) != 8 {
 		t.Fatalf("InstallID = %q, %v", first, err)
 	}
-	db.Close()
+	check(t, db.Close())
 	db, err = Open(filepath.Join(dir, "a.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := db.InstallID()
-	db.Close()
+	again := must(db.InstallID())(t)
+	check(t, db.Close())
 	other, err := Open(filepath.Join(dir, "b.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	fresh, _ := other.InstallID()
+	fresh := must(other.InstallID())(t)
 	if again != first || fresh == first {
 		t.Fatalf("reopened %q (want %q), new store %q", again, first, fresh)
 	}

@@ -61,16 +61,16 @@ func equalMessage(a, b Message) bool {
 func TestDuplicateFingerprintChangesNothing(t *testing.T) {
 	db := openTemp(t)
 	first := mustAdd(t, db, Segment{Fingerprint: "same", Sender: "+1", Text: "hello", ReceivedAt: baseTime})
-	before, _ := db.Stats()
+	before := must(db.Stats())(t)
 	again := mustAdd(t, db, Segment{Fingerprint: "same", Sender: "+1", Text: "hello", ReceivedAt: baseTime.Add(time.Hour)})
 	if !again.Duplicate || again.MessageID != 0 {
 		t.Fatalf("second add %+v, want Duplicate without message", again)
 	}
-	after, _ := db.Stats()
+	after := must(db.Stats())(t)
 	if before != after {
 		t.Errorf("stats changed on duplicate: %+v -> %+v", before, after)
 	}
-	if pending, _ := db.PendingMessages(0); len(pending) != 1 || pending[0].ID != first.MessageID {
+	if pending := must(db.PendingMessages(0))(t); len(pending) != 1 || pending[0].ID != first.MessageID {
 		t.Errorf("pending %+v, want only message %d", pending, first.MessageID)
 	}
 	if seen, err := db.SeenFingerprint("same"); err != nil || !seen {
@@ -118,7 +118,7 @@ func TestOutOfOrderSetAssembledOnce(t *testing.T) {
 	if m.Parts != 3 || m.Total != 3 || m.Incomplete || m.State != MessagePending || m.Encoding != "gsm7" {
 		t.Errorf("message %+v", m)
 	}
-	st, _ := db.Stats()
+	st := must(db.Stats())(t)
 	if st.IncompleteSets != 0 || st.Pending != 1 || st.Fingerprints != 3 {
 		t.Errorf("stats %+v", st)
 	}
@@ -126,7 +126,7 @@ func TestOutOfOrderSetAssembledOnce(t *testing.T) {
 	if res := mustAdd(t, db, part("fp2", "+254722", 77, 3, 2, false, texts[2], baseTime)); !res.Duplicate {
 		t.Error("re-read part not flagged duplicate")
 	}
-	if st, _ := db.Stats(); st.IncompleteSets != 0 || st.Pending != 1 {
+	if st := must(db.Stats())(t); st.IncompleteSets != 0 || st.Pending != 1 {
 		t.Errorf("re-read part changed state: %+v", st)
 	}
 	requireInvariants(t, db)
@@ -140,7 +140,7 @@ func TestDuplicatePartWithOtherFingerprint(t *testing.T) {
 		t.Fatalf("same slot, same text: %+v, want Duplicate", res)
 	}
 	res = mustAdd(t, db, part("a2", "+1", 5, 2, 2, false, "second half", baseTime.Add(2*time.Second)))
-	m, _ := db.Message(res.MessageID)
+	m := must(db.Message(res.MessageID))(t)
 	if m.Text != "first half second half" || !slices.Equal(m.RawPDUs, []string{"PDU-a1", "PDU-a2"}) {
 		t.Errorf("assembled %q from %v; the duplicate must not replace the stored part", m.Text, m.RawPDUs)
 	}
@@ -154,12 +154,12 @@ func TestReusedReferenceFlushesStaleSet(t *testing.T) {
 	if res.Duplicate || res.MessageID == 0 {
 		t.Fatalf("conflicting part: %+v, want the stale set delivered", res)
 	}
-	stale, _ := db.Message(res.MessageID)
+	stale := must(db.Message(res.MessageID))(t)
 	if !stale.Incomplete || stale.Text != "old message part one"+missingPartMarker {
 		t.Errorf("stale set delivered as %+v", stale)
 	}
 	res = mustAdd(t, db, part("new2", "+1", 5, 2, 2, false, "and two", baseTime.Add(time.Hour)))
-	fresh, _ := db.Message(res.MessageID)
+	fresh := must(db.Message(res.MessageID))(t)
 	if fresh.Text != "new message part one and two" || fresh.Incomplete {
 		t.Errorf("new set assembled as %+v", fresh)
 	}
@@ -173,17 +173,17 @@ func TestWideAndNarrowReferencesStaySeparate(t *testing.T) {
 	mustAdd(t, db, part("w1", sender, 12, 2, 1, true, "wide-1 ", baseTime))
 	// Same ref and sender but another part count is also another set.
 	mustAdd(t, db, part("t1", sender, 12, 3, 1, false, "three-1 ", baseTime))
-	if st, _ := db.Stats(); st.IncompleteSets != 3 {
+	if st := must(db.Stats())(t); st.IncompleteSets != 3 {
 		t.Fatalf("%d sets, want 3", st.IncompleteSets)
 	}
 	wide := mustAdd(t, db, part("w2", sender, 12, 2, 2, true, "wide-2", baseTime))
 	narrow := mustAdd(t, db, part("n2", sender, 12, 2, 2, false, "narrow-2", baseTime))
-	mw, _ := db.Message(wide.MessageID)
-	mn, _ := db.Message(narrow.MessageID)
+	mw := must(db.Message(wide.MessageID))(t)
+	mn := must(db.Message(narrow.MessageID))(t)
 	if mw.Text != "wide-1 wide-2" || mn.Text != "narrow-1 narrow-2" {
 		t.Errorf("wide %q, narrow %q", mw.Text, mn.Text)
 	}
-	if st, _ := db.Stats(); st.IncompleteSets != 1 {
+	if st := must(db.Stats())(t); st.IncompleteSets != 1 {
 		t.Errorf("%d sets left, want the 3-part one", st.IncompleteSets)
 	}
 	requireInvariants(t, db)
@@ -232,10 +232,10 @@ func TestDecodeErrorParksSegment(t *testing.T) {
 	if m.State != MessageParked || m.DecodeError != "user data length exceeds PDU" || !slices.Equal(m.RawPDUs, []string{"DEADBEEF"}) {
 		t.Errorf("parked message %+v", m)
 	}
-	if p, _ := db.PendingMessages(0); len(p) != 0 {
+	if p := must(db.PendingMessages(0))(t); len(p) != 0 {
 		t.Errorf("parked message is pending: %+v", p)
 	}
-	if parked, _ := db.ListMessages(MessageParked, 0); len(parked) != 1 || parked[0].ID != m.ID {
+	if parked := must(db.ListMessages(MessageParked, 0))(t); len(parked) != 1 || parked[0].ID != m.ID {
 		t.Errorf("ListMessages(parked) = %+v", parked)
 	}
 }
@@ -264,7 +264,7 @@ func TestInvalidConcatHeaderIsParked(t *testing.T) {
 			}
 		})
 	}
-	if st, _ := db.Stats(); st.IncompleteSets != 0 || st.Parked != len(cases) {
+	if st := must(db.Stats())(t); st.IncompleteSets != 0 || st.Parked != len(cases) {
 		t.Errorf("stats %+v", st)
 	}
 	// A 16-bit reference may exceed 255.
@@ -299,7 +299,7 @@ func TestFlushIncomplete(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("flushed %d sets, want 1", len(ids))
 	}
-	m, _ := db.Message(ids[0])
+	m := must(db.Message(ids[0]))(t)
 	want := "A" + missingPartMarker + missingPartMarker + "D"
 	if m.Text != want || !m.Incomplete || m.Parts != 2 || m.Total != 4 || m.State != MessagePending {
 		t.Errorf("flushed message %+v, want text %q", m, want)
@@ -307,15 +307,15 @@ func TestFlushIncomplete(t *testing.T) {
 	if !slices.Equal(m.RawPDUs, []string{"PDU-o1", "PDU-o4"}) {
 		t.Errorf("raw PDUs %v", m.RawPDUs)
 	}
-	if st, _ := db.Stats(); st.IncompleteSets != 1 {
+	if st := must(db.Stats())(t); st.IncompleteSets != 1 {
 		t.Errorf("%d sets left, want the young one", st.IncompleteSets)
 	}
 	// Flushing again finds nothing new; a late part is parked, not a new set.
-	if again, _ := db.FlushIncomplete(baseTime.Add(30 * time.Minute)); len(again) != 0 {
+	if again := must(db.FlushIncomplete(baseTime.Add(30 * time.Minute)))(t); len(again) != 0 {
 		t.Errorf("second flush returned %v", again)
 	}
 	res := mustAdd(t, db, part("o2", "+1", 20, 4, 2, false, "B", baseTime.Add(2*time.Hour)))
-	if late, _ := db.Message(res.MessageID); res.Duplicate || late.State != MessageParked {
+	if late := must(db.Message(res.MessageID))(t); res.Duplicate || late.State != MessageParked {
 		t.Errorf("late part: %+v -> %+v", res, late)
 	}
 	requireInvariants(t, db)
@@ -338,11 +338,11 @@ func TestPendingAndListOrdering(t *testing.T) {
 	if got := messageIDs(pending); !slices.Equal(got, []uint64{ids[0], ids[2], ids[3]}) {
 		t.Errorf("PendingMessages(3) = %v", got)
 	}
-	all, _ := db.ListMessages("", 0)
+	all := must(db.ListMessages("", 0))(t)
 	if got := messageIDs(all); !slices.Equal(got, []uint64{ids[4], ids[3], ids[2], ids[1], ids[0]}) {
 		t.Errorf("ListMessages(all) = %v, want newest first", got)
 	}
-	handled, _ := db.ListMessages(MessageHandled, 10)
+	handled := must(db.ListMessages(MessageHandled, 10))(t)
 	if got := messageIDs(handled); !slices.Equal(got, []uint64{ids[1]}) || handled[0].Note != "answered" || handled[0].HandledAt.IsZero() {
 		t.Errorf("ListMessages(handled) = %+v", handled)
 	}
@@ -378,7 +378,7 @@ func TestMarkHandledTwiceIsNotPending(t *testing.T) {
 		t.Fatalf("second handling: %v, want ErrNotPending", err)
 	}
 	// The rejected handler's reply was rolled back with it.
-	if st, _ := db.Stats(); st.Queued != 1 || st.Handled != 1 || st.Pending != 0 {
+	if st := must(db.Stats())(t); st.Queued != 1 || st.Handled != 1 || st.Pending != 0 {
 		t.Errorf("stats %+v, want exactly one reply and one handled message", st)
 	}
 	err := db.Update(func(tx *Tx) error { return tx.MarkHandled(9999, "") })
@@ -398,7 +398,7 @@ func TestParkPendingMessage(t *testing.T) {
 	if !errors.Is(err, ErrNotPending) {
 		t.Errorf("MarkHandled of a parked message: %v, want ErrNotPending", err)
 	}
-	m, _ := db.Message(id)
+	m := must(db.Message(id))(t)
 	if m.State != MessageParked || m.Note != "unknown keyword" {
 		t.Errorf("parked message %+v", m)
 	}
@@ -421,8 +421,8 @@ func TestHandlerErrorRollsBack(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update returned %v", err)
 	}
-	m, _ := db.Message(id)
-	if st, _ := db.Stats(); m.State != MessagePending || st.Queued != 0 {
+	m := must(db.Message(id))(t)
+	if st := must(db.Stats())(t); m.State != MessagePending || st.Queued != 0 {
 		t.Errorf("after rollback: message %s, stats %+v", m.State, st)
 	}
 }
@@ -497,7 +497,7 @@ func TestLatePartAfterIncompleteDeliveryIsParked(t *testing.T) {
 	if m.State != MessageParked || !strings.Contains(m.DecodeError, "after the rest was handled") {
 		t.Fatalf("late part became %+v", m)
 	}
-	if pending, _ := db.PendingMessages(10); len(pending) != 1 {
+	if pending := must(db.PendingMessages(10))(t); len(pending) != 1 {
 		t.Fatalf("%d pending messages, want only the incomplete one", len(pending))
 	}
 }
@@ -512,7 +512,7 @@ func TestDeferredMessageWakesPendingThenParksWhenTooOld(t *testing.T) {
 		}
 	}
 	requireInvariants(t, db)
-	if pending, _ := db.PendingMessages(0); len(pending) != 0 {
+	if pending := must(db.PendingMessages(0))(t); len(pending) != 0 {
 		t.Fatalf("deferred messages still pending: %v", messageIDs(pending))
 	}
 	if n, err := db.WakeDeferred(baseTime.Add(9*time.Minute), baseTime.Add(-24*time.Hour)); err != nil || n != 0 {
@@ -522,14 +522,14 @@ func TestDeferredMessageWakesPendingThenParksWhenTooOld(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("woke %d, %v; want 1", n, err)
 	}
-	if pending, _ := db.PendingMessages(0); len(pending) != 1 || pending[0].ID != a.MessageID {
+	if pending := must(db.PendingMessages(0))(t); len(pending) != 1 || pending[0].ID != a.MessageID {
 		t.Fatalf("pending after wake: %v", messageIDs(pending))
 	}
-	old, _ := db.Message(b.MessageID)
+	old := must(db.Message(b.MessageID))(t)
 	if old.State != MessageParked || !strings.Contains(old.Note, "parked for a person") {
 		t.Fatalf("a message deferred past a day is %s (%q), want parked", old.State, old.Note)
 	}
-	if st, _ := db.Stats(); st.Deferred != 0 || st.Parked != 1 || st.Pending != 1 {
+	if st := must(db.Stats())(t); st.Deferred != 0 || st.Parked != 1 || st.Pending != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 	requireInvariants(t, db)

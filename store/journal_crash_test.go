@@ -15,29 +15,17 @@ import (
 )
 
 // journalCrashChildEnv names the state file a re-executed test binary
-// should drive through the journal until it is killed.
+// should drive through the journal until it is killed (see TestMain).
 const journalCrashChildEnv = "MIFOS_EDGE_JOURNAL_CRASH_CHILD"
 
-// TestJournalCrashChild is not a test on its own: TestJournalCrashRecovery
-// re-executes the test binary with journalCrashChildEnv set, and this
-// function then plays handler and poster until SIGKILL.
-func TestJournalCrashChild(t *testing.T) {
-	path := os.Getenv(journalCrashChildEnv)
-	if path == "" {
-		return
-	}
-	if err := runJournalCrashChild(path); err != nil {
-		fmt.Fprintln(os.Stderr, "journal crash child:", err)
-		os.Exit(3)
-	}
-}
-
-func runJournalCrashChild(path string) error {
+// runJournalCrashChild plays handler and poster on the state file at path
+// until SIGKILL, its choices drawn from seed.
+func runJournalCrashChild(path string, seed uint64) error {
 	db, err := Open(path, Options{LockTimeout: 10 * time.Second})
 	if err != nil {
 		return err
 	}
-	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), 2))
+	rng := rand.New(rand.NewPCG(seed, 2))
 	fmt.Println("ready")
 	for i := 0; ; i++ {
 		// A handler journals two items of one SMS with its reply.
@@ -89,13 +77,10 @@ func runJournalCrashChild(path string) error {
 }
 
 func TestJournalCrashRecovery(t *testing.T) {
-	if os.Getenv(journalCrashChildEnv) != "" {
-		return
-	}
 	path := filepath.Join(t.TempDir(), "state.db")
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	rng := rand.New(rand.NewPCG(crashSeed(t), 3))
 	for round := range 5 {
-		killJournalChild(t, path, 1+rng.IntN(20), time.Duration(rng.IntN(15))*time.Millisecond)
+		killJournalChild(t, path, rng.Uint64(), 1+rng.IntN(20), time.Duration(rng.IntN(15))*time.Millisecond)
 		db, err := Open(path, Options{LockTimeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
@@ -103,7 +88,7 @@ func TestJournalCrashRecovery(t *testing.T) {
 		for _, p := range append(checkJournalInvariants(db), checkJournalCrashInvariants(db)...) {
 			t.Errorf("round %d: %v", round, p)
 		}
-		db.Close()
+		check(t, db.Close())
 		if t.Failed() {
 			return
 		}
@@ -113,7 +98,7 @@ func TestJournalCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if st, _ := db.JournalStats(); st.Done == 0 {
+	if st := must(db.JournalStats())(t); st.Done == 0 {
 		t.Errorf("the children settled nothing: %+v", st)
 	}
 }
@@ -155,12 +140,11 @@ func checkJournalCrashInvariants(db *DB) []error {
 	return problems
 }
 
-// killJournalChild runs the child until it printed minTicks ticks, then
-// SIGKILLs it after extraDelay.
-func killJournalChild(t *testing.T, path string, minTicks int, extraDelay time.Duration) {
+// killJournalChild runs the child with childSeed until it printed minTicks
+// ticks, then SIGKILLs it after extraDelay.
+func killJournalChild(t *testing.T, path string, childSeed uint64, minTicks int, extraDelay time.Duration) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestJournalCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), journalCrashChildEnv+"="+path)
+	cmd := crashChild(journalCrashChildEnv, path, childSeed)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()

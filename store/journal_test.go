@@ -139,7 +139,7 @@ func TestJournalAppendValidates(t *testing.T) {
 			t.Errorf("AppendJournal(%+v) accepted an invalid entry", e)
 		}
 	}
-	if st, _ := db.JournalStats(); st != (JournalStats{}) {
+	if st := must(db.JournalStats())(t); st != (JournalStats{}) {
 		t.Errorf("stats after rejected appends: %+v", st)
 	}
 }
@@ -156,7 +156,7 @@ func TestJournalAppendCommitsWithTheHandlerTransaction(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	if all, _ := db.ListJournal("", 0); len(all) != 0 {
+	if all := must(db.ListJournal("", 0))(t); len(all) != 0 {
 		t.Fatalf("rolled-back append left %d entries", len(all))
 	}
 	id := mustAppend(t, db, repayment(1, 7, "ext-1"))
@@ -196,7 +196,7 @@ func TestJournalOrderingPerKey(t *testing.T) {
 	if got, want := dueIDs(t, db, now), []uint64{b1, s1}; !slices.Equal(got, want) {
 		t.Fatalf("due with a1 backing off = %v, want %v", got, want)
 	}
-	if at, ok, _ := db.NextJournalWake(now); !ok || !at.Equal(now.Add(time.Hour)) {
+	if at, ok := must2(db.NextJournalWake(now))(t); !ok || !at.Equal(now.Add(time.Hour)) {
 		t.Errorf("NextJournalWake = %v %v, want a1's retry time", at, ok)
 	}
 	if got := dueIDs(t, db, now.Add(2*time.Hour)); !slices.Contains(got, a1) || slices.Contains(got, a2) {
@@ -212,10 +212,10 @@ func TestJournalOrderingPerKey(t *testing.T) {
 		t.Fatalf("due after a1 settled = %v, want a2", got)
 	}
 	// limit bounds the page.
-	if due, _ := db.DueJournal(now, 2); len(due) != 2 {
+	if due := must(db.DueJournal(now, 2))(t); len(due) != 2 {
 		t.Errorf("DueJournal(limit 2) returned %d", len(due))
 	}
-	e, _ := db.JournalEntry(a1)
+	e := must(db.JournalEntry(a1))(t)
 	if e.Attempts != 2 || e.IdempotencyKey != "k-a1-2" || !slices.Equal(e.FineractTxnIDs, []int64{99}) || e.SettledAt.IsZero() {
 		t.Errorf("settled a1: %+v", e)
 	}
@@ -241,7 +241,7 @@ func TestJournalFailedDoesNotBlockButRequeueDoes(t *testing.T) {
 	if got := dueIDs(t, db, time.Now()); !slices.Equal(got, []uint64{a1}) {
 		t.Fatalf("due after requeue = %v, want a1 first again", got)
 	}
-	e, _ := db.JournalEntry(a1)
+	e := must(db.JournalEntry(a1))(t)
 	if e.State != JournalPending || e.LastError != "loan is not active" || !e.SettledAt.IsZero() {
 		t.Errorf("requeued entry: %+v", e)
 	}
@@ -258,7 +258,7 @@ func TestJournalPostingSurvivesReopen(t *testing.T) {
 	if err := db.MarkJournalPosting(id, "key-1"); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	check(t, db.Close())
 	db, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -275,7 +275,7 @@ func TestJournalPostingSurvivesReopen(t *testing.T) {
 	if err := db.MarkJournalUncertain(id, time.Now(), "daemon stopped mid-request", true); err != nil {
 		t.Fatal(err)
 	}
-	e, _ := db.JournalEntry(id)
+	e := must(db.JournalEntry(id))(t)
 	if !e.Uncertain || !e.ReuseKey || e.State != JournalPending {
 		t.Errorf("after MarkJournalUncertain: %+v", e)
 	}
@@ -283,7 +283,7 @@ func TestJournalPostingSurvivesReopen(t *testing.T) {
 	if err := db.MarkJournalRetry(id, time.Now(), "503"); err != nil {
 		t.Fatal(err)
 	}
-	e, _ = db.JournalEntry(id)
+	e = must(db.JournalEntry(id))(t)
 	if !e.Uncertain || e.ReuseKey {
 		t.Errorf("after MarkJournalRetry: %+v", e)
 	}
@@ -300,10 +300,10 @@ func TestSettleJournalQueuesConfirmationsAtomically(t *testing.T) {
 	if err == nil {
 		t.Fatal("settle with an unqueueable confirmation succeeded")
 	}
-	if e, _ := db.JournalEntry(a); e.State != JournalPending {
+	if e := must(db.JournalEntry(a))(t); e.State != JournalPending {
 		t.Fatalf("entry settled although its confirmation failed: %s", e.State)
 	}
-	if out, _ := db.ListOutbound("", 0); len(out) != 0 {
+	if out := must(db.ListOutbound("", 0))(t); len(out) != 0 {
 		t.Fatalf("%d confirmations queued by a rolled-back settle", len(out))
 	}
 	var seen []JournalEntry
@@ -327,17 +327,17 @@ func TestSettleJournalQueuesConfirmationsAtomically(t *testing.T) {
 	if err := db.SettleJournalWith(a, JournalDone, nil, "", confirm); !errors.Is(err, ErrJournalState) {
 		t.Fatalf("second settle: %v", err)
 	}
-	out, _ := db.ListOutbound("", 0)
+	out := must(db.ListOutbound("", 0))(t)
 	if len(out) != 2 || out[1].Text != fmt.Sprintf("entry %d done", a) || out[0].Text != fmt.Sprintf("entry %d failed", b) {
 		t.Fatalf("confirmations: %+v", out)
 	}
-	if batch, _ := db.JournalBatch(41); len(batch) != 1 || batch[0].ID != other {
+	if batch := must(db.JournalBatch(41))(t); len(batch) != 1 || batch[0].ID != other {
 		t.Errorf("JournalBatch(41) = %+v", batch)
 	}
 	if err := db.SettleJournal(other, JournalPending, nil, "", nil); err == nil {
 		t.Error("settle to pending accepted")
 	}
-	st, _ := db.Stats()
+	st := must(db.Stats())(t)
 	if st.Journal != (JournalStats{Pending: 1, Done: 1, Failed: 1}) {
 		t.Errorf("stats: %+v", st.Journal)
 	}
@@ -392,15 +392,15 @@ func TestPruneJournalKeepsUnsettled(t *testing.T) {
 		done = append(done, id)
 	}
 	failed := mustAppend(t, db, repayment(1, 2, "f"))
-	db.SettleJournal(failed, JournalFailed, nil, "no", nil)
+	check(t, db.SettleJournal(failed, JournalFailed, nil, "no", nil))
 	awaiting := mustAppend(t, db, repayment(2, 2, "w"))
-	db.SettleJournal(awaiting, JournalAwaitingApproval, nil, "", nil)
+	check(t, db.SettleJournal(awaiting, JournalAwaitingApproval, nil, "", nil))
 	posting := mustAppend(t, db, repayment(3, 2, "p"))
-	db.MarkJournalPosting(posting, "k")
+	check(t, db.MarkJournalPosting(posting, "k"))
 	pending := mustAppend(t, db, repayment(4, 2, "q"))
 	cutoff := time.Now()
 	fresh := mustAppend(t, db, repayment(5, 2, "fresh"))
-	db.SettleJournal(fresh, JournalDone, nil, "", nil)
+	check(t, db.SettleJournal(fresh, JournalDone, nil, "", nil))
 
 	n, err := db.PruneJournal(cutoff)
 	if err != nil || n != len(done) {
@@ -416,10 +416,10 @@ func TestPruneJournalKeepsUnsettled(t *testing.T) {
 			t.Errorf("entry %d: %v", id, err)
 		}
 	}
-	if b, _ := db.JournalBatch(1); len(b) != 0 {
+	if b := must(db.JournalBatch(1))(t); len(b) != 0 {
 		t.Errorf("batch 1 still lists %d pruned entries", len(b))
 	}
-	if n, _ := db.PruneJournal(time.Now().Add(time.Hour)); n != 1 {
+	if n := must(db.PruneJournal(time.Now().Add(time.Hour)))(t); n != 1 {
 		t.Errorf("second prune removed %d, want only the fresh done entry", n)
 	}
 	assertJournalInvariants(t, db)
@@ -429,12 +429,12 @@ func TestListJournal(t *testing.T) {
 	db := openTemp(t)
 	a := mustAppend(t, db, repayment(1, 1, "a"))
 	b := mustAppend(t, db, repayment(2, 1, "b"))
-	db.SettleJournal(a, JournalFailed, nil, "x", nil)
-	all, _ := db.ListJournal("", 0)
+	check(t, db.SettleJournal(a, JournalFailed, nil, "x", nil))
+	all := must(db.ListJournal("", 0))(t)
 	if len(all) != 2 || all[0].ID != b {
 		t.Errorf("ListJournal all: %+v", all)
 	}
-	if f, _ := db.ListJournal(JournalFailed, 5); len(f) != 1 || f[0].ID != a {
+	if f := must(db.ListJournal(JournalFailed, 5))(t); len(f) != 1 || f[0].ID != a {
 		t.Errorf("ListJournal failed: %+v", f)
 	}
 	if _, err := db.ListJournal("bogus", 0); err == nil {

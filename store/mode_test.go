@@ -18,7 +18,7 @@ func TestOpenNarrowsAnOpenExistingFile(t *testing.T) {
 	if _, ok := db.ModeFix(); ok {
 		t.Errorf("a newly created file reports a mode fix")
 	}
-	db.Close()
+	check(t, db.Close())
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestOpenKeepsAPrivateMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	check(t, db.Close())
 	if err := os.Chmod(path, 0o700); err != nil {
 		t.Fatal(err)
 	}

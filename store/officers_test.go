@@ -52,13 +52,13 @@ func TestOfficerLifecycle(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if o, _ := db.Officer(amina.Phone); o.FailedAttempts != 2 || !o.Locked(time.Now()) {
+	if o := must(db.Officer(amina.Phone))(t); o.FailedAttempts != 2 || !o.Locked(time.Now()) {
 		t.Fatalf("PutOfficer did not persist: %+v", o)
 	}
 	if err := db.SetOfficerPIN(amina.Phone, "h3"); err != nil {
 		t.Fatal(err)
 	}
-	o, _ := db.Officer(amina.Phone)
+	o := must(db.Officer(amina.Phone))(t)
 	if o.PINHash != "h3" || o.FailedAttempts != 0 || !o.LockedUntil.IsZero() || o.Locked(time.Now()) {
 		t.Errorf("after SetOfficerPIN: %+v", o)
 	}
@@ -78,7 +78,7 @@ func TestOfficerLifecycle(t *testing.T) {
 	}
 
 	// Officers survive a reopen.
-	db.Close()
+	check(t, db.Close())
 	db, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +93,7 @@ func TestOfficerLifecycle(t *testing.T) {
 	if err := db.RemoveOfficer(amina.Phone); !errors.Is(err, ErrNoOfficer) {
 		t.Errorf("second remove = %v", err)
 	}
-	if list, _ := db.ListOfficers(); len(list) != 1 {
+	if list := must(db.ListOfficers())(t); len(list) != 1 {
 		t.Errorf("after remove: %+v", list)
 	}
 }
@@ -134,7 +134,7 @@ func TestPutOfficerRolledBackWithTx(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
-	if o, _ := db.Officer("+254712345678"); o.FailedAttempts != 0 {
+	if o := must(db.Officer("+254712345678"))(t); o.FailedAttempts != 0 {
 		t.Errorf("rolled-back change persisted: %+v", o)
 	}
 }

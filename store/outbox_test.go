@@ -56,7 +56,7 @@ func TestDueOrderingAndNextWake(t *testing.T) {
 	if err != nil || !ok || !wake.Equal(baseTime.Add(time.Minute)) {
 		t.Errorf("NextWake = %v, %v, %v", wake, ok, err)
 	}
-	if _, ok, _ := db.NextDue(baseTime); ok {
+	if _, ok := must2(db.NextDue(baseTime))(t); ok {
 		t.Error("something is due before any NextAttempt")
 	}
 	var order []uint64
@@ -80,7 +80,7 @@ func TestDueOrderingAndNextWake(t *testing.T) {
 	if want := []uint64{early, tie, late}; !slices.Equal(order, want) {
 		t.Errorf("due order %v, want %v (earliest, then lowest id)", order, want)
 	}
-	if _, ok, _ := db.NextWake(); ok {
+	if _, ok := must2(db.NextWake())(t); ok {
 		t.Error("NextWake reports a time with nothing queued")
 	}
 	requireInvariants(t, db)
@@ -98,7 +98,7 @@ func TestMultipartSendStateMachine(t *testing.T) {
 	if err := db.MarkSubmitting(id, 17); !errors.Is(err, ErrWrongState) {
 		t.Errorf("MarkSubmitting twice: %v", err)
 	}
-	if _, ok, _ := db.NextDue(time.Now().Add(time.Hour)); ok {
+	if _, ok := must2(db.NextDue(time.Now().Add(time.Hour)))(t); ok {
 		t.Error("submitting record is still due")
 	}
 	if err := db.MarkPartSubmitted(id, 0, 101, 3); err != nil {
@@ -161,13 +161,13 @@ func TestUnknownFailedAndRequeue(t *testing.T) {
 	if err := db.MarkUnknown(id, "modem vanished after AT+CMGS"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := db.NextDue(time.Now().Add(time.Hour)); ok {
+	if _, ok := must2(db.NextDue(time.Now().Add(time.Hour)))(t); ok {
 		t.Error("unknown record is due")
 	}
 	if err := db.MarkFailed(id, "operator gave up"); err != nil {
 		t.Fatal(err)
 	}
-	failed, _ := db.ListOutbound(OutFailed, 0)
+	failed := must(db.ListOutbound(OutFailed, 0))(t)
 	if len(failed) != 1 || failed[0].ID != id || failed[0].LastError != "operator gave up" {
 		t.Errorf("dead letters %+v", failed)
 	}
@@ -179,7 +179,7 @@ func TestUnknownFailedAndRequeue(t *testing.T) {
 	if o.State != OutQueued || o.Requeues != 1 || o.Attempts != 0 || o.NextAttempt.Before(before) || o.ConcatRef != 3 {
 		t.Errorf("requeued record %+v", o)
 	}
-	if due, ok, _ := db.NextDue(time.Now().Add(time.Second)); !ok || due.ID != id {
+	if due, ok := must2(db.NextDue(time.Now().Add(time.Second)))(t); !ok || due.ID != id {
 		t.Error("requeued record is not due now")
 	}
 	if err := db.Requeue(id); !errors.Is(err, ErrWrongState) {
@@ -209,10 +209,10 @@ func TestRecoverSubmitting(t *testing.T) {
 	if w := mustOutbound(t, db, waiting); w.State != OutQueued || w.ResentAfterCrash != 0 {
 		t.Errorf("untouched record changed: %+v", w)
 	}
-	if n, _ := db.RecoverSubmitting(); n != 0 {
+	if n := must(db.RecoverSubmitting())(t); n != 0 {
 		t.Errorf("second recovery found %d", n)
 	}
-	due, ok, _ := db.NextDue(time.Now().Add(time.Minute))
+	due, ok := must2(db.NextDue(time.Now().Add(time.Minute)))(t)
 	if !ok || due.ID != crashed {
 		t.Errorf("recovered record not due first: %+v, %v", due, ok)
 	}
@@ -232,20 +232,20 @@ func TestNextConcatRefWrapsAndPersists(t *testing.T) {
 		}
 		seen[ref] = true
 	}
-	if ref, _ := db.NextConcatRef(); ref != 1 {
+	if ref := must(db.NextConcatRef())(t); ref != 1 {
 		t.Errorf("after 255 got %d, want wrap to 1", ref)
 	}
 	if len(seen) != 255 || seen[0] {
 		t.Errorf("references used: %d distinct, zero used=%v", len(seen), seen[0])
 	}
 	path := db.Path()
-	db.Close()
+	check(t, db.Close())
 	db2, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db2.Close()
-	if ref, _ := db2.NextConcatRef(); ref != 2 {
+	if ref := must(db2.NextConcatRef())(t); ref != 2 {
 		t.Errorf("after reopen got %d, want 2", ref)
 	}
 }
@@ -258,15 +258,15 @@ func TestListOutbound(t *testing.T) {
 	if err := db.MarkSubmitting(b, 0); err != nil {
 		t.Fatal(err)
 	}
-	all, _ := db.ListOutbound("", 0)
+	all := must(db.ListOutbound("", 0))(t)
 	if got := outIDs(all); !slices.Equal(got, []uint64{c, b, a}) {
 		t.Errorf("ListOutbound(all) = %v", got)
 	}
-	queued, _ := db.ListOutbound(OutQueued, 1)
+	queued := must(db.ListOutbound(OutQueued, 1))(t)
 	if got := outIDs(queued); !slices.Equal(got, []uint64{c}) {
 		t.Errorf("ListOutbound(queued, 1) = %v", got)
 	}
-	st, _ := db.Stats()
+	st := must(db.Stats())(t)
 	if st.Queued != 2 || st.Submitting != 1 {
 		t.Errorf("stats %+v", st)
 	}

@@ -63,8 +63,8 @@ func TestPruneKeepsWhatMustStay(t *testing.T) {
 		}
 	}
 	recentSubmitted := mustEnqueue(t, db, Outbound{To: "+1", Text: "fresh"})
-	db.MarkSubmitting(recentSubmitted, 0)
-	db.MarkPartSubmitted(recentSubmitted, 0, 1, 1)
+	check(t, db.MarkSubmitting(recentSubmitted, 0))
+	check(t, db.MarkPartSubmitted(recentSubmitted, 0, 1, 1))
 	err = db.bolt.Update(func(btx *bbolt.Tx) error {
 		o, err := loadOutbound(btx, outs[OutSubmitted])
 		if err != nil {
@@ -111,11 +111,11 @@ func TestPruneKeepsWhatMustStay(t *testing.T) {
 	if _, err := db.Outbound(recentSubmitted); err != nil {
 		t.Errorf("recent submitted record pruned: %v", err)
 	}
-	if seen, _ := db.SeenFingerprint("new-handled"); !seen {
+	if seen := must(db.SeenFingerprint("new-handled"))(t); !seen {
 		t.Error("recent fingerprint pruned")
 	}
 	// The incomplete set survives even though its fingerprint expired.
-	if st, _ := db.Stats(); st.IncompleteSets != 1 || st.Fingerprints != 1 {
+	if st := must(db.Stats())(t); st.IncompleteSets != 1 || st.Fingerprints != 1 {
 		t.Errorf("stats after prune %+v", st)
 	}
 	// The row inside the window still counts.
@@ -146,7 +146,7 @@ func TestPruneBatches(t *testing.T) {
 	if res.Fingerprints != n {
 		t.Errorf("pruned %d fingerprints, want %d", res.Fingerprints, n)
 	}
-	if st, _ := db.Stats(); st.Fingerprints != 0 {
+	if st := must(db.Stats())(t); st.Fingerprints != 0 {
 		t.Errorf("%d fingerprints left", st.Fingerprints)
 	}
 }

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -60,10 +62,16 @@ func TestAllowReplySlidingWindow(t *testing.T) {
 
 func TestAllowReplyRolledBackWithHandler(t *testing.T) {
 	db := openTemp(t)
-	db.Update(func(tx *Tx) error {
-		tx.AllowReply("+1", baseTime, 1)
+	err := db.Update(func(tx *Tx) error {
+		// The reply must be counted in the transaction, or there is nothing to roll back.
+		if ok, err := tx.AllowReply("+1", baseTime, 1); err != nil || !ok {
+			return fmt.Errorf("reply inside the handler: allowed %v, %v", ok, err)
+		}
 		return errRollback
 	})
+	if !errors.Is(err, errRollback) {
+		t.Fatalf("handler transaction ended with %v, want the handler's rollback", err)
+	}
 	if !allowReply(t, db, "+1", baseTime, 1) {
 		t.Error("a rolled-back reply used up the allowance")
 	}

@@ -23,8 +23,8 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil || !ok || string(data) != "second" || !at.Equal(baseTime.Add(time.Hour)) {
 		t.Errorf("Snapshot(42) = %q %v %v %v", data, at, ok, err)
 	}
-	if data, _, ok, _ := db.Snapshot(7); !ok || string(data) != "other" {
-		t.Errorf("Snapshot(7) = %q %v", data, ok)
+	if data, _, ok, err := db.Snapshot(7); err != nil || !ok || string(data) != "other" {
+		t.Errorf("Snapshot(7) = %q %v %v", data, ok, err)
 	}
 	if err := db.PutSnapshot(0, []byte("x"), baseTime); err == nil {
 		t.Error("client id 0 accepted")
@@ -39,7 +39,7 @@ func TestSnapshotOlderFetchDoesNotReplaceNewer(t *testing.T) {
 	if err := db.PutSnapshot(42, []byte("old"), baseTime); err != nil {
 		t.Fatal(err)
 	}
-	if data, at, _, _ := db.Snapshot(42); string(data) != "new" || !at.Equal(baseTime.Add(time.Minute)) {
-		t.Errorf("snapshot = %q at %v, want the newer one", data, at)
+	if data, at, _, err := db.Snapshot(42); err != nil || string(data) != "new" || !at.Equal(baseTime.Add(time.Minute)) {
+		t.Errorf("snapshot = %q at %v (%v), want the newer one", data, at, err)
 	}
 }
