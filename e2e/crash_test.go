@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,27 @@ import (
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
 )
+
+// crashSeedEnv replays a random crash run: set it to the seed the run
+// logged. The kills still land where the scheduler puts them; the seed
+// fixes the test's choices (when to kill, how fast clients text).
+const crashSeedEnv = "CRASH_SEED"
+
+// crashSeed is the seed of one random crash run, CRASH_SEED's value when
+// set; the test logs it so that a failure can be replayed.
+func crashSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv(crashSeedEnv); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s=%q is not a seed (an unsigned decimal number): %v", crashSeedEnv, s, err)
+		}
+		seed = v
+	}
+	t.Logf("random crash run with seed %d; replay it with %s=%d go test -run '^%s$'", seed, crashSeedEnv, seed, t.Name())
+	return seed
+}
 
 // TestKill9DuringMessageStream kills the daemon with SIGKILL at random
 // moments while clients keep texting. Every message must be answered, none
@@ -23,8 +45,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 	if testing.Short() {
 		kills = 2
 	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := crashSeed(t)
 	rng := rand.New(rand.NewPCG(seed, seed))
 
 	e := newEnv(t, envOptions{})
