@@ -14,9 +14,6 @@ type Amount int64
 // unit is one currency unit in millionths.
 const unit = 1_000_000
 
-// currencyStep is the smallest KES amount (decimalPlaces 2) in millionths.
-const currencyStep = 10_000
-
 // ParseAmount reads a plain decimal such as "14250.50" (no grouping).
 func ParseAmount(s string) (Amount, error) {
 	r, ok := new(big.Rat).SetString(strings.TrimSpace(s))

@@ -125,7 +125,8 @@ func (b *body) date(k string) (time.Time, bool) {
 }
 
 // amount extracts a decimal: a JSON number, or a string read with the
-// locale's grouping (a string amount needs locale).
+// locale's grouping (a string amount needs locale). It is kept to the
+// millionth; the account's currency rounds it when it is posted (money).
 func (b *body) amount(k string) (Amount, bool) {
 	v, ok := b.m[k]
 	if !ok || string(v) == "null" {
@@ -156,7 +157,7 @@ func (b *body) amount(k string) (Amount, bool) {
 		b.errs = append(b.errs, param("validation.msg.invalid.decimal.format", msg, k, string(v)))
 		return 0, false
 	}
-	a, err := ratToAmount(r, currencyStep)
+	a, err := ratToAmount(r, 1)
 	if err != nil {
 		b.fail(k, "invalid", err.Error(), string(v))
 		return 0, false

@@ -14,10 +14,12 @@
 // SetLatency). Amounts are exact (int64 millionths) and printed with 6
 // decimals, dates as [y,m,d].
 //
-// It is not Fineract: one currency (KES, 2 decimals) and no inMultiplesOf
-// rounding, always a server of 1.9 or later, no 500 after a commit, no
-// reversals, a business date that never fails, no permissions, holidays or
-// deposit-account types, and a few error codes of its own.
+// Each account has a currency (KES unless set) and what is posted is
+// rounded as Fineract's Money.of does, inMultiplesOf included.
+//
+// It is not Fineract: always a server of 1.9 or later, no 500 after a
+// commit, no reversals, a business date that never fails, no permissions,
+// holidays or deposit-account types, and a few error codes of its own.
 // docs/fineract.md §12 lists every known difference, so that passing here
 // is not taken for proof against a real server.
 package fineractsim

@@ -49,6 +49,7 @@ type Loan struct {
 	ShortProductName string
 	StatusID         int
 	LoanOfficerID    int64
+	Currency         Currency // zero = KES
 	Principal        Amount
 	SubmittedOn      time.Time
 	DisbursedOn      time.Time
@@ -65,7 +66,8 @@ type Savings struct {
 	ProductID          int64
 	ProductName        string
 	ShortProductName   string
-	StatusID           int // 0 = 300 active
+	StatusID           int      // 0 = 300 active
+	Currency           Currency // zero = KES
 	Balance            Amount
 	OnHold             Amount
 	MinRequiredBalance Amount

@@ -17,19 +17,6 @@ type enum struct {
 	Value string `json:"value"`
 }
 
-type currency struct {
-	Code          string `json:"code"`
-	Name          string `json:"name"`
-	DecimalPlaces int    `json:"decimalPlaces"`
-	InMultiplesOf int    `json:"inMultiplesOf"`
-	DisplaySymbol string `json:"displaySymbol"`
-	NameCode      string `json:"nameCode"`
-	DisplayLabel  string `json:"displayLabel"`
-}
-
-var kes = currency{Code: "KES", Name: "Kenyan Shilling", DecimalPlaces: 2, InMultiplesOf: 1,
-	DisplaySymbol: "KSh", NameCode: "currency.KES", DisplayLabel: "Kenyan Shilling (KSh)"}
-
 func (s *Server) businessDate() reply {
 	return jsonReply(200, map[string]any{"description": "Business Date", "type": "BUSINESS_DATE", "date": jdate(s.bizDate)})
 }
@@ -343,7 +330,7 @@ func (s *Server) clientAccounts(id int64) reply {
 		f := s.figures(l)
 		m := compact(anyMap{"id": l.ID, "accountNo": l.AccountNo, "externalId": l.ExternalID,
 			"productId": l.ProductID, "productName": l.ProductName, "shortProductName": l.ShortProductName,
-			"status": loanStatus(l.StatusID), "currency": kes,
+			"status": loanStatus(l.StatusID), "currency": l.currency(),
 			"loanType": enum{1, "accountType.individual", "Individual"}, "loanCycle": 1,
 			"timeline":  compact(anyMap{"submittedOnDate": jdate(l.SubmittedOn), "actualDisbursementDate": jdate(l.DisbursedOn)}),
 			"inArrears": l.StatusID == 300 && f.overdue > 0})
@@ -366,7 +353,7 @@ func (s *Server) clientAccounts(id int64) reply {
 		}
 		savings = append(savings, compact(anyMap{"id": sv.ID, "accountNo": sv.AccountNo, "externalId": sv.ExternalID,
 			"productId": sv.ProductID, "productName": sv.ProductName, "shortProductName": sv.ShortProductName,
-			"status": savingsStatus(sv.StatusID), "currency": kes, "accountBalance": nz(sv.balance),
+			"status": savingsStatus(sv.StatusID), "currency": sv.currency(), "accountBalance": nz(sv.balance),
 			"accountType": enum{1, "accountType.individual", "Individual"},
 			"depositType": enum{100, "depositAccountType.savingsDeposit", "Savings"},
 			"timeline":    compact(anyMap{"activatedOnDate": jdate(sv.ActivatedOn)})}))
@@ -390,7 +377,7 @@ func (s *Server) loan(id int64, associations string) reply {
 	m := compact(anyMap{"id": l.ID, "accountNo": l.AccountNo, "externalId": l.ExternalID,
 		"status": loanStatus(l.StatusID), "clientId": l.ClientID, "clientAccountNo": c.AccountNo,
 		"clientName": c.DisplayName, "clientOfficeId": c.OfficeID, "loanProductId": l.ProductID,
-		"loanProductName": l.ProductName, "loanOfficerId": l.LoanOfficerID, "currency": kes,
+		"loanProductName": l.ProductName, "loanOfficerId": l.LoanOfficerID, "currency": l.currency(),
 		"principal": l.Principal, "approvedPrincipal": l.Principal, "numberOfRepayments": len(l.inst),
 		"repaymentEvery": 1, "repaymentFrequencyType": enum{2, "repaymentFrequency.periodFrequencyType.months", "Months"},
 		"inArrears": l.StatusID == 300 && f.overdue > 0, "isNPA": false, "chargedOff": false,
@@ -409,7 +396,7 @@ func (s *Server) loan(id int64, associations string) reply {
 	}
 	disbursed := l.StatusID >= 300
 	if disbursed {
-		m["summary"] = compact(anyMap{"currency": kes,
+		m["summary"] = compact(anyMap{"currency": l.currency(),
 			"principalDisbursed": l.Principal, "principalPaid": f.principalPaid, "principalWrittenOff": Amount(0),
 			"principalOutstanding": l.principalOutstanding(), "principalOverdue": s.overdueOf(l, func(i *instState) Amount { return i.Principal - i.principalPaid }),
 			"interestCharged": f.interestCharged, "interestPaid": f.interestPaid, "interestWaived": Amount(0),
@@ -516,7 +503,7 @@ func (s *Server) schedule(l *loanState, f loanFigures) anyMap {
 	if start.IsZero() {
 		start = l.SubmittedOn
 	}
-	return anyMap{"currency": kes, "loanTermInDays": int(last.Sub(start).Hours() / 24),
+	return anyMap{"currency": l.currency(), "loanTermInDays": int(last.Sub(start).Hours() / 24),
 		"totalPrincipalDisbursed": l.Principal, "totalPrincipalExpected": l.Principal, "totalPrincipalPaid": f.principalPaid,
 		"totalInterestCharged": f.interestCharged, "totalFeeChargesCharged": f.feesCharged,
 		"totalPenaltyChargesCharged": f.penaltiesCharged, "totalRepaymentExpected": f.expected,
@@ -544,7 +531,7 @@ func (s *Server) paymentDetail(id int64, receipt string) any {
 
 func (s *Server) loanTxnJSON(t *LoanTxn) anyMap {
 	return compact(anyMap{"id": t.ID, "loanId": t.LoanID, "officeId": int64(1), "officeName": s.offices[1],
-		"type": loanTxnType(t.Type), "date": jdate(t.Date), "currency": kes,
+		"type": loanTxnType(t.Type), "date": jdate(t.Date), "currency": s.loans[t.LoanID].currency(),
 		"paymentDetailData": s.paymentDetail(t.PaymentTypeID, t.ReceiptNumber), "amount": t.Amount,
 		"netDisbursalAmount": nil, "principalPortion": t.Principal, "interestPortion": t.Interest,
 		"feeChargesPortion": t.Fees, "penaltyChargesPortion": t.Penalties, "overpaymentPortion": t.Overpayment,
@@ -568,6 +555,20 @@ func (s *Server) loanTxnByExternalID(loanID int64, ext string) reply {
 	return jsonReply(200, s.loanTxnJSON(t))
 }
 
+// loanTxn is GET /loans/{loanId}/transactions/{transactionId}.
+func (s *Server) loanTxn(loanID, txnID int64) reply {
+	if _, ok := s.loans[loanID]; !ok {
+		return loanNotFound(loanID)
+	}
+	for _, t := range s.loanTxns {
+		if t.ID == txnID && t.LoanID == loanID {
+			return jsonReply(200, s.loanTxnJSON(t))
+		}
+	}
+	return notFound("error.msg.loan.transaction.id.invalid",
+		fmt.Sprintf("Transaction with identifier %d does not exist for loan with identifier %d.", txnID, loanID), txnID)
+}
+
 func savingsNotFound(id int64) reply {
 	return notFound("error.msg.saving.account.id.invalid", fmt.Sprintf("Savings account with identifier %d does not exist", id), id)
 }
@@ -582,29 +583,48 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 		"clientId": sv.ClientID, "clientName": c.DisplayName, "savingsProductId": sv.ProductID,
 		"savingsProductName": sv.ProductName, "fieldOfficerId": c.StaffID, "status": savingsStatus(sv.StatusID),
 		"timeline":                  compact(anyMap{"submittedOnDate": jdate(sv.ActivatedOn), "activatedOnDate": jdate(sv.ActivatedOn)}),
-		"currency":                  kes,
+		"currency":                  sv.currency(),
 		"depositType":               enum{100, "depositAccountType.savingsDeposit", "Savings"},
 		"minRequiredBalance":        sv.MinRequiredBalance,
 		"enforceMinRequiredBalance": sv.MinRequiredBalance > 0, "allowOverdraft": false,
 		"onHoldFunds": nz(sv.OnHold),
-		"summary": anyMap{"currency": kes, "totalDeposits": sv.deposits, "accountBalance": sv.balance,
+		"summary": anyMap{"currency": sv.currency(), "totalDeposits": sv.deposits, "accountBalance": sv.balance,
 			"availableBalance": sv.balance - sv.OnHold},
 	})
 	if slices.Contains(strings.Split(associations, ","), "transactions") || slices.Contains(strings.Split(associations, ","), "all") {
 		txns := []anyMap{}
 		// Fineract lists savings transactions newest first.
 		for i := len(sv.txns) - 1; i >= 0; i-- {
-			t := sv.txns[i]
-			txns = append(txns, compact(anyMap{"id": t.ID, "accountId": sv.ID, "accountNo": sv.AccountNo,
-				"transactionType": anyMap{"id": 1, "code": "savingsAccountTransactionType.deposit", "value": "Deposit",
-					"deposit": true, "withdrawal": false, "interestPosting": false, "feeDeduction": false},
-				"date": jdate(t.Date), "currency": kes, "paymentDetailData": s.paymentDetail(t.PaymentTypeID, t.ReceiptNumber),
-				"amount": t.Amount, "runningBalance": t.RunningBalance, "reversed": false,
-				"submittedOnDate": jdate(t.SubmittedOn), "interestedPostedAsOn": false, "note": t.Note}))
+			txns = append(txns, s.savingsTxnJSON(sv, sv.txns[i]))
 		}
 		m["transactions"] = txns
 	}
 	return jsonReply(200, m)
+}
+
+// savingsTxnJSON is SavingsAccountTransactionData.
+func (s *Server) savingsTxnJSON(sv *savingsState, t *SavingsTxn) anyMap {
+	return compact(anyMap{"id": t.ID, "accountId": sv.ID, "accountNo": sv.AccountNo,
+		"transactionType": anyMap{"id": 1, "code": "savingsAccountTransactionType.deposit", "value": "Deposit",
+			"deposit": true, "withdrawal": false, "interestPosting": false, "feeDeduction": false},
+		"date": jdate(t.Date), "currency": sv.currency(), "paymentDetailData": s.paymentDetail(t.PaymentTypeID, t.ReceiptNumber),
+		"amount": t.Amount, "runningBalance": t.RunningBalance, "reversed": false,
+		"submittedOnDate": jdate(t.SubmittedOn), "interestedPostedAsOn": false, "note": t.Note})
+}
+
+// savingsTxn is GET /savingsaccounts/{id}/transactions/{transactionId}.
+func (s *Server) savingsTxn(id, txnID int64) reply {
+	sv, ok := s.savings[id]
+	if !ok {
+		return savingsNotFound(id)
+	}
+	for _, t := range sv.txns {
+		if t.ID == txnID {
+			return jsonReply(200, s.savingsTxnJSON(sv, t))
+		}
+	}
+	return notFound("error.msg.saving.account.transaction.id.invalid",
+		fmt.Sprintf("Savings account transaction with identifier %d does not exist", txnID), txnID)
 }
 
 func groupNotFound(id int64) reply {

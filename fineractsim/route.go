@@ -72,6 +72,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.loanTxnByExternalID(n, p[4]) })
+		case len(p) == 4 && p[0] == "loans" && p[2] == "transactions" && get:
+			n, ok1 := id(2)
+			t, ok2 := id(4)
+			if !ok1 || !ok2 {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.loanTxn(n, t) })
 		case len(p) == 3 && p[0] == "loans" && p[2] == "transactions" && post:
 			n, ok := id(2)
 			if !ok {
@@ -91,6 +99,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.savingsAccount(n, q.Get("associations")) })
+		case len(p) == 4 && p[0] == "savingsaccounts" && p[2] == "transactions" && get:
+			n, ok1 := id(2)
+			t, ok2 := id(4)
+			if !ok1 || !ok2 {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.savingsTxn(n, t) })
 		case len(p) == 3 && p[0] == "savingsaccounts" && p[2] == "transactions" && post:
 			n, ok := id(2)
 			if !ok {

@@ -91,7 +91,7 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 				fDue, fPaid, penDue, penPaid = fDue+in.Fees, fPaid+in.feesPaid, penDue+in.Penalties, penPaid+in.penaltiesPaid
 			}
 			loans = append(loans, anyMap{"loanId": l.ID, "accountId": l.AccountNo, "accountStatusId": l.StatusID,
-				"productShortName": l.ShortProductName, "productId": l.ProductID, "currency": kes,
+				"productShortName": l.ShortProductName, "productId": l.ProductID, "currency": l.currency(),
 				"disbursementAmount": Amount(0), "principalDue": pDue, "principalPaid": pPaid,
 				"interestDue": iDue, "interestPaid": iPaid, "chargesDue": fDue + penDue - fPaid - penPaid,
 				"feeDue": fDue, "feePaid": fPaid,
@@ -107,7 +107,7 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 				continue
 			}
 			savings = append(savings, anyMap{"savingsId": sv.ID, "accountId": sv.AccountNo, "accountStatusId": sv.StatusID,
-				"productName": sv.ProductName, "productId": sv.ProductID, "currency": kes, "dueAmount": Amount(0),
+				"productName": sv.ProductName, "productId": sv.ProductID, "currency": sv.currency(), "dueAmount": Amount(0),
 				// Fineract's read SQL turns deposit_type_enum 100 into this text; the
 				// save expects the integer 100 back.
 				"depositAccountType": "Saving Deposit"})

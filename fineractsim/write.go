@@ -101,8 +101,11 @@ func (s *Server) loanChecks(loanID int64, date time.Time, ext string, seen map[s
 }
 
 // postRepayment commits a validated repayment and returns the transaction.
+// The amount posted is what the loan's currency makes of amt (Money.of in
+// LoanAccountDomainServiceJpa), which the result's changes do not show.
 func (s *Server) postRepayment(loanID int64, date time.Time, amt Amount, ext string, pt int64, receipt, note string) *LoanTxn {
 	l := s.loans[loanID]
+	amt = l.currency().money(amt)
 	a := l.applyRepayment(amt, date)
 	s.nextLoanTxn++
 	t := &LoanTxn{ID: s.nextLoanTxn, LoanID: loanID, Type: "Repayment", Date: date, Amount: amt,
@@ -176,8 +179,11 @@ func (s *Server) savingsChecks(id int64, date time.Time) *reply {
 	return nil
 }
 
+// postDeposit commits a validated deposit, rounded by the account's
+// currency (Money.of in SavingsAccount.deposit).
 func (s *Server) postDeposit(id int64, date time.Time, amt Amount, pt int64, receipt, note string) *SavingsTxn {
 	sv := s.savings[id]
+	amt = sv.currency().money(amt)
 	sv.balance += amt
 	sv.deposits += amt
 	s.nextSavTxn++

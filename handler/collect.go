@@ -226,10 +226,16 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	total := p.Currency.Format(mifos.Amount(j.Amount))
 	var out []store.Outbound
 	officerText := ""
-	switch j.State {
-	case store.JournalDone:
+	// What Fineract posted differs from the sheet: its total is known,
+	// each client's share is not, so clients are told nothing.
+	rounded := j.State == store.JournalDone && j.PostedAmount != 0 && j.PostedAmount != j.Amount
+	switch {
+	case rounded:
+		officerText = t.Get("collect.officer_rounded", "group", p.GroupName, "date", j.Date, "clients", strconv.Itoa(len(p.Clients)),
+			"total", p.Currency.Format(mifos.Amount(j.PostedAmount)), "sent", total)
+	case j.State == store.JournalDone:
 		officerText = t.Get("collect.officer_confirm", "group", p.GroupName, "date", j.Date, "clients", strconv.Itoa(len(p.Clients)), "total", total)
-	case store.JournalAwaitingApproval:
+	case j.State == store.JournalAwaitingApproval:
 		officerText = t.Get("collect.officer_pending", "group", p.GroupName, "date", j.Date, "total", total)
 	default:
 		officerText = t.Get("collect.officer_failed", "group", p.GroupName, "date", j.Date, "reason", e.failureReason(j))
@@ -237,7 +243,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	if j.Officer != "" {
 		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, DuplicateHarmless: true})
 	}
-	if j.State != store.JournalDone {
+	if j.State != store.JournalDone || rounded {
 		return out
 	}
 	for _, s := range p.Clients {

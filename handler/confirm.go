@@ -10,6 +10,17 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
+func init() {
+	registerTexts("en", map[string]string{
+		"pay.rounded":             "Mifos rounded the {sent} sent",
+		"collect.officer_rounded": "Collection for {group} on {date} posted: {clients} client(s), total {total} (Mifos rounded the {sent} sent; clients were not told amounts, check them in Mifos).",
+	})
+	registerTexts("sw", map[string]string{
+		"pay.rounded":             "Mifos ilizungusha {sent} iliyotumwa",
+		"collect.officer_rounded": "Makusanyo ya {group} tarehe {date} yameingizwa: wateja {clients}, jumla {total} (Mifos ilizungusha {sent} iliyotumwa; wateja hawakuambiwa kiasi, angalia Mifos).",
+	})
+}
+
 // settled reports whether an entry reached a final state.
 func settled(e store.JournalEntry) bool {
 	switch e.State {
@@ -53,6 +64,16 @@ func entryCurrency(e store.JournalEntry) mifos.Currency {
 // entryMoney writes an entry's amount in its currency (mifos.Currency.Format).
 func entryMoney(e store.JournalEntry) string { return entryCurrency(e).Format(mifos.Amount(e.Amount)) }
 
+// postedMoney writes what Fineract posted for a done entry, and whether that
+// differs from what was sent: nobody is ever told an amount Fineract does
+// not hold.
+func postedMoney(e store.JournalEntry) (string, bool) {
+	if e.PostedAmount == 0 || e.PostedAmount == e.Amount {
+		return entryMoney(e), false
+	}
+	return entryCurrency(e).Format(mifos.Amount(e.PostedAmount)), true
+}
+
 func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	t := e.texts()
 	var done, pending, failed, clientItems, balances []string
@@ -74,8 +95,13 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 			for i, id := range b.FineractTxnIDs {
 				ids[i] = strconv.FormatInt(id, 10)
 			}
-			done = append(done, fmt.Sprintf("%s %s (txn %s)", label, amount, strings.Join(ids, ",")))
-			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", smsField(b.Currency), amount, smsField(b.AccountNo)))
+			posted, rounded := postedMoney(b)
+			note := ""
+			if rounded {
+				note = "; " + t.Get("pay.rounded", "sent", amount)
+			}
+			done = append(done, fmt.Sprintf("%s %s (txn %s%s)", label, posted, strings.Join(ids, ","), note))
+			clientItems = append(clientItems, fmt.Sprintf("%s %s to %s", smsField(b.Currency), posted, smsField(b.AccountNo)))
 			if b.BalanceAfter != "" {
 				balances = append(balances, b.BalanceAfter)
 			}

@@ -104,3 +104,22 @@ func TestZeroDecimalCurrencyInEveryTemplate(t *testing.T) {
 		t.Errorf("reminder summary: %q", sum)
 	}
 }
+
+// A sheet that Fineract posted for another total (a currency rounded to its
+// inMultiplesOf) tells the officer Fineract's total and the clients nothing:
+// their shares of it are not known.
+func TestCollectionRoundedByFineractTellsItsTotalOnly(t *testing.T) {
+	env := &Env{}
+	ugx := mifos.Currency{Code: "UGX", DecimalPlaces: 0, InMultiplesOf: 100}
+	payload, err := json.Marshal(CollectPayload{GroupName: "Umoja", Currency: ugx,
+		Clients: []CollectedShare{{ClientID: 42, Name: "Aisha", Phone: "+256712345678", Amount: 1_050_000_000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := store.JournalEntry{ID: 2, Batch: 8, Kind: store.JournalCollectionSheet, State: store.JournalDone, Officer: "+256772000012",
+		Amount: 1_050_000_000, PostedAmount: 1_100_000_000, Currency: "UGX", Date: "2026-12-01", Payload: payload}
+	out := env.Confirmations(sheet, []store.JournalEntry{sheet})
+	if len(out) != 1 || out[0].To != "+256772000012" || !strings.Contains(out[0].Text, "total 1,100 (Mifos rounded the 1,050 sent") {
+		t.Fatalf("confirmations: %+v", out)
+	}
+}

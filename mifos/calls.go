@@ -347,18 +347,28 @@ type savingsWire struct {
 		AccountBalance   Amount `json:"accountBalance"`
 		AvailableBalance Amount `json:"availableBalance"`
 	} `json:"summary"`
-	Transactions []struct {
-		ID                int64  `json:"id"`
-		Date              Date   `json:"date"`
-		Amount            Amount `json:"amount"`
-		Reversed          bool   `json:"reversed"`
-		PaymentDetailData struct {
-			ReceiptNumber string `json:"receiptNumber"`
-		} `json:"paymentDetailData"`
-		TransactionType struct {
-			Value string `json:"value"`
-		} `json:"transactionType"`
-	} `json:"transactions"`
+	Transactions []savingsTxnWire `json:"transactions"`
+}
+
+// savingsTxnWire is SavingsAccountTransactionData.
+type savingsTxnWire struct {
+	ID                int64  `json:"id"`
+	Date              Date   `json:"date"`
+	Amount            Amount `json:"amount"`
+	Reversed          bool   `json:"reversed"`
+	PaymentDetailData struct {
+		ReceiptNumber string `json:"receiptNumber"`
+	} `json:"paymentDetailData"`
+	TransactionType struct {
+		Value string `json:"value"`
+	} `json:"transactionType"`
+}
+
+func (t savingsTxnWire) txn() SavingsTxn {
+	return SavingsTxn{
+		ID: t.ID, Date: t.Date, Amount: t.Amount, Reversed: t.Reversed,
+		ReceiptNumber: t.PaymentDetailData.ReceiptNumber, TypeValue: t.TransactionType.Value,
+	}
 }
 
 // Savings is GET /savingsaccounts/{id}.
@@ -383,12 +393,19 @@ func (c *HTTPClient) SavingsTransactions(ctx context.Context, savingsID int64) (
 	}
 	out := make([]SavingsTxn, 0, len(w.Transactions))
 	for _, t := range w.Transactions {
-		out = append(out, SavingsTxn{
-			ID: t.ID, Date: t.Date, Amount: t.Amount, Reversed: t.Reversed,
-			ReceiptNumber: t.PaymentDetailData.ReceiptNumber, TypeValue: t.TransactionType.Value,
-		})
+		out = append(out, t.txn())
 	}
 	return out, nil
+}
+
+// SavingsTxn is GET /savingsaccounts/{id}/transactions/{transactionId}:
+// what Fineract holds for a transaction it posted.
+func (c *HTTPClient) SavingsTxn(ctx context.Context, savingsID, txnID int64) (SavingsTxn, error) {
+	var w savingsTxnWire
+	if _, err := c.do(ctx, request{method: "GET", path: "/savingsaccounts/" + id(savingsID) + "/transactions/" + id(txnID)}, &w); err != nil {
+		return SavingsTxn{}, err
+	}
+	return w.txn(), nil
 }
 
 // resultWire is a CommandProcessingResult.
@@ -467,27 +484,44 @@ func (c *HTTPClient) Repay(ctx context.Context, loanID int64, r Repayment, idemp
 	return c.command(ctx, "/loans/"+id(loanID)+"/transactions", "repayment", body, idempotencyKey)
 }
 
+// loanTxnWire is LoanTransactionData.
+type loanTxnWire struct {
+	ID                     int64      `json:"id"`
+	ExternalID             flexString `json:"externalId"`
+	Date                   Date       `json:"date"`
+	Amount                 Amount     `json:"amount"`
+	ManuallyReversed       bool       `json:"manuallyReversed"`
+	OutstandingLoanBalance Amount     `json:"outstandingLoanBalance"`
+}
+
+func (w loanTxnWire) txn() LoanTxn {
+	return LoanTxn{
+		ID: w.ID, ExternalID: string(w.ExternalID), Date: w.Date, Amount: w.Amount,
+		ManuallyReversed: w.ManuallyReversed, OutstandingBalance: w.OutstandingLoanBalance,
+	}
+}
+
 // LoanTxnByExternalID is GET /loans/{loanId}/transactions/external-id/{externalId}.
 func (c *HTTPClient) LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (LoanTxn, error) {
 	if externalID == "" {
 		return LoanTxn{}, invalidf("the external id is empty")
 	}
-	var w struct {
-		ID                     int64      `json:"id"`
-		ExternalID             flexString `json:"externalId"`
-		Date                   Date       `json:"date"`
-		Amount                 Amount     `json:"amount"`
-		ManuallyReversed       bool       `json:"manuallyReversed"`
-		OutstandingLoanBalance Amount     `json:"outstandingLoanBalance"`
-	}
+	var w loanTxnWire
 	path := "/loans/" + id(loanID) + "/transactions/external-id/" + url.PathEscape(externalID)
 	if _, err := c.do(ctx, request{method: "GET", path: path}, &w); err != nil {
 		return LoanTxn{}, err
 	}
-	return LoanTxn{
-		ID: w.ID, ExternalID: string(w.ExternalID), Date: w.Date, Amount: w.Amount,
-		ManuallyReversed: w.ManuallyReversed, OutstandingBalance: w.OutstandingLoanBalance,
-	}, nil
+	return w.txn(), nil
+}
+
+// LoanTxn is GET /loans/{loanId}/transactions/{transactionId}: what
+// Fineract holds for a transaction it posted (its amount may be rounded).
+func (c *HTTPClient) LoanTxn(ctx context.Context, loanID, txnID int64) (LoanTxn, error) {
+	var w loanTxnWire
+	if _, err := c.do(ctx, request{method: "GET", path: "/loans/" + id(loanID) + "/transactions/" + id(txnID)}, &w); err != nil {
+		return LoanTxn{}, err
+	}
+	return w.txn(), nil
 }
 
 // Deposit is POST /savingsaccounts/{id}/transactions?command=deposit.

@@ -33,3 +33,66 @@ func TestStaffFromStandIn(t *testing.T) {
 		t.Fatalf("unknown staff: %v, want ErrNotFound", err)
 	}
 }
+
+// standIn starts a seeded stand-in and a client for it.
+func standIn(t *testing.T) (*fineractsim.Server, *mifos.HTTPClient) {
+	t.Helper()
+	fin, err := fineractsim.Start(fineractsim.Options{NoRequestLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fin.Close() })
+	fin.Seed()
+	c, err := mifos.New(mifos.Config{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fin, c
+}
+
+// Every currency object carries inMultiplesOf; a posted transaction read
+// back by its id gives the amount Fineract rounded it to.
+func TestInMultiplesOfAndPostedAmountFromStandIn(t *testing.T) {
+	fin, c := standIn(t)
+	ctx := context.Background()
+	ugx := fineractsim.UGX
+	ugx.InMultiplesOf = 100
+	b := fin.BusinessDate()
+	client := fin.AddClient(fineractsim.Client{Firstname: "Okello", ActivationDate: b.AddDate(-1, 0, 0)})
+	loan := fin.AddLoan(fineractsim.Loan{ClientID: client, Currency: ugx, Principal: fineractsim.MustAmount("500000"),
+		DisbursedOn: b.AddDate(0, -1, 0), Installments: []fineractsim.Installment{{DueDate: b.AddDate(0, 1, 0), Principal: fineractsim.MustAmount("500000")}}})
+	savings := fin.AddSavings(fineractsim.Savings{ClientID: client, Currency: ugx, ActivatedOn: b.AddDate(0, -1, 0)})
+	acc, err := c.ClientAccounts(ctx, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := acc.Loans[0].Currency; got.Code != "UGX" || got.DecimalPlaces != 0 || got.InMultiplesOf != 100 {
+		t.Fatalf("loan currency %+v", got)
+	}
+	if got := acc.Savings[0].Currency; got.InMultiplesOf != 100 {
+		t.Fatalf("savings currency %+v", got)
+	}
+	if l, err := c.Loan(ctx, loan); err != nil || l.Currency.InMultiplesOf != 100 {
+		t.Fatalf("loan: %+v, %v", l.Currency, err)
+	}
+	day := mifos.DateOf(b)
+	res, err := c.Repay(ctx, loan, mifos.Repayment{Date: day, Amount: 1_050_000_000, PaymentTypeID: 1, ExternalID: "ugx-1"}, "k-ugx-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn, err := c.LoanTxn(ctx, loan, res.ResourceID)
+	if err != nil || txn.Amount != 1_100_000_000 || txn.ExternalID != "ugx-1" || txn.Date != day {
+		t.Fatalf("posted repayment %+v, %v", txn, err)
+	}
+	dep, err := c.Deposit(ctx, savings, mifos.Deposit{Date: day, Amount: 1_020_000_000, PaymentTypeID: 1, ReceiptNumber: "R1"}, "k-ugx-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.SavingsTxn(ctx, savings, dep.ResourceID)
+	if err != nil || st.Amount != 1_000_000_000 || st.ReceiptNumber != "R1" {
+		t.Fatalf("posted deposit %+v, %v", st, err)
+	}
+	if _, err := c.LoanTxn(ctx, fineractsim.SeedLoanAmina, res.ResourceID); !errors.Is(err, mifos.ErrNotFound) {
+		t.Fatalf("a transaction of another loan: %v, want not found", err)
+	}
+}

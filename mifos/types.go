@@ -28,6 +28,10 @@ type Status struct {
 type Currency struct {
 	Code          string `json:"code"`
 	DecimalPlaces int    `json:"decimalPlaces"`
+	// InMultiplesOf: for a currency without decimals Fineract rounds every
+	// amount it posts to the nearest multiple of this (a tie goes up), so
+	// 1,050 posts as 1,100 when it is 100. 0 or 1: whole units.
+	InMultiplesOf int    `json:"inMultiplesOf"`
 	DisplaySymbol string `json:"displaySymbol"`
 }
 
@@ -130,7 +134,8 @@ type SavingsTxn struct {
 	TypeValue     string // transactionType.value
 }
 
-// LoanTxn is GET /loans/{loanId}/transactions/external-id/{externalId}.
+// LoanTxn is one loan transaction: GET /loans/{loanId}/transactions/{id}
+// or /external-id/{externalId}.
 type LoanTxn struct {
 	ID                 int64
 	ExternalID         string

@@ -339,6 +339,42 @@ func (f *fakeFineract) LoanTxnByExternalID(ctx context.Context, loanID int64, ex
 	return t.txn, nil
 }
 
+// LoanTxn reads back a posted repayment by its id.
+func (f *fakeFineract) LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error) {
+	leave, err := f.enter(ctx, "")
+	defer leave()
+	if err != nil {
+		return mifos.LoanTxn{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{Op: "read-loan", Account: loanID})
+	for _, t := range f.loanTxns {
+		if t.loan == loanID && t.txn.ID == txnID {
+			return t.txn, nil
+		}
+	}
+	return mifos.LoanTxn{}, notFound("error.msg.loan.transaction.id.invalid")
+}
+
+// SavingsTxn reads back a posted deposit by its id.
+func (f *fakeFineract) SavingsTxn(ctx context.Context, savingsID, txnID int64) (mifos.SavingsTxn, error) {
+	leave, err := f.enter(ctx, "")
+	defer leave()
+	if err != nil {
+		return mifos.SavingsTxn{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{Op: "read-savings", Account: savingsID})
+	for _, t := range f.savings[savingsID] {
+		if t.ID == txnID {
+			return t, nil
+		}
+	}
+	return mifos.SavingsTxn{}, notFound("error.msg.saving.account.transaction.id.invalid")
+}
+
 func (f *fakeFineract) SavingsTransactions(ctx context.Context, savingsID int64) ([]mifos.SavingsTxn, error) {
 	leave, err := f.enter(ctx, "")
 	defer leave()

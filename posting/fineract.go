@@ -10,16 +10,20 @@ import (
 // posting, declared here where it is used (the *mifos.HTTPClient has them
 // all). Each posting kind posts and, after an unknown outcome, looks up.
 
-// loanPoster posts a repayment and finds it again by its externalId.
+// loanPoster posts a repayment, finds it again by its externalId, and
+// reads back what Fineract posted.
 type loanPoster interface {
 	Repay(ctx context.Context, loanID int64, r mifos.Repayment, idempotencyKey string) (mifos.Result, error)
 	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (mifos.LoanTxn, error)
+	LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error)
 }
 
-// depositPoster posts a savings deposit and finds it again by its receipt.
+// depositPoster posts a savings deposit, finds it again by its receipt,
+// and reads back what Fineract posted.
 type depositPoster interface {
 	Deposit(ctx context.Context, savingsID int64, d mifos.Deposit, idempotencyKey string) (mifos.Result, error)
 	SavingsTransactions(ctx context.Context, savingsID int64) ([]mifos.SavingsTxn, error)
+	SavingsTxn(ctx context.Context, savingsID, txnID int64) (mifos.SavingsTxn, error)
 }
 
 // sheetPoster saves a group's collection sheet.

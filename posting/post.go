@@ -25,6 +25,9 @@ type outcome struct {
 	// without an answer; reuseKey asks the next attempt to resend its key.
 	uncertain, reuseKey bool
 	skip                bool // nothing to record (the entry moved on meanwhile)
+	// posted is what Fineract posted (millionths) as read back after a
+	// fresh posting; 0 when not read.
+	posted int64
 }
 
 // settled is a final outcome; a failure's why is told to the officer too,
@@ -101,6 +104,13 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 		log.Warn("posting refused by Fineract; a person must look at it", "why", out.why)
 	default:
 		log.Info("posting settled", "state", out.settle, "txns", out.txnIDs, "why", out.why)
+	}
+	if out.settle == store.JournalDone && out.posted != 0 && out.posted != e.Amount {
+		log.Warn("Fineract posted another amount than was sent (a currency rounded to its inMultiplesOf); the confirmations give Fineract's",
+			"sent", e.Amount, "posted", out.posted)
+		if err := w.db.SetJournalPostedAmount(e.ID, out.posted); err != nil {
+			return err
+		}
 	}
 	if out.settle == store.JournalDone && w.opts.BalanceAfter != nil {
 		if bal := w.opts.BalanceAfter(ctx, e); bal != "" {
@@ -281,8 +291,42 @@ func (w *Worker) loanPoster(e store.JournalEntry, date mifos.Date) poster {
 			r := mifos.Repayment{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
 				ExternalID: e.ExternalID, ReceiptNumber: e.Receipt, Note: e.Note}
 			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Repay(ctx, e.AccountID, r, key) })
-			return resultOutcome(res, err)
+			o, err := resultOutcome(res, err)
+			if err == nil && mayRound(e, o, res) {
+				w.readBack(ctx, e, &o, func(ctx context.Context) (mifos.Amount, error) {
+					t, err := w.api.LoanTxn(ctx, e.AccountID, res.ResourceID)
+					return t.Amount, err
+				})
+			}
+			return o, err
 		},
+	}
+}
+
+// mayRound: Fineract rounds what it posts only in a currency without
+// decimals (to its inMultiplesOf; Money.of), and only the transaction it
+// posted tells the result (the command's changes echo the amount sent).
+// An entry journaled with decimals is posted as sent, so costs no read.
+// Decimals 0 is also an entry whose currency was not known, read too.
+func mayRound(e store.JournalEntry, o outcome, res mifos.Result) bool {
+	return e.Decimals == 0 && o.settle == store.JournalDone && res.ResourceID != 0
+}
+
+// readBack records in o what Fineract posted, read by read. The posting went
+// through whatever the read says: a failed read leaves o as it is (done,
+// the amount as journaled) with a word in its account.
+func (w *Worker) readBack(ctx context.Context, e store.JournalEntry, o *outcome, read func(ctx context.Context) (mifos.Amount, error)) {
+	a, err := call(w, ctx, read)
+	if err != nil {
+		w.log.Warn("posted, but the amount Fineract posted could not be read back; the confirmations give the amount sent",
+			"id", e.ID, "err", err)
+		o.why += "; the amount Fineract posted could not be read back"
+		return
+	}
+	o.posted += int64(a)
+	if int64(a) != e.Amount {
+		cur := mifos.Currency{Code: e.Currency, DecimalPlaces: e.Decimals}
+		o.why += fmt.Sprintf("; Fineract posted %s for the %s sent", cur.Format(a), cur.Format(mifos.Amount(e.Amount)))
 	}
 }
 
@@ -323,7 +367,14 @@ func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
 			d := mifos.Deposit{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
 				ReceiptNumber: e.Receipt, Note: e.Note}
 			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Deposit(ctx, e.AccountID, d, key) })
-			return resultOutcome(res, err)
+			o, err := resultOutcome(res, err)
+			if err == nil && mayRound(e, o, res) {
+				w.readBack(ctx, e, &o, func(ctx context.Context) (mifos.Amount, error) {
+					t, err := w.api.SavingsTxn(ctx, e.AccountID, res.ResourceID)
+					return t.Amount, err
+				})
+			}
+			return o, err
 		},
 	}
 }
@@ -363,7 +414,13 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 				return settled(store.JournalAwaitingApproval, "waiting for approval in Fineract"), nil
 			}
 			ids := append(append([]int64(nil), res.LoanTransactionIDs...), res.SavingsTransactionIDs...)
-			return settled(store.JournalDone, "posted", ids...), nil
+			o := settled(store.JournalDone, "posted", ids...)
+			if e.Decimals == 0 && len(res.LoanTransactionIDs) == len(s.Repayments) && len(res.SavingsTransactionIDs) == len(s.Deposits) {
+				w.readBack(ctx, e, &o, func(ctx context.Context) (mifos.Amount, error) {
+					return w.sheetPosted(ctx, s, res)
+				})
+			}
+			return o, nil
 		},
 	}
 	// Fineract saves a sheet in one transaction, so its first repayment
@@ -373,6 +430,27 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 		p.lookup = w.loanTxnLookup(s.Repayments[0].LoanID, s.Repayments[0].ExternalID)
 	}
 	return p, nil
+}
+
+// sheetPosted is the total Fineract posted for a saved sheet, read back
+// transaction by transaction (its changes list the new ids in item order).
+func (w *Worker) sheetPosted(ctx context.Context, s mifos.SaveSheet, res mifos.SheetResult) (mifos.Amount, error) {
+	var total mifos.Amount
+	for i, id := range res.LoanTransactionIDs {
+		t, err := w.api.LoanTxn(ctx, s.Repayments[i].LoanID, id)
+		if err != nil {
+			return 0, err
+		}
+		total += t.Amount
+	}
+	for i, id := range res.SavingsTransactionIDs {
+		t, err := w.api.SavingsTxn(ctx, s.Deposits[i].SavingsID, id)
+		if err != nil {
+			return 0, err
+		}
+		total += t.Amount
+	}
+	return total, nil
 }
 
 // EncodeSheet is the journal payload of a collection sheet.

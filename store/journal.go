@@ -95,6 +95,10 @@ type JournalEntry struct {
 	ItemRef   string `json:"item_ref,omitempty"`
 	// BalanceAfter is the account's balance once posted, in words, for the client's confirmation.
 	BalanceAfter string `json:"balance_after,omitempty"`
+	// PostedAmount is what Fineract posted (millionths) when it differs from
+	// Amount: a currency without decimals is rounded to its inMultiplesOf.
+	// 0 = Fineract posted Amount, or the posting stage could not read it back.
+	PostedAmount int64 `json:"posted_amount,omitempty"`
 	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
 	SupersededBy uint64    `json:"superseded_by,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -295,7 +299,7 @@ func (tx *Tx) AppendJournal(e JournalEntry) (uint64, error) {
 	now := time.Now()
 	e.State, e.NextAttempt, e.CreatedAt, e.UpdatedAt = JournalPending, now, now, now
 	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey = 0, "", "", false, false
-	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal = nil, "", time.Time{}, ""
+	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal, e.PostedAmount = nil, "", time.Time{}, "", 0
 	id, err := tx.btx.Bucket(bucketJournal).NextSequence()
 	if err != nil {
 		return 0, err
@@ -467,6 +471,7 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 func (db *DB) RequeueJournal(id uint64) error {
 	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
 		e.State, e.NextAttempt, e.SettledAt, e.Outcome, e.Refusal = JournalPending, time.Now(), time.Time{}, "", ""
+		e.PostedAmount = 0
 		return nil
 	})
 }
@@ -723,6 +728,19 @@ func (db *DB) SupersedeJournal(id uint64, resolved JournalEntry) (uint64, error)
 func (db *DB) SetJournalBalanceAfter(id uint64, balance string) error {
 	return db.journalTransition(id, "record balance after posting", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
 		e.BalanceAfter = balance
+		return nil
+	})
+}
+
+// SetJournalPostedAmount records the amount Fineract posted for an entry
+// (read back before it settles) when it differs from the one journaled, so
+// the confirmations tell what Fineract holds.
+func (db *DB) SetJournalPostedAmount(id uint64, amount int64) error {
+	return db.journalTransition(id, "record the amount posted", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		if amount <= 0 {
+			return fmt.Errorf("posted amount %d is not positive", amount)
+		}
+		e.PostedAmount = amount
 		return nil
 	})
 }

@@ -441,3 +441,35 @@ func TestListJournal(t *testing.T) {
 		t.Error("unknown state accepted")
 	}
 }
+
+// The amount Fineract posted is recorded on an open entry before it
+// settles, kept once settled, and forgotten when a person requeues it.
+func TestJournalPostedAmount(t *testing.T) {
+	db := openTemp(t)
+	id := mustAppend(t, db, repayment(5, 1, "posted-1"))
+	if err := db.MarkJournalPosting(id, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetJournalPostedAmount(id, 0); err == nil {
+		t.Fatal("a posted amount of 0 was recorded")
+	}
+	if err := db.SetJournalPostedAmount(id, 1_600_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SettleJournal(id, JournalFailed, nil, "check", nil); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := db.JournalEntry(id); e.PostedAmount != 1_600_000_000 || e.Amount != 1_500_000_000 {
+		t.Fatalf("settled entry %+v", e)
+	}
+	if err := db.SetJournalPostedAmount(id, 1); !errors.Is(err, ErrJournalState) {
+		t.Fatalf("posted amount on a settled entry: %v", err)
+	}
+	if err := db.RequeueJournal(id); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := db.JournalEntry(id); e.PostedAmount != 0 {
+		t.Fatalf("requeued entry keeps the old posted amount: %+v", e)
+	}
+	assertJournalInvariants(t, db)
+}
