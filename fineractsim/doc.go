@@ -17,8 +17,10 @@
 // Each account has a currency (KES unless set) and what is posted is
 // rounded as Fineract's Money.of does, inMultiplesOf included.
 //
-// It is not Fineract: always a server of 1.9 or later, no 500 after a
-// commit, no reversals, a business date that never fails, no permissions,
+// Options.Before19 serves as a Fineract 1.8 does (no external-id routes,
+// no Idempotency-Key).
+//
+// It is not Fineract: no 500 after a commit, no reversals, a business date that never fails, no permissions,
 // holidays or deposit-account types, and a few error codes of its own.
 // docs/fineract.md §12 lists every known difference, so that passing here
 // is not taken for proof against a real server.

@@ -22,7 +22,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 	}
 	var rep reply
 	switch {
-	case len(parts) == 3 && parts[0] == "v2" && parts[1] == "clients" && parts[2] == "search":
+	case len(parts) == 3 && parts[0] == "v2" && parts[1] == "clients" && parts[2] == "search" && !s.opts.Before19:
 		if !post {
 			methodNotAllowed(w)
 			return
@@ -65,7 +65,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.loan(n, q.Get("associations")) })
-		case len(p) == 5 && p[0] == "loans" && p[2] == "transactions" && p[3] == "external-id" && get:
+		case len(p) == 5 && p[0] == "loans" && p[2] == "transactions" && p[3] == "external-id" && get && !s.opts.Before19:
 			n, ok := id(2)
 			if !ok {
 				http.NotFound(w, r)

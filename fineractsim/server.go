@@ -28,6 +28,12 @@ type Options struct {
 	// NoRequestLog keeps Requests() empty, so a long benchmark measures
 	// the daemon's memory, not this log's.
 	NoRequestLog bool
+	// Before19 serves as a Fineract before 1.9.0 (1.8.x) does: the
+	// external-id routes, the v2 client search and the savings transaction
+	// search do not exist (Jersey's plain 404), results carry no
+	// resourceExternalId, and an Idempotency-Key is ignored (every request
+	// runs, a resend included).
+	Before19 bool
 }
 
 // Server is a running Fineract stand-in. All methods are safe for concurrent use.
@@ -332,6 +338,9 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 		return
 	}
 	key := idemKey{action, entity, r.Header.Get("Idempotency-Key")}
+	if s.opts.Before19 {
+		key.key = "" // no idempotency store before 1.9
+	}
 	s.mu.Lock()
 	if key.key != "" {
 		if e, ok := s.idem[key]; ok {

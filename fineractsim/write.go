@@ -148,6 +148,9 @@ func (s *Server) repay(loanID int64, raw []byte, commit bool) reply {
 	receipt, _ := b.str("receiptNumber")
 	note, _ := b.str("note")
 	t := s.postRepayment(loanID, date, amt, ext, pt, receipt, note)
+	if s.opts.Before19 {
+		ext = "" // resourceExternalId came with 1.9
+	}
 	return jsonReply(200, compact(anyMap{"officeId": s.clients[l.ClientID].OfficeID, "clientId": l.ClientID,
 		"loanId": loanID, "resourceId": t.ID, "resourceExternalId": ext,
 		"changes": changes(b, "transactionDate", "transactionAmount", "locale", "dateFormat", "paymentTypeId",

@@ -52,3 +52,19 @@ func TestClassify(t *testing.T) {
 		t.Error("a nil error is classified as a failure")
 	}
 }
+
+// Only Fineract's own not-found body says a thing is absent; a plain 404
+// (a route the server does not have) says nothing about it.
+func TestNotFoundAnswerAndMissingRoute(t *testing.T) {
+	own := &Error{Status: 404, Code: CodeNotFound, Errors: []FieldError{{Code: "error.msg.loan.transaction.external.id.invalid"}}}
+	page := &Error{Status: 404, Message: "404 page not found"}
+	if !IsNotFoundAnswer(own) || !IsNotFoundAnswer(own, "x", "error.msg.loan.transaction.external.id.invalid") || IsNotFoundAnswer(own, "error.msg.loan.id.invalid") {
+		t.Error("Fineract's own 404 misread")
+	}
+	if IsMissingRoute(own) || !IsMissingRoute(page) || IsNotFoundAnswer(page) {
+		t.Error("a plain 404 misread")
+	}
+	if IsMissingRoute(&Error{Status: 400}) || IsNotFoundAnswer(fmt.Errorf("wrapped: %w", page)) || !IsMissingRoute(fmt.Errorf("wrapped: %w", page)) {
+		t.Error("other answers misread")
+	}
+}

@@ -514,6 +514,25 @@ func (c *HTTPClient) LoanTxnByExternalID(ctx context.Context, loanID int64, exte
 	return w.txn(), nil
 }
 
+// LoanTransactions is GET /loans/{id}?associations=transactions: every
+// transaction of the loan that is not reversed, or was reversed by hand
+// (manuallyReversed), with its externalId. All versions have it; it is
+// how a repayment is found by externalId on a server before 1.9.
+func (c *HTTPClient) LoanTransactions(ctx context.Context, loanID int64) ([]LoanTxn, error) {
+	var w struct {
+		Transactions []loanTxnWire `json:"transactions"`
+	}
+	q := url.Values{"associations": {"transactions"}, "exclude": {"guarantors"}}
+	if _, err := c.do(ctx, request{method: "GET", path: "/loans/" + id(loanID), query: q}, &w); err != nil {
+		return nil, err
+	}
+	out := make([]LoanTxn, 0, len(w.Transactions))
+	for _, t := range w.Transactions {
+		out = append(out, t.txn())
+	}
+	return out, nil
+}
+
 // LoanTxn is GET /loans/{loanId}/transactions/{transactionId}: what
 // Fineract holds for a transaction it posted (its amount may be rounded).
 func (c *HTTPClient) LoanTxn(ctx context.Context, loanID, txnID int64) (LoanTxn, error) {

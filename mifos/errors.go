@@ -83,3 +83,35 @@ func IsDuplicateExternalID(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Status == 400 && e.HasCode(CodeDuplicateExternalID)
 }
+
+// CodeNotFound is the top-level code of Fineract's own 404 answer.
+const CodeNotFound = "error.msg.resource.not.found"
+
+// IsNotFoundAnswer reports Fineract's own "no such thing": a 404 with its
+// JSON body (top-level error.msg.resource.not.found) and, when codes are
+// given, one of them in errors[]. A 404 without that body is not an answer
+// about the thing asked for (see IsMissingRoute).
+func IsNotFoundAnswer(err error, codes ...string) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 404 || e.Code != CodeNotFound {
+		return false
+	}
+	if len(codes) == 0 {
+		return true
+	}
+	for _, c := range codes {
+		if e.HasCode(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsMissingRoute reports a 404 that is not Fineract's JSON: the server (or
+// a proxy in front of it) does not know the path at all, as a Fineract
+// before 1.9 does not know the external-id routes. It says nothing about
+// the thing looked for.
+func IsMissingRoute(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == 404 && e.Code == "" && len(e.Errors) == 0
+}

@@ -339,6 +339,23 @@ func (f *fakeFineract) LoanTxnByExternalID(ctx context.Context, loanID int64, ex
 	return t.txn, nil
 }
 
+// LoanTransactions lists the loan's repayments in posting order.
+func (f *fakeFineract) LoanTransactions(ctx context.Context, loanID int64) ([]mifos.LoanTxn, error) {
+	leave, err := f.enter(ctx, "")
+	defer leave()
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, fakeCall{Op: "list-loan", Account: loanID})
+	var out []mifos.LoanTxn
+	for _, ext := range f.loanLog[loanID] {
+		out = append(out, f.loanTxns[ext].txn)
+	}
+	return out, nil
+}
+
 // LoanTxn reads back a posted repayment by its id.
 func (f *fakeFineract) LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error) {
 	leave, err := f.enter(ctx, "")

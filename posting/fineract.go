@@ -15,6 +15,7 @@ import (
 type loanPoster interface {
 	Repay(ctx context.Context, loanID int64, r mifos.Repayment, idempotencyKey string) (mifos.Result, error)
 	LoanTxnByExternalID(ctx context.Context, loanID int64, externalID string) (mifos.LoanTxn, error)
+	LoanTransactions(ctx context.Context, loanID int64) ([]mifos.LoanTxn, error)
 	LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error)
 }
 

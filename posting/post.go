@@ -264,16 +264,48 @@ func (w *Worker) poster(e store.JournalEntry) (poster, error) {
 	return poster{}, fmt.Errorf("unknown journal kind %q", e.Kind)
 }
 
-// loanTxnLookup finds the repayment with externalID on loanID.
-func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context.Context) (bool, outcome, error) {
-	return func(ctx context.Context) (bool, outcome, error) {
+// notOnThisLoan are the codes of Fineract's own answer that no
+// transaction of the loan has the external id.
+var notOnThisLoan = []string{"error.msg.loan.transaction.external.id.invalid", "error.msg.loan.transaction.id.invalid"}
+
+// findLoanTxn finds the transaction with externalID on loanID. Only
+// Fineract's own not-found answer means absent: a plain 404 is a server
+// without the external-id route (before 1.9), remembered, and the loan's
+// transactions are searched instead.
+func (w *Worker) findLoanTxn(ctx context.Context, loanID int64, externalID string) (mifos.LoanTxn, bool, error) {
+	if !w.noExtIDRoute.Load() {
 		t, err := call(w, ctx, func(ctx context.Context) (mifos.LoanTxn, error) {
 			return w.api.LoanTxnByExternalID(ctx, loanID, externalID)
 		})
-		if errors.Is(err, mifos.ErrNotFound) {
-			return false, outcome{}, nil
+		switch {
+		case err == nil:
+			return t, true, nil
+		case mifos.IsNotFoundAnswer(err, notOnThisLoan...):
+			return mifos.LoanTxn{}, false, nil
+		case !mifos.IsMissingRoute(err):
+			return mifos.LoanTxn{}, false, err
 		}
-		if err != nil {
+		if !w.noExtIDRoute.Swap(true) {
+			w.log.Warn("Fineract has no external-id lookup (a server before 1.9); repayments are looked up in the loan's transactions", "err", err)
+		}
+	}
+	txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.LoanTxn, error) { return w.api.LoanTransactions(ctx, loanID) })
+	if err != nil {
+		return mifos.LoanTxn{}, false, err
+	}
+	for _, t := range txns {
+		if t.ExternalID == externalID {
+			return t, true, nil
+		}
+	}
+	return mifos.LoanTxn{}, false, nil
+}
+
+// loanTxnLookup finds the repayment with externalID on loanID.
+func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context.Context) (bool, outcome, error) {
+	return func(ctx context.Context) (bool, outcome, error) {
+		t, found, err := w.findLoanTxn(ctx, loanID, externalID)
+		if err != nil || !found {
 			return false, outcome{}, err
 		}
 		if t.ManuallyReversed {

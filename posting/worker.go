@@ -59,7 +59,11 @@ type Worker struct {
 	back  chan struct{} // Fineract answers again after an outage
 
 	online atomic.Bool
-	mu     sync.Mutex
+	// noExtIDRoute: Fineract answered the external-id lookup with a plain
+	// 404 (a server before 1.9 has no such route); repayments are looked up
+	// in the loan's transactions from then on.
+	noExtIDRoute atomic.Bool
+	mu           sync.Mutex
 	// outageSince is when the first call of the current outage started;
 	// entries rescheduled since then were delayed by the outage.
 	outageSince time.Time

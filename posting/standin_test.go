@@ -1,0 +1,115 @@
+package posting
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// standIn is the Fineract stand-in, seeded, with the real client on it.
+type standIn struct {
+	fin *fineractsim.Server
+	api *mifos.HTTPClient
+	day string // the business date, yyyy-mm-dd
+}
+
+func newStandIn(t *testing.T, opts fineractsim.Options) standIn {
+	t.Helper()
+	opts.NoRequestLog = false
+	fin, err := fineractsim.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fin.Close() })
+	fin.Seed()
+	api, err := mifos.New(mifos.Config{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return standIn{fin: fin, api: api, day: mifos.DateOf(fin.BusinessDate()).String()}
+}
+
+// harness is a posting harness whose Fineract is the stand-in.
+func (s standIn) harness(t *testing.T, tune func(*Options)) *harness {
+	t.Helper()
+	return newHarness(t, nil, func(o *Options) {
+		o.API = s.api
+		o.PaymentTypeID = fineractsim.SeedPaymentMpesa
+		if tune != nil {
+			tune(o)
+		}
+	})
+}
+
+// requests counts the requests whose path contains part.
+func (s standIn) requests(part string) int {
+	n := 0
+	for _, r := range s.fin.Requests() {
+		if strings.Contains(r.Path, part) {
+			n++
+		}
+	}
+	return n
+}
+
+func (s standIn) repayment(batch uint64, loan int64, ext string, amount int64) store.JournalEntry {
+	return store.JournalEntry{Batch: batch, Kind: store.JournalLoanRepayment, Officer: "+254700000001", AccountID: loan,
+		Amount: amount, Currency: "KES", Decimals: 2, Date: s.day, ExternalID: ext, Receipt: "R" + ext}
+}
+
+// postedBeforeTheCrash sends e as the daemon did just before it stopped:
+// the key is persisted, the request reached Fineract, the answer was lost.
+func postedBeforeTheCrash(t *testing.T, h *harness, s standIn, id uint64, e store.JournalEntry) int64 {
+	t.Helper()
+	const key = "key-before-the-crash"
+	if err := h.db.MarkJournalPosting(id, key); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.api.Repay(context.Background(), e.AccountID, mifos.Repayment{Date: mustDate(t, e.Date), Amount: mifos.Amount(e.Amount),
+		PaymentTypeID: fineractsim.SeedPaymentMpesa, ExternalID: e.ExternalID, ReceiptNumber: e.Receipt}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.ResourceID
+}
+
+func mustDate(t *testing.T, s string) mifos.Date {
+	t.Helper()
+	d, err := parseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Fineract before 1.9 has no external-id route, and its plain 404 is not
+// "no such repayment": the repayment is found in the loan's transactions,
+// and the missing route is learnt once.
+func TestLookupOnFineractBefore19(t *testing.T) {
+	s := newStandIn(t, fineractsim.Options{Before19: true})
+	// One at a time, so the second lookup starts after the first learnt.
+	h := s.harness(t, func(o *Options) { o.Workers = 1 })
+	first := s.repayment(1, fineractsim.SeedLoanAmina, "me-box-m1-1", 500_000_000)
+	second := s.repayment(2, fineractsim.SeedLoanGrace, "me-box-m2-1", 700_000_000)
+	id1, id2 := h.append(first), h.append(second)
+	posted1 := postedBeforeTheCrash(t, h, s, id1, first)
+	posted2 := postedBeforeTheCrash(t, h, s, id2, second)
+	before := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina))
+	h.start()
+	got := h.waitSettled(id1, id2)
+	for i, want := range []int64{posted1, posted2} {
+		if e := got[i]; e.State != store.JournalDone || len(e.FineractTxnIDs) != 1 || e.FineractTxnIDs[0] != want {
+			t.Fatalf("entry %d: %+v, want done as transaction %d", i, e, want)
+		}
+	}
+	if n := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina)); n != before {
+		t.Fatalf("loan has %d transactions, had %d: posted twice", n, before)
+	}
+	if n := s.requests("/external-id/"); n != 1 {
+		t.Errorf("the external-id route was asked %d times; the first plain 404 should be remembered", n)
+	}
+}
