@@ -10,8 +10,8 @@
 //
 // Writes go through a model of Fineract's command pipeline: the
 // Idempotency-Key cache per (action, entity, key), 425 while a command
-// runs, maker-checker, and the fault hooks (FailNext, HoldWrites, SetDown,
-// SetLatency). Amounts are exact (int64 millionths) and printed with 6
+// runs, maker-checker, and the fault hooks (FailNext, FailAfterCommit,
+// HoldWrites, SetDown, SetLatency). Amounts are exact (int64 millionths) and printed with 6
 // decimals, dates as [y,m,d].
 //
 // Each account has a currency (KES unless set) and what is posted is
@@ -20,7 +20,7 @@
 // Options.Before19 serves as a Fineract 1.8 does (no external-id routes,
 // no Idempotency-Key).
 //
-// It is not Fineract: no 500 after a commit, no reversals, a business date that never fails, no permissions,
+// It is not Fineract: no reversals, a business date that never fails, no permissions,
 // holidays or deposit-account types, and a few error codes of its own.
 // docs/fineract.md §12 lists every known difference, so that passing here
 // is not taken for proof against a real server.

@@ -2,6 +2,7 @@ package fineractsim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -237,4 +238,37 @@ func TestRequestsAreRecorded(t *testing.T) {
 		last.Query != "command=repayment" || last.Header.Get("Idempotency-Key") != "rk" || !strings.Contains(string(last.Body), `"transactionAmount":5`) {
 		t.Fatalf("recorded: %+v", last)
 	}
+}
+
+// A 500 after the commit: the deposit is in the books, the answer is the
+// servlet's page, and the key stays "running" (425 on every replay).
+func TestFailAfterCommit(t *testing.T) {
+	s := startSeeded(t)
+	s.FailAfterCommit(1)
+	dep := `{"transactionDate":"2024-09-26","dateFormat":"yyyy-MM-dd","locale":"en","transactionAmount":10,"paymentTypeId":1,"receiptNumber":"R-500"}`
+	r := call(t, s, "POST", depositPath(SeedSavingsAmina), dep, "Idempotency-Key", "k500")
+	if r.status != 500 || json.Valid(r.body) || r.header.Get("x-served-from-cache") != "" {
+		t.Fatalf("first answer: %d %v %s", r.status, r.header, r.body)
+	}
+	if got := s.SavingsBalance(SeedSavingsAmina); got != "3160.000000" {
+		t.Fatalf("the deposit was not committed: balance %s", got)
+	}
+	for range 3 {
+		again := call(t, s, "POST", depositPath(SeedSavingsAmina), dep, "Idempotency-Key", "k500")
+		if again.status != 425 || again.header.Get("x-served-from-cache") != "true" {
+			t.Fatalf("replay: %d %v %s", again.status, again.header, again.body)
+		}
+	}
+	m := obj(t, call(t, s, "GET", "/savingsaccounts/77?associations=transactions", "").body)
+	if str(path(m, "transactions", 0, "paymentDetailData", "receiptNumber")) != "R-500" {
+		t.Fatalf("the committed deposit is not listed: %v", m["transactions"])
+	}
+	// Only that one command: the next commits and answers normally.
+	if r := call(t, s, "POST", depositPath(SeedSavingsAmina), dep, "Idempotency-Key", "k501"); r.status != 200 {
+		t.Fatalf("next deposit: %d %s", r.status, r.body)
+	}
+	// A command Fineract refuses is not committed, so it fails as usual.
+	s.FailAfterCommit(1)
+	wantError(t, call(t, s, "POST", repayPath(SeedLoanAmina), repayBody("2024-09-30", "5", "")), 403,
+		"error.msg.loan.transaction.cannot.be.a.future.date")
 }

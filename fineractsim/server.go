@@ -60,6 +60,7 @@ type Server struct {
 	nextCommand  int64
 	failN        int
 	failStatus   int
+	failCommitN  int // FailAfterCommit
 	latency      time.Duration
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
@@ -181,6 +182,18 @@ func (s *Server) FailNext(n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failN, s.failStatus = n, status
+}
+
+// FailAfterCommit makes the next n write commands that succeed commit, then
+// fail while Fineract stores the command's result: the client gets the
+// servlet's 500 page although the posting is in the books, and the command
+// stays "running" under its Idempotency-Key, so a replay of the key answers
+// 425 for ever (SynchronousCommandProcessingService saves the result after
+// the business transaction committed, outside its try).
+func (s *Server) FailAfterCommit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failCommitN = n
 }
 
 // SetLatency delays every request by d before it is looked at.
@@ -371,6 +384,7 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 
 	s.mu.Lock()
 	var rep reply
+	stuck := false // committed, but the command's result was never stored
 	switch {
 	case s.failN > 0:
 		s.failN--
@@ -380,15 +394,32 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 		if s.makerChecker && rep.status == 200 {
 			s.nextCommand++
 			rep = jsonReply(200, map[string]any{"commandId": s.nextCommand, "resourceId": entityID, "rollbackTransaction": true})
+		} else if rep.status == 200 && s.failCommitN > 0 {
+			s.failCommitN--
+			stuck = true
 		}
 	}
 	// Successes, failures and maker-checker answers are all stored: a replay
 	// never runs the command again (real Fineract answers 425 to a replay of a
-	// command awaiting approval: not modelled yet, docs/fineract.md §12).
-	if key.key != "" {
+	// command awaiting approval: not modelled yet, docs/fineract.md §12). A
+	// stuck command keeps its "running" entry.
+	if key.key != "" && !stuck {
 		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
 	}
 	s.mu.Unlock()
-	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status)
+	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status, "stuck", stuck)
+	if stuck {
+		servletError(w, http.StatusInternalServerError)
+		return
+	}
 	send(w, rep, false)
+}
+
+// servletError is the container's own error page: what a client gets for
+// an exception no Jersey mapper handles (not Fineract's JSON).
+func servletError(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/html;charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, "<!doctype html><html lang=\"en\"><head><title>HTTP Status %d – %s</title></head>"+
+		"<body><h1>HTTP Status %d – %s</h1></body></html>", status, http.StatusText(status), status, http.StatusText(status))
 }

@@ -741,6 +741,8 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 		return SheetResult{}, invalidf("%s: the Idempotency-Key is longer than 50 characters", what)
 	case len(s.Note) > 1000:
 		return SheetResult{}, invalidf("%s: the note is longer than 1000 characters", what)
+	case len(s.ReceiptNumber) > 50:
+		return SheetResult{}, invalidf("%s: the receipt number is longer than 50 characters", what)
 	}
 	repayments := []map[string]any{}
 	for _, r := range s.Repayments {
@@ -782,6 +784,9 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 	}
 	if s.Note != "" {
 		body["note"] = s.Note
+	}
+	if s.ReceiptNumber != "" {
+		body["receiptNumber"] = s.ReceiptNumber
 	}
 	var w struct {
 		RollbackTransaction bool `json:"rollbackTransaction"`

@@ -585,7 +585,7 @@ func TestSaveCollectionSheet(t *testing.T) {
 			w.Header().Set("X-Served-From-Cache", "true")
 			reply(w, 200, `{"groupId":5,"resourceId":5,"changes":`+changes+`}`)
 		})
-		sheet := SaveSheet{Date: Date{2024, 9, 26}, CalendarID: 9, PaymentTypeID: 3, Note: "COLLECT by officer 12",
+		sheet := SaveSheet{Date: Date{2024, 9, 26}, CalendarID: 9, PaymentTypeID: 3, Note: "COLLECT by officer 12", ReceiptNumber: "me-box-m9-0",
 			Repayments: []SheetRepayment{{LoanID: 981, Amount: 2_375_500_000, ExternalID: "sms-coll-1"}, {LoanID: 990, Amount: 1_000_000}},
 			Deposits:   []SheetDeposit{{SavingsID: 77, Amount: 200_500_000, DepositAccountType: "Saving Deposit"}}}
 		res, err := c.SaveCollectionSheet(ctx, 5, sheet, "idem-sheet-1")
@@ -601,7 +601,7 @@ func TestSaveCollectionSheet(t *testing.T) {
 			t.Errorf("asked %s key %q", s.Path, s.Header.Get("Idempotency-Key"))
 		}
 		wantKeys(t, "saveCollectionSheet", s.Body, "transactionDate", "calendarId", "locale", "dateFormat", "paymentTypeId", "note",
-			"bulkRepaymentTransactions", "bulkSavingsDueTransactions")
+			"receiptNumber", "bulkRepaymentTransactions", "bulkSavingsDueTransactions")
 		reps, _ := s.Body["bulkRepaymentTransactions"].([]any)
 		deps, _ := s.Body["bulkSavingsDueTransactions"].([]any)
 		if len(reps) != 2 || len(deps) != 1 {
@@ -630,6 +630,9 @@ func TestSaveCollectionSheet(t *testing.T) {
 	}
 	if _, err := c.SaveCollectionSheet(ctx, 5, SaveSheet{Date: Date{2024, 9, 26}}, "k"); err == nil {
 		t.Error("a sheet without calendar id was accepted")
+	}
+	if _, err := c.SaveCollectionSheet(ctx, 5, SaveSheet{Date: Date{2024, 9, 26}, CalendarID: 9, ReceiptNumber: strings.Repeat("r", 51)}, "k"); err == nil {
+		t.Error("a sheet with a 51-character receipt number was accepted")
 	}
 	if _, err := c.SaveCollectionSheet(ctx, 5, SaveSheet{Date: Date{2024, 9, 26}, CalendarID: 9}, ""); err == nil {
 		t.Error("a sheet without Idempotency-Key was accepted")

@@ -252,6 +252,10 @@ type SaveSheet struct {
 	Date          Date
 	CalendarID    int64
 	PaymentTypeID int64
+	// ReceiptNumber (<= 50 chars) goes into the sheet's payment details,
+	// which Fineract gives every item when PaymentTypeID is set: the token
+	// to find the sheet's deposits again.
+	ReceiptNumber string `json:",omitempty"`
 	Repayments    []SheetRepayment
 	Deposits      []SheetDeposit
 	Note          string

@@ -314,9 +314,14 @@ func (f *fakeFineract) SaveCollectionSheet(ctx context.Context, groupID int64, s
 			posted, _ := f.applyRepay(r.LoanID, r.ExternalID, r.Amount, s.Date)
 			res.LoanTransactionIDs = append(res.LoanTransactionIDs, posted.ResourceID)
 		}
+		// The sheet's payment details, receipt included, go to every item
+		// when it has a payment type.
+		receipt := ""
+		if s.PaymentTypeID > 0 {
+			receipt = s.ReceiptNumber
+		}
 		for _, d := range s.Deposits {
-			// Sheet deposits carry no receipt number.
-			res.SavingsTransactionIDs = append(res.SavingsTransactionIDs, f.applyDeposit(d.SavingsID, d.Amount, s.Date, ""))
+			res.SavingsTransactionIDs = append(res.SavingsTransactionIDs, f.applyDeposit(d.SavingsID, d.Amount, s.Date, receipt))
 		}
 		return answer{sheet: res}
 	})

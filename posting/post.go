@@ -219,14 +219,23 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	}
 }
 
-// outcomeUnknown: no answer, a gateway's timeout, or "still running" (425).
-// After a 409, 429, 500 or 503 from Fineract itself the command was rolled back.
+// outcomeUnknown: no answer, a gateway's timeout, "still running" (425), or
+// a first 500 from Fineract: it may come after the commit, from storing the
+// command's result (the key then stays "running"). After a 409, 429 or 503,
+// and after a 500 replayed from the idempotency store (the command failed
+// inside its transaction, which was rolled back), nothing was posted.
 func outcomeUnknown(err error) bool {
 	var fe *mifos.Error
 	if !errors.As(err, &fe) {
 		return true
 	}
-	return fe.Status == 502 || fe.Status == 504 || fe.Status == 425
+	switch {
+	case fe.Status == 502, fe.Status == 504, fe.Status == 425:
+		return true
+	case mifos.Classify(err) == mifos.ServerError:
+		return !fe.ServedFromCache
+	}
+	return false
 }
 
 // reason is Fineract's refusal in words a person can act on.
@@ -375,25 +384,33 @@ func resultOutcome(res mifos.Result, err error) (outcome, error) {
 	return settled(store.JournalDone, "posted", res.ResourceID), nil
 }
 
+// findDeposit finds the deposit with receipt on a savings account.
+func (w *Worker) findDeposit(ctx context.Context, savingsID int64, receipt string) (mifos.SavingsTxn, bool, error) {
+	txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.SavingsTxn, error) {
+		return w.api.SavingsTransactions(ctx, savingsID)
+	})
+	if err != nil {
+		return mifos.SavingsTxn{}, false, err
+	}
+	for _, t := range txns {
+		if t.ReceiptNumber == receipt {
+			return t, true, nil
+		}
+	}
+	return mifos.SavingsTxn{}, false, nil
+}
+
 func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
 	return poster{
 		lookup: func(ctx context.Context) (bool, outcome, error) {
-			txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.SavingsTxn, error) {
-				return w.api.SavingsTransactions(ctx, e.AccountID)
-			})
-			if err != nil {
+			t, found, err := w.findDeposit(ctx, e.AccountID, e.Receipt)
+			if err != nil || !found {
 				return false, outcome{}, err
 			}
-			for _, t := range txns {
-				if t.ReceiptNumber != e.Receipt {
-					continue
-				}
-				if t.Reversed {
-					return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
-				}
-				return true, settled(store.JournalDone, "found in Fineract by its receipt number", t.ID), nil
+			if t.Reversed {
+				return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
 			}
-			return false, outcome{}, nil
+			return true, settled(store.JournalDone, "found in Fineract by its receipt number", t.ID), nil
 		},
 		post: func(ctx context.Context, key string) (outcome, error) {
 			d := mifos.Deposit{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
@@ -433,6 +450,9 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 	if s.Note == "" {
 		s.Note = e.Note
 	}
+	if s.ReceiptNumber == "" {
+		s.ReceiptNumber = sheetReceipt(e)
+	}
 	p := poster{
 		lookup: func(context.Context) (bool, outcome, error) { return false, outcome{}, errNoLookup },
 		post: func(ctx context.Context, key string) (outcome, error) {
@@ -460,8 +480,53 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 	if len(s.Repayments) > 0 {
 		p.guarded = true
 		p.lookup = w.loanTxnLookup(s.Repayments[0].LoanID, s.Repayments[0].ExternalID)
+	} else if s.PaymentTypeID > 0 && s.ReceiptNumber != "" {
+		p.lookup = w.sheetDepositsLookup(s)
 	}
 	return p, nil
+}
+
+// sheetReceipt is the receipt number a sheet's payment details carry: the
+// entry's receipt token, else its externalId (which no loan transaction
+// has: the sheet's repayments add "-l<loan>"), at most its last 50
+// characters.
+func sheetReceipt(e store.JournalEntry) string {
+	r := e.Receipt
+	if r == "" {
+		r = e.ExternalID
+	}
+	if len(r) > 50 {
+		r = r[len(r)-50:]
+	}
+	return r
+}
+
+// sheetDepositsLookup finds a sheet of deposits by its receipt number,
+// which Fineract gives every item when the sheet has a payment type. Every
+// account is searched: Fineract swallows a deposit that fails inside the
+// save, so one missing deposit does not prove the sheet was not saved.
+func (w *Worker) sheetDepositsLookup(s mifos.SaveSheet) func(ctx context.Context) (bool, outcome, error) {
+	return func(ctx context.Context) (bool, outcome, error) {
+		var ids []int64
+		seen := map[int64]bool{}
+		for _, d := range s.Deposits {
+			if seen[d.SavingsID] {
+				continue
+			}
+			seen[d.SavingsID] = true
+			t, found, err := w.findDeposit(ctx, d.SavingsID, s.ReceiptNumber)
+			if err != nil {
+				return false, outcome{}, err
+			}
+			if found {
+				ids = append(ids, t.ID)
+			}
+		}
+		if len(ids) == 0 {
+			return false, outcome{}, nil
+		}
+		return true, settled(store.JournalDone, "found in Fineract by its receipt number", ids...), nil
+	}
 }
 
 // sheetPosted is the total Fineract posted for a saved sheet, read back

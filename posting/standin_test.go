@@ -2,6 +2,7 @@ package posting
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -112,4 +113,97 @@ func TestLookupOnFineractBefore19(t *testing.T) {
 	if n := s.requests("/external-id/"); n != 1 {
 		t.Errorf("the external-id route was asked %d times; the first plain 404 should be remembered", n)
 	}
+}
+
+func (s standIn) deposit(batch uint64, savings int64, receipt string, amount int64) store.JournalEntry {
+	return store.JournalEntry{Batch: batch, Kind: store.JournalSavingsDeposit, Officer: "+254700000001", AccountID: savings,
+		Amount: amount, Currency: "KES", Decimals: 2, Date: s.day, Receipt: receipt}
+}
+
+// meetsToday adds a group of Amina and Grace that meets on the business
+// date, so a sheet of their savings can be saved today.
+func (s standIn) meetsToday(t *testing.T) (group, calendar int64) {
+	t.Helper()
+	b := s.fin.BusinessDate()
+	const cal = 88
+	g := s.fin.AddGroup(fineractsim.Group{Name: "Tumaini", StaffID: fineractsim.SeedStaffPeter,
+		ClientIDs: []int64{fineractsim.SeedClientAmina, fineractsim.SeedClientGrace},
+		Meeting:   &fineractsim.Calendar{ID: cal, StartDate: b.AddDate(0, -3, 0), Weekday: b.Weekday()}})
+	return g, cal
+}
+
+func (s standIn) depositsSheet(batch uint64, group, calendar int64) store.JournalEntry {
+	sheet := mifos.SaveSheet{Deposits: []mifos.SheetDeposit{
+		{SavingsID: fineractsim.SeedSavingsAmina, Amount: 200_000_000, DepositAccountType: "Saving Deposit"},
+		{SavingsID: fineractsim.SeedSavingsGrace, Amount: 50_000_000, DepositAccountType: "Saving Deposit"},
+	}}
+	return store.JournalEntry{Batch: batch, Kind: store.JournalCollectionSheet, Officer: "+254700000002", GroupID: group,
+		CalendarID: calendar, Amount: 250_000_000, Currency: "KES", Decimals: 2, Date: s.day,
+		ExternalID: "me-box-m" + itoa(batch) + "-0", Payload: EncodeSheet(sheet)}
+}
+
+func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// savingsWith counts the transactions of a savings account with receipt.
+func (s standIn) savingsWith(id int64, receipt string) int {
+	n := 0
+	for _, t := range s.fin.SavingsTransactions(id) {
+		if t.ReceiptNumber == receipt {
+			n++
+		}
+	}
+	return n
+}
+
+// Fineract can fail after it committed (while storing the command's
+// result): the answer is a 500, the posting is in the books, and the key
+// stays "running". A 500 is therefore an unknown outcome: the posting is
+// looked up before anything is resent, a deposit and a sheet of deposits
+// too, and each posts once.
+func TestServerErrorAfterCommitPostsOnce(t *testing.T) {
+	t.Run("deposit", func(t *testing.T) {
+		s := newStandIn(t, fineractsim.Options{})
+		h := s.harness(t, nil)
+		id := h.append(s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000))
+		s.fin.FailAfterCommit(1)
+		h.start()
+		e := h.waitSettled(id)[0]
+		if e.State != store.JournalDone || len(e.FineractTxnIDs) != 1 {
+			t.Fatalf("entry %+v", e)
+		}
+		if n := s.savingsWith(fineractsim.SeedSavingsAmina, "MEbox1I1"); n != 1 {
+			t.Fatalf("Fineract holds the deposit %d times", n)
+		}
+	})
+	t.Run("sheet of deposits", func(t *testing.T) {
+		s := newStandIn(t, fineractsim.Options{})
+		group, cal := s.meetsToday(t)
+		h := s.harness(t, nil)
+		e := s.depositsSheet(5, group, cal)
+		id := h.append(e)
+		before := len(s.fin.SavingsTransactions(fineractsim.SeedSavingsGrace))
+		s.fin.FailAfterCommit(1)
+		h.start()
+		got := h.waitSettled(id)[0]
+		if got.State != store.JournalDone || len(got.FineractTxnIDs) == 0 {
+			t.Fatalf("entry %+v", got)
+		}
+		if n := len(s.fin.SavingsTransactions(fineractsim.SeedSavingsGrace)) - before; n != 1 {
+			t.Fatalf("the sheet's deposit to Grace was posted %d times", n)
+		}
+	})
+	t.Run("repayment", func(t *testing.T) {
+		s := newStandIn(t, fineractsim.Options{})
+		h := s.harness(t, nil)
+		id := h.append(s.repayment(1, fineractsim.SeedLoanAmina, "me-box-m1-1", 500_000_000))
+		before := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina))
+		s.fin.FailAfterCommit(1)
+		h.start()
+		if e := h.waitSettled(id)[0]; e.State != store.JournalDone {
+			t.Fatalf("entry %+v", e)
+		}
+		if n := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina)) - before; n != 1 {
+			t.Fatalf("the repayment was posted %d times", n)
+		}
+	})
 }
