@@ -167,6 +167,40 @@ func (s *Server) AddGroup(g Group) int64 {
 	return g.ID
 }
 
+// ReverseLoanTransaction reverses a loan transaction the way Fineract
+// itself does (undoing a disbursal, reprocessing a back-dated payment):
+// manually false keeps manuallyReversed false and the externalId, so the
+// external-id lookup still finds it and says nothing of the reversal, while
+// the loan's transactions no longer list it. manually true is a person's
+// adjustment to 0: listed, with manuallyReversed. The loan is reprocessed.
+func (s *Server) ReverseLoanTransaction(txnID int64, manually bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.loanTxns {
+		if t.ID != txnID {
+			continue
+		}
+		if t.Reversed || t.Type != "Repayment" {
+			return fmt.Errorf("fineractsim: transaction %d is reversed already or not a repayment", txnID)
+		}
+		t.Reversed, t.ManuallyReversed = true, manually
+		s.reallocate(s.loans[t.LoanID])
+		return nil
+	}
+	return fmt.Errorf("fineractsim: no loan transaction %d", txnID)
+}
+
+// ReverseSavingsTransaction is command=reverse on a savings transaction
+// (see adjustSavingsTxn): reversed, plus a copy flagged isReversal.
+func (s *Server) ReverseSavingsTransaction(savingsID, txnID int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rep := s.adjustSavingsTxn(savingsID, txnID, "reverse", true); rep.status != 200 {
+		return fmt.Errorf("fineractsim: reverse savings transaction %d: %s", txnID, rep.body)
+	}
+	return nil
+}
+
 // LoanTransactions returns copies of a loan's transactions, oldest first.
 func (s *Server) LoanTransactions(loanID int64) []LoanTxn {
 	s.mu.Lock()

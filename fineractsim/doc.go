@@ -20,7 +20,7 @@
 // Options.Before19 serves as a Fineract 1.8 does (no external-id routes,
 // no Idempotency-Key).
 //
-// It is not Fineract: no reversals, a business date that never fails, no permissions,
+// It is not Fineract: a business date that never fails, no permissions,
 // holidays or deposit-account types, and a few error codes of its own.
 // docs/fineract.md §12 lists every known difference, so that passing here
 // is not taken for proof against a real server.

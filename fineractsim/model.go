@@ -125,6 +125,10 @@ type LoanTxn struct {
 	ReceiptNumber string
 	Note          string
 	SubmittedOn   time.Time
+	// Reversed: undone. ManuallyReversed: by a person's adjustment (it then
+	// stays in the loan's transactions); a reversal Fineract makes itself
+	// (undoing a disbursal) leaves it false and the externalId in place.
+	Reversed, ManuallyReversed bool
 }
 
 // SavingsTxn is a savings transaction as stored.
@@ -139,6 +143,10 @@ type SavingsTxn struct {
 	ReceiptNumber  string
 	Note           string
 	SubmittedOn    time.Time
+	// Reversed: undone (command=undo or reverse). IsReversal: the copy that
+	// command=reverse adds, same type, date and payment details (receipt
+	// included), not itself reversed.
+	Reversed, IsReversal bool
 }
 
 // RequestLog is one request the server received (any outcome).
@@ -245,6 +253,28 @@ func (l *loanState) applyRepayment(amt Amount, on time.Time) allocation {
 		l.closedOn = on
 	}
 	return a
+}
+
+// reallocate rebuilds what the loan's repayments paid from its transactions
+// that stand, in order, as Fineract reprocesses a loan after a reversal.
+func (s *Server) reallocate(l *loanState) {
+	for i := range l.inst {
+		in := &l.inst[i]
+		in.principalPaid, in.interestPaid, in.feesPaid, in.penaltiesPaid = 0, 0, 0, 0
+		in.paidInAdvance, in.paidLate, in.metOn = 0, 0, time.Time{}
+	}
+	l.overpaid, l.closedOn = 0, time.Time{}
+	if l.StatusID == 600 || l.StatusID == 700 {
+		l.StatusID = 300
+	}
+	for _, t := range s.loanTxns {
+		if t.LoanID != l.ID || t.Type != "Repayment" || t.Reversed {
+			continue
+		}
+		a := l.applyRepayment(t.Amount, t.Date)
+		t.Principal, t.Interest, t.Fees, t.Penalties, t.Overpayment = a.principal, a.interest, a.fees, a.penalties, a.overpayment
+		t.Outstanding = l.principalOutstanding()
+	}
 }
 
 func accountNo(id int64) string { return fmt.Sprintf("%09d", id) }

@@ -1,6 +1,7 @@
 package fineractsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -425,8 +426,10 @@ func (s *Server) loan(id int64, associations string) reply {
 	}
 	if want("transactions") && disbursed {
 		txns := []anyMap{}
+		// LoanReadPlatformServiceImpl: tr.is_reversed=false or
+		// tr.manually_adjusted_or_reversed = true.
 		for _, t := range s.loanTxns {
-			if t.LoanID == l.ID {
+			if t.LoanID == l.ID && (!t.Reversed || t.ManuallyReversed) {
 				txns = append(txns, s.loanTxnJSON(t))
 			}
 		}
@@ -448,7 +451,7 @@ func (s *Server) overdueOf(l *loanState, part func(*instState) Amount) Amount {
 func (s *Server) lastRepayment(loanID int64) *LoanTxn {
 	var last *LoanTxn
 	for _, t := range s.loanTxns {
-		if t.LoanID == loanID && t.Type == "Repayment" {
+		if t.LoanID == loanID && t.Type == "Repayment" && !t.Reversed {
 			last = t
 		}
 	}
@@ -536,7 +539,7 @@ func (s *Server) loanTxnJSON(t *LoanTxn) anyMap {
 		"netDisbursalAmount": nil, "principalPortion": t.Principal, "interestPortion": t.Interest,
 		"feeChargesPortion": t.Fees, "penaltyChargesPortion": t.Penalties, "overpaymentPortion": t.Overpayment,
 		"outstandingLoanBalance": t.Outstanding, "submittedOnDate": jdate(t.SubmittedOn),
-		"manuallyReversed": false, "externalId": t.ExternalID})
+		"manuallyReversed": t.ManuallyReversed, "externalId": t.ExternalID})
 }
 
 func (s *Server) loanTxnByExternalID(loanID int64, ext string) reply {
@@ -593,9 +596,8 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 	})
 	if slices.Contains(strings.Split(associations, ","), "transactions") || slices.Contains(strings.Split(associations, ","), "all") {
 		txns := []anyMap{}
-		// Fineract lists savings transactions newest first.
-		for i := len(sv.txns) - 1; i >= 0; i-- {
-			txns = append(txns, s.savingsTxnJSON(sv, sv.txns[i]))
+		for _, t := range newestFirst(sv.txns) {
+			txns = append(txns, s.savingsTxnJSON(sv, t))
 		}
 		m["transactions"] = txns
 	}
@@ -608,8 +610,22 @@ func (s *Server) savingsTxnJSON(sv *savingsState, t *SavingsTxn) anyMap {
 		"transactionType": anyMap{"id": 1, "code": "savingsAccountTransactionType.deposit", "value": "Deposit",
 			"deposit": true, "withdrawal": false, "interestPosting": false, "feeDeduction": false},
 		"date": jdate(t.Date), "currency": sv.currency(), "paymentDetailData": s.paymentDetail(t.PaymentTypeID, t.ReceiptNumber),
-		"amount": t.Amount, "runningBalance": t.RunningBalance, "reversed": false,
+		"amount": t.Amount, "runningBalance": t.RunningBalance, "reversed": t.Reversed, "isReversal": t.IsReversal,
 		"submittedOnDate": jdate(t.SubmittedOn), "interestedPostedAsOn": false, "note": t.Note})
+}
+
+// newestFirst orders savings transactions as retrieveAllTransactions does:
+// transaction date, then id, both descending, so a reversal copy (same
+// date, newer id) comes before the deposit it reverses.
+func newestFirst(txns []*SavingsTxn) []*SavingsTxn {
+	out := slices.Clone(txns)
+	slices.SortStableFunc(out, func(a, b *SavingsTxn) int {
+		if c := b.Date.Compare(a.Date); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.ID, a.ID)
+	})
+	return out
 }
 
 // savingsTxn is GET /savingsaccounts/{id}/transactions/{transactionId}.

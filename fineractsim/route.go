@@ -119,6 +119,21 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 			}
 			s.command(w, r, "DEPOSIT", "SAVINGSACCOUNT", body, n, func(commit bool) reply { return s.deposit(n, body, commit) })
 			return
+		case len(p) == 4 && p[0] == "savingsaccounts" && p[2] == "transactions" && post:
+			n, ok1 := id(2)
+			t, ok2 := id(4)
+			if !ok1 || !ok2 {
+				http.NotFound(w, r)
+				return
+			}
+			cmd := q.Get("command")
+			action := map[string]string{"undo": "UNDOTRANSACTION", "reverse": "REVERSETRANSACTION"}[cmd]
+			if action == "" {
+				send(w, unrecognizedCommand(cmd), false)
+				return
+			}
+			s.command(w, r, action, "SAVINGSACCOUNT", body, n, func(commit bool) reply { return s.adjustSavingsTxn(n, t, cmd, commit) })
+			return
 		case len(p) == 1 && p[0] == "groups" && get:
 			rep = s.lock(func() reply { return s.groupList(q) })
 		case len(p) == 2 && p[0] == "groups" && get:

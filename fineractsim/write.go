@@ -230,3 +230,44 @@ func (s *Server) deposit(id int64, raw []byte, commit bool) reply {
 		"savingsId": id, "resourceId": t.ID,
 		"changes": changes(b, "paymentTypeId", "receiptNumber", "accountNumber", "checkNumber", "routingCode", "bankNumber")})
 }
+
+// adjustSavingsTxn is POST /savingsaccounts/{id}/transactions/{txnId} with
+// command=undo (the deposit is marked reversed) or command=reverse (it is
+// marked reversed and a copy flagged isReversal is added, with the same
+// type, date and payment details, receipt included). Caller holds mu.
+func (s *Server) adjustSavingsTxn(id, txnID int64, cmd string, commit bool) reply {
+	sv, ok := s.savings[id]
+	if !ok {
+		return savingsNotFound(id)
+	}
+	var t *SavingsTxn
+	for _, c := range sv.txns {
+		if c.ID == txnID {
+			t = c
+		}
+	}
+	if t == nil || t.IsReversal {
+		return notFound("error.msg.saving.account.transaction.id.invalid",
+			fmt.Sprintf("Savings account transaction with identifier %d does not exist", txnID), txnID)
+	}
+	if t.Reversed {
+		return domainRule("error.msg.saving.account.transaction.already.reversed",
+			"The transaction is already reversed.", txnID)
+	}
+	if !commit {
+		return reply{status: 200}
+	}
+	t.Reversed = true
+	sv.balance -= t.Amount
+	sv.deposits -= t.Amount
+	resource := t.ID
+	if cmd == "reverse" {
+		s.nextSavTxn++
+		c := *t
+		c.ID, c.Reversed, c.IsReversal, c.RunningBalance, c.SubmittedOn = s.nextSavTxn, false, true, sv.balance, s.bizDate
+		sv.txns = append(sv.txns, &c)
+		resource = c.ID
+	}
+	return jsonReply(200, anyMap{"officeId": s.clients[sv.ClientID].OfficeID, "clientId": sv.ClientID,
+		"savingsId": id, "resourceId": resource, "changes": anyMap{}})
+}

@@ -356,6 +356,7 @@ type savingsTxnWire struct {
 	Date              Date   `json:"date"`
 	Amount            Amount `json:"amount"`
 	Reversed          bool   `json:"reversed"`
+	IsReversal        bool   `json:"isReversal"`
 	PaymentDetailData struct {
 		ReceiptNumber string `json:"receiptNumber"`
 	} `json:"paymentDetailData"`
@@ -366,7 +367,7 @@ type savingsTxnWire struct {
 
 func (t savingsTxnWire) txn() SavingsTxn {
 	return SavingsTxn{
-		ID: t.ID, Date: t.Date, Amount: t.Amount, Reversed: t.Reversed,
+		ID: t.ID, Date: t.Date, Amount: t.Amount, Reversed: t.Reversed, IsReversal: t.IsReversal,
 		ReceiptNumber: t.PaymentDetailData.ReceiptNumber, TypeValue: t.TransactionType.Value,
 	}
 }

@@ -96,3 +96,46 @@ func TestInMultiplesOfAndPostedAmountFromStandIn(t *testing.T) {
 		t.Fatalf("a transaction of another loan: %v, want not found", err)
 	}
 }
+
+// A reversed deposit comes with its reversal copy, listed first and marked
+// isReversal; a repayment Fineract reversed itself leaves the loan's
+// transactions but not the external-id read.
+func TestReversalsFromStandIn(t *testing.T) {
+	fin, c := standIn(t)
+	ctx := context.Background()
+	day := mifos.DateOf(fin.BusinessDate())
+	dep, err := c.Deposit(ctx, fineractsim.SeedSavingsAmina, mifos.Deposit{Date: day, Amount: 5_000_000, PaymentTypeID: 1, ReceiptNumber: "R-REV"}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fin.ReverseSavingsTransaction(fineractsim.SeedSavingsAmina, dep.ResourceID); err != nil {
+		t.Fatal(err)
+	}
+	txns, err := c.SavingsTransactions(ctx, fineractsim.SeedSavingsAmina)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(txns) < 2 || !txns[0].IsReversal || txns[0].Reversed || txns[0].ReceiptNumber != "R-REV" ||
+		txns[1].ID != dep.ResourceID || !txns[1].Reversed || txns[1].IsReversal {
+		t.Fatalf("transactions %+v", txns[:2])
+	}
+	res, err := c.Repay(ctx, fineractsim.SeedLoanAmina, mifos.Repayment{Date: day, Amount: 5_000_000, ExternalID: "rev-1"}, "k2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fin.ReverseLoanTransaction(res.ResourceID, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.LoanTxnByExternalID(ctx, fineractsim.SeedLoanAmina, "rev-1"); err != nil || got.ID != res.ResourceID || got.ManuallyReversed {
+		t.Fatalf("external-id read of the reversed repayment: %+v, %v", got, err)
+	}
+	loanTxns, err := c.LoanTransactions(ctx, fineractsim.SeedLoanAmina)
+	if err != nil || len(loanTxns) == 0 {
+		t.Fatalf("loan transactions: %v, %v", loanTxns, err)
+	}
+	for _, lt := range loanTxns {
+		if lt.ID == res.ResourceID {
+			t.Fatalf("the loan's transactions list the reversed repayment: %+v", lt)
+		}
+	}
+}

@@ -126,10 +126,13 @@ type Savings struct {
 
 // SavingsTxn is one savings transaction (associations=transactions).
 type SavingsTxn struct {
-	ID            int64
-	Date          Date
-	Amount        Amount
-	Reversed      bool
+	ID       int64
+	Date     Date
+	Amount   Amount
+	Reversed bool
+	// IsReversal marks the copy Fineract adds when it reverses a
+	// transaction (same type, date and receipt; not itself reversed).
+	IsReversal    bool
 	ReceiptNumber string // paymentDetailData.receiptNumber
 	TypeValue     string // transactionType.value
 }

@@ -277,47 +277,68 @@ func (w *Worker) poster(e store.JournalEntry) (poster, error) {
 // transaction of the loan has the external id.
 var notOnThisLoan = []string{"error.msg.loan.transaction.external.id.invalid", "error.msg.loan.transaction.id.invalid"}
 
+// loanHit is a loan transaction found by its externalId, and whether it
+// still stands.
+type loanHit struct {
+	txn      mifos.LoanTxn
+	reversed bool
+}
+
 // findLoanTxn finds the transaction with externalID on loanID. Only
 // Fineract's own not-found answer means absent: a plain 404 is a server
 // without the external-id route (before 1.9), remembered, and the loan's
 // transactions are searched instead.
-func (w *Worker) findLoanTxn(ctx context.Context, loanID int64, externalID string) (mifos.LoanTxn, bool, error) {
+//
+// The external-id read shows a transaction whether or not it stands, and
+// manuallyReversed only for a person's reversal: one Fineract reversed
+// itself (undoing a disbursal) keeps its externalId and manuallyReversed
+// false. The loan's transactions list only what stands, and what a person
+// reversed: a hit is confirmed there.
+func (w *Worker) findLoanTxn(ctx context.Context, loanID int64, externalID string) (loanHit, bool, error) {
+	var byExt *mifos.LoanTxn
 	if !w.noExtIDRoute.Load() {
 		t, err := call(w, ctx, func(ctx context.Context) (mifos.LoanTxn, error) {
 			return w.api.LoanTxnByExternalID(ctx, loanID, externalID)
 		})
 		switch {
 		case err == nil:
-			return t, true, nil
+			byExt = &t
 		case mifos.IsNotFoundAnswer(err, notOnThisLoan...):
-			return mifos.LoanTxn{}, false, nil
+			return loanHit{}, false, nil
 		case !mifos.IsMissingRoute(err):
-			return mifos.LoanTxn{}, false, err
-		}
-		if !w.noExtIDRoute.Swap(true) {
-			w.log.Warn("Fineract has no external-id lookup (a server before 1.9); repayments are looked up in the loan's transactions", "err", err)
+			return loanHit{}, false, err
+		default:
+			if !w.noExtIDRoute.Swap(true) {
+				w.log.Warn("Fineract has no external-id lookup (a server before 1.9); repayments are looked up in the loan's transactions", "err", err)
+			}
 		}
 	}
 	txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.LoanTxn, error) { return w.api.LoanTransactions(ctx, loanID) })
 	if err != nil {
-		return mifos.LoanTxn{}, false, err
+		return loanHit{}, false, err
 	}
 	for _, t := range txns {
-		if t.ExternalID == externalID {
-			return t, true, nil
+		if (byExt != nil && t.ID == byExt.ID) || (byExt == nil && t.ExternalID == externalID) {
+			return loanHit{txn: t, reversed: t.ManuallyReversed}, true, nil
 		}
 	}
-	return mifos.LoanTxn{}, false, nil
+	if byExt != nil {
+		// Found by its externalId but not among the loan's transactions:
+		// Fineract reversed it.
+		return loanHit{txn: *byExt, reversed: true}, true, nil
+	}
+	return loanHit{}, false, nil
 }
 
 // loanTxnLookup finds the repayment with externalID on loanID.
 func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context.Context) (bool, outcome, error) {
 	return func(ctx context.Context) (bool, outcome, error) {
-		t, found, err := w.findLoanTxn(ctx, loanID, externalID)
+		hit, found, err := w.findLoanTxn(ctx, loanID, externalID)
 		if err != nil || !found {
 			return false, outcome{}, err
 		}
-		if t.ManuallyReversed {
+		t := hit.txn
+		if hit.reversed {
 			return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
 		}
 		return true, settled(store.JournalDone, "found in Fineract by its external id", t.ID), nil
@@ -384,7 +405,10 @@ func resultOutcome(res mifos.Result, err error) (outcome, error) {
 	return settled(store.JournalDone, "posted", res.ResourceID), nil
 }
 
-// findDeposit finds the deposit with receipt on a savings account.
+// findDeposit finds the deposit with receipt on a savings account. A
+// reversed deposit is followed by its reversal copy (same receipt,
+// isReversal, not itself reversed, listed first): the copy is never the
+// deposit, and whether it stands is read on the original.
 func (w *Worker) findDeposit(ctx context.Context, savingsID int64, receipt string) (mifos.SavingsTxn, bool, error) {
 	txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.SavingsTxn, error) {
 		return w.api.SavingsTransactions(ctx, savingsID)
@@ -393,7 +417,7 @@ func (w *Worker) findDeposit(ctx context.Context, savingsID int64, receipt strin
 		return mifos.SavingsTxn{}, false, err
 	}
 	for _, t := range txns {
-		if t.ReceiptNumber == receipt {
+		if t.ReceiptNumber == receipt && !t.IsReversal {
 			return t, true, nil
 		}
 	}
@@ -508,6 +532,7 @@ func sheetReceipt(e store.JournalEntry) string {
 func (w *Worker) sheetDepositsLookup(s mifos.SaveSheet) func(ctx context.Context) (bool, outcome, error) {
 	return func(ctx context.Context) (bool, outcome, error) {
 		var ids []int64
+		standing := false
 		seen := map[int64]bool{}
 		for _, d := range s.Deposits {
 			if seen[d.SavingsID] {
@@ -520,10 +545,14 @@ func (w *Worker) sheetDepositsLookup(s mifos.SaveSheet) func(ctx context.Context
 			}
 			if found {
 				ids = append(ids, t.ID)
+				standing = standing || !t.Reversed
 			}
 		}
-		if len(ids) == 0 {
+		switch {
+		case len(ids) == 0:
 			return false, outcome{}, nil
+		case !standing:
+			return true, settled(store.JournalFailed, "posted in Fineract, but its deposits have since been reversed there; not posted again", ids...), nil
 		}
 		return true, settled(store.JournalDone, "found in Fineract by its receipt number", ids...), nil
 	}

@@ -207,3 +207,60 @@ func TestServerErrorAfterCommitPostsOnce(t *testing.T) {
 		}
 	})
 }
+
+// depositedBeforeTheCrash is postedBeforeTheCrash for a deposit.
+func depositedBeforeTheCrash(t *testing.T, h *harness, s standIn, id uint64, e store.JournalEntry) int64 {
+	t.Helper()
+	const key = "key-before-the-crash"
+	if err := h.db.MarkJournalPosting(id, key); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.api.Deposit(context.Background(), e.AccountID, mifos.Deposit{Date: mustDate(t, e.Date), Amount: mifos.Amount(e.Amount),
+		PaymentTypeID: fineractsim.SeedPaymentMpesa, ReceiptNumber: e.Receipt}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.ResourceID
+}
+
+// A deposit posted, then reversed in Fineract before its lost answer was
+// looked up: the receipt lookup meets the reversal copy first (same
+// receipt, isReversal, not reversed) and must not take it for the deposit.
+// It is reversed: not done, not posted again.
+func TestReversedDepositIsNotTakenForPosted(t *testing.T) {
+	s := newStandIn(t, fineractsim.Options{})
+	h := s.harness(t, nil)
+	e := s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000)
+	id := h.append(e)
+	posted := depositedBeforeTheCrash(t, h, s, id, e)
+	if err := s.fin.ReverseSavingsTransaction(fineractsim.SeedSavingsAmina, posted); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	got := h.waitSettled(id)[0]
+	if got.State != store.JournalFailed || !strings.Contains(got.Outcome, "reversed") || len(got.FineractTxnIDs) != 1 || got.FineractTxnIDs[0] != posted {
+		t.Fatalf("entry %+v, want failed as reversed transaction %d", got, posted)
+	}
+	if n := s.savingsWith(fineractsim.SeedSavingsAmina, "MEbox1I1"); n != 2 {
+		t.Fatalf("%d transactions with the receipt, want the deposit and its reversal only", n)
+	}
+}
+
+// A repayment that Fineract itself reversed (undoing the disbursal) keeps
+// its externalId and manuallyReversed false: the external-id lookup finds
+// it as if it stood. Only the loan's transactions tell it is reversed.
+func TestRepaymentReversedByFineractIsNotTakenForPosted(t *testing.T) {
+	s := newStandIn(t, fineractsim.Options{})
+	h := s.harness(t, nil)
+	e := s.repayment(1, fineractsim.SeedLoanAmina, "me-box-m1-1", 500_000_000)
+	id := h.append(e)
+	posted := postedBeforeTheCrash(t, h, s, id, e)
+	if err := s.fin.ReverseLoanTransaction(posted, false); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	got := h.waitSettled(id)[0]
+	if got.State != store.JournalFailed || !strings.Contains(got.Outcome, "reversed") || len(got.FineractTxnIDs) != 1 || got.FineractTxnIDs[0] != posted {
+		t.Fatalf("entry %+v, want failed as reversed transaction %d", got, posted)
+	}
+}
