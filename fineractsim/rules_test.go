@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAuthRequiredOnEveryEndpoint(t *testing.T) {
@@ -179,7 +180,7 @@ func TestSavingsDepositRules(t *testing.T) {
 	wantError(t, call(t, s, "POST", depositPath(SeedSavingsAmina), noType), 400,
 		"validation.msg.savingsaccount.transaction.paymentTypeId.cannot.be.blank")
 	unknownType := `{"transactionDate":"2024-09-26","dateFormat":"yyyy-MM-dd","locale":"en","transactionAmount":100,"paymentTypeId":2}`
-	wantError(t, call(t, s, "POST", depositPath(SeedSavingsAmina), unknownType), 404, "error.msg.paymenttype.id.invalid")
+	wantError(t, call(t, s, "POST", depositPath(SeedSavingsAmina), unknownType), 404, "error.msg.payment.type.invalid")
 	if got := s.SavingsBalance(SeedSavingsAmina); got != "3150.000000" {
 		t.Fatalf("rejected deposits changed the balance: %s", got)
 	}
@@ -201,5 +202,24 @@ func TestUnknownCommand(t *testing.T) {
 	r := call(t, s, "POST", "/loans/981/transactions?command=repay", repayBody("2024-09-26", "100", ""))
 	if r.status != 400 {
 		t.Fatalf("status %d %s", r.status, r.body)
+	}
+}
+
+// A payment type Fineract does not have is 404 error.msg.payment.type.invalid
+// for a repayment, a deposit and a sheet alike; nothing is posted.
+func TestUnknownPaymentType(t *testing.T) {
+	s := startSeeded(t)
+	wantError(t, call(t, s, "POST", repayPath(SeedLoanAmina),
+		`{"transactionDate":"2024-09-26","dateFormat":"yyyy-MM-dd","locale":"en","transactionAmount":100,"paymentTypeId":9}`),
+		404, "error.msg.payment.type.invalid")
+	s.SetBusinessDate(time.Date(2024, 9, 28, 0, 0, 0, 0, time.UTC))
+	sheet := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en","paymentTypeId":9,
+	  "bulkSavingsDueTransactions":[{"savingsId":78,"transactionAmount":100,"depositAccountType":100}]}`
+	m := wantError(t, call(t, s, "POST", "/groups/7?command=saveCollectionSheet", sheet), 404, "error.msg.payment.type.invalid")
+	if m["userMessageGlobalisationCode"] != "error.msg.resource.not.found" {
+		t.Fatalf("top-level code %v", m["userMessageGlobalisationCode"])
+	}
+	if n := len(s.LoanTransactions(SeedLoanAmina)); n != 4 || s.SavingsBalance(SeedSavingsGrace) != "1200.500000" {
+		t.Fatalf("posted despite the payment type: %d loan transactions, Grace's savings %s", n, s.SavingsBalance(SeedSavingsGrace))
 	}
 }

@@ -200,6 +200,9 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 	var topPT int64
 	if b.has("paymentTypeId") {
 		topPT, _ = b.integer("paymentTypeId")
+		if _, ok := s.payTypes[topPT]; !ok && b.result() == nil {
+			return paymentTypeNotFound(topPT)
+		}
 	}
 	topReceipt, _ := b.str("receiptNumber")
 	reps, bad := b.items("bulkRepaymentTransactions")
@@ -241,6 +244,9 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		if bad := it.result(); bad != nil {
 			return *bad
 		}
+		if _, ok := s.payTypes[pt]; pt != 0 && !ok {
+			return paymentTypeNotFound(pt)
+		}
 		// Fineract tests transactionAmount.intValue() > 0: 0.50 is skipped too.
 		if amt.intPart() <= 0 {
 			continue
@@ -273,6 +279,9 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		}
 		if bad := it.result(); bad != nil {
 			return *bad
+		}
+		if _, ok := s.payTypes[pt]; pt != 0 && !ok {
+			return paymentTypeNotFound(pt)
 		}
 		if amt <= 0 {
 			continue

@@ -63,8 +63,10 @@ func moneyFields(b *body) (time.Time, Amount, int64) {
 	return date, amt, pt
 }
 
+// paymentTypeNotFound is PaymentTypeNotFoundException, which
+// PaymentDetailAssembler raises for a repayment, a deposit or a sheet.
 func paymentTypeNotFound(id int64) reply {
-	return notFound("error.msg.paymenttype.id.invalid", fmt.Sprintf("Payment Type with identifier %d does not exist", id), id)
+	return notFound("error.msg.payment.type.invalid", fmt.Sprintf("Payment Type with identifier %d does not exist", id), id)
 }
 
 // loanChecks are the domain checks of one repayment against a loan.

@@ -32,9 +32,18 @@ const (
 	// Unreachable: no answer from Fineract at all: network, TLS, timeout,
 	// or a gateway in front of it answering 502, 503 or 504.
 	Unreachable
+	// Misconfigured: Fineract refused the box's setup, not the request: a
+	// 400 without Fineract's JSON (its tenant filter's page for an unknown
+	// [mifos] tenant), or 404 error.msg.payment.type.invalid (no payment
+	// type [mifos] payment_type_id). A person must fix the setup; the
+	// request waits.
+	Misconfigured
 )
 
-var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable"}
+var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured"}
+
+// CodePaymentTypeInvalid is the 404 for a payment type Fineract does not have.
+const CodePaymentTypeInvalid = "error.msg.payment.type.invalid"
 
 func (a Answer) String() string {
 	if int(a) < len(answerNames) {
@@ -58,6 +67,9 @@ func Classify(err error) Answer {
 		return Redirected
 	case e.Status == 401, e.Status == 403 && e.HasCode("error.msg.not.authorized"):
 		return NotAllowed
+	case e.Status == 400 && e.Code == "" && len(e.Errors) == 0,
+		e.Status == 404 && e.HasCode(CodePaymentTypeInvalid):
+		return Misconfigured
 	case e.Status == 408, e.Status == 409, e.Status == 425, e.Status == 429:
 		return Busy
 	case e.Status == 502, e.Status == 503, e.Status == 504:
@@ -75,8 +87,9 @@ func Classify(err error) Answer {
 func (a Answer) Retryable() bool { return a == Busy || a == ServerError || a == Unreachable }
 
 // Waits: the request is fine but cannot go through until a person fixes
-// the box's setup (its Fineract user or base_url); hold it, do not fail it.
-func (a Answer) Waits() bool { return a == NotAllowed || a == Redirected }
+// the box's setup (its Fineract user, base_url, tenant or payment type);
+// hold it, do not fail it.
+func (a Answer) Waits() bool { return a == NotAllowed || a == Redirected || a == Misconfigured }
 
 // Offline: Fineract could not give an answer now, so a reply should come
 // from the offline copy (BAL) or the request be taken for later (PAY).

@@ -28,6 +28,8 @@ func TestClassify(t *testing.T) {
 		{"425 still running", &Error{Status: 425}, Busy},
 		{"429", &Error{Status: 429}, Busy},
 		{"400", &Error{Status: 400, Code: "validation.msg.validation.errors.exist"}, Refused},
+		{"400 tenant page", &Error{Status: 400, Message: "The tenant identifier provided is invalid."}, Misconfigured},
+		{"404 payment type", &Error{Status: 404, Code: CodeNotFound, Errors: []FieldError{{Code: CodePaymentTypeInvalid}}}, Misconfigured},
 		{"404", &Error{Status: 404}, Refused},
 		{"403 maker-checker or other", &Error{Status: 403, Code: "error.msg.loan.transaction.cannot.be.before.disbursement.date"}, Refused},
 		{"403 not authorized", notAuthorized, NotAllowed},
@@ -42,8 +44,8 @@ func TestClassify(t *testing.T) {
 		}
 	}
 	retry := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true}
-	waits := map[Answer]bool{NotAllowed: true, Redirected: true}
-	for a := Refused; a <= Unreachable; a++ {
+	waits := map[Answer]bool{NotAllowed: true, Redirected: true, Misconfigured: true}
+	for a := Refused; a <= Misconfigured; a++ {
 		if a.Retryable() != retry[a] || a.Offline() != retry[a] || a.Waits() != waits[a] {
 			t.Errorf("%s: retryable %v offline %v waits %v", a, a.Retryable(), a.Offline(), a.Waits())
 		}

@@ -152,7 +152,7 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		found, o, err := p.lookup(ctx)
 		switch {
 		case errors.Is(err, errNoLookup):
-		case err != nil && (mifos.IsRetryable(err) || mifos.IsRedirect(err) || ctx.Err() != nil):
+		case err != nil && (mifos.IsRetryable(err) || mifos.Classify(err).Waits() || ctx.Err() != nil):
 			return outcome{why: "could not check whether an earlier attempt went through: " + err.Error(), uncertain: true, reuseKey: crashed || e.ReuseKey}
 		case err != nil && !p.guarded:
 			const why = "could not check whether an earlier attempt went through, so it was not sent again; check in Fineract"
@@ -210,6 +210,12 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	case mifos.IsAuthProblem(err):
 		w.log.Error("Fineract refuses this box's user; postings wait until [mifos] username/password or the user's permissions are fixed", "err", err)
 		return outcome{why: "Fineract refused the box's credentials or permissions: " + reason(err)}
+	case mifos.Classify(err) == mifos.Misconfigured:
+		// Every posting would fail the same way until the setup is fixed;
+		// failing them would make a person requeue each one.
+		why := "waiting for the box's setup to be fixed: " + setupProblem(err, w.opts.PaymentTypeID) + ": " + reason(err)
+		w.log.Error("Fineract refuses this box's setup; postings wait until it is fixed", "why", why)
+		return outcome{why: why}
 	case ctx.Err() != nil:
 		return outcome{why: "stopped during the request: " + err.Error(), uncertain: true, reuseKey: true}
 	case mifos.IsRetryable(err):
@@ -236,6 +242,15 @@ func outcomeUnknown(err error) bool {
 		return !fe.ServedFromCache
 	}
 	return false
+}
+
+// setupProblem names the setting a Misconfigured answer points at.
+func setupProblem(err error, paymentTypeID int64) string {
+	var fe *mifos.Error
+	if errors.As(err, &fe) && fe.HasCode(mifos.CodePaymentTypeInvalid) {
+		return fmt.Sprintf("Fineract has no payment type %d, check [mifos] payment_type_id", paymentTypeID)
+	}
+	return "Fineract refused the request before reading it (not its JSON answer), check [mifos] tenant"
 }
 
 // reason is Fineract's refusal in words a person can act on.

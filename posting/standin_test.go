@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -262,5 +263,66 @@ func TestRepaymentReversedByFineractIsNotTakenForPosted(t *testing.T) {
 	got := h.waitSettled(id)[0]
 	if got.State != store.JournalFailed || !strings.Contains(got.Outcome, "reversed") || len(got.FineractTxnIDs) != 1 || got.FineractTxnIDs[0] != posted {
 		t.Fatalf("entry %+v, want failed as reversed transaction %d", got, posted)
+	}
+}
+
+// waitRetried waits until entry id has been tried n times and waits for
+// its next try (or settled).
+func waitRetried(t *testing.T, h *harness, id uint64, n int) store.JournalEntry {
+	t.Helper()
+	deadline := time.Now().Add(settleWait)
+	for {
+		e, err := h.db.JournalEntry(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (e.Attempts >= n && e.State == store.JournalPending) || !e.State.Open() {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("entry tried %d times, want %d: %+v", e.Attempts, n, e)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A wrong [mifos] tenant (Fineract's filter answers 400 with a servlet
+// page) or payment_type_id (404 error.msg.payment.type.invalid) is the
+// box's setup, not the posting: postings wait, saying so, and go through
+// once the setup is fixed.
+func TestSetupProblemsMakePostingsWait(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tune  func(s standIn, o *Options)
+		words string
+	}{
+		{"unknown tenant", func(s standIn, o *Options) {
+			api, err := mifos.New(mifos.Config{BaseURL: s.fin.URL(), Tenant: "defualt", Username: "mifos", Password: "password"})
+			if err != nil {
+				panic(err)
+			}
+			o.API = api
+		}, "[mifos] tenant"},
+		{"unknown payment type", func(_ standIn, o *Options) { o.PaymentTypeID = 2 }, "[mifos] payment_type_id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStandIn(t, fineractsim.Options{})
+			h := s.harness(t, func(o *Options) { tc.tune(s, o) })
+			id := h.append(s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000))
+			h.start()
+			e := waitRetried(t, h, id, 3)
+			h.stop()
+			if e.State != store.JournalPending || !strings.Contains(e.LastError, tc.words) {
+				t.Fatalf("entry %+v, want it waiting and naming %s", e, tc.words)
+			}
+			// The setup fixed, the same entry posts.
+			fixed := s.harness(t, nil)
+			fixed.db = h.db
+			fixed.opts.DB = h.db
+			fixed.start()
+			if e := fixed.waitSettled(id)[0]; e.State != store.JournalDone || s.savingsWith(fineractsim.SeedSavingsAmina, "MEbox1I1") != 1 {
+				t.Fatalf("after the fix: %+v", e)
+			}
+		})
 	}
 }
