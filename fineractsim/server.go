@@ -34,6 +34,11 @@ type Options struct {
 	// resourceExternalId, and an Idempotency-Key is ignored (every request
 	// runs, a resend included).
 	Before19 bool
+	// UnnamedExternalIDIndex: the database's unique index on loan
+	// transaction external ids has a name Fineract does not recognise, so a
+	// duplicate externalId comes back as the generic 403
+	// error.msg.data.integrity.issue instead of its own 400.
+	UnnamedExternalIDIndex bool
 }
 
 // Server is a running Fineract stand-in. All methods are safe for concurrent use.

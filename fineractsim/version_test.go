@@ -45,3 +45,21 @@ func TestBefore19HasNoExternalIDRoute(t *testing.T) {
 		t.Fatalf("a resent key posted once only on 1.8: balance %s", got)
 	}
 }
+
+// With a unique index Fineract does not recognise by name, a duplicate
+// externalId is the generic data-integrity 403, not its own 400.
+func TestDuplicateExternalIDAsDataIntegrity(t *testing.T) {
+	s, err := Start(Options{BusinessDate: testBizDate, UnnamedExternalIDIndex: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	s.Seed()
+	if r := call(t, s, "POST", repayPath(SeedLoanAmina), repayBody("2024-09-26", "500", "dup-1")); r.status != 200 {
+		t.Fatalf("first: %d %s", r.status, r.body)
+	}
+	m := wantError(t, call(t, s, "POST", repayPath(SeedLoanGrace), repayBody("2024-09-26", "500", "dup-1")), 403, "error.msg.data.integrity.issue")
+	if m["userMessageGlobalisationCode"] != "error.msg.data.integrity.issue" {
+		t.Fatalf("top-level code %v", m["userMessageGlobalisationCode"])
+	}
+}

@@ -93,13 +93,29 @@ func (s *Server) loanChecks(loanID int64, date time.Time, ext string, seen map[s
 	}
 	if ext != "" {
 		if _, dup := s.loanTxnByExt[ext]; dup || seen[ext] {
-			r := validation(param("validation.msg.loan.transaction.externalId.value.must.be.unique",
-				"Loan transaction with externalId `"+ext+"` already exists", "externalId", ext))
+			r := s.duplicateExternalID(ext)
 			return &r
 		}
 		seen[ext] = true
 	}
 	return nil
+}
+
+// duplicateExternalID is Fineract's answer to a repeated loan-transaction
+// externalId: its own 400 when it recognises the database constraint's
+// name in the error, else the generic data-integrity 403
+// (PlatformDataIntegrityException through ErrorHandler).
+func (s *Server) duplicateExternalID(ext string) reply {
+	if s.opts.UnnamedExternalIDIndex {
+		const code, msg = "error.msg.data.integrity.issue", "Data integrity issue with resource."
+		return jsonReply(403, apiGlobalError{
+			DeveloperMessage: "The request caused a data integrity issue to be fired by the database.",
+			HTTPStatusCode:   "403", DefaultMessage: msg, Code: code,
+			Errors: []apiError{param(code, msg, "id", nil)},
+		})
+	}
+	return validation(param("validation.msg.loan.transaction.externalId.value.must.be.unique",
+		"Loan transaction with externalId `"+ext+"` already exists", "externalId", ext))
 }
 
 // postRepayment commits a validated repayment and returns the transaction.

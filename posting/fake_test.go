@@ -422,11 +422,15 @@ func (f *fakeFineract) BusinessDate(ctx context.Context) (mifos.Date, error) {
 	return mifos.Date{Year: 2024, Month: 9, Day: 26}, nil
 }
 
-// seedLoanTxn records a repayment Fineract already has.
+// entryDay is the date of the test entries (loanEntry, savingsEntry, sheetEntry).
+var entryDay = mifos.Date{Year: 2024, Month: 9, Day: 26}
+
+// seedLoanTxn records a repayment Fineract already has, as loanEntry
+// would post it.
 func (f *fakeFineract) seedLoanTxn(loanID int64, ext string) int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	res, _ := f.applyRepay(loanID, ext, 1, mifos.Date{})
+	res, _ := f.applyRepay(loanID, ext, mifos.Amount(loanEntry(0, loanID, ext).Amount), entryDay)
 	return res.ResourceID
 }
 

@@ -189,18 +189,6 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		return o
 	}
 	switch {
-	case mifos.IsDuplicateExternalID(err):
-		// Posted by an attempt we lost track of, if it is on this loan;
-		// otherwise the id collides with another posting and nothing of
-		// ours was posted: a person must look, never report it as done.
-		found, o, lerr := p.lookup(ctx)
-		switch {
-		case lerr == nil && found:
-			return o
-		case lerr != nil && (mifos.IsRetryable(lerr) || mifos.IsRedirect(lerr)):
-			return outcome{why: "Fineract reports the external id as used; could not check where: " + lerr.Error(), uncertain: true}
-		}
-		return settled(store.JournalFailed, "Fineract reports external id "+e.ExternalID+" as already used, but not by a repayment on this loan; nothing was posted, check in Fineract")
 	case mifos.IsRedirect(err):
 		// Nothing was processed and the posting is fine; base_url is wrong.
 		// Failing it would fail every posting of the branch until a person
@@ -220,9 +208,34 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		return outcome{why: "stopped during the request: " + err.Error(), uncertain: true, reuseKey: true}
 	case mifos.IsRetryable(err):
 		return outcome{why: err.Error(), uncertain: outcomeUnknown(err), reuseKey: true}
+	case p.guarded:
+		return w.refusedGuarded(ctx, e, p, err)
 	default:
 		return refused(reason(err), err)
 	}
+}
+
+// refusedGuarded settles a refused repayment (or sheet with repayments).
+// Whatever the refusal, the externalId is looked up first: a duplicate may
+// be Fineract's own 400 or, where it does not recognise the database's
+// index, a generic 403 data-integrity error. Found on this loan, it was
+// posted by an attempt we lost track of (compared with the entry by the
+// lookup); a duplicate not found collides with some other posting and
+// nothing of ours was posted: a person must look, never "done".
+func (w *Worker) refusedGuarded(ctx context.Context, e store.JournalEntry, p poster, err error) outcome {
+	found, o, lerr := p.lookup(ctx)
+	switch {
+	case lerr == nil && found:
+		return o
+	case lerr != nil && (mifos.IsRetryable(lerr) || mifos.Classify(lerr).Waits() || ctx.Err() != nil):
+		return outcome{why: "Fineract refused the posting (" + reason(err) + "); could not check whether it holds it already: " + lerr.Error(), uncertain: true}
+	case mifos.IsDuplicateExternalID(err):
+		o := settled(store.JournalFailed, "Fineract reports external id "+e.ExternalID+
+			" as already used, but no repayment on this loan has it now (used elsewhere, or reversed); nothing was posted, check in Fineract")
+		o.refusal = "Mifos already has a payment with this id, not on this loan: check in Mifos"
+		return o
+	}
+	return refused(reason(err), err)
 }
 
 // outcomeUnknown: no answer, a gateway's timeout, "still running" (425), or
@@ -345,8 +358,45 @@ func (w *Worker) findLoanTxn(ctx context.Context, loanID int64, externalID strin
 	return loanHit{}, false, nil
 }
 
-// loanTxnLookup finds the repayment with externalID on loanID.
-func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context.Context) (bool, outcome, error) {
+// expected is what a posting put on one account, which a transaction found
+// by the posting's id must match to be it.
+type expected struct {
+	amount mifos.Amount
+	date   mifos.Date
+	cur    mifos.Currency
+}
+
+func expectOf(e store.JournalEntry, amount mifos.Amount, date mifos.Date) expected {
+	return expected{amount: amount, date: date, cur: mifos.Currency{Code: e.Currency, DecimalPlaces: e.Decimals}}
+}
+
+// differs names how a transaction found by id differs from want; "" if not.
+func (want expected) differs(amount mifos.Amount, date mifos.Date) string {
+	switch {
+	case amount != want.amount && date != want.date:
+		return "another amount and date"
+	case amount != want.amount:
+		return "another amount"
+	case date != want.date:
+		return "another date"
+	}
+	return ""
+}
+
+// mismatch settles an entry whose id Fineract holds for a transaction that
+// is not this posting (two boxes with one box_id, a store restored from an
+// old copy): nothing is posted again, and a person decides.
+func mismatch(what string, txnID int64, amount mifos.Amount, date mifos.Date, want expected, how string) outcome {
+	why := fmt.Sprintf("%s exists in Fineract as transaction %d but with %s (%s on %s; this entry: %s on %s); nothing was posted again, check in Mifos which is right",
+		what, txnID, how, want.cur.Format(amount), date, want.cur.Format(want.amount), want.date)
+	o := settled(store.JournalFailed, why, txnID)
+	o.refusal = "Mifos already has a payment with this id but with " + how + ": check in Mifos"
+	return o
+}
+
+// loanTxnLookup finds the repayment with externalID on loanID and
+// compares it with want.
+func (w *Worker) loanTxnLookup(loanID int64, externalID string, want expected) func(ctx context.Context) (bool, outcome, error) {
 	return func(ctx context.Context) (bool, outcome, error) {
 		hit, found, err := w.findLoanTxn(ctx, loanID, externalID)
 		if err != nil || !found {
@@ -356,6 +406,9 @@ func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context
 		if hit.reversed {
 			return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
 		}
+		if how := want.differs(t.Amount, t.Date); how != "" {
+			return true, mismatch("a repayment with external id "+externalID, t.ID, t.Amount, t.Date, want, how), nil
+		}
 		return true, settled(store.JournalDone, "found in Fineract by its external id", t.ID), nil
 	}
 }
@@ -363,7 +416,7 @@ func (w *Worker) loanTxnLookup(loanID int64, externalID string) func(ctx context
 func (w *Worker) loanPoster(e store.JournalEntry, date mifos.Date) poster {
 	return poster{
 		guarded: true,
-		lookup:  w.loanTxnLookup(e.AccountID, e.ExternalID),
+		lookup:  w.loanTxnLookup(e.AccountID, e.ExternalID, expectOf(e, mifos.Amount(e.Amount), date)),
 		post: func(ctx context.Context, key string) (outcome, error) {
 			r := mifos.Repayment{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
 				ExternalID: e.ExternalID, ReceiptNumber: e.Receipt, Note: e.Note}
@@ -449,6 +502,10 @@ func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
 			if t.Reversed {
 				return true, settled(store.JournalFailed, fmt.Sprintf("posted in Fineract as transaction %d, but that transaction has since been reversed there; not posted again", t.ID), t.ID), nil
 			}
+			want := expectOf(e, mifos.Amount(e.Amount), date)
+			if how := want.differs(t.Amount, t.Date); how != "" {
+				return true, mismatch("a deposit with receipt number "+e.Receipt, t.ID, t.Amount, t.Date, want, how), nil
+			}
 			return true, settled(store.JournalDone, "found in Fineract by its receipt number", t.ID), nil
 		},
 		post: func(ctx context.Context, key string) (outcome, error) {
@@ -518,9 +575,9 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 	// tells whether the whole sheet went through.
 	if len(s.Repayments) > 0 {
 		p.guarded = true
-		p.lookup = w.loanTxnLookup(s.Repayments[0].LoanID, s.Repayments[0].ExternalID)
+		p.lookup = w.loanTxnLookup(s.Repayments[0].LoanID, s.Repayments[0].ExternalID, expectOf(e, s.Repayments[0].Amount, s.Date))
 	} else if s.PaymentTypeID > 0 && s.ReceiptNumber != "" {
-		p.lookup = w.sheetDepositsLookup(s)
+		p.lookup = w.sheetDepositsLookup(e, s)
 	}
 	return p, nil
 }
@@ -544,7 +601,7 @@ func sheetReceipt(e store.JournalEntry) string {
 // which Fineract gives every item when the sheet has a payment type. Every
 // account is searched: Fineract swallows a deposit that fails inside the
 // save, so one missing deposit does not prove the sheet was not saved.
-func (w *Worker) sheetDepositsLookup(s mifos.SaveSheet) func(ctx context.Context) (bool, outcome, error) {
+func (w *Worker) sheetDepositsLookup(e store.JournalEntry, s mifos.SaveSheet) func(ctx context.Context) (bool, outcome, error) {
 	return func(ctx context.Context) (bool, outcome, error) {
 		var ids []int64
 		standing := false
@@ -558,10 +615,22 @@ func (w *Worker) sheetDepositsLookup(s mifos.SaveSheet) func(ctx context.Context
 			if err != nil {
 				return false, outcome{}, err
 			}
-			if found {
-				ids = append(ids, t.ID)
-				standing = standing || !t.Reversed
+			if !found {
+				continue
 			}
+			want := expectOf(e, d.Amount, s.Date)
+			how := want.differs(t.Amount, t.Date)
+			for _, other := range s.Deposits {
+				// The account may have more than one item in the sheet.
+				if other.SavingsID == d.SavingsID && expectOf(e, other.Amount, s.Date).differs(t.Amount, t.Date) == "" {
+					how = ""
+				}
+			}
+			if how != "" && !t.Reversed {
+				return true, mismatch("a deposit with receipt number "+s.ReceiptNumber, t.ID, t.Amount, t.Date, want, how), nil
+			}
+			ids = append(ids, t.ID)
+			standing = standing || !t.Reversed
 		}
 		switch {
 		case len(ids) == 0:

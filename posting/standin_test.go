@@ -326,3 +326,60 @@ func TestSetupProblemsMakePostingsWait(t *testing.T) {
 		})
 	}
 }
+
+// alreadyInFineract posts a repayment with e's externalId that the journal
+// knows nothing of (a store restored from an older copy, or two boxes with
+// one box_id), for amount on day.
+func alreadyInFineract(t *testing.T, s standIn, e store.JournalEntry, amount int64, day mifos.Date) int64 {
+	t.Helper()
+	res, err := s.api.Repay(context.Background(), e.AccountID, mifos.Repayment{Date: day, Amount: mifos.Amount(amount),
+		PaymentTypeID: fineractsim.SeedPaymentMpesa, ExternalID: e.ExternalID}, "key-of-another-box")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.ResourceID
+}
+
+// Whatever refuses a repayment (the duplicate externalId may come as the
+// generic 403 data-integrity error), the externalId is looked up before the
+// entry fails: found, it was posted. And a repayment found by its
+// externalId is compared with the entry: another amount or date is not
+// "done" but a question for a person.
+func TestRefusedRepaymentIsLookedUpAndCompared(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		opts        fineractsim.Options
+		amount      int64
+		daysEarlier int
+		want        store.JournalState
+		words       string
+	}{
+		{"duplicate as data-integrity 403", fineractsim.Options{UnnamedExternalIDIndex: true}, 500_000_000, 0, store.JournalDone, "found in Fineract"},
+		{"another amount", fineractsim.Options{}, 400_000_000, 0, store.JournalFailed, "another amount"},
+		{"another date", fineractsim.Options{}, 500_000_000, 1, store.JournalFailed, "another date"},
+		{"another amount, as data-integrity 403", fineractsim.Options{UnnamedExternalIDIndex: true}, 400_000_000, 0, store.JournalFailed, "another amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStandIn(t, tc.opts)
+			h := s.harness(t, nil)
+			e := s.repayment(1, fineractsim.SeedLoanAmina, "me-box-m1-1", 500_000_000)
+			id := h.append(e)
+			prior := alreadyInFineract(t, s, e, tc.amount, mifos.DateOf(s.fin.BusinessDate().AddDate(0, 0, -tc.daysEarlier)))
+			before := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina))
+			h.start()
+			got := h.waitSettled(id)[0]
+			if got.State != tc.want || !strings.Contains(got.Outcome, tc.words) {
+				t.Fatalf("entry %+v, want %s saying %q", got, tc.want, tc.words)
+			}
+			if len(got.FineractTxnIDs) != 1 || got.FineractTxnIDs[0] != prior {
+				t.Errorf("entry names %v, Fineract's transaction is %d", got.FineractTxnIDs, prior)
+			}
+			if tc.want == store.JournalFailed && (!strings.Contains(got.Refusal, "check in Mifos") || strings.Contains(got.Refusal, "fineract ")) {
+				t.Errorf("the officer is told %q: want plain words asking to check in Mifos", got.Refusal)
+			}
+			if n := len(s.fin.LoanTransactions(fineractsim.SeedLoanAmina)); n != before {
+				t.Errorf("posted again: %d transactions, had %d", n, before)
+			}
+		})
+	}
+}

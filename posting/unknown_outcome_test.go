@@ -65,7 +65,7 @@ func unknownOutcomeItems() []unknownOutcomeItem {
 			unguarded: true,
 			ledger:    func(f *fakeFineract) []int64 { return f.savingsTxnIDs(depositAccount) },
 			seed: func(f *fakeFineract, key string) error {
-				_, err := f.Deposit(ctx, depositAccount, mifos.Deposit{PaymentTypeID: 3, Amount: 500_000_000, ReceiptNumber: "MEbox9I1"}, key)
+				_, err := f.Deposit(ctx, depositAccount, mifos.Deposit{PaymentTypeID: 3, Amount: 500_000_000, ReceiptNumber: "MEbox9I1", Date: entryDay}, key)
 				return err
 			},
 		},
@@ -75,7 +75,7 @@ func unknownOutcomeItems() []unknownOutcomeItem {
 			unguarded: true,
 			ledger:    func(f *fakeFineract) []int64 { return sheetLedger(f) },
 			seed: func(f *fakeFineract, key string) error {
-				_, err := f.SaveCollectionSheet(ctx, sheetGroup, depositsOnlySheet, key)
+				_, err := f.SaveCollectionSheet(ctx, sheetGroup, asSent(depositsOnlySheet), key)
 				return err
 			},
 		},
@@ -84,7 +84,7 @@ func unknownOutcomeItems() []unknownOutcomeItem {
 			entry:  func() store.JournalEntry { return sheetEntry(9, sheetGroup, mixedSheet) },
 			ledger: func(f *fakeFineract) []int64 { return sheetLedger(f, sheetLoanA, sheetLoanB) },
 			seed: func(f *fakeFineract, key string) error {
-				_, err := f.SaveCollectionSheet(ctx, sheetGroup, mixedSheet, key)
+				_, err := f.SaveCollectionSheet(ctx, sheetGroup, asSent(mixedSheet), key)
 				return err
 			},
 		},
@@ -93,11 +93,17 @@ func unknownOutcomeItems() []unknownOutcomeItem {
 			entry:  func() store.JournalEntry { return loanEntry(9, loanAccount, "me-box-m9-1") },
 			ledger: func(f *fakeFineract) []int64 { return loanLedger(f, loanAccount) },
 			seed: func(f *fakeFineract, key string) error {
-				_, err := f.Repay(ctx, loanAccount, mifos.Repayment{ExternalID: "me-box-m9-1", Amount: 1}, key)
+				_, err := f.Repay(ctx, loanAccount, mifos.Repayment{ExternalID: "me-box-m9-1", Amount: mifos.Amount(loanEntry(9, loanAccount, "").Amount), Date: entryDay}, key)
 				return err
 			},
 		},
 	}
+}
+
+// asSent is a sheet as the worker sends it: dated with its entry.
+func asSent(s mifos.SaveSheet) mifos.SaveSheet {
+	s.Date = entryDay
+	return s
 }
 
 // loanLedger is the ids of the repayments on the loans.

@@ -287,9 +287,9 @@ func TestCrashWhilePosting(t *testing.T) {
 				ctx := context.Background()
 				var err error
 				if tc.kind == store.JournalLoanRepayment {
-					_, err = fake.Repay(ctx, 5, mifos.Repayment{ExternalID: "crash-1"}, "key-before-crash")
+					_, err = fake.Repay(ctx, 5, mifos.Repayment{ExternalID: "crash-1", Amount: mifos.Amount(entry.Amount), Date: entryDay}, "key-before-crash")
 				} else {
-					_, err = fake.Deposit(ctx, 5, mifos.Deposit{PaymentTypeID: 3, ReceiptNumber: "crash-1"}, "key-before-crash")
+					_, err = fake.Deposit(ctx, 5, mifos.Deposit{PaymentTypeID: 3, ReceiptNumber: "crash-1", Amount: mifos.Amount(entry.Amount), Date: entryDay}, "key-before-crash")
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -570,7 +570,7 @@ func TestDuplicateExternalIDOnAnotherLoanFails(t *testing.T) {
 	id := h.append(loanEntry(1, 5, "dup-2"))
 	h.start()
 	e := h.waitSettled(id)[0]
-	if e.State != store.JournalFailed || !strings.Contains(e.Outcome, "not by a repayment on this loan") {
+	if e.State != store.JournalFailed || !strings.Contains(e.Outcome, "no repayment on this loan has it") {
 		t.Fatalf("entry: %+v", e)
 	}
 	if n := fake.postings(5); n != 0 {
