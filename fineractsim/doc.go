@@ -11,7 +11,7 @@
 // Writes go through a model of Fineract's command pipeline: the
 // Idempotency-Key cache per (action, entity, key), 425 while a command
 // runs, maker-checker, and the fault hooks (FailNext, FailAfterCommit,
-// HoldWrites, SetDown, SetLatency). Amounts are exact (int64 millionths) and printed with 6
+// CrashNext, HoldWrites, SetDown, SetLatency). Amounts are exact (int64 millionths) and printed with 6
 // decimals, dates as [y,m,d].
 //
 // Each account has a currency (KES unless set) and what is posted is

@@ -272,3 +272,50 @@ func TestFailAfterCommit(t *testing.T) {
 	wantError(t, call(t, s, "POST", repayPath(SeedLoanAmina), repayBody("2024-09-30", "5", "")), 403,
 		"error.msg.loan.transaction.cannot.be.a.future.date")
 }
+
+// A command whose server died mid-way gives no answer, posts nothing, and
+// stays "running" for ever: every replay of its key is 425.
+func TestCrashNextLeavesTheKeyRunning(t *testing.T) {
+	s := startSeeded(t)
+	s.CrashNext(1)
+	body := repayBody("2024-09-26", "500", "crash-1")
+	req, err := http.NewRequest("POST", s.URL()+repayPath(SeedLoanAmina), strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("mifos", "password")
+	req.Header.Set("Fineract-Platform-TenantId", "default")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "k-crash")
+	// A client of its own: no kept-alive connection for Go to retry on.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if res, err := c.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the crashed command answered %d", res.StatusCode)
+	}
+	if n := len(s.LoanTransactions(SeedLoanAmina)); n != 4 {
+		t.Fatalf("the crashed command posted: %d transactions", n)
+	}
+	for range 3 {
+		r := call(t, s, "POST", repayPath(SeedLoanAmina), body, "Idempotency-Key", "k-crash")
+		if r.status != 425 || r.header.Get("x-served-from-cache") != "true" {
+			t.Fatalf("replay: %d %v", r.status, r.header)
+		}
+	}
+	if r := call(t, s, "GET", "/loans/981/transactions/external-id/crash-1", ""); r.status != 404 {
+		t.Fatalf("lookup of the crashed repayment: %d", r.status)
+	}
+}
+
+// A replay of a command that waits for a checker is 425, not its pending answer.
+func TestMakerCheckerReplayIsTooEarly(t *testing.T) {
+	s := startSeeded(t)
+	s.SetMakerChecker(true)
+	body := repayBody("2024-09-26", "500", "mc-9")
+	if r := call(t, s, "POST", repayPath(SeedLoanAmina), body, "Idempotency-Key", "k-mc"); r.status != 200 || obj(t, r.body)["rollbackTransaction"] != true {
+		t.Fatalf("pending: %d %s", r.status, r.body)
+	}
+	if r := call(t, s, "POST", repayPath(SeedLoanAmina), body, "Idempotency-Key", "k-mc"); r.status != 425 {
+		t.Fatalf("replay of a pending command: %d %s", r.status, r.body)
+	}
+}

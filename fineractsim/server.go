@@ -66,6 +66,7 @@ type Server struct {
 	failN        int
 	failStatus   int
 	failCommitN  int // FailAfterCommit
+	crashN       int // CrashNext
 	latency      time.Duration
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
@@ -199,6 +200,16 @@ func (s *Server) FailAfterCommit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failCommitN = n
+}
+
+// CrashNext makes the next n write commands die with their server: the
+// connection drops without an answer, nothing is posted, and the command
+// stays "running" under its Idempotency-Key for ever, since no job resets
+// such a row: every replay of the key answers 425.
+func (s *Server) CrashNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.crashN = n
 }
 
 // SetLatency delays every request by d before it is looked at.
@@ -388,6 +399,13 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	}
 
 	s.mu.Lock()
+	if s.crashN > 0 {
+		s.crashN--
+		s.mu.Unlock()
+		s.log.Info("fineractsim command dies with its server", "action", action, "entity", entity, "id", entityID)
+		dropConnection(w)
+		return
+	}
 	var rep reply
 	stuck := false // committed, but the command's result was never stored
 	switch {
@@ -404,11 +422,12 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 			stuck = true
 		}
 	}
-	// Successes, failures and maker-checker answers are all stored: a replay
-	// never runs the command again (real Fineract answers 425 to a replay of a
-	// command awaiting approval: not modelled yet, docs/fineract.md §12). A
-	// stuck command keeps its "running" entry.
-	if key.key != "" && !stuck {
+	// Successes and failures are stored: a replay never runs the command
+	// again. A command awaiting a checker keeps its "running" entry, like a
+	// stuck one: Fineract has no branch for AWAITING_APPROVAL, and the
+	// second insert of the key ends in 425.
+	awaiting := s.makerChecker && rep.status == 200
+	if key.key != "" && !stuck && !awaiting {
 		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
 	}
 	s.mu.Unlock()
@@ -418,6 +437,19 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 		return
 	}
 	send(w, rep, false)
+}
+
+// dropConnection closes the client's connection without an answer, as a
+// server that dies mid-request does.
+func dropConnection(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("fineractsim: the response writer cannot drop its connection")
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
 }
 
 // servletError is the container's own error page: what a client gets for

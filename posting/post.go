@@ -24,7 +24,10 @@ type outcome struct {
 	// For a retry: uncertain means the attempt may have reached Fineract
 	// without an answer; reuseKey asks the next attempt to resend its key.
 	uncertain, reuseKey bool
-	skip                bool // nothing to record (the entry moved on meanwhile)
+	// stillRunning: the resent key was answered 425 (counted, see
+	// Options.MaxStillRunning).
+	stillRunning bool
+	skip         bool // nothing to record (the entry moved on meanwhile)
 	// posted is what Fineract posted (millionths) as read back after a
 	// fresh posting; 0 when not read.
 	posted int64
@@ -94,6 +97,9 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 			next = w.now() // stopped, not failed: try again at the next start
 		}
 		log.Info("posting will be retried", "at", next.Format(time.RFC3339), "uncertain", out.uncertain, "why", out.why)
+		if out.stillRunning {
+			return w.db.MarkJournalStillRunning(e.ID, next, out.why)
+		}
 		if out.uncertain {
 			return w.db.MarkJournalUncertain(e.ID, next, out.why, out.reuseKey)
 		}
@@ -166,10 +172,20 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		}
 	}
 	key := newKey()
-	if !p.guarded && (crashed || e.ReuseKey) && e.IdempotencyKey != "" {
+	reuse := !p.guarded && (crashed || e.ReuseKey) && e.IdempotencyKey != ""
+	if reuse {
 		// Fineract answers a resend of the key with the first result (or 425
 		// while it still runs) instead of posting twice.
 		key = e.IdempotencyKey
+		if e.StillRunning >= w.opts.MaxStillRunning {
+			// A command whose server died mid-way stays "running" for ever
+			// (no job resets it): resending the key cannot end, and a new key
+			// could post a second copy if it did go through after all.
+			o := settled(store.JournalFailed, fmt.Sprintf("Fineract answered %d times that this posting is still running (425) and it cannot be found there; "+
+				"it may be stuck in Fineract; not sent again, check in Mifos whether it went through", e.StillRunning))
+			o.refusal = "Mifos kept answering that it is still working on it, and it cannot be found there: check in Mifos before taking the money again"
+			return o
+		}
 	}
 	if err := w.db.MarkJournalPosting(e.ID, key); err != nil {
 		if errors.Is(err, store.ErrJournalState) {
@@ -206,6 +222,8 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 		return outcome{why: why}
 	case ctx.Err() != nil:
 		return outcome{why: "stopped during the request: " + err.Error(), uncertain: true, reuseKey: true}
+	case reuse && isStillRunning(err):
+		return outcome{why: "Fineract is still running the first request with this key: " + err.Error(), uncertain: true, reuseKey: true, stillRunning: true}
 	case mifos.IsRetryable(err):
 		return outcome{why: err.Error(), uncertain: outcomeUnknown(err), reuseKey: true}
 	case p.guarded:
@@ -255,6 +273,12 @@ func outcomeUnknown(err error) bool {
 		return !fe.ServedFromCache
 	}
 	return false
+}
+
+// isStillRunning: Fineract's 425, a command with this key not finished.
+func isStillRunning(err error) bool {
+	var fe *mifos.Error
+	return errors.As(err, &fe) && fe.Status == 425
 }
 
 // setupProblem names the setting a Misconfigured answer points at.

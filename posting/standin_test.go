@@ -383,3 +383,37 @@ func TestRefusedRepaymentIsLookedUpAndCompared(t *testing.T) {
 		})
 	}
 }
+
+// A deposit whose first request died with Fineract's server: nothing was
+// posted, but the key stays "running" for ever, so every resend gets 425
+// and every lookup finds nothing. After a bounded number of those the
+// entry goes to a person, in plain words, instead of retrying for ever.
+func TestStuckCommandGoesToAPerson(t *testing.T) {
+	s := newStandIn(t, fineractsim.Options{})
+	h := s.harness(t, nil)
+	id := h.append(s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000))
+	s.fin.CrashNext(1)
+	h.start()
+	e := waitRetried(t, h, id, 25)
+	if e.State != store.JournalFailed || !strings.Contains(e.Refusal, "check in Mifos") || strings.Contains(e.Refusal, "fineract ") {
+		t.Fatalf("entry %+v, want it failed for a person to check", e)
+	}
+	if e.StillRunning == 0 || e.Attempts > 20 {
+		t.Errorf("after %d attempts and %d still-running answers", e.Attempts, e.StillRunning)
+	}
+	if n := s.savingsWith(fineractsim.SeedSavingsAmina, "MEbox1I1"); n != 0 {
+		t.Fatalf("%d deposits posted", n)
+	}
+	deposits := 0
+	for _, r := range s.fin.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/transactions") {
+			deposits++
+			if r.Header.Get("Idempotency-Key") != e.IdempotencyKey {
+				t.Fatalf("a resend under a new key %q (first %q)", r.Header.Get("Idempotency-Key"), e.IdempotencyKey)
+			}
+		}
+	}
+	if deposits < 2 {
+		t.Errorf("%d deposit requests", deposits)
+	}
+}

@@ -46,6 +46,11 @@ type Options struct {
 	// CallTimeout bounds one Fineract call whatever the client's own
 	// timeout, so a hung connection cannot hold a worker; default 2 min.
 	CallTimeout time.Duration
+	// MaxStillRunning is how many times a resent Idempotency-Key may be
+	// answered "still running" (425), each after a lookup that found
+	// nothing, before the entry goes to a person; default 8 (with the
+	// default backoff, some 10 minutes of a command Fineract never ends).
+	MaxStillRunning int
 }
 
 // Worker drains the journal into Fineract.
@@ -97,6 +102,9 @@ func New(opts Options) *Worker {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 2 * time.Minute
+	}
+	if opts.MaxStillRunning <= 0 {
+		opts.MaxStillRunning = 8
 	}
 	return &Worker{
 		opts:  opts,

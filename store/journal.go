@@ -79,7 +79,11 @@ type JournalEntry struct {
 	Uncertain bool `json:"uncertain,omitempty"`
 	// ReuseKey: the latest attempt's outcome is unknown, so the next attempt
 	// should resend IdempotencyKey (the only guard where no externalId exists).
-	ReuseKey       bool    `json:"reuse_key,omitempty"`
+	ReuseKey bool `json:"reuse_key,omitempty"`
+	// StillRunning counts the times a resent key was answered "still
+	// running" (425) after a lookup found nothing: a command Fineract never
+	// finishes (its server died mid-way) answers so for ever.
+	StillRunning   int     `json:"still_running,omitempty"`
 	FineractTxnIDs []int64 `json:"fineract_txn_ids,omitempty"`
 	Note           string  `json:"note,omitempty"`    // note sent to Fineract
 	Outcome        string  `json:"outcome,omitempty"` // why it settled as it did, in plain words
@@ -298,7 +302,7 @@ func (tx *Tx) AppendJournal(e JournalEntry) (uint64, error) {
 	}
 	now := time.Now()
 	e.State, e.NextAttempt, e.CreatedAt, e.UpdatedAt = JournalPending, now, now, now
-	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey = 0, "", "", false, false
+	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey, e.StillRunning = 0, "", "", false, false, 0
 	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal, e.PostedAmount = nil, "", time.Time{}, "", 0
 	id, err := tx.btx.Bucket(bucketJournal).NextSequence()
 	if err != nil {
@@ -398,6 +402,18 @@ func (db *DB) MarkJournalUncertain(id uint64, next time.Time, why string, reuseK
 	})
 }
 
+// MarkJournalStillRunning is MarkJournalUncertain with the key resent next
+// time, after the resent key was answered "still running" (425): it counts
+// those answers in StillRunning.
+func (db *DB) MarkJournalStillRunning(id uint64, next time.Time, why string) error {
+	return db.journalTransition(id, "schedule journal retry after a still-running answer", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+		e.State, e.NextAttempt, e.LastError = JournalPending, next, why
+		e.Uncertain, e.ReuseKey = true, e.IdempotencyKey != ""
+		e.StillRunning++
+		return nil
+	})
+}
+
 // SettleJournal moves the entry to done, awaiting_approval or failed and
 // queues confirmations in the same transaction, so a confirmation goes out
 // if and only if the entry settled.
@@ -471,7 +487,7 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 func (db *DB) RequeueJournal(id uint64) error {
 	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
 		e.State, e.NextAttempt, e.SettledAt, e.Outcome, e.Refusal = JournalPending, time.Now(), time.Time{}, "", ""
-		e.PostedAmount = 0
+		e.PostedAmount, e.StillRunning = 0, 0
 		return nil
 	})
 }

@@ -473,3 +473,31 @@ func TestJournalPostedAmount(t *testing.T) {
 	}
 	assertJournalInvariants(t, db)
 }
+
+// Still-running answers are counted across retries and restarts, and a
+// person's requeue starts the count again.
+func TestJournalStillRunningCount(t *testing.T) {
+	db := openTemp(t)
+	id := mustAppend(t, db, deposit(7, 1, "R1"))
+	for i := 1; i <= 2; i++ {
+		if err := db.MarkJournalPosting(id, "k1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkJournalStillRunning(id, time.Now(), "425"); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := db.JournalEntry(id); e.StillRunning != i || !e.Uncertain || !e.ReuseKey || e.State != JournalPending {
+			t.Fatalf("after %d: %+v", i, e)
+		}
+	}
+	if err := db.SettleJournal(id, JournalFailed, nil, "stuck", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RequeueJournal(id); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := db.JournalEntry(id); e.StillRunning != 0 {
+		t.Fatalf("requeued entry keeps the count: %+v", e)
+	}
+	assertJournalInvariants(t, db)
+}
