@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 func nextID[V any](m map[int64]V, id int64, floor int64) int64 {
@@ -199,6 +200,19 @@ func (s *Server) ReverseSavingsTransaction(savingsID, txnID int64) error {
 		return fmt.Errorf("fineractsim: reverse savings transaction %d: %s", txnID, rep.body)
 	}
 	return nil
+}
+
+// AddDeposits posts n deposits of amount on a savings account, dated on,
+// with receipts prefix1, prefix2...: a long account history in one call.
+func (s *Server) AddDeposits(savingsID int64, n int, amount Amount, on time.Time, prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.savings[savingsID]; !ok {
+		panic(fmt.Sprintf("fineractsim: AddDeposits: savings %d does not exist", savingsID))
+	}
+	for i := 1; i <= n; i++ {
+		s.postDeposit(savingsID, day(on), amount, 1, fmt.Sprint(prefix, i), "")
+	}
 }
 
 // LoanTransactions returns copies of a loan's transactions, oldest first.

@@ -628,6 +628,62 @@ func newestFirst(txns []*SavingsTxn) []*SavingsTxn {
 	return out
 }
 
+// savingsSearch is GET /savingsaccounts/{id}/transactions/search (1.9+,
+// SavingsAccountTransactionsSearchServiceImpl): transactions of the account
+// that are not reversal copies, filtered by date (fromDate..toDate, read
+// with dateFormat and locale) and type ids, newest first, offset/limit
+// paged; a Spring Page serialised by Gson: content, pageable, total.
+func (s *Server) savingsSearch(id int64, q url.Values) reply {
+	sv, ok := s.savings[id]
+	if !ok {
+		return savingsNotFound(id)
+	}
+	format, loc := q.Get("dateFormat"), q.Get("locale")
+	if format == "" {
+		format = "yyyy-MM-dd"
+	}
+	bound := func(k string) (time.Time, *reply) {
+		v := q.Get(k)
+		if v == "" {
+			return time.Time{}, nil
+		}
+		t, err := parseJavaDate(v, format, loc)
+		if err != nil {
+			r := validation(param("validation.msg.invalid.dateFormat.format", "The parameter `"+k+"` is invalid based on the dateFormat", k, v))
+			return time.Time{}, &r
+		}
+		return t, nil
+	}
+	from, bad := bound("fromDate")
+	if bad != nil {
+		return *bad
+	}
+	to, bad := bound("toDate")
+	if bad != nil {
+		return *bad
+	}
+	types := q.Get("types")
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	var match []*SavingsTxn
+	for _, t := range newestFirst(sv.txns) {
+		switch {
+		case t.IsReversal,
+			!from.IsZero() && t.Date.Before(from),
+			!to.IsZero() && t.Date.After(to),
+			types != "" && !slices.Contains(strings.Split(types, ","), "1"): // every stored transaction is a deposit
+			continue
+		}
+		match = append(match, t)
+	}
+	content := []anyMap{}
+	for i := max(offset, 0); i < len(match) && (limit <= 0 || i < offset+limit); i++ {
+		content = append(content, s.savingsTxnJSON(sv, match[i]))
+	}
+	return jsonReply(200, anyMap{"content": content, "total": len(match),
+		"pageable": anyMap{"offset": offset, "pageSize": limit, "paged": limit > 0, "unpaged": limit <= 0}})
+}
+
 // savingsTxn is GET /savingsaccounts/{id}/transactions/{transactionId}.
 func (s *Server) savingsTxn(id, txnID int64) reply {
 	sv, ok := s.savings[id]

@@ -101,3 +101,50 @@ func TestLoanReversalKeepsExternalID(t *testing.T) {
 		t.Fatalf("a person's reversal: %v", m)
 	}
 }
+
+// The savings transaction search (1.9+) pages a long account by date:
+// only that day's deposits, newest first, reversal copies left out.
+func TestSavingsTransactionSearch(t *testing.T) {
+	s := startSeeded(t)
+	s.AddDeposits(SeedSavingsAmina, 30, MustAmount("5"), testBizDate.AddDate(0, 0, -1), "OLD")
+	s.AddDeposits(SeedSavingsAmina, 5, MustAmount("5"), testBizDate, "NEW")
+	var reversed int64
+	for _, tx := range s.SavingsTransactions(SeedSavingsAmina) {
+		if tx.ReceiptNumber == "NEW2" {
+			reversed = tx.ID
+		}
+	}
+	if err := s.ReverseSavingsTransaction(SeedSavingsAmina, reversed); err != nil {
+		t.Fatal(err)
+	}
+	q := "/savingsaccounts/77/transactions/search?fromDate=2024-09-26&toDate=2024-09-26&dateFormat=yyyy-MM-dd&locale=en&types=1"
+	m := obj(t, call(t, s, "GET", q+"&offset=0&limit=3", "").body)
+	content := m["content"].([]any)
+	if str(m["total"]) != "5" || len(content) != 3 || str(path(content[0], "paymentDetailData", "receiptNumber")) != "NEW5" {
+		t.Fatalf("first page: total %v, %v", m["total"], content)
+	}
+	m = obj(t, call(t, s, "GET", q+"&offset=3&limit=3", "").body)
+	content = m["content"].([]any)
+	if len(content) != 2 || str(path(content[1], "paymentDetailData", "receiptNumber")) != "NEW1" {
+		t.Fatalf("second page %v", content)
+	}
+	for _, p := range []string{"0", "3"} {
+		for _, x := range obj(t, call(t, s, "GET", q+"&offset="+p+"&limit=3", "").body)["content"].([]any) {
+			if x.(map[string]any)["isReversal"] == true {
+				t.Fatalf("a reversal copy listed: %v", x)
+			}
+		}
+	}
+	if m := obj(t, call(t, s, "GET", "/savingsaccounts/77/transactions/search?types=2", "").body); str(m["total"]) != "0" {
+		t.Fatalf("withdrawals: %v", m)
+	}
+	old, err := Start(Options{BusinessDate: testBizDate, Before19: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = old.Close() })
+	old.Seed()
+	if r := call(t, old, "GET", q, ""); r.status != 404 {
+		t.Fatalf("search on a server before 1.9: %d", r.status)
+	}
+}

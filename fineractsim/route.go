@@ -99,6 +99,13 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.savingsAccount(n, q.Get("associations")) })
+		case len(p) == 4 && p[0] == "savingsaccounts" && p[2] == "transactions" && p[3] == "search" && get && !s.opts.Before19:
+			n, ok := id(2)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.savingsSearch(n, q) })
 		case len(p) == 4 && p[0] == "savingsaccounts" && p[2] == "transactions" && get:
 			n, ok1 := id(2)
 			t, ok2 := id(4)

@@ -38,9 +38,12 @@ const (
 	// type [mifos] payment_type_id). A person must fix the setup; the
 	// request waits.
 	Misconfigured
+	// TooLarge: Fineract answered with more than this client reads (an
+	// unpaged list of a very long account). Asking again gets the same.
+	TooLarge
 )
 
-var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured"}
+var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured", "too large"}
 
 // CodePaymentTypeInvalid is the 404 for a payment type Fineract does not have.
 const CodePaymentTypeInvalid = "error.msg.payment.type.invalid"
@@ -57,6 +60,9 @@ func (a Answer) String() string {
 func Classify(err error) Answer {
 	if errors.Is(err, ErrInvalidRequest) {
 		return NotSent
+	}
+	if errors.Is(err, ErrTooLarge) {
+		return TooLarge
 	}
 	var e *Error
 	if !errors.As(err, &e) {

@@ -36,6 +36,7 @@ func TestClassify(t *testing.T) {
 		{"401", &Error{Status: 401}, NotAllowed},
 		{"302", &Error{Status: 302, Location: "http://x"}, Redirected},
 		{"local refusal", invalidf("amount %d", -1), NotSent},
+		{"too large", fmt.Errorf("%w: GET /savingsaccounts/77", ErrTooLarge), TooLarge},
 		{"wrapped", fmt.Errorf("loan 7: %w", &Error{Status: 503}), Unreachable},
 	}
 	for _, c := range cases {
@@ -45,7 +46,7 @@ func TestClassify(t *testing.T) {
 	}
 	retry := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true}
 	waits := map[Answer]bool{NotAllowed: true, Redirected: true, Misconfigured: true}
-	for a := Refused; a <= Misconfigured; a++ {
+	for a := Refused; a <= TooLarge; a++ {
 		if a.Retryable() != retry[a] || a.Offline() != retry[a] || a.Waits() != waits[a] {
 			t.Errorf("%s: retryable %v offline %v waits %v", a, a.Retryable(), a.Offline(), a.Waits())
 		}

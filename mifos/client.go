@@ -262,10 +262,12 @@ func (c *HTTPClient) do(ctx context.Context, req request, out any) (http.Header,
 		return nil, c.netError(req, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
 		return resp.Header, c.netError(req, err)
 	}
+	tooLarge := len(raw) > maxBody
+	raw = raw[:min(len(raw), maxBody)]
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 		return resp.Header, c.redirectError(resp)
 	}
@@ -273,6 +275,12 @@ func (c *HTTPClient) do(ctx context.Context, req request, out any) (http.Header,
 		return resp.Header, c.apiError(resp, raw)
 	}
 	if out != nil {
+		if tooLarge {
+			// Cut short, it cannot be decoded; the same question gets the
+			// same answer, so this is not a passing failure.
+			return resp.Header, fmt.Errorf("%w: the Fineract server at %s answered %s %s with more than %d MiB",
+				ErrTooLarge, c.host, req.method, req.path, maxBody>>20)
+		}
 		if err := json.Unmarshal(raw, out); err != nil {
 			return resp.Header, fmt.Errorf("the Fineract server at %s answered %s %s with data we cannot read: %s",
 				c.host, req.method, req.path, c.scrub(err.Error()))

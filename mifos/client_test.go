@@ -839,3 +839,20 @@ func TestNewConfig(t *testing.T) {
 		}
 	}
 }
+
+// An answer longer than the client reads is not decoded from its cut-off
+// start (a decode error would pass for a network failure, retried for
+// ever): it is ErrTooLarge, which asking again cannot help.
+func TestAnswerTooLarge(t *testing.T) {
+	huge := `{"id":77,"transactions":[` + strings.Repeat(`{"id":1,"amount":1.000000},`, maxBody/25) + `{"id":2}]}`
+	c, _ := newFake(t, func(w http.ResponseWriter, s seen) { reply(w, 200, huge) })
+	_, err := c.SavingsTransactions(ctx, 77)
+	if !errors.Is(err, ErrTooLarge) || Classify(err) != TooLarge || IsRetryable(err) {
+		t.Fatalf("err %v (%s)", err, Classify(err))
+	}
+	// An error page that long is only cut for the log.
+	c, _ = newFake(t, func(w http.ResponseWriter, s seen) { reply(w, 500, strings.Repeat("x", maxBody+10)) })
+	if _, err := c.SavingsTransactions(ctx, 77); errors.Is(err, ErrTooLarge) || Classify(err) != ServerError {
+		t.Fatalf("a long error page: %v", err)
+	}
+}

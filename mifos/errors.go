@@ -8,6 +8,10 @@ import (
 // ErrNotFound matches (errors.Is) an *Error with status 404.
 var ErrNotFound = errors.New("not found in Fineract")
 
+// ErrTooLarge marks an answer longer than this client reads (maxBody): it
+// was not decoded, and asking again gets the same answer.
+var ErrTooLarge = errors.New("the answer is larger than this box reads")
+
 // ErrInvalidRequest marks a request this client refused to send (a bad
 // amount, date or missing key): retrying it cannot help.
 var ErrInvalidRequest = errors.New("invalid request")

@@ -137,6 +137,12 @@ type SavingsTxn struct {
 	TypeValue     string // transactionType.value
 }
 
+// SavingsTxnPage is one page of GET /savingsaccounts/{id}/transactions/search.
+type SavingsTxnPage struct {
+	Txns  []SavingsTxn
+	Total int // every transaction the search matched, over all pages
+}
+
 // LoanTxn is one loan transaction: GET /loans/{loanId}/transactions/{id}
 // or /external-id/{externalId}.
 type LoanTxn struct {

@@ -415,6 +415,35 @@ func (f *fakeFineract) SavingsTransactions(ctx context.Context, savingsID int64)
 	return append([]mifos.SavingsTxn(nil), f.savings[savingsID]...), nil
 }
 
+// SavingsDepositsOn is the paged search of one day's deposits (1.9+).
+func (f *fakeFineract) SavingsDepositsOn(ctx context.Context, savingsID int64, on mifos.Date, offset, limit int) (mifos.SavingsTxnPage, error) {
+	leave, err := f.enter(ctx, "")
+	defer leave()
+	if err != nil {
+		return mifos.SavingsTxnPage{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := fakeCall{Op: "lookup-savings", Account: savingsID}
+	f.calls = append(f.calls, c)
+	if f.lookupFault != nil {
+		if err := f.lookupFault(c); err != nil {
+			return mifos.SavingsTxnPage{}, err
+		}
+	}
+	var day []mifos.SavingsTxn
+	for _, t := range f.savings[savingsID] {
+		if t.Date == on && !t.IsReversal {
+			day = append(day, t)
+		}
+	}
+	p := mifos.SavingsTxnPage{Total: len(day)}
+	if offset < len(day) {
+		p.Txns = append(p.Txns, day[offset:min(offset+limit, len(day))]...)
+	}
+	return p, nil
+}
+
 func (f *fakeFineract) BusinessDate(ctx context.Context) (mifos.Date, error) {
 	if f.down.Load() {
 		return mifos.Date{}, errNetwork

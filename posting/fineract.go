@@ -24,6 +24,7 @@ type loanPoster interface {
 type depositPoster interface {
 	Deposit(ctx context.Context, savingsID int64, d mifos.Deposit, idempotencyKey string) (mifos.Result, error)
 	SavingsTransactions(ctx context.Context, savingsID int64) ([]mifos.SavingsTxn, error)
+	SavingsDepositsOn(ctx context.Context, savingsID int64, on mifos.Date, offset, limit int) (mifos.SavingsTxnPage, error)
 	SavingsTxn(ctx context.Context, savingsID, txnID int64) (mifos.SavingsTxn, error)
 }
 

@@ -497,29 +497,73 @@ func resultOutcome(res mifos.Result, err error) (outcome, error) {
 	return settled(store.JournalDone, "posted", res.ResourceID), nil
 }
 
-// findDeposit finds the deposit with receipt on a savings account. A
-// reversed deposit is followed by its reversal copy (same receipt,
-// isReversal, not itself reversed, listed first): the copy is never the
-// deposit, and whether it stands is read on the original.
-func (w *Worker) findDeposit(ctx context.Context, savingsID int64, receipt string) (mifos.SavingsTxn, bool, error) {
+// Paging of the deposit lookup: one day's deposits of one account, at most
+// depositPages pages of depositPage (beyond, a person looks).
+const (
+	depositPage  = 200
+	depositPages = 25
+)
+
+// errTooManyDeposits: the day's deposits of an account are more than the
+// lookup reads; asking again would not change that.
+var errTooManyDeposits = fmt.Errorf("%w: more than %d deposits on that day", mifos.ErrTooLarge, depositPage*depositPages)
+
+// findDeposit finds the deposit with receipt, dated on, on a savings
+// account. A reversed deposit is followed by its reversal copy (same
+// receipt, isReversal, not itself reversed, listed first): the copy is
+// never the deposit, and whether it stands is read on the original.
+//
+// The account's transaction list has no paging, and a long account's is
+// more than the client reads: the day's deposits are searched page by page
+// instead (Fineract 1.9+), and only a server without the search (a plain
+// 404, remembered) is read whole. An answer too large, or more pages than
+// depositPages, is an error no retry cures (mifos.TooLarge).
+func (w *Worker) findDeposit(ctx context.Context, savingsID int64, receipt string, on mifos.Date) (mifos.SavingsTxn, bool, error) {
+	match := func(txns []mifos.SavingsTxn) (mifos.SavingsTxn, bool) {
+		for _, t := range txns {
+			if t.ReceiptNumber == receipt && !t.IsReversal {
+				return t, true
+			}
+		}
+		return mifos.SavingsTxn{}, false
+	}
+	for page := 0; !w.noSavingsSearch.Load(); page++ {
+		if page == depositPages {
+			return mifos.SavingsTxn{}, false, errTooManyDeposits
+		}
+		p, err := call(w, ctx, func(ctx context.Context) (mifos.SavingsTxnPage, error) {
+			return w.api.SavingsDepositsOn(ctx, savingsID, on, page*depositPage, depositPage)
+		})
+		if mifos.IsMissingRoute(err) {
+			if !w.noSavingsSearch.Swap(true) {
+				w.log.Warn("Fineract has no savings transaction search (a server before 1.9); deposits are looked up in the account's whole list", "err", err)
+			}
+			break
+		}
+		if err != nil {
+			return mifos.SavingsTxn{}, false, err
+		}
+		if t, ok := match(p.Txns); ok {
+			return t, true, nil
+		}
+		if len(p.Txns) == 0 || (page+1)*depositPage >= p.Total {
+			return mifos.SavingsTxn{}, false, nil
+		}
+	}
 	txns, err := call(w, ctx, func(ctx context.Context) ([]mifos.SavingsTxn, error) {
 		return w.api.SavingsTransactions(ctx, savingsID)
 	})
 	if err != nil {
 		return mifos.SavingsTxn{}, false, err
 	}
-	for _, t := range txns {
-		if t.ReceiptNumber == receipt && !t.IsReversal {
-			return t, true, nil
-		}
-	}
-	return mifos.SavingsTxn{}, false, nil
+	t, ok := match(txns)
+	return t, ok, nil
 }
 
 func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
 	return poster{
 		lookup: func(ctx context.Context) (bool, outcome, error) {
-			t, found, err := w.findDeposit(ctx, e.AccountID, e.Receipt)
+			t, found, err := w.findDeposit(ctx, e.AccountID, e.Receipt, date)
 			if err != nil || !found {
 				return false, outcome{}, err
 			}
@@ -635,7 +679,7 @@ func (w *Worker) sheetDepositsLookup(e store.JournalEntry, s mifos.SaveSheet) fu
 				continue
 			}
 			seen[d.SavingsID] = true
-			t, found, err := w.findDeposit(ctx, d.SavingsID, s.ReceiptNumber)
+			t, found, err := w.findDeposit(ctx, d.SavingsID, s.ReceiptNumber, s.Date)
 			if err != nil {
 				return false, outcome{}, err
 			}

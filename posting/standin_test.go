@@ -417,3 +417,49 @@ func TestStuckCommandGoesToAPerson(t *testing.T) {
 		t.Errorf("%d deposit requests", deposits)
 	}
 }
+
+// longHistory gives Amina's savings more transactions than the client
+// reads in one answer (8 MiB), all before the business date.
+func (s standIn) longHistory() {
+	s.fin.AddDeposits(fineractsim.SeedSavingsAmina, 14_000, fineractsim.MustAmount("5"), s.fin.BusinessDate().AddDate(0, 0, -1), "OLD")
+}
+
+// The savings transaction list has no paging: on a long account it is
+// more than the client reads, and that error used to pass for a network
+// failure, retried for ever (and the link taken for down). The deposit is
+// looked up in the day's deposits page by page (Fineract 1.9+); without
+// that search, an answer too large goes to a person at once.
+func TestDepositLookupOnALongAccount(t *testing.T) {
+	t.Run("search by day", func(t *testing.T) {
+		s := newStandIn(t, fineractsim.Options{})
+		s.longHistory()
+		h := s.harness(t, nil)
+		e := s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000)
+		id := h.append(e)
+		posted := depositedBeforeTheCrash(t, h, s, id, e)
+		h.start()
+		got := waitRetried(t, h, id, 5)
+		if got.State != store.JournalDone || len(got.FineractTxnIDs) != 1 || got.FineractTxnIDs[0] != posted {
+			t.Fatalf("entry %+v, want done as %d", got, posted)
+		}
+	})
+	t.Run("whole list too large", func(t *testing.T) {
+		s := newStandIn(t, fineractsim.Options{Before19: true})
+		s.longHistory()
+		h := s.harness(t, nil)
+		e := s.deposit(1, fineractsim.SeedSavingsAmina, "MEbox1I1", 300_000_000)
+		id := h.append(e)
+		depositedBeforeTheCrash(t, h, s, id, e)
+		h.start()
+		got := waitRetried(t, h, id, 5)
+		if got.State != store.JournalFailed || !strings.Contains(got.Refusal, "check in") || strings.Contains(got.Refusal, "fineract ") {
+			t.Fatalf("entry %+v, want it failed for a person", got)
+		}
+		if n := s.savingsWith(fineractsim.SeedSavingsAmina, "MEbox1I1"); n != 1 {
+			t.Fatalf("%d deposits with the receipt", n)
+		}
+		if !h.w.Online() {
+			t.Error("an answer too large took Fineract for unreachable")
+		}
+	})
+}

@@ -68,7 +68,10 @@ type Worker struct {
 	// 404 (a server before 1.9 has no such route); repayments are looked up
 	// in the loan's transactions from then on.
 	noExtIDRoute atomic.Bool
-	mu           sync.Mutex
+	// noSavingsSearch: likewise for the savings transaction search; a
+	// deposit is then looked up in the account's whole list.
+	noSavingsSearch atomic.Bool
+	mu              sync.Mutex
 	// outageSince is when the first call of the current outage started;
 	// entries rescheduled since then were delayed by the outage.
 	outageSince time.Time
