@@ -286,8 +286,13 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		if amt <= 0 {
 			continue
 		}
+		// The deposits run one by one in a try whose catch is empty
+		// (updateBulkMandatorySavingsDuePayments): one that fails is left
+		// out of the sheet and of changes.SavingsTransactions, the rest
+		// stand. Whether Fineract instead rolls the whole sheet back is not
+		// settled by its source; this models the deposit dropped.
 		if bad := s.savingsChecks(sid, date); bad != nil {
-			return *bad
+			continue
 		}
 		deposits = append(deposits, sheetDeposit{sid, amt, pt, receipt})
 	}

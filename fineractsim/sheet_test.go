@@ -122,3 +122,27 @@ func TestCollectionSheetValidation(t *testing.T) {
 		t.Fatalf("partial sheet posted: %d transactions", n)
 	}
 }
+
+// A sheet deposit that fails inside the save (an account that is not
+// active) is dropped without a word: the rest of the sheet stands, and
+// changes.SavingsTransactions lists one id fewer than was sent.
+func TestSheetDepositFailureIsSwallowed(t *testing.T) {
+	s := startSeeded(t)
+	s.SetBusinessDate(time.Date(2024, 9, 28, 0, 0, 0, 0, time.UTC))
+	closed := s.AddSavings(Savings{ClientID: SeedClientJohn, StatusID: 600, ActivatedOn: testBizDate.AddDate(-1, 0, 0)})
+	save := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en","paymentTypeId":1,
+	  "bulkRepaymentTransactions":[{"loanId":981,"transactionAmount":100,"externalId":"cs-sw-1"}],
+	  "bulkSavingsDueTransactions":[{"savingsId":78,"transactionAmount":100,"depositAccountType":100},
+	                                {"savingsId":` + itoa(int(closed)) + `,"transactionAmount":50,"depositAccountType":100}]}`
+	r := call(t, s, "POST", "/groups/7?command=saveCollectionSheet", save)
+	if r.status != 200 {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	res := obj(t, r.body)
+	if lt, st := path(res, "changes", "loanTransactions").([]any), path(res, "changes", "SavingsTransactions").([]any); len(lt) != 1 || len(st) != 1 {
+		t.Fatalf("changes %s", r.body)
+	}
+	if s.SavingsBalance(SeedSavingsGrace) != "1300.500000" || s.SavingsBalance(closed) != "0.000000" {
+		t.Fatalf("balances: Grace %s, closed %s", s.SavingsBalance(SeedSavingsGrace), s.SavingsBalance(closed))
+	}
+}

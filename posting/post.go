@@ -630,8 +630,19 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 				return settled(store.JournalAwaitingApproval, "waiting for approval in Fineract"), nil
 			}
 			ids := append(append([]int64(nil), res.LoanTransactionIDs...), res.SavingsTransactionIDs...)
+			if len(res.LoanTransactionIDs) != len(s.Repayments) || len(res.SavingsTransactionIDs) != len(s.Deposits) {
+				// Fineract drops a sheet item that fails inside the save
+				// (a deposit's exception is caught and ignored) and saves the
+				// rest: part of the money is in, part is not.
+				sent := len(s.Repayments) + len(s.Deposits)
+				o := settled(store.JournalFailed, fmt.Sprintf("Fineract saved only %d of the %d items of this sheet (%d of %d repayments, %d of %d deposits); "+
+					"the others were dropped inside Fineract, check in Mifos which ones before collecting them again",
+					len(ids), sent, len(res.LoanTransactionIDs), len(s.Repayments), len(res.SavingsTransactionIDs), len(s.Deposits)), ids...)
+				o.refusal = fmt.Sprintf("Mifos saved only %d of the %d payments: check in Mifos which ones", len(ids), sent)
+				return o, nil
+			}
 			o := settled(store.JournalDone, "posted", ids...)
-			if e.Decimals == 0 && len(res.LoanTransactionIDs) == len(s.Repayments) && len(res.SavingsTransactionIDs) == len(s.Deposits) {
+			if e.Decimals == 0 {
 				w.readBack(ctx, e, &o, func(ctx context.Context) (mifos.Amount, error) {
 					return w.sheetPosted(ctx, s, res)
 				})

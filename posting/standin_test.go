@@ -463,3 +463,31 @@ func TestDepositLookupOnALongAccount(t *testing.T) {
 		}
 	})
 }
+
+// Fineract drops a sheet deposit that fails inside the save and answers
+// 200 for the rest. The ids it returns are counted against the items sent:
+// one missing is not "done" but a question for a person.
+func TestSheetWithADroppedDepositIsNotDone(t *testing.T) {
+	s := newStandIn(t, fineractsim.Options{})
+	group, cal := s.meetsToday(t)
+	closed := s.fin.AddSavings(fineractsim.Savings{ClientID: fineractsim.SeedClientGrace, StatusID: 600,
+		ActivatedOn: s.fin.BusinessDate().AddDate(-1, 0, 0)})
+	h := s.harness(t, nil)
+	e := s.depositsSheet(5, group, cal)
+	var sheet mifos.SaveSheet
+	sheet, err := DecodeSheet(e.Payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet.Deposits = append(sheet.Deposits, mifos.SheetDeposit{SavingsID: closed, Amount: 70_000_000, DepositAccountType: "Saving Deposit"})
+	e.Payload, e.Amount = EncodeSheet(sheet), 320_000_000
+	id := h.append(e)
+	h.start()
+	got := h.waitSettled(id)[0]
+	if got.State != store.JournalFailed || !strings.Contains(got.Refusal, "check in Mifos") || strings.Contains(got.Refusal, "fineract ") {
+		t.Fatalf("entry %+v, want failed for a person to check", got)
+	}
+	if len(got.FineractTxnIDs) != 2 || !strings.Contains(got.Outcome, "2 of the 3") {
+		t.Errorf("entry names %v, outcome %q", got.FineractTxnIDs, got.Outcome)
+	}
+}
