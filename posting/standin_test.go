@@ -21,7 +21,6 @@ type standIn struct {
 
 func newStandIn(t *testing.T, opts fineractsim.Options) standIn {
 	t.Helper()
-	opts.NoRequestLog = false
 	fin, err := fineractsim.Start(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -474,7 +473,6 @@ func TestSheetWithADroppedDepositIsNotDone(t *testing.T) {
 		ActivatedOn: s.fin.BusinessDate().AddDate(-1, 0, 0)})
 	h := s.harness(t, nil)
 	e := s.depositsSheet(5, group, cal)
-	var sheet mifos.SaveSheet
 	sheet, err := DecodeSheet(e.Payload)
 	if err != nil {
 		t.Fatal(err)
