@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,8 @@ func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
 		}
 	}
 	// Each item carries the deterministic id of its SMS and its place in it:
-	// me-<box>-m<message id>-<item>, and the receipt ME<box><message id>I<item>.
+	// me-<box>-m<message id>-<item>, and the receipt ME<box><message id>I<item>,
+	// where <box> is box_id and the store's install id.
 	var payID uint64
 	for _, m := range e.messages(store.MessageHandled) {
 		if strings.Contains(m.Text, "L1=500") {
@@ -83,18 +85,36 @@ func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
 		}
 	}
 	after := repayments(e, fineractsim.SeedLoanAmina)
-	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" || after[len(after)-1].ExternalID != fmt.Sprintf("me-E2E-m%d-1", payID) {
-		t.Fatalf("loan repayments before %d, after %+v (message %d)", len(before), after, payID)
-	}
 	var receipts []string
 	for _, tx := range e.fin.SavingsTransactions(fineractsim.SeedSavingsAmina) {
 		if tx.Amount.String() == "1000.500000" {
 			receipts = append(receipts, tx.ReceiptNumber)
 		}
 	}
-	if len(receipts) != 1 || receipts[0] != fmt.Sprintf("MEE2E%dI2", payID) {
-		t.Fatalf("deposits of 1000.50 with receipts %q, want one with MEE2E%dI2", receipts, payID)
+	install := installID(t, e)
+	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" ||
+		after[len(after)-1].ExternalID != fmt.Sprintf("me-E2E-%s-m%d-1", install, payID) {
+		t.Fatalf("loan repayments before %d, after %+v (message %d, install id %s)", len(before), after, payID, install)
 	}
+	if want := fmt.Sprintf("MEE2E%s%dI2", install, payID); len(receipts) != 1 || receipts[0] != want {
+		t.Fatalf("deposits of 1000.50 with receipts %q, want one with %s", receipts, want)
+	}
+}
+
+// installID stops the daemon and reads the store's install id.
+func installID(t *testing.T, e *env) string {
+	t.Helper()
+	e.stop()
+	db, err := store.Open(filepath.Join(e.dir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	id, err := db.InstallID()
+	if err != nil || id == "" {
+		t.Fatalf("install id %q: %v", id, err)
+	}
+	return id
 }
 
 func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
