@@ -3,13 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/fineractsim"
-	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -23,25 +23,6 @@ const (
 	john         = fineractsim.SeedJohnPhone
 	unregistered = "+254700000002"
 )
-
-func english(t *testing.T, key string, pairs ...string) string {
-	t.Helper()
-	tx, err := handler.NewTexts("en", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tx.Get(key, pairs...)
-}
-
-// money is the stand-in's decimal text as the daemon writes it (1,234.50).
-func money(t *testing.T, decimal string) string {
-	t.Helper()
-	a, err := mifos.ParseAmount(strings.TrimRight(strings.TrimRight(decimal, "0"), "."))
-	if err != nil {
-		t.Fatalf("amount %q: %v", decimal, err)
-	}
-	return a.Format(2)
-}
 
 func newFineractEnv(t *testing.T) *env {
 	e := newEnv(t, envOptions{fineract: true})
@@ -75,7 +56,7 @@ func TestBalanceForRegisteredPhonesOnly(t *testing.T) {
 		t.Errorf("Grace's balance: %s", r.Text)
 	}
 	e.deliver(unregistered, "BAL")
-	if r := e.waitReply(unregistered, 30*time.Second); r.Text != english(t, "bal.notregistered") {
+	if r := e.waitReply(unregistered, 30*time.Second); r.Text != notRegisteredEnglish {
 		t.Errorf("unregistered phone was told %q", r.Text)
 	}
 }
@@ -94,19 +75,46 @@ func TestPayLoanAndSavingsConfirmedToOfficerAndClient(t *testing.T) {
 			t.Errorf("client confirmation lacks %q: %s", want, cl.Text)
 		}
 	}
-	after := repayments(e, fineractsim.SeedLoanAmina)
-	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" || !strings.HasPrefix(after[len(after)-1].ExternalID, "me-E2E-") {
-		t.Fatalf("loan repayments before %d, after %+v", len(before), after)
-	}
-	deposits := 0
-	for _, tx := range e.fin.SavingsTransactions(fineractsim.SeedSavingsAmina) {
-		if tx.Amount.String() == "1000.500000" {
-			deposits++
+	// Each item carries the deterministic id of its SMS and its place in it:
+	// me-<box>-m<message id>-<item>, and the receipt ME<box><message id>I<item>,
+	// where <box> is box_id and the store's install id.
+	var payID uint64
+	for _, m := range e.messages(store.MessageHandled) {
+		if strings.Contains(m.Text, "L1=500") {
+			payID = m.ID
 		}
 	}
-	if deposits != 1 {
-		t.Fatalf("%d deposits of 1000.50", deposits)
+	after := repayments(e, fineractsim.SeedLoanAmina)
+	var receipts []string
+	for _, tx := range e.fin.SavingsTransactions(fineractsim.SeedSavingsAmina) {
+		if tx.Amount.String() == "1000.500000" {
+			receipts = append(receipts, tx.ReceiptNumber)
+		}
 	}
+	install := installID(t, e)
+	if len(after) != len(before)+1 || after[len(after)-1].Amount.String() != "500.000000" ||
+		after[len(after)-1].ExternalID != fmt.Sprintf("me-E2E-%s-m%d-1", install, payID) {
+		t.Fatalf("loan repayments before %d, after %+v (message %d, install id %s)", len(before), after, payID, install)
+	}
+	if want := fmt.Sprintf("MEE2E%s%dI2", install, payID); len(receipts) != 1 || receipts[0] != want {
+		t.Fatalf("deposits of 1000.50 with receipts %q, want one with %s", receipts, want)
+	}
+}
+
+// installID stops the daemon and reads the store's install id.
+func installID(t *testing.T, e *env) string {
+	t.Helper()
+	e.stop()
+	db, err := store.Open(filepath.Join(e.dir, "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	id, err := db.InstallID()
+	if err != nil || id == "" {
+		t.Fatalf("install id %q: %v", id, err)
+	}
+	return id
 }
 
 func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
@@ -114,26 +122,52 @@ func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
 	before := len(repayments(e, fineractsim.SeedLoanAmina))
 	// A client's phone is not an officer's.
 	e.deliver(amina, "PAY 482613 42 L1=500")
-	if r := e.waitReply(amina, 20*time.Second); r.Text != english(t, "officer.not_enrolled") {
+	if r := e.waitReply(amina, 20*time.Second); r.Text != notEnrolledEnglish {
 		t.Errorf("non-officer told %q", r.Text)
 	}
 	base := time.Now().Add(-time.Hour)
+	var lockAsked, lockTold time.Time // around the attempt that locks
+	var told []string
 	for i, want := range []string{"2 attempt(s) left", "1 attempt(s) left", "locked until", "locked until"} {
 		pin := "9999"
 		if i == 3 {
 			pin = officerPIN // right PIN, but the phone is locked now
 		}
-		if got := e.nextReply(peter, func() {
+		if i == 2 {
+			lockAsked = time.Now()
+		}
+		got := e.nextReply(peter, func() {
 			e.deliverAt(peter, fmt.Sprintf("PAY %s 42 L1=500", pin), base.Add(time.Duration(i)*time.Second))
-		}); !strings.Contains(got.Text, want) {
+		})
+		if i == 2 {
+			lockTold = time.Now()
+		}
+		if !strings.Contains(got.Text, want) {
 			t.Fatalf("attempt %d: officer told %q, want %q", i+1, got.Text, want)
 		}
+		told = append(told, got.Text)
 	}
 	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != before {
 		t.Fatalf("refused commands posted %d repayments", n-before)
 	}
-	if out, err := e.cli("officer", "list"); err != nil || !strings.Contains(out, time.Now().Format(time.DateOnly)) {
-		t.Fatalf("officer list does not show the lock: %v\n%s", err, out)
+	// The lock lasts 15 minutes from the attempt that set it. Its end is
+	// checked as the daemon reports it, so a lock that crosses midnight
+	// (set after 23:45) passes too.
+	var officers []daemon.OfficerInfo
+	if err := callJSON(e, daemon.OpOfficerList, nil, &officers); err != nil || len(officers) != 1 {
+		t.Fatalf("officer list: %+v, %v", officers, err)
+	}
+	until := officers[0].LockedUntil
+	if until.Before(lockAsked.Add(15*time.Minute).Truncate(time.Second)) || until.After(lockTold.Add(15*time.Minute)) {
+		t.Fatalf("locked until %s, want 15 minutes after the lock was set between %s and %s", until, lockAsked, lockTold)
+	}
+	for _, text := range told[2:] {
+		if want := "locked until " + until.Local().Format("15:04") + "."; !strings.Contains(text, want) {
+			t.Fatalf("officer told %q, want %q", text, want)
+		}
+	}
+	if out, err := e.cli("officer", "list"); err != nil || !strings.Contains(out, until.Local().Format(time.DateTime)) {
+		t.Fatalf("officer list does not show the lock until %s: %v\n%s", until.Local().Format(time.DateTime), err, out)
 	}
 	if out, err := e.cliStdin("517394\n", "officer", "reset-pin", "--phone", peter); err != nil {
 		t.Fatalf("reset-pin: %v\n%s", err, out)
@@ -151,6 +185,9 @@ func TestOfficerCommandsNeedEnrolmentAndPIN(t *testing.T) {
 	waitFor(t, 20*time.Second, "queues drained", e.drained)
 	if n := len(repayments(e, fineractsim.SeedLoanAmina)); n != before {
 		t.Fatalf("refused commands posted %d repayments", n-before)
+	}
+	if j := e.status().Store.Journal; j != (store.JournalStats{}) {
+		t.Fatalf("refused commands were journaled: %+v", j)
 	}
 }
 
@@ -200,7 +237,8 @@ func TestRemindBySMSAndCLI(t *testing.T) {
 	if err != nil || !strings.Contains(out, john) || !strings.Contains(out, "dry run") {
 		t.Fatalf("remind --dry-run: %v\n%s", err, out)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Anything a dry run queued would be sent before the outbox drains.
+	waitFor(t, 20*time.Second, "queues drained", e.drained)
 	if len(e.sentTo(john)) != 0 {
 		t.Fatal("a dry run sent reminders")
 	}
@@ -287,8 +325,7 @@ func TestBalanceWithClientPIN(t *testing.T) {
 	e.deliverAt(amina, "BAL 735194", base.Add(2*time.Second))
 	all := e.waitSent(30*time.Second, "three answers to Amina", func(s []modemsim.Sent) bool { return len(e.sentToLocked(s, amina)) == 3 })
 	got := e.sentToLocked(all, amina)
-	wrong := english(t, "bal.pin_wrong")
-	if got[0].Text != wrong || got[1].Text != wrong || !strings.Contains(got[2].Text, "Amina") {
+	if got[0].Text != clientPINWrong || got[1].Text != clientPINWrong || !strings.Contains(got[2].Text, "Amina") {
 		t.Fatalf("answers: %q / %q / %q", got[0].Text, got[1].Text, got[2].Text)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/daemon"
-	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -21,7 +20,7 @@ func TestHelpAndUnknownReplies(t *testing.T) {
 			e.start()
 			e.deliver(client, "  help ")
 			r := e.waitReply(client, 20*time.Second)
-			if r.Text != handler.HelpText {
+			if r.Text != helpEnglish {
 				t.Fatalf("reply to HELP = %q", r.Text)
 			}
 			if !strings.Contains(r.Text, "BAL") {
@@ -29,7 +28,7 @@ func TestHelpAndUnknownReplies(t *testing.T) {
 			}
 			other := "+254700000002"
 			e.deliver(other, "what is this")
-			if r := e.waitReply(other, 20*time.Second); r.Text != handler.UnknownText {
+			if r := e.waitReply(other, 20*time.Second); r.Text != unknownEnglish {
 				t.Fatalf("reply to unknown text = %q", r.Text)
 			}
 			if n := len(e.sentTo(client)); n != 1 {
@@ -136,7 +135,7 @@ func TestThreePartUCS2MessageGetsOneReply(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := e.waitReply(client, 30*time.Second)
-			if r.Text != handler.HelpText {
+			if r.Text != helpEnglish {
 				t.Fatalf("reply = %q", r.Text)
 			}
 			e.stop()
@@ -199,7 +198,7 @@ func TestIncompleteLongSMSDeliveredAfterTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.waitReply(client, 30*time.Second)
-	if r.Text != handler.HelpText {
+	if r.Text != helpEnglish {
 		t.Fatalf("reply = %q", r.Text)
 	}
 	var m store.Message
@@ -226,7 +225,7 @@ func TestURCNoiseStormDoesNotConfuseTheDaemon(t *testing.T) {
 		e.deliver(n, "help")
 	}
 	for _, n := range numbers {
-		if r := e.waitReply(n, 30*time.Second); r.Text != handler.HelpText {
+		if r := e.waitReply(n, 30*time.Second); r.Text != helpEnglish {
 			t.Fatalf("reply to %s = %q", n, r.Text)
 		}
 	}

@@ -48,6 +48,11 @@ func TestAlphanumericSenderSpellingOfficerNumberIsNotTheOfficer(t *testing.T) {
 		}
 		return handled == 2 && e.drained()
 	})
+	// A payment is journaled in the transaction that marks its message
+	// handled: with both handled, none can come later.
+	if j := e.status().Store.Journal; j != (store.JournalStats{}) {
+		t.Fatalf("a forged sender's PAY was journaled: %+v", j)
+	}
 	if n := deposits(e, fineractsim.SeedSavingsAmina, "11.000000"); n != 0 {
 		t.Fatalf("%d deposits posted by a forged sender", n)
 	}
@@ -72,8 +77,12 @@ func TestUndeclaredNumberTypeGetsNoOfficerCommands(t *testing.T) {
 	if err := e.sim.Deliver(modemsim.Incoming{From: "254722000012", SenderType: "unknown", Text: "PAY " + officerPIN + " 42 S=13"}); err != nil {
 		t.Fatal(err)
 	}
-	if r := e.waitReply(peter, 30*time.Second); r.Text != english(t, "officer.undeclared") {
+	if r := e.waitReply(peter, 30*time.Second); r.Text != undeclaredEnglish {
 		t.Fatalf("undeclared number told %q", r.Text)
+	}
+	// The reply was queued in the transaction that would have journaled it.
+	if j := e.status().Store.Journal; j != (store.JournalStats{}) {
+		t.Fatalf("an undeclared number's PAY was journaled: %+v", j)
 	}
 	if n := deposits(e, fineractsim.SeedSavingsAmina, "13.000000"); n != 0 {
 		t.Fatalf("%d deposits from an undeclared number", n)
@@ -135,7 +144,11 @@ func TestResentPayIsHeldUntilYes(t *testing.T) {
 	if !strings.Contains(held.Text, "You already sent this") || !strings.Contains(held.Text, "YES <PIN>") {
 		t.Fatalf("repeat answered %q", held.Text)
 	}
-	waitFor(t, 20*time.Second, "queues drained", e.drained)
+	// The hold was recorded in the transaction that queued its reply: had
+	// the repeat been journaled instead, it would show now.
+	if j := e.status().Store.Journal; j != (store.JournalStats{Done: 1}) {
+		t.Fatalf("journal after a resent PAY: %+v, want only the first posting", j)
+	}
 	if n := deposits(e, fineractsim.SeedSavingsAmina, "21.000000"); n != 1 {
 		t.Fatalf("%d deposits after a resent PAY, want 1", n)
 	}

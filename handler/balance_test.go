@@ -140,6 +140,18 @@ func aminaAPI() *fakeAPI {
 	}
 }
 
+// The replies as the SMS command card words them, written out here so that
+// a wrong word in the catalogue fails these tests.
+const (
+	notRegisteredEnglish = "This phone is not registered. Please contact your branch."
+	notRegisteredSwahili = "Simu hii haijasajiliwa. Tafadhali wasiliana na tawi lako."
+	ambiguousEnglish     = "This phone is registered to more than one client. Please contact your branch."
+	tryLaterEnglish      = "We cannot reach the office system now. Please try again later."
+	failedEnglish        = "Sorry, your balance is not available now. Please contact your branch."
+	pinUnsetEnglish      = "PIN balance enquiries are not set up. Please contact your branch."
+	pinWrongEnglish      = "Wrong PIN. Send BAL followed by your PIN, for example BAL 482613."
+)
+
 const aminaEnglish = "Amina Odhiambo: L1 Biashara 6M: balance KES 14,250.50, next KES 2,375.00 due 2024-09-05, OVERDUE KES 2,375.00; " +
 	"L2 Kilimo 12M: balance KES 30,000.00, next KES 2,750.00 due 2024-10-20; S1 Voluntary Savings: KES 3,150.00."
 
@@ -227,7 +239,7 @@ func TestBalanceSwahili(t *testing.T) {
 	}
 	checkTwoSMS(t, got)
 	f.api.phones = nil
-	if got := f.ask(t, "+254799999999", "salio"); got != catalogs["sw"]["bal.notregistered"] {
+	if got := f.ask(t, "+254799999999", "salio"); got != notRegisteredSwahili {
 		t.Errorf("Swahili not-registered = %q", got)
 	}
 }
@@ -239,7 +251,7 @@ func TestBalanceUnregisteredGetsNoFigures(t *testing.T) {
 	api.phones["0733000002"] = []mifos.ClientHit{{ID: 42, DisplayName: "Amina Odhiambo", MobileNo: "0712345678", StatusID: 300}}
 	f := newBalanceFixture(t, api, "en")
 	for _, from := range []string{"+254799999999", "+254722000001", "+254733000002", "MPESA"} {
-		if got := f.ask(t, from, "BAL"); got != catalogs["en"]["bal.notregistered"] {
+		if got := f.ask(t, from, "BAL"); got != notRegisteredEnglish {
 			t.Errorf("from %s: got %q, want the not-registered text", from, got)
 		}
 	}
@@ -255,7 +267,7 @@ func TestBalanceAmbiguousPhone(t *testing.T) {
 	api := aminaAPI()
 	api.phones["+254712345678"] = []mifos.ClientHit{{ID: 77, DisplayName: "Someone Else", MobileNo: "+254712345678", StatusID: 300}}
 	f := newBalanceFixture(t, api, "en")
-	if got := f.ask(t, "+254712345678", "BAL"); got != catalogs["en"]["bal.ambiguous"] {
+	if got := f.ask(t, "+254712345678", "BAL"); got != ambiguousEnglish {
 		t.Errorf("got %q", got)
 	}
 	if _, ok, _ := f.db.PhoneClient("+254712345678"); ok {
@@ -344,14 +356,14 @@ func TestBalanceOfflineWithoutSnapshot(t *testing.T) {
 	f := newBalanceFixture(t, aminaAPI(), "en")
 	f.api.setFail(errNetwork)
 	// Phone never seen: nothing to go on.
-	if got := f.ask(t, "+254712345678", "BAL"); got != catalogs["en"]["bal.trylater"] {
+	if got := f.ask(t, "+254712345678", "BAL"); got != tryLaterEnglish {
 		t.Errorf("unknown phone offline: %q", got)
 	}
 	// Phone known but no snapshot yet.
 	if err := f.db.PutPhoneClient(store.PhoneClient{Phone: "+254712345678", ClientID: 42, Name: "Amina Odhiambo", CheckedAt: f.now}); err != nil {
 		t.Fatal(err)
 	}
-	if got := f.ask(t, "+254712345678", "BAL"); got != catalogs["en"]["bal.trylater"] {
+	if got := f.ask(t, "+254712345678", "BAL"); got != tryLaterEnglish {
 		t.Errorf("known phone, no snapshot: %q", got)
 	}
 }
@@ -361,7 +373,7 @@ func TestBalanceClearErrorIsNotAnsweredFromSnapshot(t *testing.T) {
 	f.ask(t, "+254712345678", "BAL")
 	// A permission error is a real answer, not an outage: no stale figures.
 	f.api.setFail(&mifos.Error{Status: 403, Code: "error.msg.not.authorized"})
-	if got := f.ask(t, "+254712345678", "BAL"); got != catalogs["en"]["bal.failed"] {
+	if got := f.ask(t, "+254712345678", "BAL"); got != failedEnglish {
 		t.Errorf("got %q", got)
 	}
 }
@@ -544,7 +556,7 @@ func TestBalanceRefreshAll(t *testing.T) {
 func TestBalanceRequireClientPIN(t *testing.T) {
 	f := newBalanceFixture(t, aminaAPI(), "en")
 	f.env.RequireClientPIN = true
-	if got := f.ask(t, "+254712345678", "BAL 1234"); got != catalogs["en"]["bal.pin_unset"] {
+	if got := f.ask(t, "+254712345678", "BAL 1234"); got != pinUnsetEnglish {
 		t.Errorf("no PIN set: got %q", got)
 	}
 	if f.api.count("ClientAccounts") != 0 {
@@ -558,7 +570,7 @@ func TestBalanceRequireClientPIN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"BAL", "BAL 123456", "BAL 4826133"} {
-		if got := f.ask(t, "+254712345678", text); got != catalogs["en"]["bal.pin_wrong"] {
+		if got := f.ask(t, "+254712345678", text); got != pinWrongEnglish {
 			t.Errorf("%q: got %q", text, got)
 		}
 	}

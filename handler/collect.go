@@ -18,7 +18,7 @@ func init() {
 		"collect.unknown_except":  "{ref} is not a member of group {group} with dues at this meeting.",
 		"collect.nothing_due":     "Nothing is due from group {group} on {date}.",
 		"collect.officer_confirm": "Collection for {group} on {date} posted: {clients} client(s), total {total}.",
-		"collect.officer_failed":  "Collection for {group} on {date} was NOT posted: {reason}",
+		"collect.officer_failed":  "Collection for {group} on {date} was NOT posted: {reason}.",
 		"collect.officer_pending": "Collection for {group} on {date} awaits approval in Mifos (total {total}).",
 		"collect.client_confirm":  "Dear {name}, your payment of {amount} at the {group} meeting on {date} was recorded. Thank you.",
 	})
@@ -29,7 +29,7 @@ func init() {
 		"collect.unknown_except":  "{ref} si mwanachama wa kikundi {group} mwenye deni kwenye mkutano huu.",
 		"collect.nothing_due":     "Hakuna kinachodaiwa kutoka kikundi {group} tarehe {date}.",
 		"collect.officer_confirm": "Makusanyo ya {group} tarehe {date} yameingizwa: wateja {clients}, jumla {total}.",
-		"collect.officer_failed":  "Makusanyo ya {group} tarehe {date} HAYAJAINGIZWA: {reason}",
+		"collect.officer_failed":  "Makusanyo ya {group} tarehe {date} HAYAJAINGIZWA: {reason}.",
 		"collect.officer_pending": "Makusanyo ya {group} tarehe {date} yanasubiri idhini kwenye Mifos (jumla {total}).",
 		"collect.client_confirm":  "Mpendwa {name}, malipo yako ya {amount} kwenye mkutano wa {group} tarehe {date} yamerekodiwa. Asante.",
 	})

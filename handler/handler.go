@@ -115,16 +115,18 @@ func (r *Registry) Dispatch(ctx context.Context, req Request) Result {
 	return r.fallback.Handle(ctx, req)
 }
 
-// Default returns the registry for env: HELP always; the Fineract
-// commands when env.API is set; the "send HELP" fallback.
+// Default returns the registry for env: HELP always; BAL, and the officer
+// commands, which without a Fineract link (env.API nil) say that it is not
+// set up; the "send HELP" fallback.
 func Default(env *Env) *Registry {
 	r := NewRegistry(Unknown{Env: env})
 	r.Register(Help{Env: env})
 	if env.API == nil {
 		r.Register(BalanceUnavailable{Env: env})
-		return r
+	} else {
+		r.Register(Balance{Env: env})
 	}
-	r.Register(Balance{Env: env})
+	// Each officer command checks the link first (Env.officer).
 	r.Register(Pay{Env: env})
 	r.Register(Collect{Env: env})
 	r.Register(Remind{Env: env})

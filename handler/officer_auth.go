@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/phone"
@@ -134,11 +136,18 @@ func (e *Env) officer(req Request) (store.Officer, Result, bool) {
 	if res, ok := e.needAPI(); !ok {
 		return store.Officer{}, res, false
 	}
-	pin := ""
-	if words := req.Words(); len(words) > 1 {
-		pin = words[1]
+	return e.authOfficer(req.Sender, pinWord(req.Text))
+}
+
+// pinWord is the second word of an officer command, the PIN. Commas
+// separate words too ("COLLECT 482613, 7, ALL" is allowed), so a comma
+// after the PIN is not taken for part of it, and never counts as a wrong PIN.
+func pinWord(text string) string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == ',' })
+	if len(words) < 2 {
+		return ""
 	}
-	return e.authOfficer(req.Sender, pin)
+	return words[1]
 }
 
 // needAPI refuses officer commands on a box without the Fineract link.

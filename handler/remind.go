@@ -172,7 +172,8 @@ func QueueReminders(tx *store.Tx, list []Reminder, origin string, now time.Time)
 // Reminders lists every client of groups with an overdue amount on an
 // active loan, figured from the repayment schedule as of the business date,
 // with the date of the group's next meeting. Clients without a usable phone
-// are skipped; a client in two groups is reminded once.
+// are skipped; a client in two groups, or with two overdue loans, is
+// reminded once.
 func (e *Env) Reminders(ctx context.Context, groups []mifos.Group) ([]Reminder, error) {
 	today := e.today(ctx)
 	seen := map[int64]bool{}
@@ -217,7 +218,7 @@ func (e *Env) clientReminders(ctx context.Context, api reminderAPI, clientID, gr
 	if err != nil {
 		return nil, err
 	}
-	var out []Reminder
+	// One reminder per client: the first overdue loan's in the BAL order.
 	for _, ls := range accts.ActiveLoans() {
 		l, err := api.Loan(ctx, ls.ID)
 		if err != nil {
@@ -235,9 +236,9 @@ func (e *Env) clientReminders(ctx context.Context, api reminderAPI, clientID, gr
 		} else {
 			r.Text = e.texts().Get("remind.client", "name", name, "account", account, "amount", amount, "date", meeting.String())
 		}
-		out = append(out, r)
+		return []Reminder{r}, nil
 	}
-	return out, nil
+	return nil, nil
 }
 
 // nextMeeting is the first meeting on or after today.

@@ -1,0 +1,265 @@
+package handler_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/handler"
+	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/store"
+)
+
+// The SMS command card, section 4, COLLECT:
+//
+//	COLLECT <PIN> <group> ALL [EXCEPT <client> ...]
+//
+// On the seed's meeting day (2026-03-04) group 7 (Umoja Women Group) owes:
+// Amina 2,725.08 on loan 981 (the instalment of 2026-02-20, 1,025.00 of
+// its 3,750.08 paid), John 4,480.80 on loan 985 (two instalments of
+// 2,240.40); Grace's loan 983 has nothing due until 2026-03-28.
+
+// share is what one client pays on a sheet, as the specs check it.
+type share struct {
+	Client int64
+	Name   string
+	Amount int64
+	Phone  string
+}
+
+var (
+	aminaShare = share{42, "Amina Odhiambo", units(2725.08), fineractsim.SeedAminaPhone}
+	johnShare  = share{44, "John Kamau", units(4480.80), fineractsim.SeedJohnPhone}
+)
+
+// onMeetingDay moves the business date to group 7's meeting.
+func (s *spec) onMeetingDay() *spec {
+	s.fin.SetBusinessDate(meetingDay)
+	return s
+}
+
+// wantSheet fails unless the journal holds exactly one collection sheet
+// of message id for group 7 on the meeting day, paying shares in full.
+func (s *spec) wantSheet(id uint64, shares ...share) {
+	s.t.Helper()
+	var total int64
+	var repayments []mifos.SheetRepayment
+	for _, sh := range shares {
+		total += sh.Amount
+		loan := map[int64]int64{42: 981, 44: 985}[sh.Client]
+		repayments = append(repayments, mifos.SheetRepayment{LoanID: loan, Amount: mifos.Amount(sh.Amount),
+			ExternalID: fmt.Sprintf("me-SPEC-m%d-0-l%d", id, loan)})
+	}
+	s.wantJournal(entry{id, store.JournalCollectionSheet, 0, "", total, "KES", "2026-03-04", fmt.Sprintf("me-SPEC-m%d-0", id), "", "", 0, ""})
+	j := s.journal()[0]
+	if j.GroupID != fineractsim.SeedGroupUmoja || j.CalendarID != fineractsim.SeedCalendarUmoja || j.Officer != officerPh {
+		s.t.Fatalf("sheet entry %+v", j)
+	}
+	var p handler.CollectPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		s.t.Fatal(err)
+	}
+	var got []share
+	for _, c := range p.Clients {
+		got = append(got, share{c.ClientID, c.Name, int64(c.Amount), c.Phone})
+	}
+	if !slices.Equal(got, shares) || !slices.Equal(p.Sheet.Repayments, repayments) || len(p.Sheet.Deposits) != 0 ||
+		p.Sheet.Date != (mifos.Date{Year: 2026, Month: 3, Day: 4}) || p.Sheet.CalendarID != fineractsim.SeedCalendarUmoja || p.GroupName != "Umoja Women Group" {
+		s.t.Fatalf("sheet payload:\n got %+v %+v\nwant %+v %+v", got, p.Sheet, shares, repayments)
+	}
+}
+
+// Today's sheet is recorded as paid as expected: every loan's total due
+// (overdue included) is taken as paid.
+func TestCollectAllRecordsTodaysSheetAsPaid(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"))
+	s.wantSheet(1, aminaShare, johnShare)
+}
+
+// After posting: the totals to the officer, each client's share to them.
+func TestCollectConfirmedToOfficerAndEachClient(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.send("COLLECT " + pin + " 7 ALL")
+	wantSMS(t, s.post(),
+		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 2 client(s), total 7,205.88."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."},
+		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+	if got := lastRepayment(t, s.fin, 981); got.ExternalID != "me-SPEC-m1-0-l981" || got.Amount.String() != "2725.080000" {
+		t.Fatalf("Amina's repayment in Fineract: %+v", got)
+	}
+	if got := lastRepayment(t, s.fin, 985); got.ExternalID != "me-SPEC-m1-0-l985" || got.Amount.String() != "4480.800000" {
+		t.Fatalf("John's repayment in Fineract: %+v", got)
+	}
+}
+
+// EXCEPT leaves the listed clients out.
+func TestCollectAllExceptSkipsListedClients(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 44"))
+	s.wantSheet(1, aminaShare)
+	wantSMS(t, s.post(),
+		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 1 client(s), total 2,725.08."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+	if n := len(repaymentsOf(s.fin, 985)); n != 1 {
+		t.Fatalf("the excepted client's loan has %d repayments, want only the seed's one", n)
+	}
+}
+
+// EXCEPT names clients by account number (leading zeros optional),
+// external id or client id.
+func TestCollectExceptByAccountNumberExternalIDOrClientID(t *testing.T) {
+	for _, ref := range []string{"000000044", "44", "JK-44"} {
+		t.Run(ref, func(t *testing.T) {
+			s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+			s.fin.AddClient(fineractsim.Client{ID: 44, AccountNo: "000000044", ExternalID: "JK-44", Firstname: "John", Lastname: "Kamau",
+				MobileNo: fineractsim.SeedJohnPhone, StaffID: fineractsim.SeedStaffPeter, ActivationDate: specDay.AddDate(-1, 0, 0)})
+			wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT "+ref))
+			s.wantSheet(1, aminaShare)
+		})
+	}
+	// A client id that is not an account number.
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.AddClient(fineractsim.Client{ID: 44, AccountNo: "000004400", Firstname: "John", Lastname: "Kamau",
+		MobileNo: fineractsim.SeedJohnPhone, StaffID: fineractsim.SeedStaffPeter, ActivationDate: specDay.AddDate(-1, 0, 0)})
+	wantReplies(t, "client id", s.send("COLLECT "+pin+" 7 ALL EXCEPT 44"))
+	s.wantSheet(1, aminaShare)
+}
+
+// Commas between words are fine.
+func TestCollectCommasBetweenWordsAreFine(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+", 7, ALL, EXCEPT 44,43"))
+	s.wantSheet(1, aminaShare)
+}
+
+// The group must exist.
+func TestCollectUnknownGroupRefused(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 99 ALL"), "There is no group 99.")
+	s.wantNothingPosted("an unknown group")
+}
+
+// The group must be the officer's: its staff in Fineract is the officer's
+// staff id.
+func TestCollectOnlyOfficersGroup(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.AddGroup(fineractsim.Group{ID: 8, Name: "Jirani", StaffID: otherStaff, ClientIDs: []int64{42, 44},
+		Meeting: &fineractsim.Calendar{ID: 32, StartDate: specDay.AddDate(0, -6, 0), Weekday: time.Wednesday}})
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 8 ALL"), "Group 8 is not one of your groups.")
+	s.wantNothingPosted("another officer's group")
+}
+
+// The group must have a meeting calendar.
+func TestCollectNeedsAMeetingCalendar(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.AddGroup(fineractsim.Group{ID: 8, Name: "Jirani", StaffID: fineractsim.SeedStaffPeter, ClientIDs: []int64{42, 44}})
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 8 ALL"), "Group Jirani has no meeting calendar in Mifos, so there is no collection sheet.")
+	s.wantNothingPosted("a group without meetings")
+}
+
+// The sheet is Fineract's for today: off the meeting dates Fineract
+// refuses to make one.
+func TestCollectOnlyOnAMeetingDate(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}) // Monday; the group meets on Wednesdays
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"), "Mifos refused the posting: the date is not allowed.")
+	s.wantNothingPosted("a day without a meeting")
+}
+
+// Each EXCEPT client must be on the sheet.
+func TestCollectExceptClientMustBeOnTheSheet(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "Mary", s.send("COLLECT "+pin+" 7 ALL EXCEPT 44 45"),
+		"45 is not a member of group Umoja Women Group with dues at this meeting.")
+	wantReplies(t, "nobody", s.send("COLLECT "+pin+" 7 ALL EXCEPT 999"),
+		"999 is not a member of group Umoja Women Group with dues at this meeting.")
+	s.wantNothingPosted("an EXCEPT client off the sheet")
+}
+
+// Nothing left due is told, not posted.
+func TestCollectNothingDueIsTold(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"), "Nothing is due from group Umoja Women Group on 2026-03-04.")
+	s.wantNothingPosted("a sheet with nothing due")
+}
+
+// The repeat hold applies to COLLECT.
+func TestCollectRepeatIsHeld(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.send("COLLECT " + pin + " 7 ALL EXCEPT 44")
+	s.now = s.now.Add(time.Minute)
+	wantReplies(t, "repeat", s.send("COLLECT "+pin+" 7 ALL EXCEPT 000000044"),
+		"You already sent this at 09:00: COLLECT 7 ALL EXCEPT 44. Nothing was posted now. To post it again, reply YES <PIN> 2.")
+	s.wantSheet(1, aminaShare)
+}
+
+// The daily ceiling applies to COLLECT: the sheet's total counts, and PAY
+// and COLLECT share the officer's day.
+func TestCollectCountsTowardsTheDailyCeiling(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{MaxDaily: 7_000}).onMeetingDay()
+	wantReplies(t, "sheet over the day", s.send("COLLECT "+pin+" 7 ALL"),
+		"Nothing was posted: your SMS postings today would come to 7,205.88, above the daily limit of 7,000.00. Ask your branch manager.")
+	s.wantNothingPosted("a sheet over the daily ceiling")
+
+	s = newSpec(t, handler.MoneyRules{MaxDaily: 10_000}).onMeetingDay()
+	wantReplies(t, "sheet", s.send("COLLECT "+pin+" 7 ALL"))
+	wantReplies(t, "PAY after the sheet", s.send("PAY "+pin+" 43 S=3000"),
+		"Nothing was posted: your SMS postings today would come to 10,205.88, above the daily limit of 10,000.00. Ask your branch manager.")
+	if n := len(s.journal()); n != 1 {
+		t.Fatalf("%d journal entries, want the sheet only", n)
+	}
+}
+
+// The per-item ceiling does not apply to COLLECT.
+func TestCollectNotBoundByTheItemCeiling(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{MaxItem: 1_000}).onMeetingDay()
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"))
+	s.wantSheet(1, aminaShare, johnShare)
+}
+
+// COLLECT needs Fineract live.
+func TestCollectNeedsFineractLive(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	if err := s.fin.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"), "The Mifos system cannot be reached now. Please try again later.")
+	s.wantNothingPosted("COLLECT while Fineract is down")
+}
+
+// A sheet Fineract refuses is told to the officer; clients hear nothing.
+func TestCollectRefusedByFineractIsToldToOfficer(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.send("COLLECT " + pin + " 7 ALL")
+	s.fin.FailNext(1, 403)
+	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 was NOT posted: Mifos refused it (error 403, error.msg.simulated.failure)."})
+}
+
+// A sheet awaiting a checker's approval in Mifos is told to the officer as
+// such; clients hear nothing yet.
+func TestCollectAwaitingApprovalIsToldToOfficer(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.SetMakerChecker(true)
+	s.send("COLLECT " + pin + " 7 ALL")
+	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 awaits approval in Mifos (total 7,205.88)."})
+}
+
+// The keyword in any case, or in Swahili (KUSANYA).
+func TestCollectKeywordInAnyCaseOrKUSANYA(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	wantReplies(t, "kusanya", s.send("kusanya "+pin+" 7 all except 44"))
+	s.wantSheet(1, aminaShare)
+}
+
+func repaymentsOf(fin *fineractsim.Server, loan int64) []fineractsim.LoanTxn {
+	var out []fineractsim.LoanTxn
+	for _, tx := range fin.LoanTransactions(loan) {
+		if tx.Type == "Repayment" {
+			out = append(out, tx)
+		}
+	}
+	return out
+}
