@@ -59,7 +59,7 @@ func drainStandin(b *testing.B, n int) {
 		err := db.Update(func(tx *store.Tx) error {
 			for j := i; j < min(i+chunk, n); j++ {
 				if _, err := tx.AppendJournal(store.JournalEntry{Batch: uint64(j + 1), Kind: store.JournalSavingsDeposit,
-					AccountID: accounts[j%len(accounts)], Amount: 1_000_000, Date: date, Receipt: fmt.Sprintf("BENCH%d", j)}); err != nil {
+					AccountID: accounts[j%len(accounts)], Amount: 1_000_000, Currency: "KES", Decimals: 2, Date: date, Receipt: fmt.Sprintf("BENCH%d", j)}); err != nil {
 					return err
 				}
 			}
