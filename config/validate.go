@@ -246,6 +246,11 @@ func (c *Config) Validate() error {
 	if c.Mifos.PaymentTypeID < 0 {
 		fail("mifos.payment_type_id must not be negative, got %d", c.Mifos.PaymentTypeID)
 	}
+	if c.Mifos.Timezone != "" {
+		if _, err := time.LoadLocation(c.Mifos.Timezone); err != nil || c.Mifos.Timezone == "Local" {
+			fail("mifos.timezone: %q is not a time zone name; use the tenant's IANA name, like \"Africa/Nairobi\" or \"UTC\"", c.Mifos.Timezone)
+		}
+	}
 
 	if c.HTTP.Listen != "" {
 		if err := validateListen(c.HTTP.Listen); err != nil {

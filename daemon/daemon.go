@@ -98,6 +98,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	warnTenantZone(cfg, log)
 	var iface Fineract
 	if api != nil {
 		iface = api

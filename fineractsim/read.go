@@ -19,6 +19,10 @@ type enum struct {
 }
 
 func (s *Server) businessDate() reply {
+	// findByType reads the table whatever the feature's setting.
+	if s.bizDate.IsZero() {
+		return notFound("error.msg.businessdate.not.found", "Business date with type `BUSINESS_DATE` is not found.", "BUSINESS_DATE")
+	}
 	return jsonReply(200, map[string]any{"description": "Business Date", "type": "BUSINESS_DATE", "date": jdate(s.bizDate)})
 }
 
@@ -282,7 +286,7 @@ func (s *Server) figures(l *loanState) loanFigures {
 			if f.nextDue.IsZero() {
 				f.nextDue = in.DueDate
 			}
-			if in.DueDate.Before(s.bizDate) {
+			if in.DueDate.Before(s.today()) {
 				f.overdue += in.outstanding()
 				if f.overdueSince.IsZero() {
 					f.overdueSince = in.DueDate
@@ -412,7 +416,7 @@ func (s *Server) loan(id int64, associations string) reply {
 		})
 		del := compact(anyMap{"nextPaymentDueDate": jdate(f.nextDue), "delinquentAmount": f.overdue})
 		if !f.overdueSince.IsZero() {
-			days := int(s.bizDate.Sub(f.overdueSince).Hours() / 24)
+			days := int(s.today().Sub(f.overdueSince).Hours() / 24)
 			del["pastDueDays"], del["delinquentDays"], del["delinquentDate"] = days, days, jdate(f.overdueSince)
 		}
 		if last := s.lastRepayment(l.ID); last != nil {
@@ -441,7 +445,7 @@ func (s *Server) loan(id int64, associations string) reply {
 func (s *Server) overdueOf(l *loanState, part func(*instState) Amount) Amount {
 	var t Amount
 	for i := range l.inst {
-		if l.inst[i].DueDate.Before(s.bizDate) {
+		if l.inst[i].DueDate.Before(s.today()) {
 			t += part(&l.inst[i])
 		}
 	}
@@ -493,7 +497,7 @@ func (s *Server) schedule(l *loanState, f loanFigures) anyMap {
 			"totalOutstandingForPeriod": out, "totalActualCostOfLoanForPeriod": in.Interest + in.Fees + in.Penalties,
 			"totalInstallmentAmountForPeriod": in.Principal + in.Interest, "downPaymentPeriod": false,
 		})
-		if out > 0 && in.DueDate.Before(s.bizDate) {
+		if out > 0 && in.DueDate.Before(s.today()) {
 			p["totalOverdue"] = out
 		}
 		paidAdvance += in.paidInAdvance
@@ -727,14 +731,14 @@ func (s *Server) calendarJSON(g *Group) anyMap {
 	c := g.Meeting
 	wd := strings.ToUpper(c.Weekday.String()[:2])
 	var next []jdate
-	for _, d := range meetingDates(c, s.bizDate, s.bizDate.AddDate(1, 0, 0)) {
+	for _, d := range meetingDates(c, s.today(), s.today().AddDate(1, 0, 0)) {
 		if len(next) == 10 {
 			break
 		}
 		next = append(next, jdate(d))
 	}
 	var recent jdate
-	if past := meetingDates(c, c.StartDate, s.bizDate); len(past) > 0 {
+	if past := meetingDates(c, c.StartDate, s.today()); len(past) > 0 {
 		recent = jdate(past[len(past)-1])
 	}
 	interval := max(c.Interval, 1)

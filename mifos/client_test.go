@@ -674,7 +674,7 @@ func TestErrorBodies(t *testing.T) {
   "errors": [{ "userMessageGlobalisationCode": "error.msg.loan.transaction.cannot.be.a.future.date",
                "parameterName": "id", "defaultUserMessage": "The transaction date cannot be in the future.", "developerMessage": "...",
                "args": [{"value": "2025-03-02"}] }]
-}`, "validation.msg.domain.rule.violation", "error.msg.loan.transaction.cannot.be.a.future.date", "id", "cannot be in the future", false},
+}`, "validation.msg.domain.rule.violation", "error.msg.loan.transaction.cannot.be.a.future.date", "id", "cannot be in the future", true},
 		{"404 loan", 404, `{"developerMessage":"Loan with identifier 9999 does not exist","httpStatusCode":"404",
   "defaultUserMessage":"Loan with identifier 9999 does not exist","userMessageGlobalisationCode":"error.msg.resource.not.found",
   "errors":[{"developerMessage":"Loan with identifier 9999 does not exist","defaultUserMessage":"Loan with identifier 9999 does not exist",
