@@ -71,6 +71,11 @@ type Officers struct {
 	// MaxDailyAmount is the most one officer may post by SMS in a day
 	// (PAY and COLLECT together), in whole currency units; 0: no ceiling.
 	MaxDailyAmount int `toml:"max_daily_amount"`
+	// CollectWindow is how long after a group's meeting COLLECT still
+	// records it, in whole days from the meeting's date (default 48h;
+	// under 24h: the meeting day only). Fineract takes a sheet only for a
+	// meeting date.
+	CollectWindow Duration `toml:"collect_window"`
 }
 
 // Security is the [security] table.

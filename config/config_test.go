@@ -327,6 +327,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"mifos no password", func(c *Config) { withMifos(c); c.Mifos.PasswordFile = "" }, "set either mifos.password_file"},
 		{"mifos both passwords", func(c *Config) { withMifos(c); c.Mifos.Password = "x" }, "set only one of mifos.password and mifos.password_file"},
 		{"payment type", func(c *Config) { c.Mifos.PaymentTypeID = -2 }, "mifos.payment_type_id must not be negative"},
+		{"collect window too long", func(c *Config) { c.Officers.CollectWindow.Duration = 15 * 24 * time.Hour }, "officers.collect_window must be longer than zero and at most two weeks"},
+		{"collect window negative", func(c *Config) { c.Officers.CollectWindow.Duration = -time.Hour }, "officers.collect_window must be longer than zero"},
 		{"timezone not a zone", func(c *Config) { c.Mifos.Timezone = "EAT" }, `mifos.timezone: "EAT" is not a time zone name`},
 		{"timezone Local", func(c *Config) { c.Mifos.Timezone = "Local" }, `mifos.timezone: "Local" is not a time zone name`},
 		{"mifos plain http to the network", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://10.9.9.9:8080/fineract-provider/api/v1" }, "mifos.base_url: \"http://10.9.9.9:8080/fineract-provider/api/v1\" uses plain http:// to 10.9.9.9"},

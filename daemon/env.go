@@ -54,6 +54,7 @@ func NewEnv(cfg *config.Config, db *store.DB, api handler.Fineract, key *boxkey.
 	env := &handler.Env{
 		DB:               db,
 		Zone:             zone,
+		CollectWindow:    cfg.Officers.CollectWindow.Duration,
 		Texts:            texts,
 		Country:          cfg.SMS.Country,
 		PaymentTypeID:    int64(cfg.Mifos.PaymentTypeID),

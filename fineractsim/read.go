@@ -741,6 +741,17 @@ func (s *Server) calendarJSON(g *Group) anyMap {
 	if past := meetingDates(c, c.StartDate, s.today()); len(past) > 0 {
 		recent = jdate(past[len(past)-1])
 	}
+	// recurringDates: every meeting from the calendar's start (at most a
+	// year back) to a year ahead (CalendarReadPlatformServiceImpl.
+	// generateRecurringDates with history, no till date).
+	var all []jdate
+	from := s.today().AddDate(-1, 0, 0)
+	if start := day(c.StartDate); start.After(from) {
+		from = start
+	}
+	for _, d := range meetingDates(c, from, s.today().AddDate(1, 0, 0)) {
+		all = append(all, jdate(d))
+	}
 	interval := max(c.Interval, 1)
 	human := "Weekly on " + c.Weekday.String()
 	if interval > 1 {
@@ -756,7 +767,7 @@ func (s *Server) calendarJSON(g *Group) anyMap {
 		"frequency": enum{2, "calendarFrequencyType.weekly", "Weekly"}, "interval": interval,
 		"repeatsOnDay":  enum{wdID, "calendarWeekDaysType." + strings.ToLower(wd), wd},
 		"humanReadable": human, "type": enum{1, "calendarType.collection", "Collection"},
-		"repeating": true, "nextTenRecurringDates": next, "recentEligibleMeetingDate": recent})
+		"repeating": true, "recurringDates": all, "nextTenRecurringDates": next, "recentEligibleMeetingDate": recent})
 }
 
 func (s *Server) groupJSON(g *Group, associations string) anyMap {

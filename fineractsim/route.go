@@ -165,7 +165,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				// A read through POST: not a command, so no idempotency or faults.
 				rep = s.lock(func() reply { return s.generateSheet(n, body) })
 			case "saveCollectionSheet":
-				s.command(w, r, "SAVE", "COLLECTIONSHEET", body, n, func(commit bool) reply { return s.saveSheet(n, body, commit) })
+				// CommandWrapperBuilder.saveGroupCollectionSheet: action SAVECOLLECTIONSHEET, entity GROUP.
+				s.command(w, r, "SAVECOLLECTIONSHEET", "GROUP", body, n, func(commit bool) reply { return s.saveSheet(n, body, commit) })
 				return
 			default:
 				send(w, unrecognizedCommand(q.Get("command")), false)

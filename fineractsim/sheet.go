@@ -21,7 +21,9 @@ var sheetSavingsKeys = append([]string{"savingsId", "transactionAmount", "deposi
 
 // sheetHeader validates transactionDate and calendarId against the group's
 // collection calendar; the date must be a meeting date unless allowed.
-func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group, time.Time, *reply) {
+// what names the check in Fineract's code: "collectionsheet" when the
+// sheet is generated, "meeting" when it is saved.
+func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool, what string) (*Group, time.Time, *reply) {
 	var date time.Time
 	if b.blank("transactionDate") {
 		b.fail("transactionDate", "cannot.be.blank", "The parameter `transactionDate` is mandatory.", nil)
@@ -46,9 +48,11 @@ func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group,
 		r := notFound("error.msg.calendar.id.invalid", fmt.Sprintf("Calendar with identifier %d does not exist", calID), calID)
 		return nil, date, &r
 	}
-	// Fineract refuses a sheet off the calendar's meeting dates (docs/fineract.md §8; its code: §12).
+	// Fineract refuses a sheet off the calendar's meeting dates
+	// (NotValidRecurringDateException: generate in CollectionSheetRead-
+	// PlatformServiceImpl, save in Meeting.createNew).
 	if !nonMeetingOK && !isMeetingDate(g.Meeting, date) {
-		r := domainRule("error.msg.collectionsheet.not.a.valid.meeting.date",
+		r := domainRule("error.msg.calendar."+what+".not.valid.recurring.date",
 			fmt.Sprintf("The date '%s' is not a valid meeting date.", isoDate(date)), isoDate(date))
 		return nil, date, &r
 	}
@@ -64,7 +68,7 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 	if bad := checkKeys(b.m, generateKeys); bad != nil {
 		return *bad
 	}
-	g, date, bad := s.sheetHeader(groupID, b, false)
+	g, date, bad := s.sheetHeader(groupID, b, false, "collectionsheet")
 	if bad != nil {
 		return *bad
 	}
@@ -193,7 +197,7 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		return *bad
 	}
 	nonMeeting := string(b.m["isTransactionDateOnNonMeetingDate"]) == "true"
-	g, date, bad := s.sheetHeader(groupID, b, nonMeeting)
+	g, date, bad := s.sheetHeader(groupID, b, nonMeeting, "meeting")
 	if bad != nil {
 		return *bad
 	}

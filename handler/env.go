@@ -40,6 +40,10 @@ type Env struct {
 	Online func() bool
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// CollectWindow is how long after a group's meeting COLLECT still
+	// records it ([officers] collect_window), counted in whole days from the
+	// meeting's date; 0 means 48h.
+	CollectWindow time.Duration
 	// Zone is the tenant's time zone ([mifos] timezone): the date there is
 	// "today" when Fineract has no business date to give; nil = the box's.
 	Zone *time.Location

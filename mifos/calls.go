@@ -606,6 +606,7 @@ type calendarWire struct {
 	ID                    int64  `json:"id"`
 	Title                 string `json:"title"`
 	NextTenRecurringDates []Date `json:"nextTenRecurringDates"`
+	RecurringDates        []Date `json:"recurringDates"`
 	HumanReadable         string `json:"humanReadable"`
 }
 
@@ -624,7 +625,8 @@ func (w groupWire) group() Group {
 		g.ClientIDs = append(g.ClientIDs, m.ID)
 	}
 	if cal := w.CollectionMeetingCalendar; cal != nil && cal.ID != 0 {
-		g.Meeting = &Calendar{ID: cal.ID, Title: cal.Title, NextRecurringDates: cal.NextTenRecurringDates, HumanReadable: cal.HumanReadable}
+		g.Meeting = &Calendar{ID: cal.ID, Title: cal.Title, NextRecurringDates: cal.NextTenRecurringDates,
+			RecurringDates: cal.RecurringDates, HumanReadable: cal.HumanReadable}
 	}
 	return g
 }

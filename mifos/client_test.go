@@ -509,7 +509,7 @@ func TestGroups(t *testing.T) {
 	c, f := newFake(t, routes(map[string]string{
 		"GET /api/v1/groups/5": `{"id":5,"name":"Umoja","officeId":3,"staffId":12,"clientMembers":[{"id":42},{"id":43}],
 			"collectionMeetingCalendar":{"id":9,"title":"groups_5_CollectionMeeting","humanReadable":"Weekly on Thursday",
-			"nextTenRecurringDates":[[2024,9,26],[2024,10,3]]}}`,
+			"nextTenRecurringDates":[[2024,9,26],[2024,10,3]],"recurringDates":[[2024,9,12],[2024,9,19],[2024,9,26]]}}`,
 		"GET /api/v1/groups/6": `{"id":6,"name":"Tumaini","staffId":12}`,
 	}))
 	g, err := c.Group(ctx, 5)
@@ -520,7 +520,8 @@ func TestGroups(t *testing.T) {
 	if g.ID != 5 || g.Name != "Umoja" || g.StaffID != 12 || g.OfficeID != 3 || !slices.Equal(g.ClientIDs, []int64{42, 43}) || g.Meeting == nil {
 		t.Fatalf("group = %+v", g)
 	}
-	if m := g.Meeting; m.ID != 9 || m.HumanReadable != "Weekly on Thursday" || !slices.Equal(m.NextRecurringDates, []Date{{2024, 9, 26}, {2024, 10, 3}}) || m.Title == "" {
+	if m := g.Meeting; m.ID != 9 || m.HumanReadable != "Weekly on Thursday" || !slices.Equal(m.NextRecurringDates, []Date{{2024, 9, 26}, {2024, 10, 3}}) || m.Title == "" ||
+		!slices.Equal(m.RecurringDates, []Date{{2024, 9, 12}, {2024, 9, 19}, {2024, 9, 26}}) {
 		t.Errorf("meeting = %+v", m)
 	}
 	if g, err := c.Group(ctx, 6); err != nil || g.Meeting != nil {

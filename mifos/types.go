@@ -186,8 +186,12 @@ type Result struct {
 type Calendar struct {
 	ID                 int64
 	Title              string
-	NextRecurringDates []Date // nextTenRecurringDates
-	HumanReadable      string
+	NextRecurringDates []Date // nextTenRecurringDates, from the tenant's today
+	// RecurringDates are the meetings from the calendar's start (at most a
+	// year back) to a year ahead, in no promised order: the past ones say
+	// which meeting a collection belongs to.
+	RecurringDates []Date
+	HumanReadable  string
 }
 
 // Staff is GET /staff/{id}.
