@@ -88,6 +88,9 @@ type Server struct {
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
 	makerChecker bool
+	// perms are the user's permission codes; empty: ALL_FUNCTIONS.
+	perms         []string
+	renewPassword bool
 
 	// netMu guards the listener lifecycle.
 	netMu  sync.Mutex
@@ -358,7 +361,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The tenant identifier provided is invalid.", http.StatusBadRequest)
 		return
 	}
-	if !s.authorized(r) {
+	// /authentication is open to all (it checks the credentials in its
+	// body), but Basic credentials sent with it are checked all the same.
+	login := strings.Trim(rest, "/") == "v1/authentication"
+	if !s.authorized(r) && (!login || r.Header.Get("Authorization") != "") {
 		w.Header().Set("WWW-Authenticate", `Basic realm="Fineract Platform API"`)
 		send(w, unauthenticated(), false)
 		return
@@ -407,6 +413,15 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	if !strings.Contains(r.Header.Get("Content-Type"), "application/json") {
 		// Jersey refuses a body it cannot consume before any resource runs.
 		http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
+		return
+	}
+	// The command's permission is checked before it is logged: nothing is
+	// stored under the key.
+	s.mu.Lock()
+	allowed := s.permitted(action + "_" + entity)
+	s.mu.Unlock()
+	if !allowed {
+		send(w, notAuthorized("User has no authority to: "+action+"_"+entity), false)
 		return
 	}
 	key := idemKey{action, entity, r.Header.Get("Idempotency-Key")}
