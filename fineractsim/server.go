@@ -88,6 +88,11 @@ type Server struct {
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
 	makerChecker bool
+	// Holidays, working days and the two settings that allow repayments on
+	// them (holiday.go).
+	holidays                             []Holiday
+	workingDays                          []time.Weekday
+	allowOnHoliday, allowOnNonWorkingDay bool
 	// perms are the user's permission codes; empty: ALL_FUNCTIONS.
 	perms         []string
 	renewPassword bool

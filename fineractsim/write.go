@@ -86,6 +86,9 @@ func (s *Server) loanChecks(loanID int64, date time.Time, ext string, seen map[s
 			"The transaction date cannot be in the future.", isoDate(date))
 		return &r
 	}
+	if bad := s.repaymentDayChecks(l, date); bad != nil {
+		return bad
+	}
 	if date.Before(l.DisbursedOn) {
 		r := domainRule("error.msg.loan.transaction.cannot.be.before.disbursement.date",
 			"The transaction date cannot be before the loan disbursement date: "+isoDate(l.DisbursedOn), isoDate(date), isoDate(l.DisbursedOn))
