@@ -360,7 +360,7 @@ func (s *Server) clientAccounts(id int64) reply {
 			"productId": sv.ProductID, "productName": sv.ProductName, "shortProductName": sv.ShortProductName,
 			"status": savingsStatus(sv.StatusID), "currency": sv.currency(), "accountBalance": nz(sv.balance),
 			"accountType": enum{1, "accountType.individual", "Individual"},
-			"depositType": enum{100, "depositAccountType.savingsDeposit", "Savings"},
+			"depositType": sv.depositType(),
 			"timeline":    compact(anyMap{"activatedOnDate": jdate(sv.ActivatedOn)})}))
 	}
 	return jsonReply(200, anyMap{"loanAccounts": loans, "savingsAccounts": savings})
@@ -591,7 +591,7 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 		"savingsProductName": sv.ProductName, "fieldOfficerId": c.StaffID, "status": savingsStatus(sv.StatusID),
 		"timeline":                  compact(anyMap{"submittedOnDate": jdate(sv.ActivatedOn), "activatedOnDate": jdate(sv.ActivatedOn)}),
 		"currency":                  sv.currency(),
-		"depositType":               enum{100, "depositAccountType.savingsDeposit", "Savings"},
+		"depositType":               sv.depositType(),
 		"minRequiredBalance":        sv.MinRequiredBalance,
 		"enforceMinRequiredBalance": sv.MinRequiredBalance > 0, "allowOverdraft": false,
 		"onHoldFunds": nz(sv.OnHold),
@@ -600,8 +600,12 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 	})
 	if slices.Contains(strings.Split(associations, ","), "transactions") || slices.Contains(strings.Split(associations, ","), "all") {
 		txns := []anyMap{}
+		// retrieveAllTransactions(accountId, DepositAccountType.SAVINGS_DEPOSIT)
+		// adds "and sa.deposit_type_enum = 100": a deposit account lists none.
 		for _, t := range newestFirst(sv.txns) {
-			txns = append(txns, s.savingsTxnJSON(sv, t))
+			if sv.depositType().ID == 100 {
+				txns = append(txns, s.savingsTxnJSON(sv, t))
+			}
 		}
 		m["transactions"] = txns
 	}
@@ -825,4 +829,15 @@ func (s *Server) staffMember(id int64) reply {
 	return jsonReply(200, compact(anyMap{"id": st.ID, "firstname": st.Firstname, "lastname": st.Lastname,
 		"displayName": st.DisplayName, "mobileNo": st.MobileNo, "officeId": st.OfficeID,
 		"officeName": s.offices[st.OfficeID], "isLoanOfficer": st.IsLoanOfficer, "isActive": !st.Inactive}))
+}
+
+// depositType is the account's DepositAccountType enum.
+func (sv *savingsState) depositType() enum {
+	switch sv.DepositType {
+	case 200:
+		return enum{200, "depositAccountType.fixedDeposit", "Fixed Deposit"}
+	case 300:
+		return enum{300, "depositAccountType.recurringDeposit", "Recurring Deposit"}
+	}
+	return enum{100, "depositAccountType.savingsDeposit", "Savings"}
 }

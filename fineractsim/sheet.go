@@ -94,12 +94,16 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 				pDue, pPaid, iDue, iPaid = pDue+in.Principal, pPaid+in.principalPaid, iDue+in.Interest, iPaid+in.interestPaid
 				fDue, fPaid, penDue, penPaid = fDue+in.Fees, fPaid+in.feesPaid, penDue+in.Penalties, penPaid+in.penaltiesPaid
 			}
+			// The sheet SQL sums what is still owed on installments due by
+			// the date; LoanDueData's totalDue is principal + interest + fees
+			// of that: penalties are only in chargesDue (with the fees).
+			principal, interest, fees := pDue-pPaid, iDue-iPaid, fDue-fPaid
 			loans = append(loans, anyMap{"loanId": l.ID, "accountId": l.AccountNo, "accountStatusId": l.StatusID,
 				"productShortName": l.ShortProductName, "productId": l.ProductID, "currency": l.currency(),
-				"disbursementAmount": Amount(0), "principalDue": pDue, "principalPaid": pPaid,
-				"interestDue": iDue, "interestPaid": iPaid, "chargesDue": fDue + penDue - fPaid - penPaid,
-				"feeDue": fDue, "feePaid": fPaid,
-				"totalDue": pDue + iDue + fDue + penDue - pPaid - iPaid - fPaid - penPaid})
+				"disbursementAmount": Amount(0), "principalDue": principal, "principalPaid": pPaid,
+				"interestDue": interest, "interestPaid": iPaid, "chargesDue": fees + penDue - penPaid,
+				"feeDue": fees, "feePaid": fPaid,
+				"totalDue": principal + interest + fees})
 			if !slices.ContainsFunc(loanProducts, func(m anyMap) bool { return m["id"] == l.ProductID }) {
 				loanProducts = append(loanProducts, anyMap{"id": l.ProductID, "name": l.ProductName, "shortName": l.ShortProductName})
 			}
@@ -107,14 +111,20 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 		savings := []anyMap{}
 		for _, sid := range sortedKeys(s.savings) {
 			sv := s.savings[sid]
-			if sv.ClientID != cid || sv.StatusID != 300 {
+			// Mandatory savings: plain savings and recurring deposits, not
+			// fixed deposits.
+			if sv.ClientID != cid || sv.StatusID != 300 || sv.DepositType == 200 {
 				continue
+			}
+			// Fineract's read SQL turns deposit_type_enum into this text; the
+			// save expects the integer back.
+			kind := "Saving Deposit"
+			if sv.DepositType == 300 {
+				kind = "Recurring Deposit"
 			}
 			savings = append(savings, anyMap{"savingsId": sv.ID, "accountId": sv.AccountNo, "accountStatusId": sv.StatusID,
 				"productName": sv.ProductName, "productId": sv.ProductID, "currency": sv.currency(), "dueAmount": Amount(0),
-				// Fineract's read SQL turns deposit_type_enum 100 into this text; the
-				// save expects the integer 100 back.
-				"depositAccountType": "Saving Deposit"})
+				"depositAccountType": kind})
 			if !slices.ContainsFunc(savingsProducts, func(m anyMap) bool { return m["id"] == sv.ProductID }) {
 				savingsProducts = append(savingsProducts, anyMap{"id": sv.ProductID, "name": sv.ProductName})
 			}

@@ -175,3 +175,40 @@ func containsDate(dates []any, want string) bool {
 	}
 	return false
 }
+
+// A sheet's totalDue is principal, interest and fees still owed on the
+// installments due by the meeting (LoanDueData): penalties are only in
+// chargesDue. Only the group's own loans are on it, and no fixed deposit.
+func TestSheetDueLeavesOutPenalties(t *testing.T) {
+	s := startSeeded(t)
+	s.AddLoan(Loan{ID: 990, ClientID: SeedClientGrace, GroupID: SeedGroupUmoja, ProductName: "Dharura", Principal: MustAmount("100"),
+		DisbursedOn: testBizDate.AddDate(0, -2, 0), Installments: []Installment{{DueDate: testBizDate.AddDate(0, 0, -1),
+			Principal: MustAmount("100"), Interest: MustAmount("10"), Fees: MustAmount("5"), Penalties: MustAmount("20")}}})
+	s.AddLoan(Loan{ID: 991, ClientID: SeedClientGrace, ProductName: "Individual", Principal: MustAmount("300"),
+		DisbursedOn: testBizDate.AddDate(0, -2, 0), Installments: []Installment{{DueDate: testBizDate.AddDate(0, 0, -1), Principal: MustAmount("300")}}})
+	s.AddSavings(Savings{ID: 992, ClientID: SeedClientGrace, ProductName: "Fixed", DepositType: 200, ActivatedOn: testBizDate.AddDate(0, -1, 0)})
+	gen := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`
+	m := obj(t, call(t, s, "POST", "/groups/7?command=generateCollectionSheet", gen).body)
+	for _, c := range path(m, "groups", 0, "clients").([]any) {
+		if str(path(c, "clientId")) != itoa(SeedClientGrace) {
+			continue
+		}
+		var loans []string
+		for _, l := range path(c, "loans").([]any) {
+			loans = append(loans, str(path(l, "loanId")))
+			if str(path(l, "loanId")) == "990" && (str(path(l, "totalDue")) != "115.000000" || str(path(l, "chargesDue")) != "25.000000") {
+				t.Fatalf("loan 990 on the sheet: %v", l)
+			}
+		}
+		if strings.Join(loans, ",") != "983,990" {
+			t.Fatalf("Grace's loans on the sheet: %v", loans)
+		}
+		for _, sv := range path(c, "savings").([]any) {
+			if str(path(sv, "savingsId")) == "992" {
+				t.Fatalf("a fixed deposit on the sheet: %v", sv)
+			}
+		}
+		return
+	}
+	t.Fatalf("Grace is not on the sheet: %v", m)
+}

@@ -191,7 +191,7 @@ func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 			}
 		}
 		for _, s := range c.accounts.Savings {
-			if mifos.SameAccountNo(s.AccountNo, it.AccountNo) && mifos.Active(s.StatusID) {
+			if mifos.SameAccountNo(s.AccountNo, it.AccountNo) && mifos.Active(s.StatusID) && s.Plain() {
 				return payTarget{kind: store.JournalSavingsDeposit, accountID: s.ID, accountNo: s.AccountNo, currency: s.Currency}, nil
 			}
 		}

@@ -335,3 +335,29 @@ func repaymentsOf(fin *fineractsim.Server, loan int64) []fineractsim.LoanTxn {
 	}
 	return out
 }
+
+// "ALL" is Fineract's sheet: the group's own (JLG) loans, and of each the
+// principal, interest and fees due; penalties are not in a sheet's due,
+// and a member's individual loans are not on the sheet.
+func TestCollectAllCoversGroupLoansWithoutPenalties(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.AddLoan(fineractsim.Loan{ID: 987, ClientID: fineractsim.SeedClientGrace, GroupID: fineractsim.SeedGroupUmoja, ProductName: "Dharura",
+		LoanOfficerID: fineractsim.SeedStaffPeter, Principal: fineractsim.MustAmount("100"), DisbursedOn: specDay.AddDate(0, -2, 0),
+		Installments: []fineractsim.Installment{{DueDate: specDay.AddDate(0, 0, -1), Principal: fineractsim.MustAmount("100"),
+			Fees: fineractsim.MustAmount("5"), Penalties: fineractsim.MustAmount("20")}}})
+	s.addLoan(988, fineractsim.SeedClientGrace, 0, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "300") // individual
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"))
+	j := s.journal()
+	var p handler.CollectPayload
+	if len(j) != 1 || json.Unmarshal(j[0].Payload, &p) != nil {
+		t.Fatalf("journal %+v", j)
+	}
+	want := []mifos.SheetRepayment{{LoanID: 987, Amount: mifos.Amount(units(105)), ExternalID: "me-SPEC-m1-0-l987"}}
+	if !slices.Equal(p.Sheet.Repayments, want) || j[0].Amount != units(105) {
+		t.Fatalf("sheet %+v, want only loan 987's 105.00 (its 20.00 penalty and loan 988 left)", p.Sheet.Repayments)
+	}
+	s.post()
+	if got := s.fin.LoanOutstanding(987); got != "20.000000" {
+		t.Fatalf("loan 987 after the sheet: %s outstanding, want the 20.00 penalty", got)
+	}
+}

@@ -661,3 +661,17 @@ func wantSMS(t *testing.T, got []sms, want ...sms) {
 		t.Fatalf("unexpected SMS %+v", left)
 	}
 }
+
+// A client's savings accounts in Fineract include fixed and recurring
+// deposit accounts; S1, S2... and account-number items are plain savings
+// only (a deposit could never be found again in the others).
+func TestPaySavingsItemsAreOnlyPlainSavings(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.AddSavings(fineractsim.Savings{ID: 70, ClientID: 42, ProductName: "Fixed 12M", DepositType: 200})
+	s.fin.AddSavings(fineractsim.Savings{ID: 79, ClientID: 42, ProductName: "Recurring", DepositType: 300})
+	wantReplies(t, "S", s.send("PAY "+pin+" 42 S=5"))
+	wantReplies(t, "S2", s.send("PAY "+pin+" 42 S2=6"), "Amina Odhiambo has no active savings account S2.")
+	wantReplies(t, "the fixed deposit by number", s.send("PAY "+pin+" 42 000000070=7"),
+		"Account 000000070 is not an active loan or savings account of Amina Odhiambo.")
+	s.wantJournal(aminaSavings(1, 1, units(5), "42"))
+}

@@ -266,6 +266,7 @@ func (c *HTTPClient) ClientAccounts(ctx context.Context, clientID int64) (Accoun
 			Status         statusID   `json:"status"`
 			Currency       Currency   `json:"currency"`
 			AccountBalance Amount     `json:"accountBalance"`
+			DepositType    statusID   `json:"depositType"`
 		} `json:"savingsAccounts"`
 	}
 	if _, err := c.do(ctx, request{method: "GET", path: "/clients/" + id(clientID) + "/accounts"}, &w); err != nil {
@@ -282,7 +283,7 @@ func (c *HTTPClient) ClientAccounts(ctx context.Context, clientID int64) (Accoun
 	for _, s := range w.SavingsAccounts {
 		a.Savings = append(a.Savings, SavingsSummary{
 			ID: s.ID, AccountNo: string(s.AccountNo), ProductName: s.ProductName, StatusID: s.Status.ID,
-			Currency: s.Currency, AccountBalance: s.AccountBalance,
+			Currency: s.Currency, AccountBalance: s.AccountBalance, DepositType: s.DepositType.ID,
 		})
 	}
 	return a, nil

@@ -265,7 +265,7 @@ func TestClientAndAccounts(t *testing.T) {
 			{"id":982,"accountNo":"000000982","status":{"id":100}}],
 			"savingsAccounts":[{"id":77,"accountNo":"000000077","productName":"Voluntary Savings","status":{"id":300},
 			"currency":{"code":"KES","decimalPlaces":2},"accountBalance":3150.000000},
-			{"id":78,"accountNo":"000000078","status":{"id":300}}]}`,
+			{"id":78,"accountNo":"000000078","status":{"id":300},"depositType":{"id":200,"code":"depositAccountType.fixedDeposit","value":"Fixed Deposit"}}]}`,
 	}))
 	cl, err := c.Client(ctx, 42)
 	if err != nil {
@@ -278,7 +278,8 @@ func TestClientAndAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Loans) != 2 || len(a.Savings) != 2 {
+	if len(a.Loans) != 2 || len(a.Savings) != 2 || a.Savings[0].DepositType != 0 || !a.Savings[0].Plain() ||
+		a.Savings[1].DepositType != 200 || a.Savings[1].Plain() {
 		t.Fatalf("accounts = %+v", a)
 	}
 	l := a.Loans[0]
