@@ -370,8 +370,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	// body), but Basic credentials sent with it are checked all the same.
 	login := strings.Trim(rest, "/") == "v1/authentication"
 	if !s.authorized(r) && (!login || r.Header.Get("Authorization") != "") {
+		// Spring's BasicAuthenticationEntryPoint answers before Jersey: the
+		// container's page, not Fineract's JSON (that comes only from the
+		// login call's own check of the body).
 		w.Header().Set("WWW-Authenticate", `Basic realm="Fineract Platform API"`)
-		send(w, unauthenticated(), false)
+		servletError(w, http.StatusUnauthorized)
 		return
 	}
 	w.Header().Set("X-Notification-Refresh", "false")
@@ -495,7 +498,10 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	}
 	s.mu.Unlock()
 	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status, "stuck", stuck)
-	if stuck {
+	// An unmapped exception reaches the client as the servlet's 500 page;
+	// the {"Exception": ...} body is what the idempotency store keeps, so
+	// only a replay of the key gets it.
+	if stuck || rep.status == http.StatusInternalServerError {
 		servletError(w, http.StatusInternalServerError)
 		return
 	}

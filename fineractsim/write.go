@@ -186,8 +186,9 @@ func (s *Server) savingsChecks(id int64, date time.Time) *reply {
 		return &r
 	}
 	if sv.StatusID != 300 {
-		r := domainRule("error.msg.savingsaccount.transaction.account.is.not.active",
-			"Transaction is not allowed. Account is not active.", id)
+		// SavingsAccount.deposit: a PlatformApiDataValidationException (400).
+		r := validation(param("error.msg.savingsaccount.transaction.account.is.not.active",
+			"Transaction is not allowed. Account is not active.", "transactionDate", isoDate(date)))
 		return &r
 	}
 	if date.After(s.today()) {
