@@ -2,7 +2,12 @@
 // keys, wrong types and missing required keys are errors naming key and line.
 package config
 
-import "time"
+import (
+	"time"
+	// The tenant's time zone must load on a box without a zone database
+	// (a minimal image has no /usr/share/zoneinfo).
+	_ "time/tzdata"
+)
 
 // Config is the whole configuration file.
 type Config struct {
@@ -66,6 +71,11 @@ type Officers struct {
 	// MaxDailyAmount is the most one officer may post by SMS in a day
 	// (PAY and COLLECT together), in whole currency units; 0: no ceiling.
 	MaxDailyAmount int `toml:"max_daily_amount"`
+	// CollectWindow is how long after a group's meeting COLLECT still
+	// records it, in whole days from the meeting's date (default 48h;
+	// under 24h: the meeting day only). Fineract takes a sheet only for a
+	// meeting date.
+	CollectWindow Duration `toml:"collect_window"`
 }
 
 // Security is the [security] table.
@@ -133,6 +143,24 @@ type Mifos struct {
 	Timeout Duration `toml:"timeout"`
 	// BoxID names this branch box in Fineract external ids (default: host name).
 	BoxID string `toml:"box_id"`
+	// Timezone is the tenant's time zone in Fineract (an IANA name such as
+	// "Africa/Nairobi"): Fineract's "today" when its business-date feature
+	// is off. Default "": the box's own zone, warned about at start.
+	Timezone string `toml:"timezone"`
+}
+
+// Location is the tenant's time zone, [mifos] timezone, and whether it is
+// set; unset it is the box's own zone (time.Local). Validate has checked
+// the name, so an error here cannot happen after a successful load.
+func (m Mifos) Location() (*time.Location, bool) {
+	if m.Timezone == "" {
+		return time.Local, false
+	}
+	loc, err := time.LoadLocation(m.Timezone)
+	if err != nil {
+		return time.Local, false
+	}
+	return loc, true
 }
 
 // HTTP is the [http] table.

@@ -327,6 +327,10 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"mifos no password", func(c *Config) { withMifos(c); c.Mifos.PasswordFile = "" }, "set either mifos.password_file"},
 		{"mifos both passwords", func(c *Config) { withMifos(c); c.Mifos.Password = "x" }, "set only one of mifos.password and mifos.password_file"},
 		{"payment type", func(c *Config) { c.Mifos.PaymentTypeID = -2 }, "mifos.payment_type_id must not be negative"},
+		{"collect window too long", func(c *Config) { c.Officers.CollectWindow.Duration = 15 * 24 * time.Hour }, "officers.collect_window must be longer than zero and at most two weeks"},
+		{"collect window negative", func(c *Config) { c.Officers.CollectWindow.Duration = -time.Hour }, "officers.collect_window must be longer than zero"},
+		{"timezone not a zone", func(c *Config) { c.Mifos.Timezone = "EAT" }, `mifos.timezone: "EAT" is not a time zone name`},
+		{"timezone Local", func(c *Config) { c.Mifos.Timezone = "Local" }, `mifos.timezone: "Local" is not a time zone name`},
 		{"mifos plain http to the network", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://10.9.9.9:8080/fineract-provider/api/v1" }, "mifos.base_url: \"http://10.9.9.9:8080/fineract-provider/api/v1\" uses plain http:// to 10.9.9.9"},
 		{"mifos plain http names the opt-in", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://fineract.lan/fineract-provider" }, "mifos.insecure_http = true"},
 		{"mifos plain http to a loopback look-alike", func(c *Config) { withMifos(c); c.Mifos.BaseURL = "http://localhost.example.org/x" }, "uses plain http://"},
@@ -614,5 +618,22 @@ func TestValidateSocketIsStoreRelative(t *testing.T) {
 	cfg.Control.Socket = filepath.Join(wd, "mifos-edge.sock")
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("a socket beside the store refused: %v", err)
+	}
+}
+
+// [mifos] timezone is the tenant's zone by its IANA name; unset it is the
+// box's own zone, and Location says it is not set.
+func TestMifosTimezone(t *testing.T) {
+	cfg := validConfig(t)
+	if loc, set := cfg.Mifos.Location(); set || loc != time.Local {
+		t.Fatalf("unset: %v, %v; want the box's zone, not set", loc, set)
+	}
+	cfg.Mifos.Timezone = "Africa/Nairobi"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	loc, set := cfg.Mifos.Location()
+	if !set || loc.String() != "Africa/Nairobi" {
+		t.Fatalf("Africa/Nairobi: %v, %v", loc, set)
 	}
 }

@@ -33,6 +33,7 @@ const (
 	DefaultDailyFailureBudget    = 20
 	DefaultMinPINLength          = 6
 	DefaultRepeatWindow          = 24 * time.Hour
+	DefaultCollectWindow         = 48 * time.Hour
 	DefaultPayScope              = "office"
 	DefaultUnknownRepliesPerHour = 60
 	DefaultMaxSentPerHour        = 300
@@ -72,6 +73,7 @@ func (c *Config) SetDefaults() {
 	setInt(&c.Officers.DailyFailureBudget, DefaultDailyFailureBudget)
 	setInt(&c.Officers.MinPINLength, DefaultMinPINLength)
 	setDuration(&c.Officers.RepeatWindow, DefaultRepeatWindow)
+	setDuration(&c.Officers.CollectWindow, DefaultCollectWindow)
 	if c.Officers.PayScope == "" {
 		c.Officers.PayScope = DefaultPayScope
 	}
@@ -211,6 +213,9 @@ func (c *Config) Validate() error {
 	if c.Officers.RepeatWindow.Duration <= 0 || c.Officers.RepeatWindow.Duration > 7*24*time.Hour {
 		fail("officers.repeat_window must be longer than zero and at most a week (168h), got %s", c.Officers.RepeatWindow.Duration)
 	}
+	if c.Officers.CollectWindow.Duration <= 0 || c.Officers.CollectWindow.Duration > 14*24*time.Hour {
+		fail("officers.collect_window must be longer than zero and at most two weeks (336h), got %s", c.Officers.CollectWindow.Duration)
+	}
 	if c.Officers.PayScope != "office" && c.Officers.PayScope != "groups" {
 		fail("officers.pay_scope: %q is not a scope (use \"office\" or \"groups\")", c.Officers.PayScope)
 	}
@@ -245,6 +250,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Mifos.PaymentTypeID < 0 {
 		fail("mifos.payment_type_id must not be negative, got %d", c.Mifos.PaymentTypeID)
+	}
+	if c.Mifos.Timezone != "" {
+		if _, err := time.LoadLocation(c.Mifos.Timezone); err != nil || c.Mifos.Timezone == "Local" {
+			fail("mifos.timezone: %q is not a time zone name; use the tenant's IANA name, like \"Africa/Nairobi\" or \"UTC\"", c.Mifos.Timezone)
+		}
 	}
 
 	if c.HTTP.Listen != "" {

@@ -31,6 +31,9 @@ type StatusResult struct {
 	Started time.Time    `json:"started"`
 	Modem   modem.Status `json:"modem"`
 	Store   store.Stats  `json:"store"`
+	// Fineract is the last Fineract setup check; nil without [mifos] or
+	// before the first.
+	Fineract *FineractStatus `json:"fineract,omitempty"`
 }
 
 // ClientPINArgs is the "client_pin.set" argument: a hash, never the PIN.
@@ -67,7 +70,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		if err != nil {
 			return nil, err
 		}
-		return StatusResult{Started: d.started, Modem: d.modem.Status(), Store: st}, nil
+		return StatusResult{Started: d.started, Modem: d.modem.Status(), Store: st, Fineract: d.setup.get()}, nil
 	})
 	s.HandleReadOnly(OpMessages, func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)

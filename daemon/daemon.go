@@ -40,6 +40,9 @@ type Daemon struct {
 	env      *handler.Env
 	poster   *posting.Worker  // nil without [mifos]
 	balance  *handler.Balance // nil without [mifos]
+	// setupAPI is what the Fineract setup check asks; nil without [mifos].
+	setupAPI setupAPI
+	setup    setupState
 	staleMu  sync.Mutex
 	stale    map[int64]bool // clients whose offline snapshot predates a posting
 	started  time.Time
@@ -98,12 +101,14 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	warnTenantZone(cfg, log)
 	var iface Fineract
 	if api != nil {
-		iface = api
+		iface, d.setupAPI = api, api
 	}
 	if opts.API != nil {
 		iface = opts.API
+		d.setupAPI, _ = opts.API.(setupAPI)
 	}
 	if dropped, kept, err := db.RekeyFingerprints(fingerprintVersion, d.fingerprint); err != nil {
 		db.Close()
@@ -181,7 +186,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	errs := make(chan error, 8)
 	stage := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -201,6 +206,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.poster != nil {
 		stage("posting", d.poster.Run)
 		stage("snapshots", d.snapshotLoop)
+	}
+	if d.setupAPI != nil {
+		stage("setup", d.setupLoop)
 	}
 	nudge(d.inboxReady)
 	nudge(d.outboxReady)

@@ -50,8 +50,11 @@ func NewEnv(cfg *config.Config, db *store.DB, api handler.Fineract, key *boxkey.
 	if err != nil {
 		return nil, err
 	}
+	zone, _ := cfg.Mifos.Location()
 	env := &handler.Env{
 		DB:               db,
+		Zone:             zone,
+		CollectWindow:    cfg.Officers.CollectWindow.Duration,
 		Texts:            texts,
 		Country:          cfg.SMS.Country,
 		PaymentTypeID:    int64(cfg.Mifos.PaymentTypeID),

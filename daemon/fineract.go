@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mifos-edge/mifos-edge/config"
@@ -60,6 +61,19 @@ func newFineract(cfg *config.Config, log *slog.Logger) (*mifos.HTTPClient, error
 		log.Warn(fmt.Sprintf("the Fineract password of this box's user is shorter than %d characters; give the user a longer one in Fineract and in mifos.password_file", minPasswordLength))
 	}
 	return c, nil
+}
+
+// warnTenantZone warns, once at start, that [mifos] timezone is not set:
+// the box then dates postings in its own zone, which near midnight may be
+// a day ahead of (or behind) the tenant's, and Fineract refuses a posting
+// dated after its today (such postings wait until that day has come).
+func warnTenantZone(cfg *config.Config, log *slog.Logger) {
+	if _, set := cfg.Mifos.Location(); set || cfg.Mifos.BaseURL == "" {
+		return
+	}
+	log.Warn("mifos.timezone is not set: postings are dated by this box's time zone where Fineract has no business date; "+
+		"set mifos.timezone to the tenant's time zone in Fineract (an IANA name like \"Africa/Nairobi\"), or near midnight "+
+		"postings may be dated a day off", "box_zone", time.Local.String())
 }
 
 // permanent marks an error the posting stage must not retry. msg is what the

@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mifos-edge/mifos-edge/boxkey"
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -66,6 +69,40 @@ func TestFineractLinkWarnings(t *testing.T) {
 				t.Errorf("the log shows the password: %s", out)
 			}
 		})
+	}
+}
+
+// Without [mifos] timezone the box dates postings in its own zone: the
+// daemon says so at start, and the handlers take the box's zone; set, the
+// handlers take the tenant's zone and nothing is said.
+func TestTenantZoneFromConfig(t *testing.T) {
+	for _, tc := range []struct{ timezone, zone, warn string }{
+		{"", time.Local.String(), "mifos.timezone is not set"},
+		{"Africa/Nairobi", "Africa/Nairobi", ""},
+	} {
+		cfg := linkConfig("https://fineract.example.org/fineract-provider", "Kx7-long-enough", false)
+		cfg.Mifos.Timezone = tc.timezone
+		var logged bytes.Buffer
+		warnTenantZone(cfg, slog.New(slog.NewTextHandler(&logged, nil)))
+		if tc.warn == "" && logged.Len() != 0 || tc.warn != "" && !strings.Contains(logged.String(), tc.warn) {
+			t.Errorf("timezone %q: log %q, want %q", tc.timezone, logged.String(), tc.warn)
+		}
+		db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _, err := boxkey.LoadOrCreate(filepath.Join(t.TempDir(), "box.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := NewEnv(cfg, db, nil, key, nil)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if env.Zone.String() != tc.zone {
+			t.Errorf("timezone %q: the handlers' zone is %s, want %s", tc.timezone, env.Zone, tc.zone)
+		}
 	}
 }
 

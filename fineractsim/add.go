@@ -116,8 +116,8 @@ func (s *Server) AddLoan(l Loan) int64 {
 			continue
 		}
 		on := ls.inst[i].DueDate
-		if on.After(s.bizDate) {
-			on = s.bizDate
+		if on.After(s.today()) {
+			on = s.today()
 		}
 		s.postRepayment(l.ID, on, paid, "", 0, "", "")
 	}

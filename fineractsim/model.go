@@ -59,14 +59,18 @@ type Loan struct {
 // Savings is a savings account to add with AddSavings. Balance is posted as an
 // opening deposit on ActivatedOn.
 type Savings struct {
-	ID                 int64
-	AccountNo          string
-	ExternalID         string
-	ClientID           int64
-	ProductID          int64
-	ProductName        string
-	ShortProductName   string
-	StatusID           int      // 0 = 300 active
+	ID               int64
+	AccountNo        string
+	ExternalID       string
+	ClientID         int64
+	ProductID        int64
+	ProductName      string
+	ShortProductName string
+	StatusID         int // 0 = 300 active
+	// DepositType is Fineract's deposit_type_enum: 100 savings (also 0),
+	// 200 fixed deposit, 300 recurring deposit. All three are listed in a
+	// client's savingsAccounts; only savings have transactions listed.
+	DepositType        int
 	Currency           Currency // zero = KES
 	Balance            Amount
 	OnHold             Amount

@@ -221,3 +221,24 @@ func TestReads(t *testing.T) {
 		t.Fatalf("pending loan must have no summary: %s", r.body)
 	}
 }
+
+// A client's savingsAccounts list fixed and recurring deposit accounts
+// too, each with its depositType; an account's transactions association
+// lists plain savings only, so a deposit account shows none.
+func TestSavingsAccountsCarryTheirDepositType(t *testing.T) {
+	s := startSeeded(t)
+	fixed := s.AddSavings(Savings{ClientID: SeedClientAmina, ProductName: "Fixed 12M", DepositType: 200, Balance: MustAmount("500"),
+		ActivatedOn: testBizDate.AddDate(0, -1, 0)})
+	m := obj(t, call(t, s, "GET", "/clients/42/accounts", "").body)
+	types := map[string]string{}
+	for _, a := range m["savingsAccounts"].([]any) {
+		types[str(path(a, "id"))] = str(path(a, "depositType", "id"))
+	}
+	if types["77"] != "100" || types[itoa(int(fixed))] != "200" {
+		t.Fatalf("deposit types %v", types)
+	}
+	acct := obj(t, call(t, s, "GET", "/savingsaccounts/"+itoa(int(fixed))+"?associations=transactions", "").body)
+	if str(path(acct, "depositType", "id")) != "200" || len(acct["transactions"].([]any)) != 0 {
+		t.Fatalf("fixed deposit account %v", acct)
+	}
+}

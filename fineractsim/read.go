@@ -19,6 +19,10 @@ type enum struct {
 }
 
 func (s *Server) businessDate() reply {
+	// findByType reads the table whatever the feature's setting.
+	if s.bizDate.IsZero() {
+		return notFound("error.msg.businessdate.not.found", "Business date with type `BUSINESS_DATE` is not found.", "BUSINESS_DATE")
+	}
 	return jsonReply(200, map[string]any{"description": "Business Date", "type": "BUSINESS_DATE", "date": jdate(s.bizDate)})
 }
 
@@ -282,7 +286,7 @@ func (s *Server) figures(l *loanState) loanFigures {
 			if f.nextDue.IsZero() {
 				f.nextDue = in.DueDate
 			}
-			if in.DueDate.Before(s.bizDate) {
+			if in.DueDate.Before(s.today()) {
 				f.overdue += in.outstanding()
 				if f.overdueSince.IsZero() {
 					f.overdueSince = in.DueDate
@@ -356,7 +360,7 @@ func (s *Server) clientAccounts(id int64) reply {
 			"productId": sv.ProductID, "productName": sv.ProductName, "shortProductName": sv.ShortProductName,
 			"status": savingsStatus(sv.StatusID), "currency": sv.currency(), "accountBalance": nz(sv.balance),
 			"accountType": enum{1, "accountType.individual", "Individual"},
-			"depositType": enum{100, "depositAccountType.savingsDeposit", "Savings"},
+			"depositType": sv.depositType(),
 			"timeline":    compact(anyMap{"activatedOnDate": jdate(sv.ActivatedOn)})}))
 	}
 	return jsonReply(200, anyMap{"loanAccounts": loans, "savingsAccounts": savings})
@@ -412,7 +416,7 @@ func (s *Server) loan(id int64, associations string) reply {
 		})
 		del := compact(anyMap{"nextPaymentDueDate": jdate(f.nextDue), "delinquentAmount": f.overdue})
 		if !f.overdueSince.IsZero() {
-			days := int(s.bizDate.Sub(f.overdueSince).Hours() / 24)
+			days := int(s.today().Sub(f.overdueSince).Hours() / 24)
 			del["pastDueDays"], del["delinquentDays"], del["delinquentDate"] = days, days, jdate(f.overdueSince)
 		}
 		if last := s.lastRepayment(l.ID); last != nil {
@@ -441,7 +445,7 @@ func (s *Server) loan(id int64, associations string) reply {
 func (s *Server) overdueOf(l *loanState, part func(*instState) Amount) Amount {
 	var t Amount
 	for i := range l.inst {
-		if l.inst[i].DueDate.Before(s.bizDate) {
+		if l.inst[i].DueDate.Before(s.today()) {
 			t += part(&l.inst[i])
 		}
 	}
@@ -493,7 +497,7 @@ func (s *Server) schedule(l *loanState, f loanFigures) anyMap {
 			"totalOutstandingForPeriod": out, "totalActualCostOfLoanForPeriod": in.Interest + in.Fees + in.Penalties,
 			"totalInstallmentAmountForPeriod": in.Principal + in.Interest, "downPaymentPeriod": false,
 		})
-		if out > 0 && in.DueDate.Before(s.bizDate) {
+		if out > 0 && in.DueDate.Before(s.today()) {
 			p["totalOverdue"] = out
 		}
 		paidAdvance += in.paidInAdvance
@@ -587,7 +591,7 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 		"savingsProductName": sv.ProductName, "fieldOfficerId": c.StaffID, "status": savingsStatus(sv.StatusID),
 		"timeline":                  compact(anyMap{"submittedOnDate": jdate(sv.ActivatedOn), "activatedOnDate": jdate(sv.ActivatedOn)}),
 		"currency":                  sv.currency(),
-		"depositType":               enum{100, "depositAccountType.savingsDeposit", "Savings"},
+		"depositType":               sv.depositType(),
 		"minRequiredBalance":        sv.MinRequiredBalance,
 		"enforceMinRequiredBalance": sv.MinRequiredBalance > 0, "allowOverdraft": false,
 		"onHoldFunds": nz(sv.OnHold),
@@ -596,8 +600,12 @@ func (s *Server) savingsAccount(id int64, associations string) reply {
 	})
 	if slices.Contains(strings.Split(associations, ","), "transactions") || slices.Contains(strings.Split(associations, ","), "all") {
 		txns := []anyMap{}
+		// retrieveAllTransactions(accountId, DepositAccountType.SAVINGS_DEPOSIT)
+		// adds "and sa.deposit_type_enum = 100": a deposit account lists none.
 		for _, t := range newestFirst(sv.txns) {
-			txns = append(txns, s.savingsTxnJSON(sv, t))
+			if sv.depositType().ID == 100 {
+				txns = append(txns, s.savingsTxnJSON(sv, t))
+			}
 		}
 		m["transactions"] = txns
 	}
@@ -727,15 +735,26 @@ func (s *Server) calendarJSON(g *Group) anyMap {
 	c := g.Meeting
 	wd := strings.ToUpper(c.Weekday.String()[:2])
 	var next []jdate
-	for _, d := range meetingDates(c, s.bizDate, s.bizDate.AddDate(1, 0, 0)) {
+	for _, d := range meetingDates(c, s.today(), s.today().AddDate(1, 0, 0)) {
 		if len(next) == 10 {
 			break
 		}
 		next = append(next, jdate(d))
 	}
 	var recent jdate
-	if past := meetingDates(c, c.StartDate, s.bizDate); len(past) > 0 {
+	if past := meetingDates(c, c.StartDate, s.today()); len(past) > 0 {
 		recent = jdate(past[len(past)-1])
+	}
+	// recurringDates: every meeting from the calendar's start (at most a
+	// year back) to a year ahead (CalendarReadPlatformServiceImpl.
+	// generateRecurringDates with history, no till date).
+	var all []jdate
+	from := s.today().AddDate(-1, 0, 0)
+	if start := day(c.StartDate); start.After(from) {
+		from = start
+	}
+	for _, d := range meetingDates(c, from, s.today().AddDate(1, 0, 0)) {
+		all = append(all, jdate(d))
 	}
 	interval := max(c.Interval, 1)
 	human := "Weekly on " + c.Weekday.String()
@@ -752,7 +771,7 @@ func (s *Server) calendarJSON(g *Group) anyMap {
 		"frequency": enum{2, "calendarFrequencyType.weekly", "Weekly"}, "interval": interval,
 		"repeatsOnDay":  enum{wdID, "calendarWeekDaysType." + strings.ToLower(wd), wd},
 		"humanReadable": human, "type": enum{1, "calendarType.collection", "Collection"},
-		"repeating": true, "nextTenRecurringDates": next, "recentEligibleMeetingDate": recent})
+		"repeating": true, "recurringDates": all, "nextTenRecurringDates": next, "recentEligibleMeetingDate": recent})
 }
 
 func (s *Server) groupJSON(g *Group, associations string) anyMap {
@@ -810,4 +829,15 @@ func (s *Server) staffMember(id int64) reply {
 	return jsonReply(200, compact(anyMap{"id": st.ID, "firstname": st.Firstname, "lastname": st.Lastname,
 		"displayName": st.DisplayName, "mobileNo": st.MobileNo, "officeId": st.OfficeID,
 		"officeName": s.offices[st.OfficeID], "isLoanOfficer": st.IsLoanOfficer, "isActive": !st.Inactive}))
+}
+
+// depositType is the account's DepositAccountType enum.
+func (sv *savingsState) depositType() enum {
+	switch sv.DepositType {
+	case 200:
+		return enum{200, "depositAccountType.fixedDeposit", "Fixed Deposit"}
+	case 300:
+		return enum{300, "depositAccountType.recurringDeposit", "Recurring Deposit"}
+	}
+	return enum{100, "depositAccountType.savingsDeposit", "Savings"}
 }

@@ -37,7 +37,29 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 		return
 	default:
 		p := parts[1:]
+		if perm := readPermission(p[0]); get && perm != "" {
+			s.mu.Lock()
+			allowed := s.permitted(perm)
+			s.mu.Unlock()
+			if !allowed {
+				send(w, notAuthorized("User has no authority to "+perm), false)
+				return
+			}
+		}
 		switch {
+		case len(p) == 1 && p[0] == "authentication" && post:
+			if !strings.Contains(r.Header.Get("Content-Type"), "application/json") {
+				http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
+				return
+			}
+			rep = s.lock(func() reply { return s.authenticate(body) })
+		case len(p) == 2 && p[0] == "paymenttypes" && get:
+			n, ok := id(2)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.paymentType(n) })
 		case len(p) == 2 && p[0] == "businessdate" && p[1] == "BUSINESS_DATE" && get:
 			rep = s.lock(s.businessDate)
 		case len(p) == 1 && p[0] == "search" && get:
@@ -165,7 +187,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				// A read through POST: not a command, so no idempotency or faults.
 				rep = s.lock(func() reply { return s.generateSheet(n, body) })
 			case "saveCollectionSheet":
-				s.command(w, r, "SAVE", "COLLECTIONSHEET", body, n, func(commit bool) reply { return s.saveSheet(n, body, commit) })
+				// CommandWrapperBuilder.saveGroupCollectionSheet: action SAVECOLLECTIONSHEET, entity GROUP.
+				s.command(w, r, "SAVECOLLECTIONSHEET", "GROUP", body, n, func(commit bool) reply { return s.saveSheet(n, body, commit) })
 				return
 			default:
 				send(w, unrecognizedCommand(q.Get("command")), false)

@@ -19,12 +19,23 @@ const basePath = "/fineract-provider/api/v1"
 
 // Options configures Start.
 type Options struct {
-	Tenant       string    // default "default"
-	Username     string    // default "mifos"
-	Password     string    // default "password"
-	BusinessDate time.Time // date only; default today (local)
-	Logger       *slog.Logger
-	Addr         string // default "127.0.0.1:0"
+	Tenant   string // default "default"
+	Username string // default "mifos"
+	Password string // default "password"
+	// BusinessDate switches the tenant's business-date feature on with
+	// this date (date only). Left zero, the feature is off, as on a new
+	// tenant: GET /businessdate/BUSINESS_DATE answers 404
+	// error.msg.businessdate.not.found and "today" is the date in TimeZone.
+	BusinessDate time.Time
+	// TimeZone is the tenant's time zone (Fineract's tenant timezone_id):
+	// "today" while the business-date feature is off; default the
+	// machine's own zone.
+	TimeZone *time.Location
+	// Clock is the time "today" is read from while the business-date
+	// feature is off; default time.Now.
+	Clock  func() time.Time
+	Logger *slog.Logger
+	Addr   string // default "127.0.0.1:0"
 	// NoRequestLog keeps Requests() empty, so a long benchmark measures
 	// the daemon's memory, not this log's.
 	NoRequestLog bool
@@ -47,8 +58,14 @@ type Server struct {
 	log  *slog.Logger
 
 	// mu guards all data and fault settings below.
-	mu           sync.Mutex
+	mu sync.Mutex
+	// bizDate is the BUSINESS_DATE row (zero: none); bizDateOn is the
+	// enable_business_date setting. Fineract validates against the row only
+	// while the setting is on, but answers GET with the row whenever one
+	// exists, so a row left from before the setting was switched off is a
+	// stale date.
 	bizDate      time.Time
+	bizDateOn    bool
 	offices      map[int64]string
 	staff        map[int64]*Staff
 	clients      map[int64]*Client
@@ -71,6 +88,14 @@ type Server struct {
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
 	makerChecker bool
+	// Holidays, working days and the two settings that allow repayments on
+	// them (holiday.go).
+	holidays                             []Holiday
+	workingDays                          []time.Weekday
+	allowOnHoliday, allowOnNonWorkingDay bool
+	// perms are the user's permission codes; empty: ALL_FUNCTIONS.
+	perms         []string
+	renewPassword bool
 
 	// netMu guards the listener lifecycle.
 	netMu  sync.Mutex
@@ -92,8 +117,11 @@ func Start(opts Options) (*Server, error) {
 	if opts.Password == "" {
 		opts.Password = "password"
 	}
-	if opts.BusinessDate.IsZero() {
-		opts.BusinessDate = time.Now()
+	if opts.TimeZone == nil {
+		opts.TimeZone = time.Local
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -105,6 +133,7 @@ func Start(opts Options) (*Server, error) {
 		opts:         opts,
 		log:          opts.Logger,
 		bizDate:      day(opts.BusinessDate),
+		bizDateOn:    !opts.BusinessDate.IsZero(),
 		offices:      map[int64]string{1: "Head Office"},
 		staff:        map[int64]*Staff{},
 		clients:      map[int64]*Client{},
@@ -243,18 +272,40 @@ func (s *Server) SetMakerChecker(on bool) {
 	s.makerChecker = on
 }
 
-// SetBusinessDate changes the tenant business date ("today").
+// SetBusinessDate sets the BUSINESS_DATE row and switches the business-date
+// feature on: d is "today" from now on.
 func (s *Server) SetBusinessDate(d time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.bizDate = day(d)
+	s.bizDate, s.bizDateOn = day(d), true
 }
 
-// BusinessDate is the current tenant business date.
+// SetBusinessDateEnabled switches the business-date feature (the global
+// setting enable_business_date) on or off. The row stays: switched off, GET
+// still answers it, a stale date, while Fineract validates against the
+// date in the tenant's time zone.
+func (s *Server) SetBusinessDateEnabled(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bizDateOn = on
+}
+
+// BusinessDate is "today" for the tenant: the business date while the
+// feature is on, else the date in the tenant's time zone.
 func (s *Server) BusinessDate() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bizDate
+	return s.today()
+}
+
+// today is the date Fineract validates against (BusinessDateReadPlatform-
+// ServiceImpl.getBusinessDates): the row while the feature is on, else
+// LocalDate.now(tenant zone). Caller holds mu.
+func (s *Server) today() time.Time {
+	if s.bizDateOn && !s.bizDate.IsZero() {
+		return s.bizDate
+	}
+	return day(s.opts.Clock().In(s.opts.TimeZone))
 }
 
 // Requests returns a copy of every request received so far, headers included
@@ -315,9 +366,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The tenant identifier provided is invalid.", http.StatusBadRequest)
 		return
 	}
-	if !s.authorized(r) {
+	// /authentication is open to all (it checks the credentials in its
+	// body), but Basic credentials sent with it are checked all the same.
+	login := strings.Trim(rest, "/") == "v1/authentication"
+	if !s.authorized(r) && (!login || r.Header.Get("Authorization") != "") {
+		// Spring's BasicAuthenticationEntryPoint answers before Jersey: the
+		// container's page, not Fineract's JSON (that comes only from the
+		// login call's own check of the body).
 		w.Header().Set("WWW-Authenticate", `Basic realm="Fineract Platform API"`)
-		send(w, unauthenticated(), false)
+		servletError(w, http.StatusUnauthorized)
 		return
 	}
 	w.Header().Set("X-Notification-Refresh", "false")
@@ -364,6 +421,15 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	if !strings.Contains(r.Header.Get("Content-Type"), "application/json") {
 		// Jersey refuses a body it cannot consume before any resource runs.
 		http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
+		return
+	}
+	// The command's permission is checked before it is logged: nothing is
+	// stored under the key.
+	s.mu.Lock()
+	allowed := s.permitted(action + "_" + entity)
+	s.mu.Unlock()
+	if !allowed {
+		send(w, notAuthorized("User has no authority to: "+action+"_"+entity), false)
 		return
 	}
 	key := idemKey{action, entity, r.Header.Get("Idempotency-Key")}
@@ -432,7 +498,10 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	}
 	s.mu.Unlock()
 	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status, "stuck", stuck)
-	if stuck {
+	// An unmapped exception reaches the client as the servlet's 500 page;
+	// the {"Exception": ...} body is what the idempotency store keeps, so
+	// only a replay of the key gets it.
+	if stuck || rep.status == http.StatusInternalServerError {
 		servletError(w, http.StatusInternalServerError)
 		return
 	}

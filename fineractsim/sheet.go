@@ -21,7 +21,9 @@ var sheetSavingsKeys = append([]string{"savingsId", "transactionAmount", "deposi
 
 // sheetHeader validates transactionDate and calendarId against the group's
 // collection calendar; the date must be a meeting date unless allowed.
-func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group, time.Time, *reply) {
+// what names the check in Fineract's code: "collectionsheet" when the
+// sheet is generated, "meeting" when it is saved.
+func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool, what string) (*Group, time.Time, *reply) {
 	var date time.Time
 	if b.blank("transactionDate") {
 		b.fail("transactionDate", "cannot.be.blank", "The parameter `transactionDate` is mandatory.", nil)
@@ -46,9 +48,11 @@ func (s *Server) sheetHeader(groupID int64, b *body, nonMeetingOK bool) (*Group,
 		r := notFound("error.msg.calendar.id.invalid", fmt.Sprintf("Calendar with identifier %d does not exist", calID), calID)
 		return nil, date, &r
 	}
-	// Fineract refuses a sheet off the calendar's meeting dates (docs/fineract.md §8; its code: §12).
+	// Fineract refuses a sheet off the calendar's meeting dates
+	// (NotValidRecurringDateException: generate in CollectionSheetRead-
+	// PlatformServiceImpl, save in Meeting.createNew).
 	if !nonMeetingOK && !isMeetingDate(g.Meeting, date) {
-		r := domainRule("error.msg.collectionsheet.not.a.valid.meeting.date",
+		r := domainRule("error.msg.calendar."+what+".not.valid.recurring.date",
 			fmt.Sprintf("The date '%s' is not a valid meeting date.", isoDate(date)), isoDate(date))
 		return nil, date, &r
 	}
@@ -64,7 +68,7 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 	if bad := checkKeys(b.m, generateKeys); bad != nil {
 		return *bad
 	}
-	g, date, bad := s.sheetHeader(groupID, b, false)
+	g, date, bad := s.sheetHeader(groupID, b, false, "collectionsheet")
 	if bad != nil {
 		return *bad
 	}
@@ -90,12 +94,16 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 				pDue, pPaid, iDue, iPaid = pDue+in.Principal, pPaid+in.principalPaid, iDue+in.Interest, iPaid+in.interestPaid
 				fDue, fPaid, penDue, penPaid = fDue+in.Fees, fPaid+in.feesPaid, penDue+in.Penalties, penPaid+in.penaltiesPaid
 			}
+			// The sheet SQL sums what is still owed on installments due by
+			// the date; LoanDueData's totalDue is principal + interest + fees
+			// of that: penalties are only in chargesDue (with the fees).
+			principal, interest, fees := pDue-pPaid, iDue-iPaid, fDue-fPaid
 			loans = append(loans, anyMap{"loanId": l.ID, "accountId": l.AccountNo, "accountStatusId": l.StatusID,
 				"productShortName": l.ShortProductName, "productId": l.ProductID, "currency": l.currency(),
-				"disbursementAmount": Amount(0), "principalDue": pDue, "principalPaid": pPaid,
-				"interestDue": iDue, "interestPaid": iPaid, "chargesDue": fDue + penDue - fPaid - penPaid,
-				"feeDue": fDue, "feePaid": fPaid,
-				"totalDue": pDue + iDue + fDue + penDue - pPaid - iPaid - fPaid - penPaid})
+				"disbursementAmount": Amount(0), "principalDue": principal, "principalPaid": pPaid,
+				"interestDue": interest, "interestPaid": iPaid, "chargesDue": fees + penDue - penPaid,
+				"feeDue": fees, "feePaid": fPaid,
+				"totalDue": principal + interest + fees})
 			if !slices.ContainsFunc(loanProducts, func(m anyMap) bool { return m["id"] == l.ProductID }) {
 				loanProducts = append(loanProducts, anyMap{"id": l.ProductID, "name": l.ProductName, "shortName": l.ShortProductName})
 			}
@@ -103,14 +111,20 @@ func (s *Server) generateSheet(groupID int64, raw []byte) reply {
 		savings := []anyMap{}
 		for _, sid := range sortedKeys(s.savings) {
 			sv := s.savings[sid]
-			if sv.ClientID != cid || sv.StatusID != 300 {
+			// Mandatory savings: plain savings and recurring deposits, not
+			// fixed deposits.
+			if sv.ClientID != cid || sv.StatusID != 300 || sv.DepositType == 200 {
 				continue
+			}
+			// Fineract's read SQL turns deposit_type_enum into this text; the
+			// save expects the integer back.
+			kind := "Saving Deposit"
+			if sv.DepositType == 300 {
+				kind = "Recurring Deposit"
 			}
 			savings = append(savings, anyMap{"savingsId": sv.ID, "accountId": sv.AccountNo, "accountStatusId": sv.StatusID,
 				"productName": sv.ProductName, "productId": sv.ProductID, "currency": sv.currency(), "dueAmount": Amount(0),
-				// Fineract's read SQL turns deposit_type_enum 100 into this text; the
-				// save expects the integer 100 back.
-				"depositAccountType": "Saving Deposit"})
+				"depositAccountType": kind})
 			if !slices.ContainsFunc(savingsProducts, func(m anyMap) bool { return m["id"] == sv.ProductID }) {
 				savingsProducts = append(savingsProducts, anyMap{"id": sv.ProductID, "name": sv.ProductName})
 			}
@@ -193,7 +207,7 @@ func (s *Server) saveSheet(groupID int64, raw []byte, commit bool) reply {
 		return *bad
 	}
 	nonMeeting := string(b.m["isTransactionDateOnNonMeetingDate"]) == "true"
-	g, date, bad := s.sheetHeader(groupID, b, nonMeeting)
+	g, date, bad := s.sheetHeader(groupID, b, nonMeeting, "meeting")
 	if bad != nil {
 		return *bad
 	}

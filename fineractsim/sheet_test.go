@@ -19,6 +19,13 @@ func TestGroupMeetingCalendar(t *testing.T) {
 		str(cal["recentEligibleMeetingDate"]) != "[2024,9,21]" {
 		t.Fatalf("calendar %v", cal)
 	}
+	// recurringDates runs from the calendar's start (six months back in
+	// the seed) to a year ahead, past meetings included.
+	all := cal["recurringDates"].([]any)
+	if str(all[0]) != "[2024,3,30]" || !containsDate(all, "[2024,9,21]") || !containsDate(all, "[2024,9,28]") ||
+		str(all[len(all)-1]) != "[2025,9,20]" {
+		t.Fatalf("recurringDates %v", all)
+	}
 	if _, has := obj(t, call(t, s, "GET", "/groups/7", "").body)["collectionMeetingCalendar"]; has {
 		t.Fatal("calendar without the association")
 	}
@@ -104,10 +111,23 @@ func TestCollectionSheetValidation(t *testing.T) {
 		`{"transactionDate":"2024-09-28","calendarId":99,"dateFormat":"yyyy-MM-dd","locale":"en"}`), 404, "error.msg.calendar.id.invalid")
 	wantError(t, call(t, s, "POST", "/groups/8?command=saveCollectionSheet",
 		`{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`), 404, "error.msg.group.id.invalid")
-	// Not a meeting day.
+	// Not a meeting day: the save's check is the meeting's, the generate's
+	// the collection sheet's.
 	wantError(t, call(t, s, "POST", "/groups/7?command=saveCollectionSheet",
 		`{"transactionDate":"2024-09-27","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`), 403,
-		"error.msg.collectionsheet.not.a.valid.meeting.date")
+		"error.msg.calendar.meeting.not.valid.recurring.date")
+	m := wantError(t, call(t, s, "POST", "/groups/7?command=generateCollectionSheet",
+		`{"transactionDate":"2024-09-27","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`), 403,
+		"error.msg.calendar.collectionsheet.not.valid.recurring.date")
+	if m["userMessageGlobalisationCode"] != "validation.msg.domain.rule.violation" ||
+		str(path(m, "errors", 0, "defaultUserMessage")) != "The date '2024-09-27' is not a valid meeting date." {
+		t.Fatalf("refusal %v", m)
+	}
+	// A sheet can be saved for a past meeting.
+	if r := call(t, s, "POST", "/groups/7?command=generateCollectionSheet",
+		`{"transactionDate":"2024-09-21","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`); r.status != 200 {
+		t.Fatalf("generate for the last meeting: %d %s", r.status, r.body)
+	}
 	unknownTop := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en","officeId":1}`
 	wantError(t, call(t, s, "POST", "/groups/7?command=saveCollectionSheet", unknownTop), 400, "error.msg.parameter.unsupported")
 	badItem := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en",
@@ -145,4 +165,50 @@ func TestSheetDepositFailureIsSwallowed(t *testing.T) {
 	if s.SavingsBalance(SeedSavingsGrace) != "1300.500000" || s.SavingsBalance(closed) != "0.000000" {
 		t.Fatalf("balances: Grace %s, closed %s", s.SavingsBalance(SeedSavingsGrace), s.SavingsBalance(closed))
 	}
+}
+
+func containsDate(dates []any, want string) bool {
+	for _, d := range dates {
+		if str(d) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// A sheet's totalDue is principal, interest and fees still owed on the
+// installments due by the meeting (LoanDueData): penalties are only in
+// chargesDue. Only the group's own loans are on it, and no fixed deposit.
+func TestSheetDueLeavesOutPenalties(t *testing.T) {
+	s := startSeeded(t)
+	s.AddLoan(Loan{ID: 990, ClientID: SeedClientGrace, GroupID: SeedGroupUmoja, ProductName: "Dharura", Principal: MustAmount("100"),
+		DisbursedOn: testBizDate.AddDate(0, -2, 0), Installments: []Installment{{DueDate: testBizDate.AddDate(0, 0, -1),
+			Principal: MustAmount("100"), Interest: MustAmount("10"), Fees: MustAmount("5"), Penalties: MustAmount("20")}}})
+	s.AddLoan(Loan{ID: 991, ClientID: SeedClientGrace, ProductName: "Individual", Principal: MustAmount("300"),
+		DisbursedOn: testBizDate.AddDate(0, -2, 0), Installments: []Installment{{DueDate: testBizDate.AddDate(0, 0, -1), Principal: MustAmount("300")}}})
+	s.AddSavings(Savings{ID: 992, ClientID: SeedClientGrace, ProductName: "Fixed", DepositType: 200, ActivatedOn: testBizDate.AddDate(0, -1, 0)})
+	gen := `{"transactionDate":"2024-09-28","calendarId":31,"dateFormat":"yyyy-MM-dd","locale":"en"}`
+	m := obj(t, call(t, s, "POST", "/groups/7?command=generateCollectionSheet", gen).body)
+	for _, c := range path(m, "groups", 0, "clients").([]any) {
+		if str(path(c, "clientId")) != itoa(SeedClientGrace) {
+			continue
+		}
+		var loans []string
+		for _, l := range path(c, "loans").([]any) {
+			loans = append(loans, str(path(l, "loanId")))
+			if str(path(l, "loanId")) == "990" && (str(path(l, "totalDue")) != "115.000000" || str(path(l, "chargesDue")) != "25.000000") {
+				t.Fatalf("loan 990 on the sheet: %v", l)
+			}
+		}
+		if strings.Join(loans, ",") != "983,990" {
+			t.Fatalf("Grace's loans on the sheet: %v", loans)
+		}
+		for _, sv := range path(c, "savings").([]any) {
+			if str(path(sv, "savingsId")) == "992" {
+				t.Fatalf("a fixed deposit on the sheet: %v", sv)
+			}
+		}
+		return
+	}
+	t.Fatalf("Grace is not on the sheet: %v", m)
 }

@@ -81,10 +81,13 @@ func (s *Server) loanChecks(loanID int64, date time.Time, ext string, seen map[s
 			"Loan Repayment (or its types) or Waiver is not allowed. Loan Account is not active.", "id", nil, loanID))
 		return &r
 	}
-	if date.After(s.bizDate) {
+	if date.After(s.today()) {
 		r := domainRule("error.msg.loan.transaction.cannot.be.a.future.date",
 			"The transaction date cannot be in the future.", isoDate(date))
 		return &r
+	}
+	if bad := s.repaymentDayChecks(l, date); bad != nil {
+		return bad
 	}
 	if date.Before(l.DisbursedOn) {
 		r := domainRule("error.msg.loan.transaction.cannot.be.before.disbursement.date",
@@ -129,7 +132,7 @@ func (s *Server) postRepayment(loanID int64, date time.Time, amt Amount, ext str
 	t := &LoanTxn{ID: s.nextLoanTxn, LoanID: loanID, Type: "Repayment", Date: date, Amount: amt,
 		Principal: a.principal, Interest: a.interest, Fees: a.fees, Penalties: a.penalties, Overpayment: a.overpayment,
 		Outstanding: l.principalOutstanding(), ExternalID: ext, PaymentTypeID: pt, ReceiptNumber: receipt, Note: note,
-		SubmittedOn: s.bizDate}
+		SubmittedOn: s.today()}
 	s.loanTxns = append(s.loanTxns, t)
 	if ext != "" {
 		s.loanTxnByExt[ext] = t
@@ -183,11 +186,12 @@ func (s *Server) savingsChecks(id int64, date time.Time) *reply {
 		return &r
 	}
 	if sv.StatusID != 300 {
-		r := domainRule("error.msg.savingsaccount.transaction.account.is.not.active",
-			"Transaction is not allowed. Account is not active.", id)
+		// SavingsAccount.deposit: a PlatformApiDataValidationException (400).
+		r := validation(param("error.msg.savingsaccount.transaction.account.is.not.active",
+			"Transaction is not allowed. Account is not active.", "transactionDate", isoDate(date)))
 		return &r
 	}
-	if date.After(s.bizDate) {
+	if date.After(s.today()) {
 		r := validation(param("error.msg.savingsaccount.transaction.in.the.future",
 			"Transaction date cannot be in the future.", "transactionDate", isoDate(date)))
 		return &r
@@ -209,7 +213,7 @@ func (s *Server) postDeposit(id int64, date time.Time, amt Amount, pt int64, rec
 	sv.deposits += amt
 	s.nextSavTxn++
 	t := &SavingsTxn{ID: s.nextSavTxn, SavingsID: id, Type: "Deposit", Date: date, Amount: amt,
-		RunningBalance: sv.balance, PaymentTypeID: pt, ReceiptNumber: receipt, Note: note, SubmittedOn: s.bizDate}
+		RunningBalance: sv.balance, PaymentTypeID: pt, ReceiptNumber: receipt, Note: note, SubmittedOn: s.today()}
 	sv.txns = append(sv.txns, t)
 	return t
 }
@@ -282,7 +286,7 @@ func (s *Server) adjustSavingsTxn(id, txnID int64, cmd string, commit bool) repl
 	if cmd == "reverse" {
 		s.nextSavTxn++
 		c := *t
-		c.ID, c.Reversed, c.IsReversal, c.RunningBalance, c.SubmittedOn = s.nextSavTxn, false, true, sv.balance, s.bizDate
+		c.ID, c.Reversed, c.IsReversal, c.RunningBalance, c.SubmittedOn = s.nextSavTxn, false, true, sv.balance, s.today()
 		sv.txns = append(sv.txns, &c)
 		resource = c.ID
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -12,26 +15,38 @@ import (
 
 func init() {
 	registerTexts("en", map[string]string{
-		"collect.not_your_group":  "Group {group} is not one of your groups.",
-		"collect.unknown_group":   "There is no group {group}.",
-		"collect.no_meeting":      "Group {group} has no meeting calendar in Mifos, so there is no collection sheet.",
-		"collect.unknown_except":  "{ref} is not a member of group {group} with dues at this meeting.",
-		"collect.nothing_due":     "Nothing is due from group {group} on {date}.",
-		"collect.officer_confirm": "Collection for {group} on {date} posted: {clients} client(s), total {total}.",
-		"collect.officer_failed":  "Collection for {group} on {date} was NOT posted: {reason}.",
-		"collect.officer_pending": "Collection for {group} on {date} awaits approval in Mifos (total {total}).",
-		"collect.client_confirm":  "Dear {name}, your payment of {amount} at the {group} meeting on {date} was recorded. Thank you.",
+		"collect.not_your_group":   "Group {group} is not one of your groups.",
+		"collect.unknown_group":    "There is no group {group}.",
+		"collect.no_meeting":       "Group {group} has no meeting calendar in Mifos, so there is no collection sheet.",
+		"collect.unknown_except":   "{ref} is not a member of group {group} with dues at this meeting.",
+		"collect.nothing_due":      "Nothing is due from group {group} on {date}.",
+		"collect.officer_confirm":  "Collection for {group} on {date} posted: {clients} client(s), total {total}.",
+		"collect.officer_failed":   "Collection for {group} on {date} was NOT posted: {reason}.",
+		"collect.officer_pending":  "Collection for {group} on {date} awaits approval in Mifos (total {total}).",
+		"collect.client_confirm":   "Dear {name}, your payment of {amount} at the {group} meeting on {date} was recorded. Thank you.",
+		"collect.too_late":         "{group} last met on {last}, more than {days} day(s) ago, so there is no meeting to record now. Its next meeting is on {next}. Nothing was posted.",
+		"collect.too_late_no_next": "{group} last met on {last}, more than {days} day(s) ago, so there is no meeting to record now. Mifos shows no next meeting. Nothing was posted.",
+		"collect.not_met_yet":      "{group} has not met yet: its first meeting is on {next}. Nothing was posted.",
+		"collect.no_meeting_dates": "Mifos shows no meeting dates for group {group}, so there is no collection sheet. Nothing was posted.",
+		"collect.left_out":         "Recorded for {group} on {date} without: {items}. Mifos drops a due under 1 unit from a collection sheet; collect it with PAY.",
+		"collect.small_dues_only":  "Nothing was recorded for {group} on {date}: the only dues are under 1 unit ({items}), which Mifos drops from a collection sheet; collect them with PAY.",
 	})
 	registerTexts("sw", map[string]string{
-		"collect.not_your_group":  "Kikundi {group} si mojawapo ya vikundi vyako.",
-		"collect.unknown_group":   "Hakuna kikundi {group}.",
-		"collect.no_meeting":      "Kikundi {group} hakina kalenda ya mikutano kwenye Mifos, kwa hiyo hakuna karatasi ya makusanyo.",
-		"collect.unknown_except":  "{ref} si mwanachama wa kikundi {group} mwenye deni kwenye mkutano huu.",
-		"collect.nothing_due":     "Hakuna kinachodaiwa kutoka kikundi {group} tarehe {date}.",
-		"collect.officer_confirm": "Makusanyo ya {group} tarehe {date} yameingizwa: wateja {clients}, jumla {total}.",
-		"collect.officer_failed":  "Makusanyo ya {group} tarehe {date} HAYAJAINGIZWA: {reason}.",
-		"collect.officer_pending": "Makusanyo ya {group} tarehe {date} yanasubiri idhini kwenye Mifos (jumla {total}).",
-		"collect.client_confirm":  "Mpendwa {name}, malipo yako ya {amount} kwenye mkutano wa {group} tarehe {date} yamerekodiwa. Asante.",
+		"collect.not_your_group":   "Kikundi {group} si mojawapo ya vikundi vyako.",
+		"collect.unknown_group":    "Hakuna kikundi {group}.",
+		"collect.no_meeting":       "Kikundi {group} hakina kalenda ya mikutano kwenye Mifos, kwa hiyo hakuna karatasi ya makusanyo.",
+		"collect.unknown_except":   "{ref} si mwanachama wa kikundi {group} mwenye deni kwenye mkutano huu.",
+		"collect.nothing_due":      "Hakuna kinachodaiwa kutoka kikundi {group} tarehe {date}.",
+		"collect.officer_confirm":  "Makusanyo ya {group} tarehe {date} yameingizwa: wateja {clients}, jumla {total}.",
+		"collect.officer_failed":   "Makusanyo ya {group} tarehe {date} HAYAJAINGIZWA: {reason}.",
+		"collect.officer_pending":  "Makusanyo ya {group} tarehe {date} yanasubiri idhini kwenye Mifos (jumla {total}).",
+		"collect.client_confirm":   "Mpendwa {name}, malipo yako ya {amount} kwenye mkutano wa {group} tarehe {date} yamerekodiwa. Asante.",
+		"collect.too_late":         "{group} kilikutana mara ya mwisho tarehe {last}, zaidi ya siku {days} zilizopita, kwa hiyo hakuna mkutano wa kurekodi sasa. Mkutano ujao ni tarehe {next}. Hakuna kilichoingizwa.",
+		"collect.too_late_no_next": "{group} kilikutana mara ya mwisho tarehe {last}, zaidi ya siku {days} zilizopita, kwa hiyo hakuna mkutano wa kurekodi sasa. Mifos haina mkutano ujao. Hakuna kilichoingizwa.",
+		"collect.not_met_yet":      "{group} bado hakijakutana: mkutano wake wa kwanza ni tarehe {next}. Hakuna kilichoingizwa.",
+		"collect.no_meeting_dates": "Mifos haina tarehe za mikutano za kikundi {group}, kwa hiyo hakuna karatasi ya makusanyo. Hakuna kilichoingizwa.",
+		"collect.left_out":         "Imerekodiwa kwa {group} tarehe {date} bila: {items}. Mifos huondoa deni lililo chini ya kipimo 1 kwenye karatasi ya makusanyo; likusanye kwa PAY.",
+		"collect.small_dues_only":  "Hakuna kilichorekodiwa kwa {group} tarehe {date}: madeni pekee ni chini ya kipimo 1 ({items}), ambayo Mifos huondoa kwenye karatasi ya makusanyo; yakusanye kwa PAY.",
 	})
 }
 
@@ -78,7 +93,7 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 	today := env.today(ctx)
 	cctx, cancel := env.call(ctx)
 	defer cancel()
-	payload, err := env.buildCollection(cctx, off, cmd, today, req.MessageID)
+	payload, leftOut, err := env.buildCollection(cctx, off, cmd, today, req.MessageID)
 	if err != nil {
 		if offline(err) {
 			return reply(env.texts().Get("fineract.down"), "COLLECT while Mifos unreachable")
@@ -105,48 +120,97 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 		Amount:     int64(total),
 		Currency:   payload.Currency.Code,
 		Decimals:   payload.Currency.DecimalPlaces,
-		Date:       today.String(),
+		// The collection happened at the meeting: its date, not today's.
+		Date:       payload.Sheet.Date.String(),
 		ExternalID: env.externalID(req.MessageID, 0),
 		Payload:    body,
 		Note:       "collection sheet recorded by SMS from " + off.Name,
 	}
-	return Result{
+	result := Result{
 		Note:  "COLLECT journaled: " + RedactPIN(req.Text),
 		Apply: env.journalOfficer([]store.JournalEntry{entry}, off, "COLLECT", cmd.Normal(), req.MessageID, today, total),
 	}
+	if len(leftOut) > 0 {
+		result.Replies = []Reply{{Text: env.texts().Get("collect.left_out", "group", smsField(payload.GroupName),
+			"date", payload.Sheet.Date.String(), "items", strings.Join(leftOut, ", "))}}
+	}
+	return result
 }
 
-// buildCollection generates today's collection sheet for the group and
-// marks everything due as paid, except the listed clients.
-func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd CollectCommand, today mifos.Date, batch uint64) (CollectPayload, error) {
+// meetingToCollect is the meeting a COLLECT sent today records: the
+// group's most recent meeting on or before today, if it was at most
+// CollectWindow ago. Fineract makes and saves a sheet only for a meeting
+// date (otherwise 403 error.msg.calendar.collectionsheet.not.valid.recurring.date),
+// so on any other day the officer is told when the group meets next.
+func (e *Env) meetingToCollect(g mifos.Group, today mifos.Date) (mifos.Date, error) {
+	var last, next mifos.Date
+	for _, d := range append(slices.Clone(g.Meeting.RecurringDates), g.Meeting.NextRecurringDates...) {
+		switch {
+		case !today.Before(d):
+			if last.IsZero() || last.Before(d) {
+				last = d
+			}
+		case next.IsZero() || d.Before(next):
+			next = d
+		}
+	}
+	window := e.CollectWindow
+	if window <= 0 {
+		window = 48 * time.Hour
+	}
+	days := int(window / (24 * time.Hour))
+	group := smsField(g.Name)
+	switch {
+	case last.IsZero() && next.IsZero():
+		return mifos.Date{}, refuse("collect.no_meeting_dates", "group", group)
+	case last.IsZero():
+		return mifos.Date{}, refuse("collect.not_met_yet", "group", group, "next", next.String())
+	case today.Time(time.UTC).Sub(last.Time(time.UTC)) > time.Duration(days)*24*time.Hour:
+		if next.IsZero() {
+			return mifos.Date{}, refuse("collect.too_late_no_next", "group", group, "last", last.String(), "days", strconv.Itoa(days))
+		}
+		return mifos.Date{}, refuse("collect.too_late", "group", group, "last", last.String(), "days", strconv.Itoa(days), "next", next.String())
+	}
+	return last, nil
+}
+
+// buildCollection generates the collection sheet of the group's meeting
+// (meetingToCollect) and marks everything due as paid, except the listed
+// clients. leftOut names the dues it left out because Fineract would drop
+// them from the saved sheet.
+func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd CollectCommand, today mifos.Date, batch uint64) (p CollectPayload, leftOut []string, err error) {
 	gname := strconv.FormatInt(cmd.GroupID, 10)
 	g, err := e.API.Group(ctx, cmd.GroupID)
 	if err != nil {
 		if isNotFound(err) {
-			return CollectPayload{}, refuse("collect.unknown_group", "group", gname)
+			return CollectPayload{}, nil, refuse("collect.unknown_group", "group", gname)
 		}
-		return CollectPayload{}, err
+		return CollectPayload{}, nil, err
 	}
 	if g.StaffID != off.StaffID {
-		return CollectPayload{}, refuse("collect.not_your_group", "group", gname)
+		return CollectPayload{}, nil, refuse("collect.not_your_group", "group", gname)
 	}
 	if g.Meeting == nil || g.Meeting.ID == 0 {
-		return CollectPayload{}, refuse("collect.no_meeting", "group", g.Name)
+		return CollectPayload{}, nil, refuse("collect.no_meeting", "group", g.Name)
 	}
-	sheet, err := e.API.GenerateCollectionSheet(ctx, g.ID, g.Meeting.ID, today)
+	meeting, err := e.meetingToCollect(g, today)
 	if err != nil {
-		return CollectPayload{}, err
+		return CollectPayload{}, nil, err
+	}
+	sheet, err := e.API.GenerateCollectionSheet(ctx, g.ID, g.Meeting.ID, meeting)
+	if err != nil {
+		return CollectPayload{}, nil, err
 	}
 	excluded := map[int64]bool{}
 	for _, ref := range cmd.Except {
 		id, ok := matchSheetClient(ctx, e, sheet, ref)
 		if !ok {
-			return CollectPayload{}, refuse("collect.unknown_except", "ref", ref, "group", g.Name)
+			return CollectPayload{}, nil, refuse("collect.unknown_except", "ref", ref, "group", g.Name)
 		}
 		excluded[id] = true
 	}
-	p := CollectPayload{GroupName: g.Name, Sheet: mifos.SaveSheet{
-		Date: today, CalendarID: g.Meeting.ID, PaymentTypeID: e.PaymentTypeID,
+	p = CollectPayload{GroupName: g.Name, Sheet: mifos.SaveSheet{
+		Date: meeting, CalendarID: g.Meeting.ID, PaymentTypeID: e.PaymentTypeID,
 		Note: "Collection recorded by SMS (" + off.Name + ")",
 	}}
 	for _, c := range sheet.Clients {
@@ -156,6 +220,12 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 		share := CollectedShare{ClientID: c.ClientID, Name: c.ClientName}
 		for _, l := range c.Loans {
 			if l.TotalDue <= 0 {
+				continue
+			}
+			// Fineract keeps a sheet repayment only if the amount's whole
+			// part is above 0 (intValue() > 0) and silently drops the rest.
+			if l.TotalDue < wholeUnits(1) {
+				leftOut = append(leftOut, fmt.Sprintf("%s loan %s %s", smsField(c.ClientName), l.AccountNo, l.Currency.Format(l.TotalDue)))
 				continue
 			}
 			if p.Currency.Code == "" {
@@ -186,10 +256,13 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 			p.Clients = append(p.Clients, share)
 		}
 	}
-	if len(p.Clients) == 0 {
-		return CollectPayload{}, refuse("collect.nothing_due", "group", g.Name, "date", today.String())
+	if len(p.Clients) == 0 && len(leftOut) > 0 {
+		return CollectPayload{}, nil, refuse("collect.small_dues_only", "group", g.Name, "date", meeting.String(), "items", strings.Join(leftOut, ", "))
 	}
-	return p, nil
+	if len(p.Clients) == 0 {
+		return CollectPayload{}, nil, refuse("collect.nothing_due", "group", g.Name, "date", meeting.String())
+	}
+	return p, leftOut, nil
 }
 
 // matchSheetClient finds an EXCEPT reference (account number, external id

@@ -2,7 +2,9 @@ package handler
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -38,8 +40,20 @@ type Env struct {
 	Online func() bool
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// CollectWindow is how long after a group's meeting COLLECT still
+	// records it ([officers] collect_window), counted in whole days from the
+	// meeting's date; 0 means 48h.
+	CollectWindow time.Duration
+	// Zone is the tenant's time zone ([mifos] timezone): the date there is
+	// "today" when Fineract has no business date to give; nil = the box's.
+	Zone *time.Location
 	// Box identifies this branch box in external ids (e.g. "KSM01").
 	Box string
+
+	// staleSeen is the last stale business date warned about, with the
+	// tenant's date then.
+	staleMu   sync.Mutex
+	staleSeen [2]mifos.Date
 }
 
 // MoneyRules bound what one officer may post by SMS.
@@ -75,7 +89,8 @@ func (e *Env) now() time.Time {
 
 func (e *Env) online() bool { return e.Online == nil || e.Online() }
 
-// today is the tenant business date, or the box's date when Fineract cannot say.
+// today is the tenant business date, or the date in the tenant's time zone
+// when Fineract cannot say.
 func (e *Env) today(ctx context.Context) mifos.Date {
 	if e.API == nil {
 		return e.todayFrom(ctx, nil)
@@ -83,17 +98,67 @@ func (e *Env) today(ctx context.Context) mifos.Date {
 	return e.todayFrom(ctx, e.API)
 }
 
-// todayFrom is today asking bd (nil: the box's date).
+// BusinessDateMaxLag is how far Fineract's business date may be behind the
+// date in the tenant's time zone and still be taken for "today". A tenant
+// using the feature moves it on every night, so a day or two behind is
+// normal; a date further behind is a row left from when the feature was on
+// (GET answers it whatever the setting, while Fineract validates against
+// the tenant's date), and using it would back-date every posting and put
+// every overdue figure on the wrong day.
+const BusinessDateMaxLag = 2
+
+// todayFrom is "today" as Fineract validates postings (docs/fineract.md
+// §9): its business date; the date in the tenant's zone when it has none
+// (the 404 of a tenant that never used the feature, or no answer), or
+// when the one it gives is more than BusinessDateMaxLag days behind.
 func (e *Env) todayFrom(ctx context.Context, bd businessDay) mifos.Date {
-	if bd != nil && e.online() {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if d, err := bd.BusinessDate(ctx); err == nil {
-			return d
-		}
+	tenant := e.TenantToday()
+	if bd == nil || !e.online() {
+		return tenant
 	}
-	t := e.now()
-	return mifos.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d, err := bd.BusinessDate(ctx)
+	if err != nil {
+		return tenant
+	}
+	if StaleBusinessDate(d, tenant) {
+		e.warnStale(d, tenant)
+		return tenant
+	}
+	return d
+}
+
+// StaleBusinessDate reports a business date more than BusinessDateMaxLag
+// days behind the tenant's date.
+func StaleBusinessDate(business, tenant mifos.Date) bool {
+	return tenant.Time(time.UTC).Sub(business.Time(time.UTC)) > BusinessDateMaxLag*24*time.Hour
+}
+
+// warnStale logs a stale business date once per pair of dates, not once
+// per SMS.
+func (e *Env) warnStale(business, tenant mifos.Date) {
+	e.staleMu.Lock()
+	seen := e.staleSeen == [2]mifos.Date{business, tenant}
+	e.staleSeen = [2]mifos.Date{business, tenant}
+	e.staleMu.Unlock()
+	if seen || e.Log == nil {
+		return
+	}
+	e.Log.Warn(fmt.Sprintf("Fineract's business date is more than %d days behind the date in the tenant's time zone; "+
+		"the box dates postings by the tenant's date instead. If the business-date feature is switched off in Mifos, "+
+		"its old date is left over and this is right; if it is on, its job that moves the date on has stopped, and "+
+		"postings wait as too early until it runs", BusinessDateMaxLag),
+		"business_date", business.String(), "tenant_date", tenant.String())
+}
+
+// TenantToday is the date now in the tenant's time zone.
+func (e *Env) TenantToday() mifos.Date {
+	zone := e.Zone
+	if zone == nil {
+		zone = time.Local
+	}
+	return mifos.DateOf(e.now().In(zone))
 }
 
 func (e *Env) texts() *Texts {

@@ -17,6 +17,8 @@ func init() {
 		"fineract.refused":            "Mifos refused it (error {status}).",
 		"fineract.refused_code":       "Mifos refused it (error {status}, {code}).",
 		"fineract.refused_date":       "Mifos refused the posting: the date is not allowed.",
+		"fineract.refused_holiday":    "Mifos takes no loan repayments on a holiday. Send it again on the next working day, or ask your branch manager to allow transactions on holidays in Mifos.",
+		"fineract.refused_nonworking": "Mifos takes no loan repayments on a non-working day. Send it again on a working day, or ask your branch manager to allow transactions on non-working days in Mifos.",
 		"fineract.refused_amount":     "Mifos refused the amount.",
 		"fineract.refused_permission": "Mifos refused: this user may not do that; ask your branch manager.",
 		"fineract.refused_inactive":   "Mifos refused: the account is not active.",
@@ -29,6 +31,8 @@ func init() {
 		"fineract.refused":            "Mifos imekataa (hitilafu {status}).",
 		"fineract.refused_code":       "Mifos imekataa (hitilafu {status}, {code}).",
 		"fineract.refused_date":       "Mifos imekataa muamala: tarehe hairuhusiwi.",
+		"fineract.refused_holiday":    "Mifos haipokei malipo ya mkopo siku ya sikukuu. Yatume tena siku ya kazi inayofuata, au muombe meneja wa tawi aruhusu miamala siku za sikukuu kwenye Mifos.",
+		"fineract.refused_nonworking": "Mifos haipokei malipo ya mkopo siku isiyo ya kazi. Yatume tena siku ya kazi, au muombe meneja wa tawi aruhusu miamala siku zisizo za kazi kwenye Mifos.",
 		"fineract.refused_amount":     "Mifos imekataa kiasi.",
 		"fineract.refused_permission": "Mifos imekataa: mtumiaji huyu haruhusiwi kufanya hivyo; muulize meneja wa tawi lako.",
 		"fineract.refused_inactive":   "Mifos imekataa: akaunti si hai.",
@@ -58,6 +62,13 @@ func refusalKey(r mifos.Refusal) string {
 		return "fineract.refused_permission"
 	case strings.Contains(code, "duplicate"), strings.Contains(code, "must.be.unique"), strings.Contains(code, "already.exists"):
 		return "fineract.refused_duplicate"
+	// Fineract's codes for a repayment on a holiday or a non-working day
+	// (Loan.validateRepaymentDateIsOnHoliday / ...OnNonWorkingDay): the
+	// MFI's calendar, which the officer can act on.
+	case code == "error.msg.loan.application.repayment.date.on.holiday":
+		return "fineract.refused_holiday"
+	case code == "error.msg.loan.application.repayment.date.on.non.working.day":
+		return "fineract.refused_nonworking"
 	case has(isDateWord):
 		return "fineract.refused_date"
 	case has(func(w string) bool { return strings.Contains(w, "amount") || w == "insufficient" || w == "overpaid" }):

@@ -21,6 +21,8 @@ func init() {
 		"pay.loan_not_active":   "Loan {item} of {name} is not active, so it cannot take a repayment.",
 		"pay.accepted_offline":  "Received: {items} for client {ref}. The Mifos link is down; it will be posted when the link is back and you will get a confirmation.",
 		"pay.bad_decimals":      "{item} {amount}: this currency has {decimals} decimal places. Send the amount again without the extra digits.",
+		"pay.bad_multiple":      "{item} {amount}: amounts in {currency} are posted in multiples of {multiple}. Send {lower} or {upper} instead. Nothing was posted.",
+		"pay.bad_multiple_up":   "{item} {amount}: amounts in {currency} are posted in multiples of {multiple}. Send {upper} instead. Nothing was posted.",
 		"pay.accepted_queued":   "Received: {items} for client {ref}. It will be posted after the payments taken while the Mifos link was down, and you will get a confirmation.",
 		"pay.officer_confirm":   "Posted for {name} ({account}): {items}.",
 		"pay.officer_failed":    "NOT posted for {name}: {items}.",
@@ -36,6 +38,8 @@ func init() {
 		"pay.loan_not_active":   "Mkopo {item} wa {name} si hai, hivyo hauwezi kupokea malipo.",
 		"pay.accepted_offline":  "Imepokelewa: {items} kwa mteja {ref}. Kiungo cha Mifos hakipo; yataingizwa kiungo kikirudi na utapata uthibitisho.",
 		"pay.bad_decimals":      "{item} {amount}: sarafu hii ina nafasi {decimals} za desimali. Tuma kiasi tena bila tarakimu za ziada.",
+		"pay.bad_multiple":      "{item} {amount}: kiasi cha {currency} huingizwa kwa vizidisho vya {multiple}. Tuma {lower} au {upper} badala yake. Hakuna kilichoingizwa.",
+		"pay.bad_multiple_up":   "{item} {amount}: kiasi cha {currency} huingizwa kwa vizidisho vya {multiple}. Tuma {upper} badala yake. Hakuna kilichoingizwa.",
 		"pay.accepted_queued":   "Imepokelewa: {items} kwa mteja {ref}. Yataingizwa baada ya malipo yaliyopokelewa kiungo cha Mifos kilipokuwa hakipo, na utapata uthibitisho.",
 		"pay.officer_confirm":   "Imeingizwa kwa {name} ({account}): {items}.",
 		"pay.officer_failed":    "HAIJAINGIZWA kwa {name}: {items}.",
@@ -124,7 +128,30 @@ func (e *Env) resolveItem(c resolvedClient, it PayItem) (payTarget, error) {
 	if unit := minorUnit(t.currency.DecimalPlaces); int64(it.Amount)%unit != 0 {
 		return payTarget{}, refuse("pay.bad_decimals", "item", itemLabel(it), "amount", it.Amount.String(), "decimals", strconv.Itoa(t.currency.DecimalPlaces))
 	}
+	// A currency without decimals is posted rounded to its inMultiplesOf
+	// (docs/fineract.md §1.5): refused here, before anything is journaled,
+	// so nobody is told an amount Fineract did not post.
+	if step := postingStep(t.currency); step > 1 && int64(it.Amount)%int64(wholeUnits(step)) != 0 {
+		c := t.currency
+		lower := it.Amount - it.Amount%wholeUnits(step)
+		upper := lower + wholeUnits(step)
+		args := []string{"item", itemLabel(it), "amount", c.Format(it.Amount), "currency", c.Code,
+			"multiple", c.Format(wholeUnits(step)), "upper", c.Format(upper)}
+		if lower == 0 {
+			return payTarget{}, refuse("pay.bad_multiple_up", args...)
+		}
+		return payTarget{}, refuse("pay.bad_multiple", append(args, "lower", c.Format(lower))...)
+	}
 	return t, nil
+}
+
+// postingStep is the multiple (in whole units) Fineract rounds a posted
+// amount to: InMultiplesOf for a currency without decimals, else 0.
+func postingStep(c mifos.Currency) int64 {
+	if c.DecimalPlaces != 0 || c.InMultiplesOf <= 1 {
+		return 0
+	}
+	return int64(c.InMultiplesOf)
 }
 
 // minorUnit is the smallest amount (in millionths) a currency with
@@ -164,7 +191,7 @@ func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 			}
 		}
 		for _, s := range c.accounts.Savings {
-			if mifos.SameAccountNo(s.AccountNo, it.AccountNo) && mifos.Active(s.StatusID) {
+			if mifos.SameAccountNo(s.AccountNo, it.AccountNo) && mifos.Active(s.StatusID) && s.Plain() {
 				return payTarget{kind: store.JournalSavingsDeposit, accountID: s.ID, accountNo: s.AccountNo, currency: s.Currency}, nil
 			}
 		}

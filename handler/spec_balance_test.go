@@ -281,3 +281,11 @@ func TestBalanceWithClientPINBudgetSpentPauses(t *testing.T) {
 	s.now = s.now.Add(24 * time.Hour)
 	wantReply(t, "next day", s.ask(fineractsim.SeedAminaPhone, "BAL 735194"), aminaBalance)
 }
+
+// BAL shows plain savings only, not fixed or recurring deposit accounts.
+func TestBalanceShowsOnlyPlainSavings(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.AddSavings(fineractsim.Savings{ID: 70, ClientID: 42, ProductName: "Fixed 12M", DepositType: 200, Balance: fineractsim.MustAmount("50000")})
+	s.fin.AddSavings(fineractsim.Savings{ID: 79, ClientID: 42, ProductName: "Recurring", DepositType: 300, Balance: fineractsim.MustAmount("800")})
+	wantReply(t, "Amina", s.ask(fineractsim.SeedAminaPhone, "BAL"), aminaBalance)
+}

@@ -161,12 +161,84 @@ func TestCollectNeedsAMeetingCalendar(t *testing.T) {
 	s.wantNothingPosted("a group without meetings")
 }
 
-// The sheet is Fineract's for today: off the meeting dates Fineract
-// refuses to make one.
-func TestCollectOnlyOnAMeetingDate(t *testing.T) {
-	s := newSpec(t, handler.MoneyRules{}) // Monday; the group meets on Wednesdays
-	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"), "Mifos refused the posting: the date is not allowed.")
-	s.wantNothingPosted("a day without a meeting")
+// The sheet is the group's most recent meeting on or before today, within
+// [officers] collect_window (48h) of it: the evening of the meeting or two
+// days later, the sheet is that meeting's and is dated on it.
+func TestCollectAfterAMeetingRecordsThatMeeting(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.SetBusinessDate(meetingDay.AddDate(0, 0, 2))
+	wantReplies(t, "two days after", s.send("COLLECT "+pin+" 7 ALL"))
+	s.wantSheet(1, aminaShare, johnShare)
+	wantSMS(t, s.post(),
+		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 2 client(s), total 7,205.88."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."},
+		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+	if got := lastRepayment(t, s.fin, 981); !got.Date.Equal(meetingDay) {
+		t.Fatalf("repayment dated %s, want the meeting's %s", got.Date, meetingDay)
+	}
+}
+
+// Past the window there is no meeting to record: the officer is told when
+// the group last met and when it meets next, and nothing is posted (on the
+// spec's Monday the group last met five days ago).
+func TestCollectOutsideTheWindowNamesTheNextMeeting(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"),
+		"Umoja Women Group last met on 2026-02-25, more than 2 day(s) ago, so there is no meeting to record now. Its next meeting is on 2026-03-04. Nothing was posted.")
+	sw, err := handler.NewTexts("sw", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.Texts = sw
+	wantReplies(t, "KUSANYA", s.send("KUSANYA "+pin+" 7 ALL"),
+		"Umoja Women Group kilikutana mara ya mwisho tarehe 2026-02-25, zaidi ya siku 2 zilizopita, kwa hiyo hakuna mkutano wa kurekodi sasa. Mkutano ujao ni tarehe 2026-03-04. Hakuna kilichoingizwa.")
+	s.wantNothingPosted("a day outside the window")
+}
+
+// The window is [officers] collect_window: with a week, the Monday after
+// records the Wednesday before.
+func TestCollectWindowIsConfigurable(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.env.CollectWindow = 7 * 24 * time.Hour
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"))
+	j := s.journal()
+	var p handler.CollectPayload
+	if len(j) != 1 || j[0].Date != "2026-02-25" || json.Unmarshal(j[0].Payload, &p) != nil || p.Sheet.Date.String() != "2026-02-25" {
+		t.Fatalf("journal %+v, want one sheet of the 2026-02-25 meeting", j)
+	}
+}
+
+// A group that has not met yet has nothing to record: the officer is told
+// its first meeting.
+func TestCollectBeforeTheFirstMeetingNamesIt(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.AddGroup(fineractsim.Group{ID: 8, Name: "Jirani", StaffID: fineractsim.SeedStaffPeter, ClientIDs: []int64{42, 44},
+		Meeting: &fineractsim.Calendar{ID: 32, StartDate: specDay.AddDate(0, 0, 3), Weekday: time.Friday}})
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 8 ALL"), "Jirani has not met yet: its first meeting is on 2026-03-06. Nothing was posted.")
+	s.wantNothingPosted("a group that has not met")
+}
+
+// A loan whose due is under one currency unit (0.40) would be dropped by
+// Fineract from the saved sheet: it is left out before anything is
+// journaled, and the officer is told which, to collect it with PAY.
+func TestCollectLeavesOutDuesUnderOneUnit(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.addLoan(986, fineractsim.SeedClientGrace, fineractsim.SeedGroupUmoja, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "0.40")
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"),
+		"Recorded for Umoja Women Group on 2026-03-04 without: Grace Wanjiru loan 000000986 0.40. Mifos drops a due under 1 unit from a collection sheet; collect it with PAY.")
+	s.wantSheet(1, aminaShare, johnShare)
+	if out := s.post(); len(out) != 3 || out[0].Text == "" {
+		t.Fatalf("confirmations %+v", out)
+	}
+	if n := len(repaymentsOf(s.fin, 986)); n != 0 {
+		t.Fatalf("the small due was posted %d times", n)
+	}
+	// Only such dues: nothing to record, and the officer is told why.
+	s2 := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s2.addLoan(986, fineractsim.SeedClientGrace, fineractsim.SeedGroupUmoja, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "0.40")
+	wantReplies(t, "only a small due", s2.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"),
+		"Nothing was recorded for Umoja Women Group on 2026-03-04: the only dues are under 1 unit (Grace Wanjiru loan 000000986 0.40), which Mifos drops from a collection sheet; collect them with PAY.")
+	s2.wantNothingPosted("a sheet of small dues only")
 }
 
 // Each EXCEPT client must be on the sheet.
@@ -262,4 +334,30 @@ func repaymentsOf(fin *fineractsim.Server, loan int64) []fineractsim.LoanTxn {
 		}
 	}
 	return out
+}
+
+// "ALL" is Fineract's sheet: the group's own (JLG) loans, and of each the
+// principal, interest and fees due; penalties are not in a sheet's due,
+// and a member's individual loans are not on the sheet.
+func TestCollectAllCoversGroupLoansWithoutPenalties(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
+	s.fin.AddLoan(fineractsim.Loan{ID: 987, ClientID: fineractsim.SeedClientGrace, GroupID: fineractsim.SeedGroupUmoja, ProductName: "Dharura",
+		LoanOfficerID: fineractsim.SeedStaffPeter, Principal: fineractsim.MustAmount("100"), DisbursedOn: specDay.AddDate(0, -2, 0),
+		Installments: []fineractsim.Installment{{DueDate: specDay.AddDate(0, 0, -1), Principal: fineractsim.MustAmount("100"),
+			Fees: fineractsim.MustAmount("5"), Penalties: fineractsim.MustAmount("20")}}})
+	s.addLoan(988, fineractsim.SeedClientGrace, 0, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "300") // individual
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"))
+	j := s.journal()
+	var p handler.CollectPayload
+	if len(j) != 1 || json.Unmarshal(j[0].Payload, &p) != nil {
+		t.Fatalf("journal %+v", j)
+	}
+	want := []mifos.SheetRepayment{{LoanID: 987, Amount: mifos.Amount(units(105)), ExternalID: "me-SPEC-m1-0-l987"}}
+	if !slices.Equal(p.Sheet.Repayments, want) || j[0].Amount != units(105) {
+		t.Fatalf("sheet %+v, want only loan 987's 105.00 (its 20.00 penalty and loan 988 left)", p.Sheet.Repayments)
+	}
+	s.post()
+	if got := s.fin.LoanOutstanding(987); got != "20.000000" {
+		t.Fatalf("loan 987 after the sheet: %s outstanding, want the 20.00 penalty", got)
+	}
 }

@@ -76,7 +76,15 @@ type spec struct {
 // shared with the handlers, so a spec may change its settings afterwards.
 func newSpec(t *testing.T, money handler.MoneyRules) *spec {
 	t.Helper()
-	fin, err := fineractsim.Start(fineractsim.Options{NoRequestLog: true, BusinessDate: specDay})
+	return newSpecWith(t, money, fineractsim.Options{BusinessDate: specDay})
+}
+
+// newSpecWith is newSpec on a stand-in started with opts (its request log
+// off), for specs of Fineract's dates and setup.
+func newSpecWith(t *testing.T, money handler.MoneyRules, opts fineractsim.Options) *spec {
+	t.Helper()
+	opts.NoRequestLog = true
+	fin, err := fineractsim.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

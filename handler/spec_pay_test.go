@@ -239,6 +239,74 @@ func TestPayRefusesAmountFinerThanCurrency(t *testing.T) {
 	s.wantJournal(aminaLoan(3, 1, units(500.10), "42"))
 }
 
+// addUGXClient adds an active client of the seed's officer with one loan
+// and one savings account in UGX, a currency without decimals that Fineract
+// posts in multiples of 100. It returns the client's account number.
+func (s *spec) addUGXClient() string {
+	s.t.Helper()
+	ugx := fineractsim.UGX
+	ugx.InMultiplesOf = 100
+	client := s.addClient(fineractsim.Client{ID: 320, Firstname: "Okello", Lastname: "Ayo"})
+	s.fin.AddLoan(fineractsim.Loan{ID: 321, ClientID: client, ProductName: "Biashara UGX", Currency: ugx,
+		Principal: fineractsim.MustAmount("500000"), DisbursedOn: specDay.AddDate(0, -1, 0),
+		Installments: []fineractsim.Installment{{DueDate: specDay.AddDate(0, 1, 0), Principal: fineractsim.MustAmount("500000")}}})
+	s.fin.AddSavings(fineractsim.Savings{ID: 322, ClientID: client, ProductName: "Akiba UGX", Currency: ugx, ActivatedOn: specDay.AddDate(0, -1, 0)})
+	return "320"
+}
+
+// <amount> in a currency without decimals that Fineract posts in multiples
+// (UGX in multiples of 100) must be such a multiple: Fineract would post
+// 1,050 as 1,100. The officer is told the two nearest amounts it takes, and
+// nothing is journaled.
+func TestPayRefusesAmountNotAMultipleOfTheCurrency(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	ref := s.addUGXClient()
+	wantReplies(t, "1,050", s.send("PAY "+pin+" "+ref+" L1=1,050"),
+		"L1 1,050: amounts in UGX are posted in multiples of 100. Send 1,000 or 1,100 instead. Nothing was posted.")
+	wantReplies(t, "20,020", s.send("PAY "+pin+" "+ref+" S=20020"),
+		"S1 20,020: amounts in UGX are posted in multiples of 100. Send 20,000 or 20,100 instead. Nothing was posted.")
+	wantReplies(t, "below one multiple", s.send("PAY "+pin+" "+ref+" S=50"),
+		"S1 50: amounts in UGX are posted in multiples of 100. Send 100 instead. Nothing was posted.")
+	s.wantNothingPosted("amounts that are not multiples")
+	wantReplies(t, "a multiple", s.send("PAY "+pin+" "+ref+" L1=1,100 S=20,000"))
+	s.wantJournal(
+		entry{4, loanRepayment, 321, "000000321", units(1100), "UGX", "2026-03-02", "me-SPEC-m4-1", "MESPEC4I1", "L1", 320, ref},
+		entry{4, savingsDeposit, 322, "000000322", units(20000), "UGX", "2026-03-02", "me-SPEC-m4-2", "MESPEC4I2", "S1", 320, ref},
+	)
+}
+
+// The same in Swahili.
+func TestPayRefusesAmountNotAMultipleInSwahili(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	sw, err := handler.NewTexts("sw", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.env.Texts = sw
+	ref := s.addUGXClient()
+	wantReplies(t, "1,050", s.send("LIPA "+pin+" "+ref+" L1=1,050"),
+		"L1 1,050: kiasi cha UGX huingizwa kwa vizidisho vya 100. Tuma 1,000 au 1,100 badala yake. Hakuna kilichoingizwa.")
+	wantReplies(t, "50", s.send("LIPA "+pin+" "+ref+" S=50"),
+		"S1 50: kiasi cha UGX huingizwa kwa vizidisho vya 100. Tuma 100 badala yake. Hakuna kilichoingizwa.")
+	s.wantNothingPosted("amounts that are not multiples")
+}
+
+// A payment taken while Fineract was unreachable is checked when the link
+// is back: an amount that is not a multiple is refused then, before it is
+// posted, and the officer is told the amounts Fineract takes.
+func TestPayTakenOfflineNotAMultipleIsRefusedWhenLinkIsBack(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	ref := s.addUGXClient()
+	s.offline = true
+	s.send("PAY " + pin + " " + ref + " L1=1,050")
+	s.offline = false
+	wantSMS(t, s.post(), sms{officerPh,
+		"NOT posted for " + ref + ": L1 1,050.00 - L1 1,050: amounts in UGX are posted in multiples of 100. Send 1,000 or 1,100 instead. Nothing was posted."})
+	if n := len(s.fin.LoanTransactions(321)); n != 1 { // the disbursement only
+		t.Fatalf("loan 321 has %d transactions, want only its disbursement", n)
+	}
+}
+
 // Rule 4.1: an item above [officers] max_item_amount is refused; an item
 // at the ceiling is not above it.
 func TestPayItemAboveMaxItemAmountRefused(t *testing.T) {
@@ -592,4 +660,18 @@ func wantSMS(t *testing.T, got []sms, want ...sms) {
 	if len(left) != 0 {
 		t.Fatalf("unexpected SMS %+v", left)
 	}
+}
+
+// A client's savings accounts in Fineract include fixed and recurring
+// deposit accounts; S1, S2... and account-number items are plain savings
+// only (a deposit could never be found again in the others).
+func TestPaySavingsItemsAreOnlyPlainSavings(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.AddSavings(fineractsim.Savings{ID: 70, ClientID: 42, ProductName: "Fixed 12M", DepositType: 200})
+	s.fin.AddSavings(fineractsim.Savings{ID: 79, ClientID: 42, ProductName: "Recurring", DepositType: 300})
+	wantReplies(t, "S", s.send("PAY "+pin+" 42 S=5"))
+	wantReplies(t, "S2", s.send("PAY "+pin+" 42 S2=6"), "Amina Odhiambo has no active savings account S2.")
+	wantReplies(t, "the fixed deposit by number", s.send("PAY "+pin+" 42 000000070=7"),
+		"Account 000000070 is not an active loan or savings account of Amina Odhiambo.")
+	s.wantJournal(aminaSavings(1, 1, units(5), "42"))
 }

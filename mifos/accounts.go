@@ -50,12 +50,13 @@ func (a Accounts) ActiveLoans() []LoanSummary {
 	return out
 }
 
-// ActiveSavings are the active savings accounts, oldest (lowest id) first:
-// S1 is the first.
+// ActiveSavings are the active plain savings accounts, oldest (lowest id)
+// first: S1 is the first. Fixed and recurring deposit accounts, which
+// savingsAccounts lists too, are left out.
 func (a Accounts) ActiveSavings() []SavingsSummary {
 	var out []SavingsSummary
 	for _, s := range a.Savings {
-		if Active(s.StatusID) {
+		if Active(s.StatusID) && s.Plain() {
 			out = append(out, s)
 		}
 	}

@@ -45,7 +45,8 @@ func TestActiveLoansInTheOrderL1L2(t *testing.T) {
 		{ID: 4, StatusID: 300, ActualDisbursementDate: d(2026, 3, 1)}, // same day: by id
 		{ID: 7, StatusID: 300, ActualDisbursementDate: d(2025, 12, 31)},
 		{ID: 8, StatusID: 100, ActualDisbursementDate: d(2025, 1, 1)}, // pending
-	}, Savings: []SavingsSummary{{ID: 12, StatusID: 300}, {ID: 3, StatusID: 300}, {ID: 1, StatusID: 600}}}
+	}, Savings: []SavingsSummary{{ID: 12, StatusID: 300}, {ID: 3, StatusID: 300, DepositType: 100}, {ID: 1, StatusID: 600},
+		{ID: 2, StatusID: 300, DepositType: 200}, {ID: 4, StatusID: 300, DepositType: 300}}} // fixed and recurring deposits
 	var ids []int64
 	for _, l := range a.ActiveLoans() {
 		ids = append(ids, l.ID)

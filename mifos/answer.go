@@ -41,9 +41,22 @@ const (
 	// TooLarge: Fineract answered with more than this client reads (an
 	// unpaged list of a very long account). Asking again gets the same.
 	TooLarge
+	// Early: Fineract refused a posting dated after its "today" (its
+	// business date, or the date in the tenant's time zone): a box whose
+	// clock is ahead of the tenant's near midnight, or a business date
+	// not moved on yet. The same posting goes through once that day has
+	// come, so it waits and is sent again; nothing was posted.
+	Early
 )
 
-var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured", "too large"}
+var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured", "too large", "too early"}
+
+// The refusals of a posting dated after Fineract's today: 403 for a
+// repayment (also in a collection sheet), 400 for a deposit.
+const (
+	CodeLoanFutureDate    = "error.msg.loan.transaction.cannot.be.a.future.date"
+	CodeSavingsFutureDate = "error.msg.savingsaccount.transaction.in.the.future"
+)
 
 // CodePaymentTypeInvalid is the 404 for a payment type Fineract does not have.
 const CodePaymentTypeInvalid = "error.msg.payment.type.invalid"
@@ -76,6 +89,8 @@ func Classify(err error) Answer {
 	case e.Status == 400 && e.Code == "" && len(e.Errors) == 0,
 		e.Status == 404 && e.HasCode(CodePaymentTypeInvalid):
 		return Misconfigured
+	case (e.Status == 403 || e.Status == 400) && (e.HasCode(CodeLoanFutureDate) || e.HasCode(CodeSavingsFutureDate)):
+		return Early
 	case e.Status == 408, e.Status == 409, e.Status == 425, e.Status == 429:
 		return Busy
 	case e.Status == 502, e.Status == 503, e.Status == 504:
@@ -90,7 +105,9 @@ func Classify(err error) Answer {
 }
 
 // Retryable: asking again later, with a new Idempotency-Key, may succeed.
-func (a Answer) Retryable() bool { return a == Busy || a == ServerError || a == Unreachable }
+func (a Answer) Retryable() bool {
+	return a == Busy || a == ServerError || a == Unreachable || a == Early
+}
 
 // Waits: the request is fine but cannot go through until a person fixes
 // the box's setup (its Fineract user, base_url, tenant or payment type);
@@ -99,7 +116,7 @@ func (a Answer) Waits() bool { return a == NotAllowed || a == Redirected || a ==
 
 // Offline: Fineract could not give an answer now, so a reply should come
 // from the offline copy (BAL) or the request be taken for later (PAY).
-func (a Answer) Offline() bool { return a.Retryable() }
+func (a Answer) Offline() bool { return a == Busy || a == ServerError || a == Unreachable }
 
 // IsRetryable reports errors worth retrying later with a new
 // Idempotency-Key (see Answer.Retryable).

@@ -33,6 +33,10 @@ func TestClassify(t *testing.T) {
 		{"404", &Error{Status: 404}, Refused},
 		{"403 maker-checker or other", &Error{Status: 403, Code: "error.msg.loan.transaction.cannot.be.before.disbursement.date"}, Refused},
 		{"403 not authorized", notAuthorized, NotAllowed},
+		{"403 repayment dated after Fineract's today", &Error{Status: 403, Code: "validation.msg.domain.rule.violation",
+			Errors: []FieldError{{Code: CodeLoanFutureDate}}}, Early},
+		{"400 deposit dated after Fineract's today", &Error{Status: 400, Code: "validation.msg.validation.errors.exist",
+			Errors: []FieldError{{Code: CodeSavingsFutureDate}}}, Early},
 		{"401", &Error{Status: 401}, NotAllowed},
 		{"302", &Error{Status: 302, Location: "http://x"}, Redirected},
 		{"local refusal", invalidf("amount %d", -1), NotSent},
@@ -44,10 +48,11 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: Classify = %s, want %s", c.name, got, c.want)
 		}
 	}
-	retry := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true}
+	retry := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true, Early: true}
+	offline := map[Answer]bool{Busy: true, ServerError: true, Unreachable: true}
 	waits := map[Answer]bool{NotAllowed: true, Redirected: true, Misconfigured: true}
-	for a := Refused; a <= TooLarge; a++ {
-		if a.Retryable() != retry[a] || a.Offline() != retry[a] || a.Waits() != waits[a] {
+	for a := Refused; a <= Early; a++ {
+		if a.Retryable() != retry[a] || a.Offline() != offline[a] || a.Waits() != waits[a] {
 			t.Errorf("%s: retryable %v offline %v waits %v", a, a.Retryable(), a.Offline(), a.Waits())
 		}
 	}

@@ -266,6 +266,7 @@ func (c *HTTPClient) ClientAccounts(ctx context.Context, clientID int64) (Accoun
 			Status         statusID   `json:"status"`
 			Currency       Currency   `json:"currency"`
 			AccountBalance Amount     `json:"accountBalance"`
+			DepositType    statusID   `json:"depositType"`
 		} `json:"savingsAccounts"`
 	}
 	if _, err := c.do(ctx, request{method: "GET", path: "/clients/" + id(clientID) + "/accounts"}, &w); err != nil {
@@ -282,7 +283,7 @@ func (c *HTTPClient) ClientAccounts(ctx context.Context, clientID int64) (Accoun
 	for _, s := range w.SavingsAccounts {
 		a.Savings = append(a.Savings, SavingsSummary{
 			ID: s.ID, AccountNo: string(s.AccountNo), ProductName: s.ProductName, StatusID: s.Status.ID,
-			Currency: s.Currency, AccountBalance: s.AccountBalance,
+			Currency: s.Currency, AccountBalance: s.AccountBalance, DepositType: s.DepositType.ID,
 		})
 	}
 	return a, nil
@@ -606,6 +607,7 @@ type calendarWire struct {
 	ID                    int64  `json:"id"`
 	Title                 string `json:"title"`
 	NextTenRecurringDates []Date `json:"nextTenRecurringDates"`
+	RecurringDates        []Date `json:"recurringDates"`
 	HumanReadable         string `json:"humanReadable"`
 }
 
@@ -624,7 +626,8 @@ func (w groupWire) group() Group {
 		g.ClientIDs = append(g.ClientIDs, m.ID)
 	}
 	if cal := w.CollectionMeetingCalendar; cal != nil && cal.ID != 0 {
-		g.Meeting = &Calendar{ID: cal.ID, Title: cal.Title, NextRecurringDates: cal.NextTenRecurringDates, HumanReadable: cal.HumanReadable}
+		g.Meeting = &Calendar{ID: cal.ID, Title: cal.Title, NextRecurringDates: cal.NextTenRecurringDates,
+			RecurringDates: cal.RecurringDates, HumanReadable: cal.HumanReadable}
 	}
 	return g
 }

@@ -29,6 +29,8 @@ type HTTPClient struct {
 	host   string // for error messages
 	tenant string
 	auth   string // "Basic ..." header value
+	// username and password are sent in a body only by Authenticate.
+	username, password string
 	// credentials are the forms the box's credential takes in text a
 	// server may echo back, each scrubbed from error text as a whole token.
 	credentials []credential
@@ -97,6 +99,8 @@ func New(cfg Config) (*HTTPClient, error) {
 		host:        u.Host,
 		tenant:      cfg.Tenant,
 		auth:        "Basic " + token,
+		username:    cfg.Username,
+		password:    cfg.Password,
 		credentials: []credential{{token, isBase64Char}, {userPass, isWordChar}},
 		locale:      locale,
 		hc: &http.Client{

@@ -265,7 +265,7 @@ func TestClientAndAccounts(t *testing.T) {
 			{"id":982,"accountNo":"000000982","status":{"id":100}}],
 			"savingsAccounts":[{"id":77,"accountNo":"000000077","productName":"Voluntary Savings","status":{"id":300},
 			"currency":{"code":"KES","decimalPlaces":2},"accountBalance":3150.000000},
-			{"id":78,"accountNo":"000000078","status":{"id":300}}]}`,
+			{"id":78,"accountNo":"000000078","status":{"id":300},"depositType":{"id":200,"code":"depositAccountType.fixedDeposit","value":"Fixed Deposit"}}]}`,
 	}))
 	cl, err := c.Client(ctx, 42)
 	if err != nil {
@@ -278,7 +278,8 @@ func TestClientAndAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Loans) != 2 || len(a.Savings) != 2 {
+	if len(a.Loans) != 2 || len(a.Savings) != 2 || a.Savings[0].DepositType != 0 || !a.Savings[0].Plain() ||
+		a.Savings[1].DepositType != 200 || a.Savings[1].Plain() {
 		t.Fatalf("accounts = %+v", a)
 	}
 	l := a.Loans[0]
@@ -509,7 +510,7 @@ func TestGroups(t *testing.T) {
 	c, f := newFake(t, routes(map[string]string{
 		"GET /api/v1/groups/5": `{"id":5,"name":"Umoja","officeId":3,"staffId":12,"clientMembers":[{"id":42},{"id":43}],
 			"collectionMeetingCalendar":{"id":9,"title":"groups_5_CollectionMeeting","humanReadable":"Weekly on Thursday",
-			"nextTenRecurringDates":[[2024,9,26],[2024,10,3]]}}`,
+			"nextTenRecurringDates":[[2024,9,26],[2024,10,3]],"recurringDates":[[2024,9,12],[2024,9,19],[2024,9,26]]}}`,
 		"GET /api/v1/groups/6": `{"id":6,"name":"Tumaini","staffId":12}`,
 	}))
 	g, err := c.Group(ctx, 5)
@@ -520,7 +521,8 @@ func TestGroups(t *testing.T) {
 	if g.ID != 5 || g.Name != "Umoja" || g.StaffID != 12 || g.OfficeID != 3 || !slices.Equal(g.ClientIDs, []int64{42, 43}) || g.Meeting == nil {
 		t.Fatalf("group = %+v", g)
 	}
-	if m := g.Meeting; m.ID != 9 || m.HumanReadable != "Weekly on Thursday" || !slices.Equal(m.NextRecurringDates, []Date{{2024, 9, 26}, {2024, 10, 3}}) || m.Title == "" {
+	if m := g.Meeting; m.ID != 9 || m.HumanReadable != "Weekly on Thursday" || !slices.Equal(m.NextRecurringDates, []Date{{2024, 9, 26}, {2024, 10, 3}}) || m.Title == "" ||
+		!slices.Equal(m.RecurringDates, []Date{{2024, 9, 12}, {2024, 9, 19}, {2024, 9, 26}}) {
 		t.Errorf("meeting = %+v", m)
 	}
 	if g, err := c.Group(ctx, 6); err != nil || g.Meeting != nil {
@@ -674,7 +676,7 @@ func TestErrorBodies(t *testing.T) {
   "errors": [{ "userMessageGlobalisationCode": "error.msg.loan.transaction.cannot.be.a.future.date",
                "parameterName": "id", "defaultUserMessage": "The transaction date cannot be in the future.", "developerMessage": "...",
                "args": [{"value": "2025-03-02"}] }]
-}`, "validation.msg.domain.rule.violation", "error.msg.loan.transaction.cannot.be.a.future.date", "id", "cannot be in the future", false},
+}`, "validation.msg.domain.rule.violation", "error.msg.loan.transaction.cannot.be.a.future.date", "id", "cannot be in the future", true},
 		{"404 loan", 404, `{"developerMessage":"Loan with identifier 9999 does not exist","httpStatusCode":"404",
   "defaultUserMessage":"Loan with identifier 9999 does not exist","userMessageGlobalisationCode":"error.msg.resource.not.found",
   "errors":[{"developerMessage":"Loan with identifier 9999 does not exist","defaultUserMessage":"Loan with identifier 9999 does not exist",

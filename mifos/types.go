@@ -79,7 +79,15 @@ type SavingsSummary struct {
 	StatusID       int // 300 active
 	Currency       Currency
 	AccountBalance Amount // missing = 0
+	// DepositType is depositType.id: 100 savings, 200 fixed deposit, 300
+	// recurring deposit (0: not given; taken for savings).
+	DepositType int
 }
+
+// Plain reports a plain savings account (depositType 100): the only kind
+// whose transactions Fineract lists, so the only kind a deposit can be
+// found again in.
+func (s SavingsSummary) Plain() bool { return s.DepositType == 0 || s.DepositType == 100 }
 
 // Accounts is GET /clients/{id}/accounts.
 type Accounts struct {
@@ -186,8 +194,12 @@ type Result struct {
 type Calendar struct {
 	ID                 int64
 	Title              string
-	NextRecurringDates []Date // nextTenRecurringDates
-	HumanReadable      string
+	NextRecurringDates []Date // nextTenRecurringDates, from the tenant's today
+	// RecurringDates are the meetings from the calendar's start (at most a
+	// year back) to a year ahead, in no promised order: the past ones say
+	// which meeting a collection belongs to.
+	RecurringDates []Date
+	HumanReadable  string
 }
 
 // Staff is GET /staff/{id}.

@@ -366,13 +366,13 @@ func TestServerErrorIsLookedUpBeforeAResend(t *testing.T) {
 
 func TestRefusalFailsAndTellsOfficer(t *testing.T) {
 	fake := newFake()
-	const code = "error.msg.loan.transaction.cannot.be.a.future.date"
+	const code = "error.msg.loan.transaction.cannot.be.before.disbursement.date"
 	fake.fault = func(fakeCall) (afterFault, error) {
 		return rolledBack, &mifos.Error{Status: 403, Code: "validation.msg.domain.rule.violation",
-			Errors: []mifos.FieldError{{Code: code, Message: "The transaction date cannot be in the future."}}}
+			Errors: []mifos.FieldError{{Code: code, Message: "The transaction date cannot be before the loan disbursement date."}}}
 	}
 	h := newHarness(t, fake, nil)
-	id := h.append(loanEntry(1, 5, "future-1"))
+	id := h.append(loanEntry(1, 5, "early-1"))
 	h.start()
 	e := h.waitSettled(id)[0]
 	if e.State != store.JournalFailed || !strings.Contains(e.Outcome, code) || e.LastError != e.Outcome {
@@ -382,7 +382,7 @@ func TestRefusalFailsAndTellsOfficer(t *testing.T) {
 		t.Errorf("refused posting was sent %d times", n)
 	}
 	calls := h.settledCalls()
-	if len(calls) != 1 || calls[0].e.State != store.JournalFailed || !strings.Contains(calls[0].e.Outcome, "cannot be in the future") {
+	if len(calls) != 1 || calls[0].e.State != store.JournalFailed || !strings.Contains(calls[0].e.Outcome, "cannot be before the loan disbursement date") {
 		t.Fatalf("Settled calls: %+v", calls)
 	}
 	out, _ := h.db.ListOutbound("", 0)

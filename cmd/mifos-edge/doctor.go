@@ -16,8 +16,10 @@ import (
 
 const doctorUsage = `usage: mifos-edge doctor --config FILE
 
-Checks the modem device, SIM, network, SMS centre and storage, and who can
-read the files holding secrets, and prints each as OK or PROBLEM with what
+Checks the modem device, SIM, network, SMS centre and storage, who can
+read the files holding secrets, and, with [mifos] set, the Fineract setup
+(the tenant answers, the user's permissions, the payment type, the date
+Fineract takes for today), and prints each as OK, WARN or PROBLEM with what
 to do. If the daemon is running it is asked for its view of the modem
 instead, since it holds it.`
 
@@ -92,6 +94,26 @@ func (dc *DoctorCommand) Run(ctx context.Context, args []string) error {
 	}
 	if len(files) == 0 {
 		fmt.Fprintf(stdout, "%s  %-14s %s\n", "OK     ", "secret files", "the box key, the Fineract password and the store are closed to other users")
+	}
+	if cfg.Mifos.BaseURL != "" {
+		setup, err := daemon.CheckFineractConfig(cctx, cfg, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, c := range setup {
+			mark := "OK     "
+			switch {
+			case !c.OK:
+				mark = "PROBLEM"
+				problems++
+			case c.Warn:
+				mark = "WARN   "
+			}
+			fmt.Fprintf(stdout, "%s  %-14s %s\n", mark, c.Name, c.Detail)
+			if c.Fix != "" && (!c.OK || c.Warn) {
+				fmt.Fprintf(stdout, "         %-14s fix: %s\n", "", c.Fix)
+			}
+		}
 	}
 	if problems > 0 {
 		return fmt.Errorf("%d problem(s) found", problems)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -61,5 +62,33 @@ func (*StatusCommand) Run(ctx context.Context, args []string) error {
 	fmt.Printf("outbox:   %d queued, %d submitting, %d sent, %d unknown outcome, %d failed\n", s.Queued, s.Submitting, s.Submitted, s.Unknown, s.Failed)
 	j := s.Journal
 	fmt.Printf("postings: %d waiting, %d in flight, %d posted, %d awaiting approval, %d failed (for a person)\n", j.Pending, j.Posting, j.Done, j.AwaitingApproval, j.Failed)
+	printFineractStatus(os.Stdout, st.Fineract)
 	return nil
+}
+
+// printFineractStatus shows the daemon's last Fineract setup check: its
+// problems, each with its fix, and that postings wait on them.
+func printFineractStatus(w io.Writer, f *daemon.FineractStatus) {
+	if f == nil {
+		return
+	}
+	problems := f.Problems()
+	if len(problems) == 0 {
+		fmt.Fprintf(w, "fineract: setup OK (checked %s)\n", f.CheckedAt.Format(time.DateTime))
+	} else {
+		fmt.Fprintf(w, "fineract: %d setup problem(s) (checked %s); postings that need it wait until it is fixed:\n", len(problems), f.CheckedAt.Format(time.DateTime))
+	}
+	for _, c := range f.Checks {
+		if c.OK && !c.Warn {
+			continue
+		}
+		mark := "WARN   "
+		if !c.OK {
+			mark = "PROBLEM"
+		}
+		fmt.Fprintf(w, "          %s %s: %s\n", mark, c.Name, c.Detail)
+		if c.Fix != "" {
+			fmt.Fprintf(w, "                  fix: %s\n", c.Fix)
+		}
+	}
 }
