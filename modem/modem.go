@@ -106,6 +106,11 @@ type Modem struct {
 
 	sweepReq chan struct{}
 
+	// unread counts the unanswered reads of each announced message still to
+	// be read again. It outlives a session: after a reopen the new session
+	// knows only the main store. Owned by the Run goroutine.
+	unread map[announced]int
+
 	mu          sync.Mutex
 	status      Status
 	ready       *atcmd.Port
@@ -130,6 +135,7 @@ func New(cfg Config, sink Sink) *Modem {
 		quietGap:     200 * time.Millisecond,
 		resyncWithin: 2 * time.Second,
 		sweepReq:     make(chan struct{}, 1),
+		unread:       map[announced]int{},
 		readyWait:    make(chan struct{}),
 	}
 	m.open = func(path string) (io.ReadWriteCloser, error) { return openSerial(path, m.cfg.Baud) }
@@ -162,6 +168,13 @@ func (m *Modem) Send(ctx context.Context, pduHex string, tpduLen int) (mr int, e
 	lines, err := port.SMS(ctx, "AT+CMGS="+strconv.Itoa(tpduLen), pduHex, m.cfg.PromptTimeout, m.cfg.SendTimeout)
 	if err != nil {
 		m.log.Warn("SMS send failed", "error", err)
+		var modemErr *atcmd.Error
+		if !errors.As(err, &modemErr) {
+			// No answer: the modem may have hung, and messages that came
+			// meanwhile may have lost their +CMTI. The sweep runs once the
+			// port has resynchronised (or after the recovery if it cannot).
+			m.Sweep()
+		}
 		return -1, err
 	}
 	m.noteOK()

@@ -75,7 +75,9 @@ func answered(err error) bool {
 func (s *session) serve(ctx context.Context) (end endKind, reinit bool) {
 	m := s.m
 	s.drainInitURCs(ctx)
-	if stop, end := s.failed(ctx, s.sweepAll(ctx)); stop {
+	// A session starts after a reopen, a reset or a restart: whatever came
+	// meanwhile is in storage, and a read cut short is still to be done.
+	if stop, end := s.failed(ctx, s.catchUp(ctx)); stop {
 		return end, false
 	}
 	probe := time.NewTicker(m.cfg.ProbeInterval)
