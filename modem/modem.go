@@ -28,7 +28,12 @@ type Config struct {
 	ReopenInterval time.Duration // device-path poll while it is gone, default 1s
 
 	InitCommands []string // extra commands after init, without "AT"
-	Logger       *slog.Logger
+	// Logger gets the driver's log; at DEBUG also the AT trace, every line
+	// to and from the modem (docs/modem.md §12), the SIM PIN never.
+	Logger *slog.Logger
+	// TraceSMSText shows SMS PDUs whole in the AT trace, message text (and
+	// officers' PINs) included; by default only their headers show.
+	TraceSMSText bool
 }
 
 func (c Config) withDefaults() Config {

@@ -62,7 +62,7 @@ func (s *session) sweepStore(ctx context.Context, store string) error {
 	}
 	entries, bad := parseCMGL(lines)
 	for _, b := range bad {
-		s.m.log.Warn("unreadable message list entry left on the modem", "line", b)
+		s.m.log.Warn("unreadable message list entry left on the modem", "line", atcmd.Redact(b))
 	}
 	for _, e := range entries {
 		if e.stat > 1 {

@@ -100,6 +100,8 @@ func (s *session) failed(ctx context.Context, err error) (bool, endKind) {
 // resetModem asks a mute modem to restart (AT+CFUN=1,1) and waits for it to re-enumerate.
 func (m *Modem) resetModem(ctx context.Context, conn io.ReadWriteCloser) {
 	m.log.Warn("modem still not answering after a reopen; asking it to restart (AT+CFUN=1,1)")
+	// Written past the AT layer (nothing is read any more), so traced here.
+	m.log.Debug("AT sent", "line", "<ESC>AT+CFUN=1,1")
 	_, _ = io.WriteString(conn, "\x1bAT+CFUN=1,1\r")
 	conn.Close()
 	m.setState(StateGone, "restarting the modem after it stopped answering")

@@ -22,7 +22,8 @@ type session struct {
 }
 
 func (m *Modem) session(ctx context.Context, conn io.ReadWriteCloser, climb *ladder) endKind {
-	port := atcmd.New(conn, atcmd.WithLogger(m.log), atcmd.WithQuietGap(m.quietGap), atcmd.WithResyncTimeout(m.resyncWithin))
+	port := atcmd.New(conn, atcmd.WithLogger(m.log), atcmd.WithSMSTextInTrace(m.cfg.TraceSMSText),
+		atcmd.WithQuietGap(m.quietGap), atcmd.WithResyncTimeout(m.resyncWithin))
 	defer port.Close()
 	s := &session{m: m, port: port, extra: map[string]bool{}}
 	for {
