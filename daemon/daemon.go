@@ -58,6 +58,10 @@ type Options struct {
 	Logger   *slog.Logger
 	Handlers *handler.Registry // nil: handler.Default()
 	API      Fineract          // overrides the client built from [mifos] (tests)
+
+	// TraceSMSText shows SMS PDUs whole in the AT trace (the log at DEBUG):
+	// message text and officers' PINs then reach the log.
+	TraceSMSText bool
 }
 
 // Open opens the store and prepares the stages; Run starts them.
@@ -139,6 +143,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		SweepInterval:  cfg.Modem.SweepInterval.Duration,
 		InitCommands:   cfg.Modem.InitCommands,
 		Logger:         log,
+		TraceSMSText:   opts.TraceSMSText,
 	}, d.receive)
 	d.send = d.modem.Send
 	return d, nil

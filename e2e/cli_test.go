@@ -64,6 +64,36 @@ func TestBrokenConfigNamesKeyAndLine(t *testing.T) {
 	}
 }
 
+// demo --debug shows the AT trace; the client's BAL shows as a PDU header
+// without its text unless --trace-sms-text asks for the text.
+func TestDemoDebugShowsTheATTrace(t *testing.T) {
+	const balText = "C22013" // "BAL" in GSM 7-bit
+	for _, flag := range []string{"--debug", "--trace-sms-text"} {
+		out, err := exec.Command(binary, "demo", "--once", flag).CombinedOutput()
+		if err != nil {
+			t.Fatalf("demo --once %s: %v\n%s", flag, err, out)
+		}
+		for _, want := range []string{
+			`level=DEBUG msg="AT sent" component=modem line="AT+CMGL=4"`,
+			`msg="AT received" component=modem line=OK`,
+			`msg="AT URC" component=modem line=^RSSI`,
+			`msg="AT sent" component=modem line="AT+CMGS=`,
+		} {
+			if !strings.Contains(string(out), want) {
+				t.Fatalf("demo %s: the trace lacks %s:\n%s", flag, want, out)
+			}
+		}
+		hidden := strings.Contains(string(out), "[SMS-DELIVER, from +254712345678; 3 octets of text not shown]")
+		shown := strings.Contains(string(out), "03"+balText)
+		if flag == "--debug" && (!hidden || strings.Contains(string(out), balText)) {
+			t.Fatalf("demo --debug: the BAL's PDU is not shown without its text:\n%s", out)
+		}
+		if flag == "--trace-sms-text" && (hidden || !shown) {
+			t.Fatalf("demo --trace-sms-text: the BAL's PDU is not shown whole:\n%s", out)
+		}
+	}
+}
+
 func TestDemoOnce(t *testing.T) {
 	out, err := exec.Command(binary, "demo", "--once").CombinedOutput()
 	if err != nil {

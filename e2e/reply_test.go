@@ -153,6 +153,10 @@ func TestThreePartUCS2MessageGetsOneReply(t *testing.T) {
 
 func TestModemUnplugAndHangRecovery(t *testing.T) {
 	e := newEnv(t, envOptions{})
+	// The periodic sweep finds any message the daemon failed to read; make it
+	// too slow to matter here, so that only the recovery itself can answer
+	// within the bounds below.
+	replaceInFile(t, e.cfgPath, `sweep_interval = "10s"`, `sweep_interval = "10m"`)
 	e.start()
 	e.deliver(client, "HELP")
 	e.waitReply(client, 20*time.Second)
@@ -164,10 +168,22 @@ func TestModemUnplugAndHangRecovery(t *testing.T) {
 	e.deliver(second, "HELP")
 	e.waitReply(second, 60*time.Second)
 
+	// The modem hangs while idle: the announcement of a message that arrives
+	// meanwhile waits in the modem until it answers again.
 	e.sim.Hang(8 * time.Second)
 	third := "+254700000022"
 	e.deliver(third, "HELP")
-	e.waitReply(third, 60*time.Second)
+	e.waitReply(third, 15*time.Second)
+
+	// The modem hangs on reading a message it announced: the +CMTI came, the
+	// AT+CMGR gets no answer. An 8 s hang may delay the reply by less than
+	// 15 s, not until the next periodic sweep.
+	e.sim.HangOn("AT+CMGR", 8*time.Second)
+	fourth := "+254700000023"
+	asked := time.Now()
+	e.deliver(fourth, "HELP")
+	e.waitReply(fourth, 15*time.Second)
+	t.Logf("replied %s after a message whose read hit an 8 s hang", time.Since(asked).Round(100*time.Millisecond))
 
 	st := e.status()
 	if st.Modem.State != "ready" {

@@ -48,20 +48,23 @@ type fakeModem struct {
 	opens      int
 	overrides  map[string]string
 	cmgsLenArg string
-	pinURC     bool // announce the unlock unsolicited, as Quectel and SIMCom do
+	pinURC     bool            // announce the unlock unsolicited, as Quectel and SIMCom do
+	silentOnce map[string]bool // commands that get no answer the next time they come
+	muteOn     string          // a command that makes the modem go mute (a hang) instead of answering, once
 }
 
 func newFakeModem(t *testing.T) *fakeModem {
 	return &fakeModem{
-		t:         t,
-		present:   true,
-		stores:    map[string]map[int]storedMsg{"SM": {}, "ME": {}},
-		mem1:      "SM",
-		cnmiRange: "(0-3),(0-3),(0,2),(0,1),(0,1)",
-		cpin:      "READY",
-		cmgdErr:   map[int]string{},
-		overrides: map[string]string{},
-		sendReply: func(string) string { return "\r\n+CMGS: 42\r\n\r\nOK\r\n" },
+		t:          t,
+		present:    true,
+		stores:     map[string]map[int]storedMsg{"SM": {}, "ME": {}},
+		mem1:       "SM",
+		cnmiRange:  "(0-3),(0-3),(0,2),(0,1),(0,1)",
+		cpin:       "READY",
+		cmgdErr:    map[int]string{},
+		overrides:  map[string]string{},
+		silentOnce: map[string]bool{},
+		sendReply:  func(string) string { return "\r\n+CMGS: 42\r\n\r\nOK\r\n" },
 	}
 }
 
@@ -186,6 +189,14 @@ func (f *fakeModem) answer(cmd string) (resp string, prompt bool) {
 	defer f.mu.Unlock()
 	f.cmds = append(f.cmds, cmd)
 	if f.mute {
+		return "", false
+	}
+	if f.silentOnce[cmd] {
+		delete(f.silentOnce, cmd)
+		return "", false
+	}
+	if f.muteOn != "" && cmd == f.muteOn {
+		f.muteOn, f.mute = "", true
 		return "", false
 	}
 	if r, found := f.overrides[cmd]; found {
@@ -443,6 +454,25 @@ func (h *harness) eventually(what string, cond func() bool) {
 func (h *harness) waitState(state State) {
 	h.t.Helper()
 	h.eventually("state "+string(state), func() bool { return h.m.Status().State == state })
+}
+
+// silence makes the modem leave cmd unanswered the next time it comes.
+func (f *fakeModem) silence(cmd string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.silentOnce[cmd] = true
+}
+
+func (f *fakeModem) setMute(mute bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mute = mute
+}
+
+func (f *fakeModem) openCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.opens
 }
 
 // resetIndications is what an unacknowledged +CMT or another program does.

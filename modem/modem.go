@@ -28,7 +28,12 @@ type Config struct {
 	ReopenInterval time.Duration // device-path poll while it is gone, default 1s
 
 	InitCommands []string // extra commands after init, without "AT"
-	Logger       *slog.Logger
+	// Logger gets the driver's log; at DEBUG also the AT trace, every line
+	// to and from the modem (docs/modem.md §12), the SIM PIN never.
+	Logger *slog.Logger
+	// TraceSMSText shows SMS PDUs whole in the AT trace, message text (and
+	// officers' PINs) included; by default only their headers show.
+	TraceSMSText bool
 }
 
 func (c Config) withDefaults() Config {
@@ -106,6 +111,11 @@ type Modem struct {
 
 	sweepReq chan struct{}
 
+	// unread counts the unanswered reads of each announced message still to
+	// be read again. It outlives a session: after a reopen the new session
+	// knows only the main store. Owned by the Run goroutine.
+	unread map[announced]int
+
 	mu          sync.Mutex
 	status      Status
 	ready       *atcmd.Port
@@ -130,6 +140,7 @@ func New(cfg Config, sink Sink) *Modem {
 		quietGap:     200 * time.Millisecond,
 		resyncWithin: 2 * time.Second,
 		sweepReq:     make(chan struct{}, 1),
+		unread:       map[announced]int{},
 		readyWait:    make(chan struct{}),
 	}
 	m.open = func(path string) (io.ReadWriteCloser, error) { return openSerial(path, m.cfg.Baud) }
@@ -162,6 +173,13 @@ func (m *Modem) Send(ctx context.Context, pduHex string, tpduLen int) (mr int, e
 	lines, err := port.SMS(ctx, "AT+CMGS="+strconv.Itoa(tpduLen), pduHex, m.cfg.PromptTimeout, m.cfg.SendTimeout)
 	if err != nil {
 		m.log.Warn("SMS send failed", "error", err)
+		var modemErr *atcmd.Error
+		if !errors.As(err, &modemErr) {
+			// No answer: the modem may have hung, and messages that came
+			// meanwhile may have lost their +CMTI. The sweep runs once the
+			// port has resynchronised (or after the recovery if it cannot).
+			m.Sweep()
+		}
 		return -1, err
 	}
 	m.noteOK()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/modem/atcmd"
+	"github.com/mifos-edge/mifos-edge/pdu"
 )
 
 const (
@@ -446,4 +447,57 @@ func TestPINSentAgainAfterModemReboot(t *testing.T) {
 	h.eventually("PIN sent after the reboot", func() bool { return fake.countCmd(`AT+CPIN="4711"`) == 2 })
 	h.eventually("sweep after the reboot", func() bool { return fake.countCmd("AT+CMGL=4") == 2 })
 	h.waitState("ready")
+}
+
+// The AT trace (the log at DEBUG) shows every command and answer, but never
+// the SIM PIN, and of an officer's PAY (which carries the officer's PIN)
+// only the PDU's header unless the technician asked for message text.
+func TestTraceKeepsPINsOut(t *testing.T) {
+	const (
+		payPDU   = "0791527422050000040C9152742200002100006221602100000016D0601644C3C96CB119A806838198CFA013149301"
+		userData = "D0601644C3C96CB119A806838198CFA013149301"
+	)
+	if seg, err := pdu.DecodeDeliver(payPDU, -1); err != nil || seg.Text != "PAY 482613 500 LOAN 12" {
+		t.Fatalf("test PDU decodes to %q, %v", seg.Text, err)
+	}
+	for _, showText := range []bool{false, true} {
+		t.Run(fmt.Sprintf("trace-sms-text=%v", showText), func(t *testing.T) {
+			fake := newFakeModem(t)
+			fake.cpin = "SIM PIN"
+			fake.pinOK = "4711"
+			h := startModem(t, fake, func(cfg *Config, _ *Modem) { cfg.PIN, cfg.TraceSMSText = "4711", showText })
+			h.waitState(StateReady)
+			h.eventually("initial sweep", func() bool { return fake.countCmd("AT+CMGL=4") == 1 })
+			fake.store("SM", 5, 0, payPDU)
+			fake.urc(`+CMTI: "SM",5`)
+			h.eventually("the PAY delivered", func() bool { return len(h.sink.received()) == 1 })
+			logs := h.logs.String()
+			for _, want := range []string{
+				`msg="AT sent" component=modem line="AT+CPIN=<hidden>"`,
+				`msg="AT URC" component=modem line="+CMTI: \"SM\",5"`,
+				`msg="AT sent" component=modem line="AT+CMGR=5"`,
+				`msg="AT received" component=modem line="+CMGR: 0,,`,
+				`msg="AT received" component=modem line=OK`,
+			} {
+				if !strings.Contains(logs, want) {
+					t.Fatalf("the trace lacks %s:\n%s", want, logs)
+				}
+			}
+			if strings.Contains(logs, "4711") {
+				t.Fatalf("the SIM PIN is in the log:\n%s", logs)
+			}
+			if showText {
+				if !strings.Contains(logs, payPDU) {
+					t.Fatalf("the PDU is not shown whole although asked for:\n%s", logs)
+				}
+				return
+			}
+			if strings.Contains(logs, userData) {
+				t.Fatalf("the text of the PAY (and its PIN) is in the log:\n%s", logs)
+			}
+			if !strings.Contains(logs, strings.TrimSuffix(payPDU, userData)+" [SMS-DELIVER, from +254722000012; 20 octets of text not shown]") {
+				t.Fatalf("the PDU's header is not in the trace:\n%s", logs)
+			}
+		})
+	}
 }

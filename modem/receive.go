@@ -1,9 +1,12 @@
 package modem
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/modem/atcmd"
@@ -59,7 +62,7 @@ func (s *session) sweepStore(ctx context.Context, store string) error {
 	}
 	entries, bad := parseCMGL(lines)
 	for _, b := range bad {
-		s.m.log.Warn("unreadable message list entry left on the modem", "line", b)
+		s.m.log.Warn("unreadable message list entry left on the modem", "line", atcmd.Redact(b))
 	}
 	for _, e := range entries {
 		if e.stat > 1 {
@@ -72,21 +75,69 @@ func (s *session) sweepStore(ctx context.Context, store string) error {
 	return nil
 }
 
+// maxReadTries bounds the reads of one announced message that get no
+// answer; after that only the sweeps look for it.
+const maxReadTries = 3
+
+// announced names a message a +CMTI pointed at.
+type announced struct {
+	store string
+	index int
+}
+
+// readCutShort remembers an announced message whose read got no answer, so
+// that it is read again after the recovery (docs/modem.md §8).
+func (m *Modem) readCutShort(a announced) {
+	m.unread[a]++
+	if m.unread[a] >= maxReadTries {
+		delete(m.unread, a)
+		m.log.Warn("an announced message could not be read; the periodic sweep looks for it", "store", a.store, "index", a.index, "tries", maxReadTries)
+	}
+}
+
+// catchUp reads again each announced message whose read got no answer, then
+// sweeps every store: while the modem hung, messages may have arrived whose
+// +CMTI was lost, and a read may have been cut short.
+func (s *session) catchUp(ctx context.Context) error {
+	pending := make([]announced, 0, len(s.m.unread))
+	for a := range s.m.unread {
+		pending = append(pending, a)
+	}
+	slices.SortFunc(pending, func(a, b announced) int {
+		return cmp.Or(strings.Compare(a.store, b.store), cmp.Compare(a.index, b.index))
+	})
+	for _, a := range pending {
+		if err := s.readIndex(ctx, a.store, a.index); err != nil {
+			return err
+		}
+	}
+	return s.sweepAll(ctx)
+}
+
 // readIndex reads the message a +CMTI announced.
 func (s *session) readIndex(ctx context.Context, store string, index int) error {
 	if store != "" && store != s.store {
 		s.extra[store] = true
 	}
+	a := announced{store, index}
 	if err := s.selectStore(ctx, store); err != nil {
 		if answered(err) {
+			delete(s.m.unread, a)
 			s.m.log.Warn("cannot select the store a new message was announced in", "store", store, "error", err)
 			return nil
 		}
+		s.m.readCutShort(a)
 		return err
 	}
-	lines, err := s.cmd(ctx, "AT+CMGR="+strconv.Itoa(index), s.sweepTimeout(), "+CMGR:")
+	// One message answers within the command timeout; a read cut short by a
+	// hang is retried after the recovery, so waiting longer gains nothing.
+	lines, err := s.cmd(ctx, "AT+CMGR="+strconv.Itoa(index), s.m.cfg.CommandTimeout, "+CMGR:")
+	if answered(err) {
+		delete(s.m.unread, a)
+	}
 	if err != nil {
 		if !answered(err) {
+			s.m.readCutShort(a)
 			return err
 		}
 		if code, ok := atcmd.CMSCode(err); !ok || code != 321 {

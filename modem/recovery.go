@@ -62,31 +62,46 @@ func (l *ladder) climb() rung {
 	return rungReport
 }
 
-// failed decides whether err ends the ready state. A timeout gets one
-// ESC+AT recovery attempt before the modem counts as unresponsive.
+// maxCatchUps bounds the catch-ups after recoveries in a row, so a modem
+// that answers AT but times out on every read cannot keep the driver in a
+// loop of timeouts; the periodic sweep tries again later.
+const maxCatchUps = 2
+
+// failed decides whether err ends the ready state. A timeout gets an ESC+AT
+// recovery attempt before the modem counts as unresponsive; once the modem
+// answers again, what may have arrived meanwhile is read at once (catchUp).
 func (s *session) failed(ctx context.Context, err error) (bool, endKind) {
-	switch {
-	case answered(err):
-		return false, 0
-	case ctx.Err() != nil:
-		return true, endCancelled
-	case errors.Is(err, atcmd.ErrClosed):
-		return true, endGone
-	}
-	s.m.log.Warn("the modem stopped answering; trying ESC and AT", "error", err)
-	if rerr := s.port.Escape(ctx); rerr == nil {
+	for catchUps := 0; ; catchUps++ {
+		switch {
+		case answered(err):
+			return false, 0
+		case ctx.Err() != nil:
+			return true, endCancelled
+		case errors.Is(err, atcmd.ErrClosed):
+			return true, endGone
+		}
+		s.m.log.Warn("the modem stopped answering; trying ESC and AT", "error", err)
+		if rerr := s.port.Escape(ctx); errors.Is(rerr, atcmd.ErrClosed) {
+			return true, endGone
+		} else if rerr != nil {
+			s.m.update(func(st *Status) { st.LastError = "the modem stopped answering: " + err.Error() })
+			return true, endUnresponsive
+		}
 		s.m.noteOK()
-		return false, 0
-	} else if errors.Is(rerr, atcmd.ErrClosed) {
-		return true, endGone
+		if catchUps == maxCatchUps {
+			s.m.log.Warn("the modem answers again but timed out on reading its messages after each recovery; the periodic sweep tries again")
+			return false, 0
+		}
+		s.m.log.Info("the modem answers again; reading what arrived while it hung")
+		err = s.catchUp(ctx)
 	}
-	s.m.update(func(st *Status) { st.LastError = "the modem stopped answering: " + err.Error() })
-	return true, endUnresponsive
 }
 
 // resetModem asks a mute modem to restart (AT+CFUN=1,1) and waits for it to re-enumerate.
 func (m *Modem) resetModem(ctx context.Context, conn io.ReadWriteCloser) {
 	m.log.Warn("modem still not answering after a reopen; asking it to restart (AT+CFUN=1,1)")
+	// Written past the AT layer (nothing is read any more), so traced here.
+	m.log.Debug("AT sent", "line", "<ESC>AT+CFUN=1,1")
 	_, _ = io.WriteString(conn, "\x1bAT+CFUN=1,1\r")
 	conn.Close()
 	m.setState(StateGone, "restarting the modem after it stopped answering")

@@ -22,7 +22,8 @@ type session struct {
 }
 
 func (m *Modem) session(ctx context.Context, conn io.ReadWriteCloser, climb *ladder) endKind {
-	port := atcmd.New(conn, atcmd.WithLogger(m.log), atcmd.WithQuietGap(m.quietGap), atcmd.WithResyncTimeout(m.resyncWithin))
+	port := atcmd.New(conn, atcmd.WithLogger(m.log), atcmd.WithSMSTextInTrace(m.cfg.TraceSMSText),
+		atcmd.WithQuietGap(m.quietGap), atcmd.WithResyncTimeout(m.resyncWithin))
 	defer port.Close()
 	s := &session{m: m, port: port, extra: map[string]bool{}}
 	for {
@@ -75,7 +76,9 @@ func answered(err error) bool {
 func (s *session) serve(ctx context.Context) (end endKind, reinit bool) {
 	m := s.m
 	s.drainInitURCs(ctx)
-	if stop, end := s.failed(ctx, s.sweepAll(ctx)); stop {
+	// A session starts after a reopen, a reset or a restart: whatever came
+	// meanwhile is in storage, and a read cut short is still to be done.
+	if stop, end := s.failed(ctx, s.catchUp(ctx)); stop {
 		return end, false
 	}
 	probe := time.NewTicker(m.cfg.ProbeInterval)

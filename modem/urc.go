@@ -20,11 +20,13 @@ func isBootURC(line string) bool {
 func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) error {
 	m := s.m
 	switch u.Kind {
+	// A late answer may be the PDU of a read that timed out: Redact keeps
+	// its text (an officer's PIN, say) out of the log.
 	case atcmd.Stale:
-		m.log.Warn("late answer from the modem after a timeout", "line", u.Line)
+		m.log.Warn("late answer from the modem after a timeout", "line", atcmd.Redact(u.Line))
 		return nil
 	case atcmd.Unknown:
-		m.log.Warn("unexpected line from the modem", "line", u.Line)
+		m.log.Warn("unexpected line from the modem", "line", atcmd.Redact(u.Line))
 		return nil
 	}
 	line := u.Line
@@ -50,8 +52,7 @@ func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) er
 	case strings.HasPrefix(line, "^SMMEMFULL"), strings.HasPrefix(line, `+QIND: "smsfull"`):
 		m.log.Warn("the modem says its message storage is full; sweeping", "line", line)
 		return s.sweepAll(ctx)
-	default:
-		m.log.Debug("modem notice", "line", line)
 	}
+	// Other indications (signal, network mode, ...) need nothing; the AT trace shows them.
 	return nil
 }

@@ -119,6 +119,11 @@ func (s *Sim) consumePDU() bool {
 func (s *Sim) handleLine(line string) {
 	s.commands = append(s.commands, line)
 	s.log.Debug("modem in", "line", redactPIN(line))
+	if s.hangOn != "" && strings.HasPrefix(upperOutsideQuotes(line), s.hangOn) {
+		s.hangOn = ""
+		s.hang(s.hangFor)
+		return
+	}
 	if s.echo {
 		s.write(line + "\r")
 	}

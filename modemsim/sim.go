@@ -106,6 +106,10 @@ type modemState struct {
 	promptLen int
 	heldURCs  [][]string
 	hungUntil time.Time
+	// hangOn, when set, makes the next command that starts with it hang the
+	// modem for hangFor instead of being answered.
+	hangOn  string
+	hangFor time.Duration
 }
 
 var errClosed = errors.New("modem simulator is closed")
@@ -529,6 +533,20 @@ func (s *Sim) Hang(d time.Duration) {
 	if s.closed {
 		return
 	}
+	s.hang(d)
+}
+
+// HangOn arms a hang: the next command line that starts with prefix (say
+// "AT+CMGR") is swallowed unanswered and the modem hangs for d, as one that
+// chokes on reading a message does. It fires once.
+func (s *Sim) HangOn(prefix string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangOn, s.hangFor = strings.ToUpper(prefix), d
+}
+
+// hang starts a hang of d. Caller holds mu.
+func (s *Sim) hang(d time.Duration) {
 	s.hungUntil = time.Now().Add(d)
 	s.inbuf = nil
 	if s.inPrompt {

@@ -604,6 +604,46 @@ func TestHangThenRecovers(t *testing.T) {
 	}
 }
 
+// HangOn leaves every other command alone and hangs on the one it names.
+func TestHangOnCommand(t *testing.T) {
+	s := start(t, "generic", nil)
+	c := quiet(t, s)
+	s.HangOn("AT+CMGR", time.Second)
+	c.send("AT+CSQ\r")
+	if l := c.line(); !strings.HasPrefix(l, "+CSQ:") {
+		t.Fatalf("before the armed command got %q", l)
+	}
+	if l := c.line(); l != "OK" {
+		t.Fatalf("before the armed command got %q", l)
+	}
+	c.send("at+cmgr=1\r")
+	if l, err := c.next(600 * time.Millisecond); err == nil {
+		t.Fatalf("the armed command was answered: %q", l)
+	}
+	c.send("AT\r")
+	if l, err := c.next(200 * time.Millisecond); err == nil {
+		t.Fatalf("hung modem answered %q", l)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		c.send("AT\r")
+		if l, err := c.next(300 * time.Millisecond); err == nil {
+			if l != "OK" {
+				t.Fatalf("after the hang got %q", l)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("modem never recovered from the hang")
+		}
+	}
+	// It fired once: the same command is answered now.
+	c.send("AT+CMGR=1\r")
+	if l := c.line(); l != "+CMS ERROR: 321" && l != "OK" {
+		t.Fatalf("the second AT+CMGR got %q", l)
+	}
+}
+
 func TestUnplugReplugsOnNewPTS(t *testing.T) {
 	s := start(t, "sim800", nil)
 	c := quiet(t, s)

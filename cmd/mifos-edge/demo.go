@@ -22,11 +22,12 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
-const demoUsage = `usage: mifos-edge demo [--profile NAME] [--dir DIR] [--once]
+const demoUsage = `usage: mifos-edge demo [--profile NAME] [--dir DIR] [--once] [--debug] [--trace-sms-text]
 
 Runs the daemon against a simulated GSM modem on a pseudo-terminal.
 Type '<phone number> <text>' (or just '<text>') to send an SMS as a client;
-the daemon's replies are printed as the simulated network delivers them.`
+the daemon's replies are printed as the simulated network delivers them.
+` + traceHelp
 
 func init() { register("demo", &DemoCommand{}) }
 
@@ -61,7 +62,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	dir := fs.String("dir", "", "directory for the demo's store and device link (default: a new temporary one)")
 	profile := fs.String("profile", "huawei-e173", "simulated modem model: generic, sim800, quectel-ec25, huawei-e173, cinterion-mc75i")
 	once := fs.Bool("once", false, "send BAL as a client, print the reply and exit (a smoke test)")
-	debug := fs.Bool("debug", false, "log every AT command and reply")
+	trace := traceFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), demoUsage)
 		fs.PrintDefaults()
@@ -82,12 +83,15 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 		*dir = d
 	}
 	logLevel := slog.LevelWarn
-	if *debug {
+	if trace.debug() {
 		logLevel = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel}))
+	// The daemon's AT trace shows the dialogue; the simulator's own account
+	// of it would only repeat every line (and show message text).
+	simLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: max(logLevel, slog.LevelInfo)}))
 
-	sim, err := modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(*dir, "modem"), Logger: log.With("component", "simulator")})
+	sim, err := modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(*dir, "modem"), Logger: simLog.With("component", "simulator")})
 	if err != nil {
 		return fmt.Errorf("start modem simulator: %w", err)
 	}
@@ -113,7 +117,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	d, err := daemon.Open(cfg, daemon.Options{Logger: log})
+	d, err := daemon.Open(cfg, daemon.Options{Logger: log, TraceSMSText: *trace.smsText})
 	if err != nil {
 		return err
 	}

@@ -12,9 +12,23 @@ import (
 	"github.com/mifos-edge/mifos-edge/daemon"
 )
 
-const runUsage = `usage: mifos-edge run --config FILE [--debug]
+const runUsage = `usage: mifos-edge run --config FILE [--debug] [--trace-sms-text]
 
-Runs the daemon in the foreground, logging to stderr; stops cleanly on SIGTERM or Ctrl-C.`
+Runs the daemon in the foreground, logging to stderr; stops cleanly on SIGTERM or Ctrl-C.
+` + traceHelp
+
+// traceHelp explains the AT trace; run and demo share it.
+const traceHelp = `
+--debug adds the AT trace: every line sent to the modem and read from it, with
+its time, marked "AT sent", "AT received", "AT URC" (unsolicited), "AT stale"
+(a late answer to a command that timed out) or "AT unknown" (a line nobody
+asked for, often an unsolicited code the daemon does not know). The SIM PIN
+never shows. Of an SMS PDU only the part before the text shows, with the
+sender or recipient and the length of the text.
+
+--trace-sms-text (implies --debug) shows SMS PDUs whole: the trace then CONTAINS
+THE TEXT OF EVERY MESSAGE, officers' PINs in PAY messages included. Use it only
+to debug message decoding, keep that log private and delete it afterwards.`
 
 func init() { register("run", &RunCommand{}) }
 
@@ -28,7 +42,7 @@ func (*RunCommand) Summary() string { return "run the daemon in the foreground" 
 func (*RunCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	cfgPath := configFlag(fs)
-	verbose := fs.Bool("debug", false, "log every AT command and reply")
+	trace := traceFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -40,8 +54,8 @@ func (*RunCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(*verbose)
-	d, err := daemon.Open(cfg, daemon.Options{Logger: log})
+	log := newLogger(trace.debug())
+	d, err := daemon.Open(cfg, daemon.Options{Logger: log, TraceSMSText: *trace.smsText})
 	if err != nil {
 		return err
 	}
@@ -69,6 +83,19 @@ func loadConfig(path string) (*config.Config, error) {
 	}
 	return cfg, nil
 }
+
+// traceOptions are the --debug and --trace-sms-text flags.
+type traceOptions struct{ verbose, smsText *bool }
+
+func traceFlags(fs *flag.FlagSet) traceOptions {
+	return traceOptions{
+		verbose: fs.Bool("debug", false, "log at DEBUG, with the AT trace: every line to and from the modem (no PIN, no message text)"),
+		smsText: fs.Bool("trace-sms-text", false, "show SMS PDUs whole in the AT trace (implies --debug): the log then contains message text and officers' PINs"),
+	}
+}
+
+// debug reports whether to log at DEBUG, which turns the AT trace on.
+func (o traceOptions) debug() bool { return *o.verbose || *o.smsText }
 
 func newLogger(debug bool) *slog.Logger {
 	level := slog.LevelInfo

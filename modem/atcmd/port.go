@@ -52,7 +52,8 @@ const (
 // Option configures a Port.
 type Option func(*Port)
 
-// WithLogger sets where the port reports dropped URCs.
+// WithLogger sets where the port reports dropped URCs and, at DEBUG, where
+// it writes the AT trace (trace.go).
 func WithLogger(l *slog.Logger) Option { return func(p *Port) { p.log = l } }
 
 // WithQuietGap sets how long the line must stay silent before a resync is
@@ -67,6 +68,7 @@ func WithResyncTimeout(d time.Duration) Option { return func(p *Port) { p.resync
 type Port struct {
 	rw            io.ReadWriter
 	log           *slog.Logger
+	traceText     bool // the trace shows SMS PDUs whole
 	quietGap      time.Duration
 	resyncTimeout time.Duration
 
@@ -89,6 +91,17 @@ type Port struct {
 	trailLeft int
 	trailURC  *URC
 	trailReq  *request
+	// What handling one line decided to hand out; handed out only once the
+	// line is traced, so the trace never shows an answer after the command
+	// it let through.
+	queued   []URC
+	finished []finish
+}
+
+// finish is a request's result waiting to be handed to its caller.
+type finish struct {
+	req *request
+	res result
 }
 
 type request struct {
@@ -305,6 +318,7 @@ func (p *Port) abandon(req *request) (lines []string, mine bool) {
 }
 
 func (p *Port) write(s string) error {
+	p.traceWrite(s)
 	if _, err := io.WriteString(p.rw, s); err != nil {
 		p.fail(fmt.Errorf("writing to the modem: %w", err))
 		return ErrClosed
@@ -394,10 +408,15 @@ func (p *Port) readLoop() {
 			toks = split.feed(buf[:n], toks[:0])
 			for _, t := range toks {
 				if t.prompt {
+					if p.tracing() {
+						p.log.Debug(traceReceived, "line", ">")
+					}
 					p.handlePrompt()
-				} else {
-					p.handleLine(t.line)
+					continue
 				}
+				p.handleLine(t.line)
+				p.traceRead(t.line)
+				p.handOut()
 			}
 			// The quiet gap counts from when the lines were routed, not read,
 			// so a resync cannot finish while a stale line is still in flight.
@@ -422,12 +441,25 @@ func (p *Port) handlePrompt() {
 	}
 }
 
-func (p *Port) emit(u URC) {
-	select {
-	case p.urcs <- u:
-	default:
-		p.log.Warn("modem URC dropped because nobody is reading them", "line", u.Line)
+// emit queues u for the URC channel; handOut delivers it.
+func (p *Port) emit(u URC) { p.queued = append(p.queued, u) }
+
+// handOut delivers what handling the last line decided: URCs first, then a
+// finished request (a +CMT header queued before the final that cut it short
+// came first on the line).
+func (p *Port) handOut() {
+	for _, u := range p.queued {
+		select {
+		case p.urcs <- u:
+		default:
+			p.log.Warn("modem URC dropped because nobody is reading them", "line", Redact(u.Line))
+		}
 	}
+	p.queued = p.queued[:0]
+	for _, f := range p.finished {
+		f.req.done <- f.res
+	}
+	p.finished = p.finished[:0]
 }
 
 func (p *Port) handleLine(line string) {
@@ -498,7 +530,7 @@ func (p *Port) handleLine(line string) {
 		if req.garbled && err == nil {
 			err = ErrGarbled
 		}
-		req.done <- result{lines: req.lines, err: err}
+		p.finished = append(p.finished, finish{req, result{lines: req.lines, err: err}})
 		return
 	}
 	if req.resync {
