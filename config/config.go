@@ -193,7 +193,8 @@ type SMS struct {
 	ReplyAbroad bool `toml:"reply_abroad"`
 	// MaxSentPerHour is the most SMS the box sends in any hour (default
 	// 300); more wait in the outbox for the next hour. It bounds what a
-	// flood or a fault can cost the SIM.
+	// flood or a fault can cost the SIM. Its last tenth is kept for
+	// replies: reminders and notifications stop at nine tenths.
 	MaxSentPerHour int `toml:"max_sent_per_hour"`
 	// PhoneCacheFor is how long BAL trusts a cached phone -> client mapping
 	// without asking Fineract again (default 24h).

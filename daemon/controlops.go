@@ -147,7 +147,8 @@ func listArgs(raw json.RawMessage) ListArgs {
 }
 
 // QueueSMS validates and queues an SMS typed by a person; it is used both
-// by the daemon's control socket and by `send` when no daemon runs.
+// by the daemon's control socket and by `send` when no daemon runs. It is a
+// notification: ahead of reminders, never ahead of a reply someone awaits.
 func QueueSMS(db *store.DB, a SendArgs, origin string) (SendResult, error) {
 	if a.Text == "" {
 		return SendResult{}, errors.New("the message text is empty")
@@ -156,7 +157,7 @@ func QueueSMS(db *store.DB, a SendArgs, origin string) (SendResult, error) {
 	if err != nil {
 		return SendResult{}, fmt.Errorf("cannot send to %q: %w", a.To, err)
 	}
-	id, err := db.Enqueue(store.Outbound{To: a.To, Text: a.Text, Origin: origin})
+	id, err := db.Enqueue(store.Outbound{To: a.To, Text: a.Text, Origin: origin, Priority: store.PriorityNotification})
 	if err != nil {
 		return SendResult{}, err
 	}

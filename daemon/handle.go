@@ -131,7 +131,7 @@ func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 				note += "; reply suppressed: " + why
 				continue
 			}
-			if _, err := tx.Enqueue(store.Outbound{To: to, Text: r.Text, Origin: replyOrigin(m.ID), DuplicateHarmless: true}); err != nil {
+			if _, err := tx.Enqueue(store.Outbound{To: to, Text: r.Text, Origin: replyOrigin(m.ID), Priority: store.PriorityInteractive, DuplicateHarmless: true}); err != nil {
 				return err
 			}
 			queued++
@@ -313,7 +313,7 @@ func (d *Daemon) queueAlerts(tx *store.Tx, alerts []string, now time.Time) (int,
 		if !ok {
 			continue
 		}
-		if _, err := tx.Enqueue(store.Outbound{To: to, Text: text, Origin: "alert", DuplicateHarmless: true}); err != nil {
+		if _, err := tx.Enqueue(store.Outbound{To: to, Text: text, Origin: "alert", Priority: store.PriorityNotification, DuplicateHarmless: true}); err != nil {
 			return queued, err
 		}
 		queued++

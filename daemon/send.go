@@ -21,10 +21,11 @@ const (
 	sendWait = 20 * time.Second
 )
 
-// sendLoop submits due outbox messages one at a time.
+// sendLoop submits due outbox messages one at a time, most urgent class
+// first (the store's NextDue decides the order).
 func (d *Daemon) sendLoop(ctx context.Context) error {
 	for {
-		o, ok, err := d.db.NextDue(time.Now())
+		next, err := d.nextSend(time.Now())
 		if err != nil {
 			d.log.Error("reading the outbox failed; retrying", "err", err)
 			if err := sleep(ctx, storeRetry, nil); err != nil {
@@ -32,51 +33,105 @@ func (d *Daemon) sendLoop(ctx context.Context) error {
 			}
 			continue
 		}
-		if ok {
-			if wait := d.sendBudgetWait(time.Now()); wait > 0 {
-				if err := sleep(ctx, wait, nil); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := d.sendOne(ctx, o); err != nil {
+		if next.send {
+			if err := d.sendOne(ctx, next.o); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				d.log.Error("outbox update failed; will retry", "sms", o.ID, "err", err)
+				d.log.Error("outbox update failed; will retry", "sms", next.o.ID, "err", err)
 				if err := sleep(ctx, 5*time.Second, nil); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		wait := time.Minute
-		if at, ok, err := d.db.NextWake(); err != nil {
-			d.log.Error("reading the outbox failed; retrying", "err", err)
-			wait = storeRetry
-		} else if ok {
-			wait = max(time.Until(at), 10*time.Millisecond)
+		wake := d.outboxReady
+		if next.spent {
+			wake = nil // nothing queued now could go before the wait ends
 		}
-		if err := sleep(ctx, wait, d.outboxReady); err != nil {
+		if err := sleep(ctx, next.wait, wake); err != nil {
 			return err
 		}
 	}
 }
 
-// sendBudgetWait is how long to wait before the next send so that no hour
-// holds more than [sms] max_sent_per_hour SMS: 0 when under the budget.
-// The branch manager hears of it once a day.
-func (d *Daemon) sendBudgetWait(now time.Time) time.Duration {
+// replyReserve is the share of [sms] max_sent_per_hour kept for
+// interactive messages (1/replyReserve of it): once the hour's sends reach
+// the rest, notifications and bulk wait, so a campaign that spends the
+// budget does not leave a client's BAL waiting for the next hour.
+const replyReserve = 10
+
+// sendPlan is the sender's next step: send o, or sleep for wait.
+type sendPlan struct {
+	o     store.Outbound
+	send  bool
+	wait  time.Duration
+	spent bool // the hour's budget is spent: no message may go before wait ends
+}
+
+// nextSend returns the message to send at now, or, when none may go, how
+// long to sleep (a message queued meanwhile wakes the sender sooner unless
+// the budget is spent).
+func (d *Daemon) nextSend(now time.Time) (sendPlan, error) {
+	lowest, used, freeAt := d.sendAllowance(now)
+	plan := sendPlan{wait: time.Minute, spent: lowest == ""}
+	if lowest != "" {
+		o, ok, err := d.db.NextDueUpTo(now, lowest)
+		if err != nil || ok {
+			return sendPlan{o: o, send: ok}, err
+		}
+		at, ok, err := d.db.NextWakeUpTo(lowest)
+		if err != nil {
+			return sendPlan{}, err
+		}
+		if ok {
+			plan.wait = max(at.Sub(now), 10*time.Millisecond)
+		}
+	}
+	if lowest == store.PriorityBulk {
+		return plan, nil
+	}
+	// The budget lets more go when the oldest send of the hour leaves it.
+	untilFree := max(freeAt.Sub(now), time.Second)
+	plan.wait = min(plan.wait, untilFree)
+	held, ok, err := d.db.NextDue(now)
+	if err != nil || !ok {
+		return plan, err
+	}
+	if plan.spent {
+		d.budgetSpent(now, used, untilFree)
+	} else {
+		d.log.Debug("hourly SMS budget nearly used up; only replies go", "held", held.ID, "priority", held.Priority,
+			"sent_last_hour", used, "limit", d.cfg.SMS.MaxSentPerHour, "resume_in", untilFree.Round(time.Second))
+	}
+	return plan, nil
+}
+
+// sendAllowance is the least urgent class the hourly budget ([sms]
+// max_sent_per_hour) lets go at now: every class under the budget less the
+// reply reserve, interactive only within the reserve, none ("") once it is
+// spent. used is what the last hour sent; freeAt is when its oldest send
+// stops counting.
+func (d *Daemon) sendAllowance(now time.Time) (lowest store.Priority, used int, freeAt time.Time) {
 	n, oldest, err := d.db.SubmittedSince(now.Add(-time.Hour))
 	if err != nil {
 		d.log.Error("counting the SMS sent this hour failed; sending anyway", "err", err)
-		return 0
+		return store.PriorityBulk, 0, now
 	}
-	if n < d.cfg.SMS.MaxSentPerHour {
-		return 0
+	limit := d.cfg.SMS.MaxSentPerHour
+	switch {
+	case n >= limit:
+		return "", n, oldest.Add(time.Hour)
+	case n >= limit-limit/replyReserve:
+		return store.PriorityInteractive, n, oldest.Add(time.Hour)
 	}
-	wait := max(oldest.Add(time.Hour).Sub(now), time.Second)
-	err = d.db.Update(func(tx *store.Tx) error {
+	return store.PriorityBulk, n, oldest.Add(time.Hour)
+}
+
+// budgetSpent reports a send held back because the hour's budget is spent;
+// the branch manager hears of it once a day.
+func (d *Daemon) budgetSpent(now time.Time, used int, wait time.Duration) {
+	err := d.db.Update(func(tx *store.Tx) error {
 		first, err := tx.Allow("alert:send-budget", now, store.MaxRateWindow, 1)
 		if err != nil || !first {
 			return err
@@ -88,8 +143,7 @@ func (d *Daemon) sendBudgetWait(now time.Time) time.Duration {
 	if err != nil {
 		d.log.Error("recording the send-budget alert failed", "err", err)
 	}
-	d.log.Info("hourly SMS budget used up; the outbox waits", "sent_last_hour", n, "limit", d.cfg.SMS.MaxSentPerHour, "resume_in", wait.Round(time.Second))
-	return wait
+	d.log.Info("hourly SMS budget used up; the outbox waits", "sent_last_hour", used, "limit", d.cfg.SMS.MaxSentPerHour, "resume_in", wait.Round(time.Second))
 }
 
 // sendOne walks one message through the state machine:

@@ -73,6 +73,9 @@ type envOptions struct {
 	extraSMS   string // extra lines for the [sms] table
 	fineract   bool   // start a seeded Fineract stand-in and configure [mifos]
 	quietFin   bool   // the stand-in keeps no request log (long benchmarks)
+
+	// sendDelay is the simulated modem's pause before each +CMGS answer (0: its default).
+	sendDelay time.Duration
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -91,7 +94,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	e := &env{t: t, dir: dir, cfgPath: filepath.Join(dir, "mifos-edge.toml"), socket: filepath.Join(dir, "c.sock")}
 	e.cond = sync.NewCond(&e.mu)
-	e.sim, err = modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(dir, "modem")})
+	e.sim, err = modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(dir, "modem"), SendDelay: o.sendDelay})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -314,7 +314,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 		officerText = t.Get("collect.officer_failed", "group", p.GroupName, "date", j.Date, "reason", e.failureReason(j))
 	}
 	if j.Officer != "" {
-		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, DuplicateHarmless: true})
+		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, Priority: store.PriorityInteractive, DuplicateHarmless: true})
 	}
 	if j.State != store.JournalDone || rounded {
 		return out
@@ -323,7 +323,9 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 		if s.Phone == "" {
 			continue
 		}
-		out = append(out, store.Outbound{To: s.Phone, Origin: origin, DuplicateHarmless: true,
+		// A sheet's receipts are many and nobody stands waiting for them:
+		// they must not hold up other officers' and clients' replies.
+		out = append(out, store.Outbound{To: s.Phone, Origin: origin, Priority: store.PriorityNotification, DuplicateHarmless: true,
 			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", p.Currency.Format(s.Amount), "group", p.GroupName, "date", j.Date)})
 	}
 	return out

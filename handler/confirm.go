@@ -128,14 +128,15 @@ func (e *Env) payConfirmations(batch []store.JournalEntry) []store.Outbound {
 	var out []store.Outbound
 	origin := fmt.Sprintf("journal:%d", first.Batch)
 	if first.Officer != "" {
-		out = append(out, store.Outbound{To: first.Officer, Text: strings.Join(officerText, " "), Origin: origin, DuplicateHarmless: true})
+		out = append(out, store.Outbound{To: first.Officer, Text: strings.Join(officerText, " "), Origin: origin, Priority: store.PriorityInteractive, DuplicateHarmless: true})
 	}
 	if first.ClientPhone != "" && len(clientItems) > 0 && first.ClientPhone != first.Officer {
 		text := t.Get("pay.client_confirm_nb", "name", name, "items", strings.Join(clientItems, ", "))
 		if len(balances) > 0 {
 			text = t.Get("pay.client_confirm", "name", name, "items", strings.Join(clientItems, ", "), "balances", strings.Join(balances, ", "))
 		}
-		out = append(out, store.Outbound{To: first.ClientPhone, Text: text, Origin: origin, DuplicateHarmless: true})
+		// The client paid in person and waits for the receipt too.
+		out = append(out, store.Outbound{To: first.ClientPhone, Text: text, Origin: origin, Priority: store.PriorityInteractive, DuplicateHarmless: true})
 	}
 	return out
 }

@@ -150,7 +150,8 @@ func (e *Env) NotRemindedToday(list []Reminder, now time.Time) ([]Reminder, int,
 }
 
 // QueueReminders puts the reminders in the outbox inside tx, at most one
-// per client within a day; it returns how many it queued.
+// per client within a day, as bulk: replies overtake them. It returns how
+// many it queued.
 func QueueReminders(tx *store.Tx, list []Reminder, origin string, now time.Time) (int, error) {
 	queued := 0
 	for _, r := range list {
@@ -161,7 +162,7 @@ func QueueReminders(tx *store.Tx, list []Reminder, origin string, now time.Time)
 		if !ok {
 			continue
 		}
-		if _, err := tx.Enqueue(store.Outbound{To: r.Phone, Text: r.Text, Origin: origin, DuplicateHarmless: true}); err != nil {
+		if _, err := tx.Enqueue(store.Outbound{To: r.Phone, Text: r.Text, Origin: origin, Priority: store.PriorityBulk, DuplicateHarmless: true}); err != nil {
 			return queued, err
 		}
 		queued++

@@ -77,7 +77,9 @@ func runCrashChild(path string) error {
 				if ok, err := tx.AllowReply(m.Sender, now, 1_000_000); err != nil || !ok {
 					return fmt.Errorf("reply not allowed: %v", err)
 				}
-				_, err = tx.Enqueue(Outbound{To: m.Sender, Text: "balance 1", Origin: fmt.Sprint("reply:", m.ID), DuplicateHarmless: true})
+				// Every class, so the due index holds several runs of keys.
+				class := priorities[m.ID%uint64(len(priorities))]
+				_, err = tx.Enqueue(Outbound{To: m.Sender, Text: "balance 1", Origin: fmt.Sprint("reply:", m.ID), Priority: class, DuplicateHarmless: true})
 				return err
 			})
 			if err != nil {

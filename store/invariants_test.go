@@ -91,7 +91,7 @@ func checkInvariants(db *DB) []error {
 			}
 			if o.State == OutQueued {
 				queued++
-				if btx.Bucket(bucketOutDue).Get(timeIDKey(o.NextAttempt, o.ID)) == nil {
+				if btx.Bucket(bucketOutDue).Get(dueKey(&o)) == nil {
 					report("queued outbound %d missing from due index", o.ID)
 				}
 			}
@@ -188,6 +188,12 @@ func TestInvariantCheckerDetectsDamage(t *testing.T) {
 			c := btx.Bucket(bucketOutDue).Cursor()
 			k, _ := c.First()
 			return btx.Bucket(bucketOutDue).Delete(k)
+		},
+		"due entry under another class": func(btx *bbolt.Tx) error {
+			due := btx.Bucket(bucketOutDue)
+			k, _ := due.Cursor().First()
+			moved := append([]byte{k[0] + 1}, k[1:]...)
+			return errAll(due.Delete(k), due.Put(moved, nil))
 		},
 		"set without first-arrival entry": func(btx *bbolt.Tx) error {
 			c := btx.Bucket(bucketSetsFirst).Cursor()

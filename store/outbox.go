@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -25,6 +26,47 @@ const (
 	OutFailed     OutState = "failed"
 )
 
+// Priority is an outbound SMS's class: which queued message the modem
+// sends first. Someone waiting for an answer goes before news nobody asked
+// for, which goes before a campaign to hundreds of clients.
+type Priority string
+
+const (
+	// PriorityInteractive is a reply to a command or a posting's
+	// confirmation: a person is waiting for it.
+	PriorityInteractive Priority = "interactive"
+	// PriorityNotification is news nobody waits for: an alert to the
+	// branch manager, an operator's SMS, a group collection's receipts.
+	// It is also the class of a message queued without one.
+	PriorityNotification Priority = "notification"
+	// PriorityBulk is a batch to many clients (reminders, campaigns).
+	PriorityBulk Priority = "bulk"
+)
+
+// priorities lists the classes most urgent first; a class's index is its
+// rank, the first byte of its due-index keys.
+var priorities = [...]Priority{PriorityInteractive, PriorityNotification, PriorityBulk}
+
+// rank is p's place in priorities. An empty or unknown class (a record
+// written before classes existed) ranks as a notification, so index puts
+// and deletes of one record always agree.
+func (p Priority) rank() int {
+	for i, q := range priorities {
+		if q == p {
+			return i
+		}
+	}
+	return 1
+}
+
+// fairShareAfter bounds how long a less urgent class waits: once this many
+// sends in a row went to other classes while one of its messages was due,
+// it gets the next send (the one after, when a more urgent class is owed
+// one too). A steady flow of replies thus leaves notifications and bulk one
+// send in fairShareAfter+1 each, yet a lone reply never waits for more than
+// the send under way and one owed send.
+const fairShareAfter = 4
+
 // Outbound is one SMS to send, possibly in several parts.
 type Outbound struct {
 	ID     uint64   `json:"id"`
@@ -32,6 +74,9 @@ type Outbound struct {
 	Text   string   `json:"text"`
 	State  OutState `json:"state"`
 	Origin string   `json:"origin"` // e.g. "reply:17", "cli"
+	// Priority orders the queue: the most urgent class first, oldest
+	// first within a class. Empty at Enqueue means PriorityNotification.
+	Priority Priority `json:"priority"`
 	// DuplicateHarmless: a duplicate of this text does no harm (auto
 	// replies), so an unknown outcome may be resent once.
 	DuplicateHarmless bool `json:"duplicate_harmless,omitempty"`
@@ -77,6 +122,12 @@ func (tx *Tx) Enqueue(o Outbound) (uint64, error) {
 	if o.ConcatRef < 0 || o.ConcatRef > maxConcatRef {
 		return 0, fmt.Errorf("concatenation reference %d is outside 0..%d", o.ConcatRef, maxConcatRef)
 	}
+	switch {
+	case o.Priority == "":
+		o.Priority = PriorityNotification
+	case !slices.Contains(priorities[:], o.Priority):
+		return 0, fmt.Errorf("outbound message to %s has unknown priority %q (want one of %v)", o.To, o.Priority, priorities)
+	}
 	now := time.Now()
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = now
@@ -101,8 +152,8 @@ func (tx *Tx) Enqueue(o Outbound) (uint64, error) {
 
 // saveOutbound writes o and moves its index entries from old's (nil: new).
 // Invariant: an id is in exactly the state index of its State; it is in the
-// due index (keyed NextAttempt,id) iff queued, and in the submitted-at index
-// iff submitted.
+// due index (keyed priority rank,NextAttempt,id) iff queued, and in the
+// submitted-at index iff submitted.
 func saveOutbound(btx *bbolt.Tx, old, o *Outbound) error {
 	if old != nil {
 		if err := btx.Bucket(outStateBucket(old.State)).Delete(idKey(old.ID)); err != nil {
@@ -121,7 +172,7 @@ func saveOutbound(btx *bbolt.Tx, old, o *Outbound) error {
 	}
 	switch o.State {
 	case OutQueued:
-		if err := btx.Bucket(bucketOutDue).Put(timeIDKey(o.NextAttempt, o.ID), nil); err != nil {
+		if err := btx.Bucket(bucketOutDue).Put(dueKey(o), nil); err != nil {
 			return err
 		}
 	case OutSubmitted:
@@ -135,7 +186,7 @@ func saveOutbound(btx *bbolt.Tx, old, o *Outbound) error {
 func deleteOutboundTimeIndex(btx *bbolt.Tx, o *Outbound) error {
 	switch o.State {
 	case OutQueued:
-		return btx.Bucket(bucketOutDue).Delete(timeIDKey(o.NextAttempt, o.ID))
+		return btx.Bucket(bucketOutDue).Delete(dueKey(o))
 	case OutSubmitted:
 		return btx.Bucket(bucketOutSubmittedAt).Delete(timeIDKey(o.SubmittedAt, o.ID))
 	}
@@ -174,18 +225,65 @@ func (db *DB) Outbound(id uint64) (Outbound, error) {
 	return o, err
 }
 
-// NextDue returns the queued record with the earliest NextAttempt (then the
-// lowest id) if that is not after now. It reads only the first due-index key.
+// dueKey is o's due-index key: its class's rank, then NextAttempt, then id,
+// so each class is one run of keys in due order.
+func dueKey(o *Outbound) []byte {
+	return append([]byte{byte(o.Priority.rank())}, timeIDKey(o.NextAttempt, o.ID)...)
+}
+
+// firstDue returns the first due-index key of the class of rank r: its
+// earliest NextAttempt, then lowest id; nil when the class has none.
+func firstDue(due *bbolt.Bucket, r int) []byte {
+	k, _ := due.Cursor().Seek([]byte{byte(r)})
+	if k == nil || k[0] != byte(r) {
+		return nil
+	}
+	return k
+}
+
+// dueNow reports whether a first-due key k is due at now.
+func dueNow(k []byte, now time.Time) bool {
+	return k != nil && string(k[1:9]) <= string(timeKey(now))
+}
+
+// NextDue returns the queued record to send at now, if any is due: the
+// oldest due record of the most urgent class that has one, unless a less
+// urgent class has waited fairShareAfter sends (see MarkSubmitting); then
+// the oldest due record of that class. Oldest means earliest NextAttempt,
+// then lowest id.
 func (db *DB) NextDue(now time.Time) (Outbound, bool, error) {
+	return db.NextDueUpTo(now, PriorityBulk)
+}
+
+// NextDueUpTo is NextDue among the classes from the most urgent down to
+// lowest: the send budget holds the others back.
+func (db *DB) NextDueUpTo(now time.Time, lowest Priority) (Outbound, bool, error) {
 	var o Outbound
 	var ok bool
 	err := db.bolt.View(func(btx *bbolt.Tx) error {
-		k, _ := btx.Bucket(bucketOutDue).Cursor().First()
-		if k == nil || string(k[:8]) > string(timeKey(now)) {
+		due := btx.Bucket(bucketOutDue)
+		waited := loadFairShare(btx)
+		var pick []byte
+		for r := 0; r <= lowest.rank(); r++ {
+			k := firstDue(due, r)
+			switch {
+			case !dueNow(k, now):
+				continue
+			case pick == nil:
+				pick = k // the most urgent class with a due message
+				continue
+			case waited[r] >= fairShareAfter:
+				pick = k // the most urgent of those that waited their share
+			}
+			if pick[0] == byte(r) {
+				break
+			}
+		}
+		if pick == nil {
 			return nil
 		}
 		var err error
-		o, err = loadOutbound(btx, keyID(k[8:]))
+		o, err = loadOutbound(btx, keyID(pick[9:]))
 		ok = err == nil
 		return err
 	})
@@ -195,18 +293,116 @@ func (db *DB) NextDue(now time.Time) (Outbound, bool, error) {
 // NextWake returns the earliest NextAttempt of any queued record, so the
 // sender can sleep until then.
 func (db *DB) NextWake() (time.Time, bool, error) {
+	return db.NextWakeUpTo(PriorityBulk)
+}
+
+// NextWakeUpTo is NextWake among the classes from the most urgent down to lowest.
+func (db *DB) NextWakeUpTo(lowest Priority) (time.Time, bool, error) {
 	var at time.Time
 	var ok bool
 	err := db.bolt.View(func(btx *bbolt.Tx) error {
-		k, _ := btx.Bucket(bucketOutDue).Cursor().First()
-		if k == nil {
+		due := btx.Bucket(bucketOutDue)
+		var first []byte
+		for r := 0; r <= lowest.rank(); r++ {
+			if k := firstDue(due, r); k != nil && (first == nil || string(k[1:]) < string(first[1:])) {
+				first = k
+			}
+		}
+		if first == nil {
 			return nil
 		}
-		o, err := loadOutbound(btx, keyID(k[8:]))
+		o, err := loadOutbound(btx, keyID(first[9:]))
 		at, ok = o.NextAttempt, err == nil
 		return err
 	})
 	return at, ok, err
+}
+
+// priorityOfOrigin classes a record queued before classes existed by the
+// origin the daemon gave it: replies and posting confirmations have a
+// person waiting, reminders are bulk, anything else (alerts, an operator's
+// SMS) is a notification.
+func priorityOfOrigin(origin string) Priority {
+	switch {
+	case strings.HasPrefix(origin, "reply:"), strings.HasPrefix(origin, "journal:"):
+		return PriorityInteractive
+	case strings.HasPrefix(origin, "remind:"):
+		return PriorityBulk
+	}
+	return PriorityNotification
+}
+
+// migrateOutboxPriorities brings a schema-1 outbox to schema 2: every record
+// gets a class from its origin and the due index is rebuilt from the queued
+// records, keyed by class first.
+func migrateOutboxPriorities(btx *bbolt.Tx) error {
+	if err := btx.DeleteBucket(bucketOutDue); err != nil {
+		return err
+	}
+	due, err := btx.CreateBucket(bucketOutDue)
+	if err != nil {
+		return err
+	}
+	out := btx.Bucket(bucketOutbox)
+	// Keys first: a cursor is not to be trusted across writes to its bucket.
+	var ids []uint64
+	if err := out.ForEach(func(k, _ []byte) error {
+		ids = append(ids, keyID(k))
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		o, err := loadOutbound(btx, id)
+		if err != nil {
+			return err
+		}
+		if o.Priority == "" {
+			o.Priority = priorityOfOrigin(o.Origin)
+			if err := putJSON(out, idKey(id), &o); err != nil {
+				return err
+			}
+		}
+		if o.State == OutQueued {
+			if err := due.Put(dueKey(&o), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fairShare counts, per class rank, the sends in a row that went to
+// another class while this class had a message due.
+type fairShare [len(priorities)]uint64
+
+func loadFairShare(btx *bbolt.Tx) fairShare {
+	var f fairShare
+	raw := btx.Bucket(bucketMeta).Get(keyFairShare)
+	for i := range f {
+		if len(raw) >= 8*(i+1) {
+			f[i] = binary.BigEndian.Uint64(raw[8*i:])
+		}
+	}
+	return f
+}
+
+// noteSend updates the fair-share counts for a send of class sent at now:
+// that class's count starts over, as does that of a class with nothing
+// due; every other class waited one more send.
+func noteSend(btx *bbolt.Tx, sent Priority, now time.Time) error {
+	f := loadFairShare(btx)
+	due := btx.Bucket(bucketOutDue)
+	raw := make([]byte, 0, 8*len(f))
+	for r := range f {
+		if r != sent.rank() && dueNow(firstDue(due, r), now) {
+			f[r]++
+		} else {
+			f[r] = 0
+		}
+		raw = binary.BigEndian.AppendUint64(raw, f[r])
+	}
+	return btx.Bucket(bucketMeta).Put(keyFairShare, raw)
 }
 
 // NextConcatRef returns the next 8-bit concatenation reference, 1..255,
@@ -228,6 +424,12 @@ func (db *DB) NextConcatRef() (int, error) {
 // transition applies change to record id if its state is one of from, in
 // one transaction, and stamps UpdatedAt.
 func (db *DB) transition(id uint64, what string, from []OutState, change func(o *Outbound) error) error {
+	return db.transitionThen(id, what, from, change, nil)
+}
+
+// transitionThen is transition, then runs then (if set) on the saved record
+// in the same transaction.
+func (db *DB) transitionThen(id uint64, what string, from []OutState, change func(o *Outbound) error, then func(btx *bbolt.Tx, o *Outbound) error) error {
 	err := db.bolt.Update(func(btx *bbolt.Tx) error {
 		old, err := loadOutbound(btx, id)
 		if err != nil {
@@ -242,7 +444,13 @@ func (db *DB) transition(id uint64, what string, from []OutState, change func(o 
 			return err
 		}
 		o.UpdatedAt = time.Now()
-		return saveOutbound(btx, &old, &o)
+		if err := saveOutbound(btx, &old, &o); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(btx, &o)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -255,8 +463,11 @@ func (db *DB) transition(id uint64, what string, from []OutState, change func(o 
 // and RecoverSubmitting knows the outcome of that attempt is unknown.
 // concatRef is stored at the first attempt; later attempts must pass the
 // same value or 0.
+//
+// Each attempt counts as a send for NextDue's fair shares.
 func (db *DB) MarkSubmitting(id uint64, concatRef int) error {
-	return db.transition(id, "mark submitting", []OutState{OutQueued}, func(o *Outbound) error {
+	counted := func(btx *bbolt.Tx, o *Outbound) error { return noteSend(btx, o.Priority, o.UpdatedAt) }
+	return db.transitionThen(id, "mark submitting", []OutState{OutQueued}, func(o *Outbound) error {
 		if concatRef < 0 || concatRef > maxConcatRef {
 			return fmt.Errorf("concatenation reference %d is outside 0..%d", concatRef, maxConcatRef)
 		}
@@ -269,7 +480,7 @@ func (db *DB) MarkSubmitting(id uint64, concatRef int) error {
 		o.State = OutSubmitting
 		o.Attempts++
 		return nil
-	})
+	}, counted)
 }
 
 // MarkPartSubmitted records that the modem accepted part (0-based) with

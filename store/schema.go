@@ -9,7 +9,10 @@ import (
 
 // schemaVersion is bumped whenever the on-disk layout changes incompatibly;
 // older files are migrated in prepareSchema, newer ones are refused.
-const schemaVersion = 1
+//
+//	1: the first layout.
+//	2: outbound records carry a Priority; the due index is keyed by its rank first.
+const schemaVersion = 2
 
 var (
 	bucketMeta = []byte("meta")
@@ -34,6 +37,7 @@ var (
 
 	keySchemaVersion = []byte("schema_version")
 	keyConcatRef     = []byte("concat_ref")
+	keyFairShare     = []byte("out_fair_share") // sends each outbox class waited (see NextDue)
 )
 
 var messageStates = []MessageState{MessagePending, MessageHandled, MessageParked, MessageDeferred}
@@ -68,17 +72,25 @@ func prepareSchema(btx *bbolt.Tx, path string) error {
 	if err != nil {
 		return err
 	}
+	version := uint64(schemaVersion) // a new file starts at the current layout
 	if raw := meta.Get(keySchemaVersion); raw != nil {
 		if len(raw) != 8 {
 			return fmt.Errorf("state file %s has a malformed schema version; it is not a mifos-edge store or it is damaged", path)
 		}
-		if v := binary.BigEndian.Uint64(raw); v > schemaVersion {
-			return fmt.Errorf("%w: %s has schema version %d but this build understands up to %d; run the newer mifos-edge or restore a backup", ErrSchemaTooNew, path, v, schemaVersion)
+		if version = binary.BigEndian.Uint64(raw); version > schemaVersion {
+			return fmt.Errorf("%w: %s has schema version %d but this build understands up to %d; run the newer mifos-edge or restore a backup", ErrSchemaTooNew, path, version, schemaVersion)
 		}
 	}
 	for _, name := range allBuckets() {
 		if _, err := btx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s in %s: %w", name, path, err)
+		}
+	}
+	// Migrations run in the same transaction as the version bump: a crash
+	// leaves the file as it was, and the next start migrates again.
+	if version < 2 {
+		if err := migrateOutboxPriorities(btx); err != nil {
+			return fmt.Errorf("migrate the outbox of %s to schema 2: %w", path, err)
 		}
 	}
 	return meta.Put(keySchemaVersion, idKey(schemaVersion))
