@@ -49,7 +49,7 @@ type serialConn struct {
 	path   string
 	port   *serial.Port
 	lock   *os.File // second descriptor carrying flock and TIOCEXCL
-	rdev   uint64
+	rdev   uint64   // st_rdev, uint32 on some 32-bit platforms (mipsle)
 	closed atomic.Bool
 }
 
@@ -77,7 +77,7 @@ func openSerial(path string, baud int) (io.ReadWriteCloser, error) {
 	}
 	// TIOCEXCL makes later opens by other programs fail with EBUSY (root excepted).
 	_ = unix.IoctlSetInt(int(lock.Fd()), unix.TIOCEXCL, 0)
-	return &serialConn{path: path, port: port, lock: lock, rdev: st.Rdev}, nil
+	return &serialConn{path: path, port: port, lock: lock, rdev: uint64(st.Rdev)}, nil
 }
 
 func openError(path string, err error) error {
@@ -129,7 +129,7 @@ func (c *serialConn) stillThere() bool {
 	if err := unix.Stat(c.path, &st); err != nil {
 		return false
 	}
-	return st.Rdev == c.rdev
+	return uint64(st.Rdev) == c.rdev
 }
 
 func (c *serialConn) Write(b []byte) (int, error) {
