@@ -27,7 +27,10 @@ func newStandIn(t *testing.T, opts fineractsim.Options) standIn {
 	}
 	t.Cleanup(func() { fin.Close() })
 	fin.Seed()
-	api, err := mifos.New(mifos.Config{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password"})
+	// A request lost on a loaded machine (a reused connection the stand-in
+	// closed) is given up after 3 s, not the default 20 s, so the worker's
+	// retry, which these tests are about, happens within settleWait.
+	api, err := mifos.New(mifos.Config{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password", Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
