@@ -25,6 +25,9 @@ import (
 // can write, though the service's sandbox lets the daemon write only its
 // state directory; and the store's content never crosses the socket, whose
 // answers are one JSON line. It is audited: a copy of the store is secret.
+// While the copy is written, a commit that must grow the store file waits
+// for it (bbolt remaps the file only without readers); a copy to a local
+// disk takes seconds at most.
 func RegisterBackupOp(s *control.Server, db *store.DB) {
 	s.Handle(OpBackup, func(ctx context.Context, _ json.RawMessage) (any, error) {
 		f := control.PassedFile(ctx)
