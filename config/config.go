@@ -121,6 +121,11 @@ type Modem struct {
 type Store struct {
 	Path      string   `toml:"path"`      // required: bbolt file
 	Retention Duration `toml:"retention"` // default 90 days ("2160h")
+	// BackupDir, when set, gets a dated copy of the store every
+	// BackupInterval, of which the newest BackupKeep are kept.
+	BackupDir      string   `toml:"backup_dir"`
+	BackupKeep     int      `toml:"backup_keep"`     // default 7
+	BackupInterval Duration `toml:"backup_interval"` // default 24h
 }
 
 // Mifos is the [mifos] table (used by the Fineract integration).

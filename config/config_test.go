@@ -283,6 +283,9 @@ func TestDefaults(t *testing.T) {
 		{"phone_cache_for", cfg.SMS.PhoneCacheFor.Duration, 24 * time.Hour},
 		{"phone_cache_offline_max", cfg.SMS.PhoneCacheOfflineMax.Duration, 168 * time.Hour},
 		{"socket", cfg.Control.Socket, "/var/lib/mifos-edge/mifos-edge.sock"},
+		{"backup_dir", cfg.Store.BackupDir, ""},
+		{"backup_keep", cfg.Store.BackupKeep, 7},
+		{"backup_interval", cfg.Store.BackupInterval.Duration, 24 * time.Hour},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -310,6 +313,9 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"odd baud", func(c *Config) { c.Modem.Baud = 12345 }, "modem.baud: 12345 is not a standard serial speed"},
 		{"negative duration", func(c *Config) { c.Modem.SendTimeout.Duration = -time.Second }, "modem.send_timeout must be longer than zero"},
 		{"zero retention", func(c *Config) { c.Store.Retention.Duration = 0 }, "store.retention must be longer than zero"},
+		{"backup keep", func(c *Config) { c.Store.BackupKeep = -1 }, "store.backup_keep must be at least 1"},
+		{"backup interval", func(c *Config) { c.Store.BackupInterval.Duration = time.Second }, "store.backup_interval must be at least 1m0s"},
+		{"backup dir is the store", func(c *Config) { c.Store.BackupDir = c.Store.Path }, "store.backup_dir must be a directory for the copies, not the store file"},
 		{"lower-case country", func(c *Config) { c.SMS.Country = "ke" }, `sms.country: "ke" is not a two-letter`},
 		{"three-letter country", func(c *Config) { c.SMS.Country = "KEN" }, `sms.country: "KEN"`},
 		{"replies per hour", func(c *Config) { c.SMS.RepliesPerHour = 0 }, "sms.replies_per_hour must be at least 1"},
@@ -530,7 +536,7 @@ func TestShippedExample(t *testing.T) {
 	shown.Modem.InitCommands, shown.Modem.PIN = nil, ""
 	shown.Mifos, shown.HTTP, shown.SMS.Country, shown.Templates = Mifos{Timeout: shown.Mifos.Timeout}, HTTP{}, "", nil
 	// Examples of values without a default, and the file name itself.
-	shown.Officers.ManagerPhone, shown.file = "", defaults.file
+	shown.Officers.ManagerPhone, shown.Store.BackupDir, shown.file = "", "", defaults.file
 	if shown.Security.KeyFile != "/etc/mifos-edge/mifos-edge.key" || defaults.Security.KeyFile != "mifos-edge.key" {
 		t.Errorf("key file: example shows %q, default beside example.toml is %q", shown.Security.KeyFile, defaults.Security.KeyFile)
 	}

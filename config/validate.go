@@ -46,6 +46,11 @@ const (
 	DefaultMifosTimeout     = 20 * time.Second
 	// DefaultSocketName is placed beside the store file when control.socket is unset.
 	DefaultSocketName = "mifos-edge.sock"
+	// DefaultBackupKeep and DefaultBackupInterval: a week of nightly copies.
+	DefaultBackupKeep     = 7
+	DefaultBackupInterval = 24 * time.Hour
+	// MinBackupInterval keeps the nightly copy from wearing out the flash.
+	MinBackupInterval = time.Minute
 )
 
 // SetDefaults fills every unset (zero) setting with its default. It is
@@ -58,6 +63,8 @@ func (c *Config) SetDefaults() {
 	setDuration(&c.Modem.StatusInterval, DefaultStatusInterval)
 	setDuration(&c.Modem.SweepInterval, DefaultSweepInterval)
 	setDuration(&c.Store.Retention, DefaultRetention)
+	setInt(&c.Store.BackupKeep, DefaultBackupKeep)
+	setDuration(&c.Store.BackupInterval, DefaultBackupInterval)
 	setDuration(&c.SMS.ReassemblyTimeout, DefaultReassemblyTimeout)
 	setInt(&c.SMS.RepliesPerHour, DefaultRepliesPerHour)
 	setInt(&c.SMS.MaxSendAttempts, DefaultMaxSendAttempts)
@@ -179,6 +186,15 @@ func (c *Config) Validate() error {
 
 	if strings.TrimSpace(c.Store.Path) == "" {
 		fail("store.path is required: the database file, e.g. /var/lib/mifos-edge/state.db")
+	}
+	if c.Store.BackupKeep < 1 {
+		fail("store.backup_keep must be at least 1 (the number of nightly copies kept), got %d", c.Store.BackupKeep)
+	}
+	if c.Store.BackupInterval.Duration < MinBackupInterval {
+		fail("store.backup_interval must be at least %s, got %s (\"24h\" makes one copy a day)", MinBackupInterval, c.Store.BackupInterval.Duration)
+	}
+	if c.Store.BackupDir != "" && strings.TrimSpace(c.Store.Path) != "" && samePath(c.Store.BackupDir, c.Store.Path) {
+		fail("store.backup_dir must be a directory for the copies, not the store file %s itself", c.Store.Path)
 	}
 
 	if c.SMS.Country != "" && !countryCode.MatchString(c.SMS.Country) {

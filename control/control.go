@@ -32,6 +32,9 @@ import (
 // ErrNoDaemon means nothing listens on the socket: the daemon is not running.
 var ErrNoDaemon = errors.New("the daemon is not running (no control socket)")
 
+// errTooManyFiles: a request may carry one open file, no more.
+var errTooManyFiles = errors.New("bad request: more than one file was passed with it")
+
 // maxRequest bounds one request line so a stray client cannot exhaust memory.
 const maxRequest = 1 << 20
 
@@ -102,6 +105,16 @@ func (s *Server) HandleReadOnly(op string, fn HandlerFunc) {
 }
 
 type auditKey struct{}
+
+type fileKey struct{}
+
+// PassedFile is the open file the caller passed with its request (see
+// CallWithFile), nil when it passed none. The handler may read or write it
+// until it returns; the server closes it then.
+func PassedFile(ctx context.Context) *os.File {
+	f, _ := ctx.Value(fileKey{}).(*os.File)
+	return f
+}
 
 type auditNote struct {
 	mu    sync.Mutex
@@ -279,10 +292,14 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	// The request is read even from a peer about to be refused, so that it
 	// gets the refusal rather than a broken pipe.
 	var req request
-	dec := json.NewDecoder(io.LimitReader(c, maxRequest))
+	rd := newRequestReader(c)
+	// Files the caller passed are closed whatever becomes of the request.
+	defer rd.closeFiles()
+	dec := json.NewDecoder(io.LimitReader(rd, maxRequest))
 	decodeErr := dec.Decode(&req)
 	resp := response{}
 	peer, peerErr := peerOf(c)
+	files := rd.passed()
 	switch op, known := s.ops[req.Op]; {
 	case peerErr != nil:
 		s.log.Warn("control socket: refused a caller whose user cannot be told", "op", req.Op, "err", peerErr)
@@ -295,7 +312,12 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		resp.Error = "bad request: " + decodeErr.Error()
 	case !known:
 		resp.Error = fmt.Sprintf("unknown operation %q", req.Op)
+	case len(files) > 1:
+		resp.Error = errTooManyFiles.Error()
 	default:
+		if len(files) == 1 {
+			ctx = context.WithValue(ctx, fileKey{}, files[0])
+		}
 		resp = s.run(ctx, req.Op, op, req.Args, peer)
 	}
 	if resp.Error != "" {
@@ -370,6 +392,15 @@ func (e *RemoteError) Error() string { return e.Msg }
 // Call sends one request to the daemon at socket and decodes its result
 // into out (which may be nil). It returns ErrNoDaemon when nothing listens.
 func Call(ctx context.Context, socket, op string, args, out any) error {
+	return CallWithFile(ctx, socket, op, args, out, nil)
+}
+
+// CallWithFile is Call that also passes the open file f (nil: none) to the
+// daemon with the request (SCM_RIGHTS); the handler finds it with
+// PassedFile. The daemon then reads or writes a file the caller opened
+// with the caller's own rights, wherever it lies, without its content
+// crossing the socket.
+func CallWithFile(ctx context.Context, socket, op string, args, out any, f *os.File) error {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", socket)
 	if err != nil {
@@ -389,7 +420,7 @@ func Call(ctx context.Context, socket, op string, args, out any) error {
 		}
 	}
 	b, _ := json.Marshal(req)
-	if _, err := c.Write(append(b, '\n')); err != nil {
+	if err := writeRequest(c, append(b, '\n'), f); err != nil {
 		return fmt.Errorf("control request: %w", err)
 	}
 	line, err := bufio.NewReader(io.LimitReader(c, 64<<20)).ReadBytes('\n')

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -362,5 +363,70 @@ func TestStateChangingOperationsAreAudited(t *testing.T) {
 	}
 	if st := find("status"); st != "" || strings.Contains(logs.String(), "ignored") {
 		t.Errorf("read-only status was audited: %q", st)
+	}
+}
+
+// A caller passes an open file with its request: the handler writes into
+// it with the caller's rights (the daemon could not open the path itself),
+// and a request with no file finds none.
+func TestCallWithFilePassesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sock")
+	s := NewServer(path, nil)
+	s.Handle("write", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		f := PassedFile(ctx)
+		if f == nil {
+			return "no file", nil
+		}
+		_, err := f.WriteString("written by the daemon")
+		return "wrote", err
+	})
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	target := filepath.Join(t.TempDir(), "target")
+	f, err := os.OpenFile(target, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	defer ccancel()
+	var got string
+	if err := CallWithFile(cctx, path, "write", nil, &got, f); err != nil || got != "wrote" {
+		t.Fatalf("call with a file: %q, %v", got, err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "written by the daemon" {
+		t.Fatalf("target holds %q, %v", b, err)
+	}
+	if err := Call(cctx, path, "write", nil, &got); err != nil || got != "no file" {
+		t.Fatalf("call without a file: %q, %v", got, err)
+	}
+
+	// Two files at once are refused before the handler runs.
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	other, err := os.Open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	rights := syscall.UnixRights(int(f.Fd()), int(other.Fd()))
+	if _, _, err := conn.(*net.UnixConn).WriteMsgUnix([]byte(`{"op":"write"}`+"\n"), rights, nil); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := io.ReadAll(conn)
+	if err != nil || !strings.Contains(string(reply), "more than one file") {
+		t.Fatalf("two files: %s, %v", reply, err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "written by the daemon" {
+		t.Fatalf("the handler ran for a request with two files: %q", b)
 	}
 }

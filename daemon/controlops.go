@@ -123,6 +123,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 		return nil, d.db.PutClientPIN(a.ClientID, a.PINHash)
 	})
 	RegisterCacheOps(s, d.db)
+	RegisterBackupOp(s, d.db)
 	s.Handle(OpRequeue, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var id uint64
 		if err := json.Unmarshal(raw, &id); err != nil {

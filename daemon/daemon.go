@@ -90,6 +90,10 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := checkBackupDir(cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
 	d := &Daemon{
 		cfg:         cfg,
 		log:         log,

@@ -16,10 +16,12 @@ func (d *Daemon) flushPeriod() time.Duration {
 	return max(min(flushEvery, d.cfg.SMS.ReassemblyTimeout.Duration/2), 100*time.Millisecond)
 }
 
-// housekeepingLoop delivers long SMS whose missing parts never came and
-// prunes records older than the retention.
+// housekeepingLoop delivers long SMS whose missing parts never came,
+// prunes records older than the retention and makes the nightly copies of
+// the store (store.backup_dir).
 func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 	lastPrune := time.Time{}
+	backups := d.newBackupSchedule()
 	for {
 		ids, err := d.db.FlushIncomplete(time.Now().Add(-d.cfg.SMS.ReassemblyTimeout.Duration))
 		if err != nil {
@@ -43,6 +45,7 @@ func (d *Daemon) housekeepingLoop(ctx context.Context) error {
 			}
 			lastPrune = time.Now()
 		}
+		backups.runIfDue(time.Now())
 		if err := sleep(ctx, d.flushPeriod(), nil); err != nil {
 			return err
 		}

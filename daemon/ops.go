@@ -19,4 +19,7 @@ const (
 	OpOfficerResetPIN = "officer.reset_pin"
 	OpOfficerUnlock   = "officer.unlock"
 	OpCacheFlush      = "cache.flush"
+	// OpBackup writes a copy of the store into the file passed with the
+	// request (control.CallWithFile).
+	OpBackup = "store.backup"
 )

@@ -10,7 +10,8 @@
 //
 // Writes go through a model of Fineract's command pipeline: the
 // Idempotency-Key cache per (action, entity, key), 425 while a command
-// runs, maker-checker, and the fault hooks (FailNext, FailAfterCommit,
+// runs, maker-checker (held commands a checker approves or rejects, and
+// their audits), and the fault hooks (FailNext, FailAfterCommit,
 // CrashNext, HoldWrites, SetDown, SetLatency). Amounts are exact (int64 millionths) and printed with 6
 // decimals, dates as [y,m,d].
 //

@@ -194,6 +194,22 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				send(w, unrecognizedCommand(q.Get("command")), false)
 				return
 			}
+		case len(p) == 2 && p[0] == "audits" && get:
+			n, ok := id(2)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.audit(n) })
+		case len(p) == 1 && p[0] == "makercheckers" && get:
+			rep = s.lock(s.makerCheckers)
+		case len(p) == 2 && p[0] == "makercheckers" && post:
+			n, ok := id(2)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			rep = s.lock(func() reply { return s.decide(n, q.Get("command")) })
 		case len(p) == 2 && p[0] == "staff" && get:
 			n, ok := id(2)
 			if !ok {

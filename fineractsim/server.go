@@ -88,6 +88,9 @@ type Server struct {
 	hold         <-chan struct{}
 	held         int // writes waiting on hold right now
 	makerChecker bool
+	// commands are the writes maker-checker held, by commandId
+	// (makerchecker.go), awaiting or decided.
+	commands map[int64]*heldCommand
 	// Holidays, working days and the two settings that allow repayments on
 	// them (holiday.go).
 	holidays                             []Holiday
@@ -143,6 +146,7 @@ func Start(opts Options) (*Server, error) {
 		payTypes:     map[int64]string{},
 		loanTxnByExt: map[string]*LoanTxn{},
 		idem:         map[idemKey]*idemEntry{},
+		commands:     map[int64]*heldCommand{},
 		nextLoanTxn:  15700,
 		nextSavTxn:   60200,
 		nextCommand:  900,
@@ -265,7 +269,8 @@ func (s *Server) HeldWrites() int {
 }
 
 // SetMakerChecker(true) makes writes validate, then answer 200
-// {"commandId","resourceId","rollbackTransaction":true} and post nothing.
+// {"commandId","resourceId","rollbackTransaction":true} and post nothing
+// until a checker approves them (Approve, Reject: makerchecker.go).
 func (s *Server) SetMakerChecker(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -481,8 +486,8 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	default:
 		rep = exec(!s.makerChecker)
 		if s.makerChecker && rep.status == 200 {
-			s.nextCommand++
-			rep = jsonReply(200, map[string]any{"commandId": s.nextCommand, "resourceId": entityID, "rollbackTransaction": true})
+			id := s.holdForChecker(action, entity, entityID, key, exec)
+			rep = jsonReply(200, map[string]any{"commandId": id, "resourceId": entityID, "rollbackTransaction": true})
 		} else if rep.status == 200 && s.failCommitN > 0 {
 			s.failCommitN--
 			stuck = true

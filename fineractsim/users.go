@@ -47,7 +47,7 @@ func readPermission(resource string) string {
 	return map[string]string{
 		"clients": "READ_CLIENT", "loans": "READ_LOAN", "savingsaccounts": "READ_SAVINGSACCOUNT",
 		"groups": "READ_GROUP", "staff": "READ_STAFF", "paymenttypes": "READ_PAYMENTTYPE",
-		"businessdate": "READ_BUSINESS_DATE",
+		"businessdate": "READ_BUSINESS_DATE", "audits": "READ_AUDIT",
 	}[resource]
 }
 

@@ -244,9 +244,10 @@ func (s *spec) startWorker() {
 	s.worker = posting.New(posting.Options{
 		DB: s.db, API: s.env.API.(posting.Fineract), PaymentTypeID: 1, Workers: 2,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, ProbeInterval: 20 * time.Millisecond,
-		Logger:       slog.New(slog.DiscardHandler),
-		Resolve:      s.resolve,
-		BalanceAfter: s.env.BalanceAfter,
+		ApprovalInterval: 20 * time.Millisecond,
+		Logger:           slog.New(slog.DiscardHandler),
+		Resolve:          s.resolve,
+		BalanceAfter:     s.env.BalanceAfter,
 		Settled: func(_ context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
 			return s.env.Confirmations(e, batch)
 		},

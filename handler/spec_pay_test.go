@@ -530,6 +530,34 @@ func TestPayAwaitingApprovalIsToldToOfficer(t *testing.T) {
 	wantSMS(t, s.post(), sms{officerPh, "Awaiting approval in Mifos for Amina Odhiambo: L1 500.00, S1 200.00."})
 }
 
+// A posting a checker rejects in Mifos is told to the officer as NOT
+// posted, with the reason; the client hears nothing, and the item still
+// awaiting approval is not told again.
+func TestPayRejectedByACheckerIsToldToOfficer(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.fin.SetMakerChecker(true)
+	s.send("PAY " + pin + " 42 L1=500 S=200")
+	pending := sms{officerPh, "Awaiting approval in Mifos for Amina Odhiambo: L1 500.00, S1 200.00."}
+	wantSMS(t, s.post(), pending)
+	loan := s.journal()[0]
+	if loan.Kind != store.JournalLoanRepayment || loan.CommandID == 0 {
+		t.Fatalf("held repayment: %+v", loan)
+	}
+	if err := s.fin.Reject(loan.CommandID); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for s.journal()[0].State != store.JournalFailed {
+		select {
+		case <-s.settled:
+		case <-deadline.C:
+			t.Fatalf("the rejected posting did not fail: %+v", s.journal())
+		}
+	}
+	wantSMS(t, s.queued(), pending, sms{officerPh, "NOT posted for Amina Odhiambo: L1 500.00 - a checker in Mifos rejected it."})
+}
+
 // The externalId of every item is exactly me-<box>-m<message id>-<item>,
 // and Fineract gets it: a repost of the same item is refused as a duplicate.
 func TestPayExternalIDIsBoxMessageAndItem(t *testing.T) {

@@ -837,7 +837,8 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 		body["receiptNumber"] = s.ReceiptNumber
 	}
 	var w struct {
-		RollbackTransaction bool `json:"rollbackTransaction"`
+		CommandID           int64 `json:"commandId"`
+		RollbackTransaction bool  `json:"rollbackTransaction"`
 		Changes             struct {
 			LoanTransactions    idList `json:"loanTransactions"`
 			SavingsTransactions idList `json:"SavingsTransactions"`
@@ -851,6 +852,7 @@ func (c *HTTPClient) SaveCollectionSheet(ctx context.Context, groupID int64, s S
 	return SheetResult{
 		LoanTransactionIDs:    w.Changes.LoanTransactions,
 		SavingsTransactionIDs: w.Changes.SavingsTransactions,
+		CommandID:             w.CommandID,
 		PendingApproval:       w.RollbackTransaction,
 		ServedFromCache:       servedFromCache(h),
 	}, nil

@@ -444,7 +444,7 @@ func TestPendingApproval(t *testing.T) {
 		t.Errorf("maker-checker deposit = %+v, %v", res, err)
 	}
 	sr, err := c.SaveCollectionSheet(ctx, 5, SaveSheet{Date: Date{2024, 9, 26}, CalendarID: 9}, "k")
-	if err != nil || !sr.PendingApproval {
+	if err != nil || !sr.PendingApproval || sr.CommandID != 88 {
 		t.Errorf("maker-checker sheet = %+v, %v", sr, err)
 	}
 }

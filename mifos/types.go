@@ -286,8 +286,11 @@ type SaveSheet struct {
 type SheetResult struct {
 	LoanTransactionIDs    []int64
 	SavingsTransactionIDs []int64
-	PendingApproval       bool
-	ServedFromCache       bool
+	// CommandID is the command's audit id: with PendingApproval, what
+	// GET /audits/{id} tells the checker's decision by.
+	CommandID       int64
+	PendingApproval bool
+	ServedFromCache bool
 }
 
 // Config configures a Client.

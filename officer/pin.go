@@ -228,3 +228,11 @@ func NeedsRehash(hash string, pepper Pepper) bool {
 	p, err := parseHash(hash)
 	return err == nil && p.keyID == "" && pepper.ID != ""
 }
+
+// MadeWithOtherKey reports whether hash was made with another box key than
+// pepper's (a store restored onto another box): such a PIN cannot be
+// checked here and must be set again.
+func MadeWithOtherKey(hash string, pepper Pepper) bool {
+	p, err := parseHash(hash)
+	return err == nil && p.keyID != "" && p.keyID != pepper.ID
+}

@@ -505,6 +505,17 @@ func (f *fakeFineract) counters() fakeCounters {
 
 var _ Fineract = (*fakeFineract)(nil)
 
+// CommandAudit answers as a Fineract that keeps no audit of the command (a
+// user without READ_AUDIT would get a refusal instead): only the lookup can
+// tell the fate of a held posting here. The stand-in tests
+// (approval_test.go) read real audits.
+func (f *fakeFineract) CommandAudit(_ context.Context, commandID int64) (mifos.CommandAudit, error) {
+	if f.down.Load() {
+		return mifos.CommandAudit{}, errNetwork
+	}
+	return mifos.CommandAudit{}, &mifos.Error{Status: 404, Code: "error.msg.command.id.invalid"}
+}
+
 // tooEarlyAnswers counts the 425s answered to replays of a running command.
 func (f *fakeFineract) tooEarlyAnswers() int {
 	f.mu.Lock()

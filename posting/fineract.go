@@ -38,10 +38,17 @@ type prober interface {
 	BusinessDate(ctx context.Context) (mifos.Date, error)
 }
 
+// auditReader learns what a checker decided about a held command, by the
+// commandId its write answered with.
+type auditReader interface {
+	CommandAudit(ctx context.Context, commandID int64) (mifos.CommandAudit, error)
+}
+
 // Fineract is everything the worker asks.
 type Fineract interface {
 	loanPoster
 	depositPoster
 	sheetPoster
 	prober
+	auditReader
 }

@@ -31,6 +31,8 @@ type outcome struct {
 	// posted is what Fineract posted (millionths) as read back after a
 	// fresh posting; 0 when not read.
 	posted int64
+	// commandID is the held command's audit id, for awaiting_approval.
+	commandID int64
 }
 
 // settled is a final outcome; a failure's why is told to the officer too,
@@ -132,9 +134,12 @@ func (w *Worker) record(ctx context.Context, e store.JournalEntry, out outcome) 
 		return w.opts.Settled(ctx, ne, batch)
 	}
 	var err error
-	if out.settle == store.JournalFailed {
+	switch out.settle {
+	case store.JournalFailed:
 		err = w.db.FailJournalWith(e.ID, out.txnIDs, out.why, out.refusal, confirm)
-	} else {
+	case store.JournalAwaitingApproval:
+		err = w.db.AwaitJournalApprovalWith(e.ID, out.commandID, out.why, confirm)
+	default:
 		err = w.db.SettleJournalWith(e.ID, out.settle, out.txnIDs, out.why, confirm)
 	}
 	if err == nil && w.opts.AfterSettle != nil {
@@ -484,12 +489,24 @@ func (w *Worker) readBack(ctx context.Context, e store.JournalEntry, o *outcome,
 	}
 }
 
+// awaiting is a write Fineract's maker-checker holds as command commandID
+// (0: Fineract named none).
+func awaiting(commandID int64) outcome {
+	why := "waiting for approval in Fineract"
+	if commandID != 0 {
+		why += fmt.Sprintf(" (command %d)", commandID)
+	}
+	o := settled(store.JournalAwaitingApproval, why)
+	o.commandID = commandID
+	return o
+}
+
 func resultOutcome(res mifos.Result, err error) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
 	if res.PendingApproval {
-		return settled(store.JournalAwaitingApproval, fmt.Sprintf("waiting for approval in Fineract (command %d)", res.CommandID)), nil
+		return awaiting(res.CommandID), nil
 	}
 	if res.ResourceID == 0 {
 		return settled(store.JournalDone, "posted"), nil
@@ -627,7 +644,7 @@ func (w *Worker) sheetPoster(e store.JournalEntry, date mifos.Date) (poster, err
 				return outcome{}, err
 			}
 			if res.PendingApproval {
-				return settled(store.JournalAwaitingApproval, "waiting for approval in Fineract"), nil
+				return awaiting(res.CommandID), nil
 			}
 			ids := append(append([]int64(nil), res.LoanTransactionIDs...), res.SavingsTransactionIDs...)
 			if len(res.LoanTransactionIDs) != len(s.Repayments) || len(res.SavingsTransactionIDs) != len(s.Deposits) {
@@ -816,43 +833,4 @@ func (w *Worker) resolve(ctx context.Context, e store.JournalEntry) outcome {
 	w.log.Info("payment recorded offline resolved", "id", e.ID, "as", id, "account", resolved.AccountID)
 	w.Nudge()
 	return outcome{skip: true}
-}
-
-// approvalLoop follows postings that Fineract's maker-checker holds: once a
-// checker approved one, the lookup finds it, and it settles as done (the
-// officer and client then get the usual confirmation). A rejected one stays
-// awaiting; a person sees it in the journal.
-func (w *Worker) approvalLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(w.opts.ApprovalInterval):
-		}
-		if !w.online.Load() {
-			continue
-		}
-		waiting, err := w.db.ListJournal(store.JournalAwaitingApproval, 200)
-		if err != nil {
-			w.log.Error("read postings awaiting approval", "err", err)
-			continue
-		}
-		for _, e := range waiting {
-			if ctx.Err() != nil {
-				return
-			}
-			p, err := w.poster(e)
-			if err != nil {
-				continue
-			}
-			found, o, err := p.lookup(ctx)
-			if err != nil || !found || o.settle != store.JournalDone {
-				continue
-			}
-			o.why = "approved in Fineract"
-			if err := w.record(ctx, e, o); err != nil {
-				w.log.Error("record an approved posting", "id", e.ID, "err", err)
-			}
-		}
-	}
 }

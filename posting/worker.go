@@ -71,7 +71,10 @@ type Worker struct {
 	// noSavingsSearch: likewise for the savings transaction search; a
 	// deposit is then looked up in the account's whole list.
 	noSavingsSearch atomic.Bool
-	mu              sync.Mutex
+	// noAuditRead: Fineract refused the user the audit (no READ_AUDIT),
+	// said once in the log.
+	noAuditRead atomic.Bool
+	mu          sync.Mutex
 	// outageSince is when the first call of the current outage started;
 	// entries rescheduled since then were delayed by the outage.
 	outageSince time.Time

@@ -103,6 +103,10 @@ type JournalEntry struct {
 	// Amount: a currency without decimals is rounded to its inMultiplesOf.
 	// 0 = Fineract posted Amount, or the posting stage could not read it back.
 	PostedAmount int64 `json:"posted_amount,omitempty"`
+	// CommandID is Fineract's audit id of the command a checker must
+	// approve (awaiting_approval): what tells later whether a checker
+	// approved or rejected it. 0 when Fineract gave none.
+	CommandID int64 `json:"command_id,omitempty"`
 	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
 	SupersededBy uint64    `json:"superseded_by,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -303,7 +307,7 @@ func (tx *Tx) AppendJournal(e JournalEntry) (uint64, error) {
 	now := time.Now()
 	e.State, e.NextAttempt, e.CreatedAt, e.UpdatedAt = JournalPending, now, now, now
 	e.Attempts, e.LastError, e.IdempotencyKey, e.Uncertain, e.ReuseKey, e.StillRunning = 0, "", "", false, false, 0
-	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal, e.PostedAmount = nil, "", time.Time{}, "", 0
+	e.FineractTxnIDs, e.Outcome, e.SettledAt, e.Refusal, e.PostedAmount, e.CommandID = nil, "", time.Time{}, "", 0, 0
 	id, err := tx.btx.Bucket(bucketJournal).NextSequence()
 	if err != nil {
 		return 0, err
@@ -425,20 +429,29 @@ func (db *DB) SettleJournal(id uint64, state JournalState, txnIDs []int64, why s
 // the write transaction: confirm gets the settled entry and every entry of
 // its batch as committed with it (the entry in its new state), so entries of
 // one batch settling at the same time each see the others' final states.
-// Batch 0 (CLI and system entries) is a batch of the entry alone.
+// Batch 0 (CLI and system entries) is a batch of the entry alone, and so is
+// an entry a checker decided (settled from awaiting_approval): the rest of
+// its batch was confirmed when it settled, and must not be told twice.
 // confirm runs inside the transaction: it must not use the DB.
 func (db *DB) SettleJournalWith(id uint64, state JournalState, txnIDs []int64, why string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
-	return db.settleJournal(id, state, txnIDs, why, "", confirm)
+	return db.settleJournal(id, state, txnIDs, why, "", 0, confirm)
 }
 
 // FailJournalWith settles the entry as failed, like SettleJournalWith, and
 // records refusal, what the officer may be told (see JournalEntry.Refusal);
 // why, the full account, goes to Outcome and LastError for people.
 func (db *DB) FailJournalWith(id uint64, txnIDs []int64, why, refusal string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
-	return db.settleJournal(id, JournalFailed, txnIDs, why, refusal, confirm)
+	return db.settleJournal(id, JournalFailed, txnIDs, why, refusal, 0, confirm)
 }
 
-func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, refusal string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
+// AwaitJournalApprovalWith settles the entry as awaiting_approval, like
+// SettleJournalWith, and records commandID, the held command's audit id in
+// Fineract (see JournalEntry.CommandID).
+func (db *DB) AwaitJournalApprovalWith(id uint64, commandID int64, why string, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
+	return db.settleJournal(id, JournalAwaitingApproval, nil, why, "", commandID, confirm)
+}
+
+func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, refusal string, commandID int64, confirm func(e JournalEntry, batch []JournalEntry) []Outbound) error {
 	if state != JournalDone && state != JournalAwaitingApproval && state != JournalFailed {
 		return fmt.Errorf("settle journal entry %d: %q is not a settled state", id, state)
 	}
@@ -448,9 +461,13 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 	}
 	return db.journalTransition(id, "settle journal entry", from, func(btx *bbolt.Tx, e *JournalEntry) error {
 		now := time.Now()
+		checkerDecided := e.State == JournalAwaitingApproval
 		e.State, e.Outcome, e.SettledAt, e.ReuseKey, e.Refusal = state, why, now, false, refusal
 		if len(txnIDs) > 0 {
 			e.FineractTxnIDs = slices.Clone(txnIDs)
+		}
+		if commandID != 0 {
+			e.CommandID = commandID
 		}
 		if state == JournalFailed {
 			e.LastError = why
@@ -460,7 +477,7 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 		}
 		// Batch 0 is every CLI or system entry: not one SMS, so alone.
 		batch := []JournalEntry{*e}
-		if e.Batch != 0 {
+		if e.Batch != 0 && !checkerDecided {
 			var err error
 			if batch, err = journalBatch(btx, e.Batch); err != nil {
 				return err
@@ -487,7 +504,7 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 func (db *DB) RequeueJournal(id uint64) error {
 	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
 		e.State, e.NextAttempt, e.SettledAt, e.Outcome, e.Refusal = JournalPending, time.Now(), time.Time{}, "", ""
-		e.PostedAmount, e.StillRunning = 0, 0
+		e.PostedAmount, e.StillRunning, e.CommandID = 0, 0, 0
 		return nil
 	})
 }
@@ -740,9 +757,12 @@ func (db *DB) SupersedeJournal(id uint64, resolved JournalEntry) (uint64, error)
 }
 
 // SetJournalBalanceAfter records the account balance after an entry posted
-// (read from Fineract outside any transaction) for the client's confirmation.
+// (read from Fineract outside any transaction) for the client's
+// confirmation: before it settles as done, from posting or, once a checker
+// approved it, from awaiting_approval.
 func (db *DB) SetJournalBalanceAfter(id uint64, balance string) error {
-	return db.journalTransition(id, "record balance after posting", []JournalState{JournalPending, JournalPosting}, func(_ *bbolt.Tx, e *JournalEntry) error {
+	from := []JournalState{JournalPending, JournalPosting, JournalAwaitingApproval}
+	return db.journalTransition(id, "record balance after posting", from, func(_ *bbolt.Tx, e *JournalEntry) error {
 		e.BalanceAfter = balance
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/config"
@@ -20,9 +21,16 @@ const defaultWait = 30 * time.Second
 // time). viaDaemon says which happened. A store locked by a daemon whose
 // socket does not answer is said in those words.
 func withDaemonOrStore(ctx context.Context, cfg *config.Config, wait time.Duration, op string, args, out any, local func(*store.DB) error) (viaDaemon bool, err error) {
+	return withDaemonOrStoreFile(ctx, cfg, wait, op, args, out, nil, local)
+}
+
+// withDaemonOrStoreFile is withDaemonOrStore that passes the open file f to
+// the daemon with the request (control.CallWithFile); local gets the store
+// and uses f itself.
+func withDaemonOrStoreFile(ctx context.Context, cfg *config.Config, wait time.Duration, op string, args, out any, f *os.File, local func(*store.DB) error) (viaDaemon bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	err = control.Call(cctx, cfg.Control.Socket, op, args, out)
+	err = control.CallWithFile(cctx, cfg.Control.Socket, op, args, out, f)
 	if !errors.Is(err, control.ErrNoDaemon) {
 		return true, err
 	}

@@ -488,6 +488,10 @@ func (c *serviceCommand) checkInstallable(configPath string, allowIPs []netip.Pr
 		return "", fmt.Errorf("not installing: store.path %s is outside %s, the only directory the service may write to; set store.path = \"%s/state.db\"",
 			cfg.Store.Path, serviceStateDir, serviceStateDir)
 	}
+	if cfg.Store.BackupDir != "" && underAny(cfg.Store.BackupDir, []string{serviceStateDir}) == "" {
+		return "", fmt.Errorf("not installing: store.backup_dir %s is outside %s, the only directory the service may write to; "+
+			"set store.backup_dir = \"%s/backups\" and copy the backups off the box from there", cfg.Store.BackupDir, serviceStateDir, serviceStateDir)
+	}
 	if underAny(cfg.Control.Socket, writable) == "" {
 		return "", fmt.Errorf("not installing: control.socket %s must be inside %s or %s, where the service may create it",
 			cfg.Control.Socket, serviceStateDir, serviceRuntimeDir)

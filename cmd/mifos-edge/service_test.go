@@ -303,6 +303,12 @@ func TestServiceInstallRefusals(t *testing.T) {
 			wantErr: []string{"store.path /srv/edge.db is outside /var/lib/mifos-edge"},
 		},
 		{
+			// The sandbox would make every nightly copy fail.
+			name:    "backups outside the state directory",
+			config:  strings.Replace(goodServiceConfig, "[store]\n", "[store]\nbackup_dir = \"/srv/backups\"\n", 1),
+			wantErr: []string{"store.backup_dir /srv/backups is outside /var/lib/mifos-edge", "/var/lib/mifos-edge/backups"},
+		},
+		{
 			name:    "socket outside writable directories",
 			config:  goodServiceConfig + "[control]\nsocket = \"/srv/edge.sock\"\n",
 			wantErr: []string{"control.socket /srv/edge.sock must be inside /var/lib/mifos-edge or /run/mifos-edge"},
