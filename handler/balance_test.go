@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,9 +90,9 @@ func amt(s string) mifos.Amount {
 	// "14250.50" -> millionths, exactly.
 	whole, frac, _ := strings.Cut(s, ".")
 	frac = (frac + "000000")[:6]
-	var w, f int64
-	fmt.Sscan(whole, &w)
-	fmt.Sscan(frac, &f)
+	// Base 10: Sscan would read the "05" of "10.05" as octal.
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
 	return mifos.Amount(w*1_000_000 + f)
 }
 
