@@ -312,7 +312,7 @@ func TestBalanceRecheckWithALoanUnreadableAnswersFromTheSnapshotWhole(t *testing
 	f.api.loans[981] = l
 	f.bal.API = &gatedAPI{fakeAPI: f.api, fail: map[string]error{"Loan/990": context.DeadlineExceeded}}
 	got := f.ask(t, "+254712345678", "BAL")
-	if want := "As of " + at.Local().Format("2006-01-02 15:04") + ". " + aminaEnglish; got != want {
+	if want := "As of " + at.Local().Format("Mon 2 Jan 15:04") + ". " + aminaEnglish; got != want {
 		t.Errorf("\n got %q\nwant %q", got, want)
 	}
 }
