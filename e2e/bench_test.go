@@ -151,3 +151,68 @@ func procStatusKB(pid int, field string) int {
 	}
 	return 0
 }
+
+// BenchmarkBalanceSlowLink models a branch on a slow uplink (3G, VSAT):
+// every Fineract request takes 500 ms (SLOW_LINK_MS to change it). Each
+// iteration is a client the box has never seen, with two active loans and
+// a savings account: its first BAL (phone lookup, accounts, loans) and
+// then a repeat BAL (the phone's mapping cached). It reports p50 and max
+// of each, SMS landed -> reply submitted; it asserts nothing about time.
+func BenchmarkBalanceSlowLink(b *testing.B) {
+	latency := 500 * time.Millisecond
+	if v := os.Getenv("SLOW_LINK_MS"); v != "" {
+		var ms int
+		if _, err := fmt.Sscan(v, &ms); err != nil || ms < 0 {
+			b.Fatalf("SLOW_LINK_MS=%q is not a number of milliseconds", v)
+		}
+		latency = time.Duration(ms) * time.Millisecond
+	}
+	e := newEnv(b, envOptions{fineract: true, quietFin: true})
+	today := e.fin.BusinessDate()
+	phones := make([]string, b.N)
+	for i := range phones {
+		phones[i] = fmt.Sprintf("+2547301%05d", i)
+		id := e.fin.AddClient(fineractsim.Client{Firstname: "Bench", Lastname: fmt.Sprintf("Client%d", i), MobileNo: phones[i],
+			StaffID: fineractsim.SeedStaffPeter, ActivationDate: today.AddDate(-1, 0, 0)})
+		for k := range 2 {
+			var plan []fineractsim.Installment
+			for m := range 6 {
+				plan = append(plan, fineractsim.Installment{DueDate: today.AddDate(0, m-k-1, 5), Principal: fineractsim.MustAmount("1000")})
+			}
+			e.fin.AddLoan(fineractsim.Loan{ClientID: id, ProductID: 1, ProductName: "Biashara 6M", LoanOfficerID: fineractsim.SeedStaffPeter,
+				Principal: fineractsim.MustAmount("6000"), DisbursedOn: today.AddDate(0, -k-1, 0), Installments: plan})
+		}
+		e.fin.AddSavings(fineractsim.Savings{ClientID: id, ProductID: 1, ProductName: "Voluntary Savings",
+			Balance: fineractsim.MustAmount("150"), ActivatedOn: today.AddDate(-1, 0, 0)})
+	}
+	e.start()
+	// Warm up without delay: modem init and the daemon's first calls to
+	// Fineract are not what is measured.
+	e.deliver("+254799999999", "HELP")
+	e.waitReply("+254799999999", 30*time.Second)
+	e.fin.SetLatency(latency)
+	base := time.Now().Add(-time.Hour)
+	balance := func(n string, at time.Time) time.Duration {
+		start := time.Now()
+		r := e.nextReply(n, func() { e.deliverAt(n, "BAL", at) })
+		if !strings.Contains(r.Text, "L2") {
+			b.Fatalf("BAL from %s: %q", n, r.Text)
+		}
+		return r.Time.Sub(start)
+	}
+	first := make([]time.Duration, 0, b.N)
+	repeat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i, n := range phones {
+		first = append(first, balance(n, base.Add(time.Duration(2*i)*time.Second)))
+		repeat = append(repeat, balance(n, base.Add(time.Duration(2*i+1)*time.Second)))
+	}
+	b.StopTimer()
+	for _, l := range [][]time.Duration{first, repeat} {
+		slices.Sort(l)
+	}
+	b.ReportMetric(float64(first[len(first)/2].Milliseconds()), "first-p50-ms")
+	b.ReportMetric(float64(first[len(first)-1].Milliseconds()), "first-max-ms")
+	b.ReportMetric(float64(repeat[len(repeat)/2].Milliseconds()), "repeat-p50-ms")
+	b.ReportMetric(float64(repeat[len(repeat)-1].Milliseconds()), "repeat-max-ms")
+}

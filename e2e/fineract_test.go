@@ -246,7 +246,7 @@ func TestRemindBySMSAndCLI(t *testing.T) {
 	e.waitText(peter, "Reminders queued for 2 client(s)", 30*time.Second)
 	r := e.waitText(john, "overdue", 20*time.Second)
 	meeting := nextMeeting(t, e)
-	if !strings.Contains(r.Text, meeting.String()) || !strings.Contains(r.Text, "000000985") {
+	if !strings.Contains(r.Text, "meeting on "+smsDate(meeting)+".") || !strings.Contains(r.Text, "000000985") {
 		t.Errorf("John's reminder lacks the loan or the next meeting %s: %s", meeting, r.Text)
 	}
 	e.waitText(amina, "overdue", 20*time.Second)

@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/mifos"
 )
 
 // The replies as the SMS command card (docs/sms-commands.md) words them,
@@ -50,6 +54,37 @@ func TestMoneyWritesTheStandInsDecimals(t *testing.T) {
 	} {
 		if got := money(t, in); got != want {
 			t.Errorf("money(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// smsDate writes d as the SMS write a date in English: weekday, day and
+// short month ("Wed 4 Mar"), with the year when it is not this year's. It
+// is written here, apart from the daemon's, so that a wrong name there
+// fails the tests.
+func smsDate(d mifos.Date) string {
+	weekdays := []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"} // time.Weekday's order
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	t := time.Date(d.Year, time.Month(d.Month), d.Day, 12, 0, 0, 0, time.UTC)
+	s := fmt.Sprintf("%s %d %s", weekdays[t.Weekday()], d.Day, months[d.Month-1])
+	if d.Year != time.Now().Year() {
+		s += fmt.Sprintf(" %d", d.Year)
+	}
+	return s
+}
+
+func TestSMSDateWritesKnownDays(t *testing.T) {
+	this := time.Now().Year()
+	for d, want := range map[mifos.Date]string{
+		{Year: 2026, Month: 12, Day: 9}: "Wed 9 Dec",
+		{Year: 2026, Month: 3, Day: 1}:  "Sun 1 Mar",
+		{Year: 2027, Month: 1, Day: 4}:  "Mon 4 Jan",
+	} {
+		if d.Year != this {
+			want += fmt.Sprintf(" %d", d.Year)
+		}
+		if got := smsDate(d); got != want {
+			t.Errorf("smsDate(%s) = %q, want %q", d, got, want)
 		}
 	}
 }

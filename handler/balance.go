@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -141,6 +142,8 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 	reply := func(text, note string) Result {
 		return Result{Replies: []Reply{{Text: text}}, Note: note}
 	}
+	pre := b.prefetch(ctx, req.From)
+	defer pre.drop()
 	hit, ok, err := b.LookupClient(ctx, req.From)
 	switch {
 	case errors.Is(err, ErrAmbiguousPhone):
@@ -165,7 +168,10 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 			return res
 		}
 	}
-	v, err := b.fetch(ctx, hit.ID, hit.DisplayName)
+	v, ok, err := pre.take(hit)
+	if !ok {
+		v, err = b.fetch(ctx, hit.ID, hit.DisplayName)
+	}
 	if err == nil {
 		b.saveSnapshot(v)
 		return reply(b.Render(v, false), fmt.Sprintf("balance sent for client %d", hit.ID))
@@ -204,15 +210,11 @@ func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientH
 	if err != nil {
 		return mifos.ClientHit{}, false, err
 	}
-	if have {
-		age := now.Sub(cached.CheckedAt)
-		// A negative age (the clock went back) does not count as fresh.
-		if cached.NotRegistered && age >= 0 && age < notRegisteredFor {
+	if have && b.fresh(cached, now) {
+		if cached.NotRegistered {
 			return mifos.ClientHit{}, false, nil
 		}
-		if !cached.NotRegistered && age >= 0 && age < b.cacheFor() {
-			return hitOf(cached), true, nil
-		}
+		return hitOf(cached), true, nil
 	}
 	hits, err := b.searchPhone(ctx, e164)
 	if err != nil {
@@ -245,23 +247,106 @@ func (b Balance) LookupClient(ctx context.Context, sender string) (mifos.ClientH
 	return hits[0], true, nil
 }
 
+// fresh reports a cached phone mapping used without asking Fineract:
+// "not registered" for notRegisteredFor, a client for PhoneCache.For.
+func (b Balance) fresh(p store.PhoneClient, now time.Time) bool {
+	age := now.Sub(p.CheckedAt)
+	// A negative age (the clock went back) does not count as fresh.
+	if age < 0 {
+		return false
+	}
+	if p.NotRegistered {
+		return age < notRegisteredFor
+	}
+	return age < b.cacheFor()
+}
+
+// prefetched is a client's figures read while the sender's cached mapping
+// to that client is checked again with Fineract, so that a client who asks
+// once a day or less waits one lookup or one read, not both in a row.
+type prefetched struct {
+	clientID int64
+	stop     context.CancelFunc
+	done     chan struct{}
+	view     View
+	err      error
+}
+
+// prefetch starts reading the figures of the client the sender's number
+// is mapped to, when that mapping is no longer fresh and Fineract is asked
+// again; nil otherwise (no mapping, or a fresh one: no lookup to overlap).
+// Nothing read is sent before the lookup confirms the same client (take).
+func (b Balance) prefetch(ctx context.Context, sender string) *prefetched {
+	if !b.live() {
+		return nil
+	}
+	e164, err := phone.Normalize(sender, b.Env.Country)
+	if err != nil {
+		return nil
+	}
+	p, have, err := b.Env.DB.PhoneClient(e164)
+	if err != nil || !have || p.NotRegistered || b.fresh(p, b.Env.now()) {
+		return nil
+	}
+	ctx, stop := context.WithCancel(ctx)
+	f := &prefetched{clientID: p.ClientID, stop: stop, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		// No name: the lookup's, which may be newer, is put in by take.
+		f.view, f.err = b.fetch(ctx, p.ClientID, "")
+	}()
+	return f
+}
+
+// take is the prefetched View (or its error) when hit is the client it was
+// read for, as fetch(hit.ID, hit.DisplayName) gives it; ok is false
+// otherwise, and the caller reads the client's figures itself.
+func (f *prefetched) take(hit mifos.ClientHit) (View, bool, error) {
+	if f == nil || f.clientID != hit.ID {
+		return View{}, false, nil
+	}
+	<-f.done
+	v := f.view
+	if f.err == nil && hit.DisplayName != "" {
+		v.Name = hit.DisplayName
+	}
+	return v, true, f.err
+}
+
+// drop stops a prefetch whose figures are not wanted and waits for it.
+func (f *prefetched) drop() {
+	if f == nil {
+		return
+	}
+	f.stop()
+	<-f.done
+}
+
 // searchPhone asks Fineract for each stored form of e164 and returns the
-// distinct ACTIVE clients whose mobile number is really e164.
+// distinct ACTIVE clients whose mobile number is really e164. The forms are
+// asked all at once (a slow uplink costs one round trip, not one per form)
+// and their answers read in the forms' order, so the outcome is what asking
+// one after another gave.
 func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHit, error) {
 	if !b.live() {
 		return nil, errOffline
 	}
+	forms := phone.Variants(e164)
+	answers := make([][]mifos.ClientHit, len(forms))
+	errs := make([]error, len(forms))
+	inParallel(len(forms), func(i int) {
+		cctx, cancel := b.callCtx(ctx)
+		defer cancel()
+		answers[i], errs[i] = b.api().ClientsByPhone(cctx, forms[i])
+	})
 	var out []mifos.ClientHit
 	seen := map[int64]bool{}
-	for _, form := range phone.Variants(e164) {
-		cctx, cancel := b.callCtx(ctx)
-		hits, err := b.api().ClientsByPhone(cctx, form)
-		cancel()
-		if errors.Is(err, mifos.ErrNotFound) {
+	for i, hits := range answers {
+		if errors.Is(errs[i], mifos.ErrNotFound) {
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("search clients by phone: %w", err)
+		if errs[i] != nil {
+			return nil, fmt.Errorf("search clients by phone: %w", errs[i])
 		}
 		for _, h := range hits {
 			if h.StatusID != mifos.StatusActive || seen[h.ID] {
@@ -281,27 +366,70 @@ func (b Balance) searchPhone(ctx context.Context, e164 string) ([]mifos.ClientHi
 	return out, nil
 }
 
+// maxParallelReads bounds the Fineract reads one BAL has in flight: enough
+// to cover a client's usual accounts in one round trip, few enough that a
+// client with many loans does not flood a branch uplink or Fineract.
+const maxParallelReads = 4
+
+// inParallel runs f(0) .. f(n-1), at most maxParallelReads at a time, and
+// returns when all have returned.
+func inParallel(n int, f func(i int)) {
+	slots := make(chan struct{}, maxParallelReads)
+	var wg sync.WaitGroup
+	for i := range n {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
 // fetch builds a live View; name is shown in the reply ("" = the client
 // name on a loan, if any). Any error means no View: figures are never mixed.
+//
+// The accounts and the business date are read together, then every active
+// loan at once (inParallel); the answers are read in the accounts' order
+// and the first failure in that order is the error, so the View and the
+// error are those of reading one after another.
 func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, error) {
 	if !b.live() {
 		return View{}, errOffline
 	}
+	dayCtx, stopDay := context.WithCancel(ctx)
+	defer stopDay()
+	var today mifos.Date
+	dayRead := make(chan struct{})
+	go func() {
+		defer close(dayRead)
+		today = b.Env.cachedToday(dayCtx, b.api())
+	}()
 	cctx, cancel := b.callCtx(ctx)
 	accts, err := b.api().ClientAccounts(cctx, clientID)
 	cancel()
 	if err != nil {
+		stopDay()
+		<-dayRead
 		return View{}, fmt.Errorf("accounts of client %d: %w", clientID, err)
 	}
-	today := b.Env.todayFrom(ctx, b.api())
-	v := View{ClientID: clientID, Name: name, At: b.Env.now()}
-	for _, ls := range accts.ActiveLoans() {
+	at := b.Env.now()
+	active := accts.ActiveLoans()
+	loans := make([]mifos.Loan, len(active))
+	errs := make([]error, len(active))
+	inParallel(len(active), func(i int) {
 		cctx, cancel := b.callCtx(ctx)
-		l, err := b.api().Loan(cctx, ls.ID)
-		cancel()
-		if err != nil {
-			return View{}, fmt.Errorf("loan %d: %w", ls.ID, err)
+		defer cancel()
+		loans[i], errs[i] = b.api().Loan(cctx, active[i].ID)
+	})
+	<-dayRead
+	v := View{ClientID: clientID, Name: name, At: at}
+	for i, ls := range active {
+		if errs[i] != nil {
+			return View{}, fmt.Errorf("loan %d: %w", ls.ID, errs[i])
 		}
+		l := loans[i]
 		// The summary may lag a loan that closed a moment ago.
 		if !mifos.Active(l.StatusID) {
 			continue

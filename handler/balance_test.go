@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,9 +90,9 @@ func amt(s string) mifos.Amount {
 	// "14250.50" -> millionths, exactly.
 	whole, frac, _ := strings.Cut(s, ".")
 	frac = (frac + "000000")[:6]
-	var w, f int64
-	fmt.Sscan(whole, &w)
-	fmt.Sscan(frac, &f)
+	// Base 10: Sscan would read the "05" of "10.05" as octal.
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
 	return mifos.Amount(w*1_000_000 + f)
 }
 
@@ -152,11 +153,11 @@ const (
 	pinWrongEnglish      = "Wrong PIN. Send BAL followed by your PIN, for example BAL 482613."
 )
 
-const aminaEnglish = "Amina Odhiambo: L1 Biashara 6M: balance KES 14,250.50, next KES 2,375.00 due 2024-09-05, OVERDUE KES 2,375.00; " +
-	"L2 Kilimo 12M: balance KES 30,000.00, next KES 2,750.00 due 2024-10-20; S1 Voluntary Savings: KES 3,150.00."
+const aminaEnglish = "Amina Odhiambo: L1 Biashara 6M: balance KES 14,250.50, next KES 2,375.00 due Thu 5 Sep, OVERDUE KES 2,375.00; " +
+	"L2 Kilimo 12M: balance KES 30,000.00, next KES 2,750.00 due Sun 20 Oct; S1 Voluntary Savings: KES 3,150.00."
 
-const aminaSwahili = "Amina Odhiambo: L1 Biashara 6M: deni KES 14,250.50, kinachofuata KES 2,375.00 tarehe 2024-09-05, IMECHELEWA KES 2,375.00; " +
-	"L2 Kilimo 12M: deni KES 30,000.00, kinachofuata KES 2,750.00 tarehe 2024-10-20; S1 Voluntary Savings: akiba KES 3,150.00."
+const aminaSwahili = "Amina Odhiambo: L1 Biashara 6M: deni KES 14,250.50, kinachofuata KES 2,375.00 tarehe Alhamisi 5 Sep, IMECHELEWA KES 2,375.00; " +
+	"L2 Kilimo 12M: deni KES 30,000.00, kinachofuata KES 2,750.00 tarehe Jumapili 20 Okt; S1 Voluntary Savings: akiba KES 3,150.00."
 
 type balanceFixture struct {
 	api    *fakeAPI
@@ -314,7 +315,7 @@ func TestBalanceOverdueFollowsBusinessDate(t *testing.T) {
 	if strings.Contains(got, "OVERDUE") {
 		t.Errorf("overdue shown on the due date: %q", got)
 	}
-	if !strings.Contains(got, "next KES 2,375.00 due 2024-09-05") {
+	if !strings.Contains(got, "next KES 2,375.00 due Thu 5 Sep") {
 		t.Errorf("next instalment missing: %q", got)
 	}
 }
@@ -342,7 +343,7 @@ func TestBalanceOfflineUsesSnapshotWithAsOf(t *testing.T) {
 			}
 			before := f.api.count("ClientAccounts")
 			got := f.ask(t, "+254712345678", "BAL")
-			want := "As of " + at.Local().Format("2006-01-02 15:04") + ". " + aminaEnglish
+			want := "As of " + at.Local().Format("Mon 2 Jan 15:04") + ". " + aminaEnglish
 			if got != want {
 				t.Errorf("\n got %q\nwant %q", got, want)
 			}

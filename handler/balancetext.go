@@ -20,7 +20,8 @@ func (b Balance) Render(v View, asOf bool) string {
 	sortLoans(loans)
 	var prefix string
 	if asOf {
-		prefix = t.Get("bal.asof", "time", v.At.Local().Format(asOfLayout)) + " "
+		now := b.Env.now().Local()
+		prefix = t.Get("bal.asof", "time", t.DateTime(v.At.Local(), mifos.DateOf(now))) + " "
 	}
 	if len(loans)+len(v.Savings) == 0 {
 		return prefix + t.Get("bal.none")
@@ -71,11 +72,12 @@ func (b Balance) items(loans []LoanView, savings []SavingsView, st renderStyle) 
 		}
 		return l
 	}
+	today := b.Env.TenantToday()
 	var out []string
 	for i, l := range loans {
 		parts := []string{t.Get("bal.loan", "account", label("L"+strconv.Itoa(i+1), l.Product), "outstanding", money(l.Currency, l.Outstanding, l.Decimals))}
 		if l.NextDue != (mifos.Date{}) {
-			parts = append(parts, t.Get("bal.loan.next", "amount", money(l.Currency, l.NextAmount, l.Decimals), "date", l.NextDue.String()))
+			parts = append(parts, t.Get("bal.loan.next", "amount", money(l.Currency, l.NextAmount, l.Decimals), "date", t.Date(l.NextDue, today)))
 		}
 		if l.Overdue > 0 {
 			parts = append(parts, t.Get("bal.loan.overdue", "amount", money(l.Currency, l.Overdue, l.Decimals)))

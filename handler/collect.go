@@ -132,7 +132,7 @@ func (c Collect) Handle(ctx context.Context, req Request) Result {
 	}
 	if len(leftOut) > 0 {
 		result.Replies = []Reply{{Text: env.texts().Get("collect.left_out", "group", smsField(payload.GroupName),
-			"date", payload.Sheet.Date.String(), "items", strings.Join(leftOut, ", "))}}
+			"date", env.smsDate(payload.Sheet.Date), "items", strings.Join(leftOut, ", "))}}
 	}
 	return result
 }
@@ -164,12 +164,12 @@ func (e *Env) meetingToCollect(g mifos.Group, today mifos.Date) (mifos.Date, err
 	case last.IsZero() && next.IsZero():
 		return mifos.Date{}, refuse("collect.no_meeting_dates", "group", group)
 	case last.IsZero():
-		return mifos.Date{}, refuse("collect.not_met_yet", "group", group, "next", next.String())
+		return mifos.Date{}, refuse("collect.not_met_yet", "group", group, "next", e.smsDate(next))
 	case today.Time(time.UTC).Sub(last.Time(time.UTC)) > time.Duration(days)*24*time.Hour:
 		if next.IsZero() {
-			return mifos.Date{}, refuse("collect.too_late_no_next", "group", group, "last", last.String(), "days", strconv.Itoa(days))
+			return mifos.Date{}, refuse("collect.too_late_no_next", "group", group, "last", e.smsDate(last), "days", strconv.Itoa(days))
 		}
-		return mifos.Date{}, refuse("collect.too_late", "group", group, "last", last.String(), "days", strconv.Itoa(days), "next", next.String())
+		return mifos.Date{}, refuse("collect.too_late", "group", group, "last", e.smsDate(last), "days", strconv.Itoa(days), "next", e.smsDate(next))
 	}
 	return last, nil
 }
@@ -257,10 +257,10 @@ func (e *Env) buildCollection(ctx context.Context, off store.Officer, cmd Collec
 		}
 	}
 	if len(p.Clients) == 0 && len(leftOut) > 0 {
-		return CollectPayload{}, nil, refuse("collect.small_dues_only", "group", g.Name, "date", meeting.String(), "items", strings.Join(leftOut, ", "))
+		return CollectPayload{}, nil, refuse("collect.small_dues_only", "group", g.Name, "date", e.smsDate(meeting), "items", strings.Join(leftOut, ", "))
 	}
 	if len(p.Clients) == 0 {
-		return CollectPayload{}, nil, refuse("collect.nothing_due", "group", g.Name, "date", meeting.String())
+		return CollectPayload{}, nil, refuse("collect.nothing_due", "group", g.Name, "date", e.smsDate(meeting))
 	}
 	return p, leftOut, nil
 }
@@ -297,6 +297,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	p.GroupName = smsField(p.GroupName)
 	origin := fmt.Sprintf("journal:%d", j.Batch)
 	total := p.Currency.Format(mifos.Amount(j.Amount))
+	day := e.smsDay(j.Date)
 	var out []store.Outbound
 	officerText := ""
 	// What Fineract posted differs from the sheet: its total is known,
@@ -304,14 +305,14 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 	rounded := j.State == store.JournalDone && j.PostedAmount != 0 && j.PostedAmount != j.Amount
 	switch {
 	case rounded:
-		officerText = t.Get("collect.officer_rounded", "group", p.GroupName, "date", j.Date, "clients", strconv.Itoa(len(p.Clients)),
+		officerText = t.Get("collect.officer_rounded", "group", p.GroupName, "date", day, "clients", strconv.Itoa(len(p.Clients)),
 			"total", p.Currency.Format(mifos.Amount(j.PostedAmount)), "sent", total)
 	case j.State == store.JournalDone:
-		officerText = t.Get("collect.officer_confirm", "group", p.GroupName, "date", j.Date, "clients", strconv.Itoa(len(p.Clients)), "total", total)
+		officerText = t.Get("collect.officer_confirm", "group", p.GroupName, "date", day, "clients", strconv.Itoa(len(p.Clients)), "total", total)
 	case j.State == store.JournalAwaitingApproval:
-		officerText = t.Get("collect.officer_pending", "group", p.GroupName, "date", j.Date, "total", total)
+		officerText = t.Get("collect.officer_pending", "group", p.GroupName, "date", day, "total", total)
 	default:
-		officerText = t.Get("collect.officer_failed", "group", p.GroupName, "date", j.Date, "reason", e.failureReason(j))
+		officerText = t.Get("collect.officer_failed", "group", p.GroupName, "date", day, "reason", e.failureReason(j))
 	}
 	if j.Officer != "" {
 		out = append(out, store.Outbound{To: j.Officer, Text: officerText, Origin: origin, Priority: store.PriorityInteractive, DuplicateHarmless: true})
@@ -326,7 +327,7 @@ func (e *Env) collectConfirmations(j store.JournalEntry) []store.Outbound {
 		// A sheet's receipts are many and nobody stands waiting for them:
 		// they must not hold up other officers' and clients' replies.
 		out = append(out, store.Outbound{To: s.Phone, Origin: origin, Priority: store.PriorityNotification, DuplicateHarmless: true,
-			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", p.Currency.Format(s.Amount), "group", p.GroupName, "date", j.Date)})
+			Text: t.Get("collect.client_confirm", "name", smsField(s.Name), "amount", p.Currency.Format(s.Amount), "group", p.GroupName, "date", day)})
 	}
 	return out
 }

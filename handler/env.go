@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -54,6 +55,17 @@ type Env struct {
 	// tenant's date then.
 	staleMu   sync.Mutex
 	staleSeen [2]mifos.Date
+
+	// dayCache is the business date BAL last read (cachedToday).
+	dayMu    sync.Mutex
+	dayCache cachedDay
+}
+
+// cachedDay is a business date as read at a time on a tenant's date.
+type cachedDay struct {
+	tenant mifos.Date // the tenant's date when it was read
+	date   mifos.Date // "today" as todayFrom gave it
+	at     time.Time
 }
 
 // MoneyRules bound what one officer may post by SMS.
@@ -112,19 +124,55 @@ const BusinessDateMaxLag = 2
 // (the 404 of a tenant that never used the feature, or no answer), or
 // when the one it gives is more than BusinessDateMaxLag days behind.
 func (e *Env) todayFrom(ctx context.Context, bd businessDay) mifos.Date {
+	d, _ := e.askToday(ctx, bd)
+	return d
+}
+
+// askToday is todayFrom, and whether it is Fineract's word for today: its
+// business date, or its 404 of a tenant that never used the feature. A
+// date it falls back to for want of an answer is not.
+func (e *Env) askToday(ctx context.Context, bd businessDay) (mifos.Date, bool) {
 	tenant := e.TenantToday()
 	if bd == nil || !e.online() {
-		return tenant
+		return tenant, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	d, err := bd.BusinessDate(ctx)
 	if err != nil {
-		return tenant
+		return tenant, errors.Is(err, mifos.ErrNotFound)
 	}
 	if StaleBusinessDate(d, tenant) {
 		e.warnStale(d, tenant)
-		return tenant
+		return tenant, true
+	}
+	return d, true
+}
+
+// businessDateCacheFor bounds how long BAL trusts the business date it
+// read: an MFI may move the date by hand, or its nightly job may run after
+// the tenant's midnight, and an hour of figures on yesterday's date is
+// what a branch can live with; asking on every BAL costs a round trip on a
+// slow uplink.
+const businessDateCacheFor = time.Hour
+
+// cachedToday is todayFrom for figures shown to clients (BAL): Fineract's
+// answer is kept up to businessDateCacheFor and never past the tenant's
+// midnight. Postings never use it: they take the date Fineract holds now.
+func (e *Env) cachedToday(ctx context.Context, bd businessDay) mifos.Date {
+	tenant, now := e.TenantToday(), e.now()
+	e.dayMu.Lock()
+	c := e.dayCache
+	e.dayMu.Unlock()
+	// A negative age (the clock went back) does not count as fresh.
+	if age := now.Sub(c.at); c.tenant == tenant && !c.at.IsZero() && age >= 0 && age < businessDateCacheFor {
+		return c.date
+	}
+	d, answered := e.askToday(ctx, bd)
+	if answered {
+		e.dayMu.Lock()
+		e.dayCache = cachedDay{tenant: tenant, date: d, at: now}
+		e.dayMu.Unlock()
 	}
 	return d
 }

@@ -133,7 +133,7 @@ func (e *Env) when(t time.Time) string {
 	if t.Format(time.DateOnly) == now.Format(time.DateOnly) {
 		return t.Format("15:04")
 	}
-	return t.Format("2006-01-02 15:04")
+	return e.texts().DateTime(t, mifos.DateOf(now))
 }
 
 // recordPosting is run in the transaction that journals an officer's

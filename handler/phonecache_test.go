@@ -44,7 +44,7 @@ func TestBalanceOfflineTrustsCachedPhoneOnlyForABoundedTime(t *testing.T) {
 			}
 			got := res.Replies[0].Text
 			if tc.asOf {
-				if want := "As of " + at.Local().Format("2006-01-02 15:04") + ". " + aminaEnglish; got != want {
+				if want := "As of " + at.Local().Format("Mon 2 Jan 15:04") + ". " + aminaEnglish; got != want {
 					t.Errorf("\n got %q\nwant %q", got, want)
 				}
 				return

@@ -235,7 +235,7 @@ func (e *Env) clientReminders(ctx context.Context, api reminderAPI, clientID, gr
 		if meeting.IsZero() {
 			r.Text = e.texts().Get("remind.client_no_meeting", "name", name, "account", account, "amount", amount)
 		} else {
-			r.Text = e.texts().Get("remind.client", "name", name, "account", account, "amount", amount, "date", meeting.String())
+			r.Text = e.texts().Get("remind.client", "name", name, "account", account, "amount", amount, "date", e.smsDate(meeting))
 		}
 		return []Reminder{r}, nil
 	}

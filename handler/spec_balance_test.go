@@ -18,12 +18,12 @@ import (
 // On the seed's business date (2026-03-02) Amina has loan 981 (disbursed
 // 2025-11-22; 13,975.34 outstanding, the instalment of 2026-02-20 owes
 // 2,725.08 and is overdue), loan 982 (disbursed 2026-02-10; twelve of
-// 1,437.50, the first due 2026-03-12) and savings 77 (3,150.00).
+// 1,437.50, the first due Thu 12 Mar) and savings 77 (3,150.00).
 
 const (
-	aminaBalance = "Amina Odhiambo: L1 Biashara 6M: balance KES 13,975.34, next KES 2,725.08 due 2026-02-20, OVERDUE KES 2,725.08; " +
-		"L2 Kilimo 12M: balance KES 17,250.00, next KES 1,437.50 due 2026-03-12; S1 Voluntary Savings: KES 3,150.00."
-	graceBalance = "Grace Wanjiru: L1 Biashara 6M: balance KES 9,374.59, next KES 1,874.91 due 2026-03-28; S1 Voluntary Savings: KES 1,200.50."
+	aminaBalance = "Amina Odhiambo: L1 Biashara 6M: balance KES 13,975.34, next KES 2,725.08 due Fri 20 Feb, OVERDUE KES 2,725.08; " +
+		"L2 Kilimo 12M: balance KES 17,250.00, next KES 1,437.50 due Thu 12 Mar; S1 Voluntary Savings: KES 3,150.00."
+	graceBalance = "Grace Wanjiru: L1 Biashara 6M: balance KES 9,374.59, next KES 1,874.91 due Sat 28 Mar; S1 Voluntary Savings: KES 1,200.50."
 
 	notRegistered = "This phone is not registered. Please contact your branch."
 	tryLater      = "We cannot reach the office system now. Please try again later."
@@ -61,8 +61,8 @@ func TestBalanceListsActiveLoansOldestFirstThenSavings(t *testing.T) {
 	s.post()
 	s.now = s.now.Add(time.Minute)
 	wantReply(t, "after a repayment", s.ask(fineractsim.SeedAminaPhone, "BAL"),
-		"Amina Odhiambo: L1 Biashara 6M: balance KES 11,250.26, next KES 3,750.08 due 2026-03-23; "+
-			"L2 Kilimo 12M: balance KES 17,250.00, next KES 1,437.50 due 2026-03-12; S1 Voluntary Savings: KES 3,150.00.")
+		"Amina Odhiambo: L1 Biashara 6M: balance KES 11,250.26, next KES 3,750.08 due Mon 23 Mar; "+
+			"L2 Kilimo 12M: balance KES 17,250.00, next KES 1,437.50 due Thu 12 Mar; S1 Voluntary Savings: KES 3,150.00.")
 }
 
 // The sender's number matches the client's mobile number in any form it
@@ -142,13 +142,13 @@ func TestBalanceFromSnapshotWhenFineractIsUnreachable(t *testing.T) {
 	wantReply(t, "live", s.ask(fineractsim.SeedAminaPhone, "BAL"), aminaBalance)
 	s.now = s.now.Add(2 * time.Hour)
 	s.offline = true
-	wantReply(t, "known offline", s.ask(fineractsim.SeedAminaPhone, "bal"), "As of 2026-03-02 09:00. "+aminaBalance)
+	wantReply(t, "known offline", s.ask(fineractsim.SeedAminaPhone, "bal"), "As of Mon 2 Mar 09:00. "+aminaBalance)
 	s.offline = false
 	if err := s.fin.SetDown(true); err != nil {
 		t.Fatal(err)
 	}
 	s.now = s.now.Add(23 * time.Hour) // the phone's mapping is old but usable offline
-	wantReply(t, "Fineract stops answering", s.ask(fineractsim.SeedAminaPhone, "BAL"), "As of 2026-03-02 09:00. "+aminaBalance)
+	wantReply(t, "Fineract stops answering", s.ask(fineractsim.SeedAminaPhone, "BAL"), "As of Mon 2 Mar 09:00. "+aminaBalance)
 }
 
 // A client never seen before gets "try again later" while Fineract cannot
@@ -190,8 +190,8 @@ func TestBalanceReplyFitsTwoSMS(t *testing.T) {
 		s.addLoan(int64(1000+i), 335, 0, specDay.AddDate(0, 0, -30+i), specDay.AddDate(0, 1, 0), "12345.67")
 	}
 	got := s.ask("+254711000335", "BAL")
-	want := "L1: balance 12,345.67, next 12,345.67 due 2026-04-02; L2: balance 12,345.67, next 12,345.67 due 2026-04-02; " +
-		"L3: balance 12,345.67, next 12,345.67 due 2026-04-02; L4: balance 12,345.67, next 12,345.67 due 2026-04-02. " +
+	want := "L1: balance 12,345.67, next 12,345.67 due Thu 2 Apr; L2: balance 12,345.67, next 12,345.67 due Thu 2 Apr; " +
+		"L3: balance 12,345.67, next 12,345.67 due Thu 2 Apr; L4: balance 12,345.67, next 12,345.67 due Thu 2 Apr. " +
 		"Amounts in KES. 8 more accounts: ask your branch."
 	wantReply(t, "twelve loans", got, want)
 	if chunks, ucs2 := pdu.Split(got); len(chunks) > 2 || ucs2 {

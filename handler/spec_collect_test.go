@@ -85,9 +85,9 @@ func TestCollectConfirmedToOfficerAndEachClient(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s.send("COLLECT " + pin + " 7 ALL")
 	wantSMS(t, s.post(),
-		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 2 client(s), total 7,205.88."},
-		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."},
-		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+		sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar posted: 2 client(s), total 7,205.88."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on Wed 4 Mar was recorded. Thank you."},
+		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on Wed 4 Mar was recorded. Thank you."})
 	if got := lastRepayment(t, s.fin, 981); got.ExternalID != "me-SPEC-m1-0-l981" || got.Amount.String() != "2725.080000" {
 		t.Fatalf("Amina's repayment in Fineract: %+v", got)
 	}
@@ -102,8 +102,8 @@ func TestCollectAllExceptSkipsListedClients(t *testing.T) {
 	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 44"))
 	s.wantSheet(1, aminaShare)
 	wantSMS(t, s.post(),
-		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 1 client(s), total 2,725.08."},
-		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+		sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar posted: 1 client(s), total 2,725.08."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on Wed 4 Mar was recorded. Thank you."})
 	if n := len(repaymentsOf(s.fin, 985)); n != 1 {
 		t.Fatalf("the excepted client's loan has %d repayments, want only the seed's one", n)
 	}
@@ -170,9 +170,9 @@ func TestCollectAfterAMeetingRecordsThatMeeting(t *testing.T) {
 	wantReplies(t, "two days after", s.send("COLLECT "+pin+" 7 ALL"))
 	s.wantSheet(1, aminaShare, johnShare)
 	wantSMS(t, s.post(),
-		sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 posted: 2 client(s), total 7,205.88."},
-		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."},
-		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on 2026-03-04 was recorded. Thank you."})
+		sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar posted: 2 client(s), total 7,205.88."},
+		sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your payment of 2,725.08 at the Umoja Women Group meeting on Wed 4 Mar was recorded. Thank you."},
+		sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your payment of 4,480.80 at the Umoja Women Group meeting on Wed 4 Mar was recorded. Thank you."})
 	if got := lastRepayment(t, s.fin, 981); !got.Date.Equal(meetingDay) {
 		t.Fatalf("repayment dated %s, want the meeting's %s", got.Date, meetingDay)
 	}
@@ -184,14 +184,14 @@ func TestCollectAfterAMeetingRecordsThatMeeting(t *testing.T) {
 func TestCollectOutsideTheWindowNamesTheNextMeeting(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{})
 	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"),
-		"Umoja Women Group last met on 2026-02-25, more than 2 day(s) ago, so there is no meeting to record now. Its next meeting is on 2026-03-04. Nothing was posted.")
+		"Umoja Women Group last met on Wed 25 Feb, more than 2 day(s) ago, so there is no meeting to record now. Its next meeting is on Wed 4 Mar. Nothing was posted.")
 	sw, err := handler.NewTexts("sw", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.env.Texts = sw
 	wantReplies(t, "KUSANYA", s.send("KUSANYA "+pin+" 7 ALL"),
-		"Umoja Women Group kilikutana mara ya mwisho tarehe 2026-02-25, zaidi ya siku 2 zilizopita, kwa hiyo hakuna mkutano wa kurekodi sasa. Mkutano ujao ni tarehe 2026-03-04. Hakuna kilichoingizwa.")
+		"Umoja Women Group kilikutana mara ya mwisho tarehe Jumatano 25 Feb, zaidi ya siku 2 zilizopita, kwa hiyo hakuna mkutano wa kurekodi sasa. Mkutano ujao ni tarehe Jumatano 4 Mac. Hakuna kilichoingizwa.")
 	s.wantNothingPosted("a day outside the window")
 }
 
@@ -214,7 +214,7 @@ func TestCollectBeforeTheFirstMeetingNamesIt(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{})
 	s.fin.AddGroup(fineractsim.Group{ID: 8, Name: "Jirani", StaffID: fineractsim.SeedStaffPeter, ClientIDs: []int64{42, 44},
 		Meeting: &fineractsim.Calendar{ID: 32, StartDate: specDay.AddDate(0, 0, 3), Weekday: time.Friday}})
-	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 8 ALL"), "Jirani has not met yet: its first meeting is on 2026-03-06. Nothing was posted.")
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 8 ALL"), "Jirani has not met yet: its first meeting is on Fri 6 Mar. Nothing was posted.")
 	s.wantNothingPosted("a group that has not met")
 }
 
@@ -225,7 +225,7 @@ func TestCollectLeavesOutDuesUnderOneUnit(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s.addLoan(986, fineractsim.SeedClientGrace, fineractsim.SeedGroupUmoja, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "0.40")
 	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL"),
-		"Recorded for Umoja Women Group on 2026-03-04 without: Grace Wanjiru loan 000000986 0.40. Mifos drops a due under 1 unit from a collection sheet; collect it with PAY.")
+		"Recorded for Umoja Women Group on Wed 4 Mar without: Grace Wanjiru loan 000000986 0.40. Mifos drops a due under 1 unit from a collection sheet; collect it with PAY.")
 	s.wantSheet(1, aminaShare, johnShare)
 	if out := s.post(); len(out) != 3 || out[0].Text == "" {
 		t.Fatalf("confirmations %+v", out)
@@ -237,7 +237,7 @@ func TestCollectLeavesOutDuesUnderOneUnit(t *testing.T) {
 	s2 := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s2.addLoan(986, fineractsim.SeedClientGrace, fineractsim.SeedGroupUmoja, specDay.AddDate(0, -2, 0), specDay.AddDate(0, 0, -1), "0.40")
 	wantReplies(t, "only a small due", s2.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"),
-		"Nothing was recorded for Umoja Women Group on 2026-03-04: the only dues are under 1 unit (Grace Wanjiru loan 000000986 0.40), which Mifos drops from a collection sheet; collect them with PAY.")
+		"Nothing was recorded for Umoja Women Group on Wed 4 Mar: the only dues are under 1 unit (Grace Wanjiru loan 000000986 0.40), which Mifos drops from a collection sheet; collect them with PAY.")
 	s2.wantNothingPosted("a sheet of small dues only")
 }
 
@@ -254,7 +254,7 @@ func TestCollectExceptClientMustBeOnTheSheet(t *testing.T) {
 // Nothing left due is told, not posted.
 func TestCollectNothingDueIsTold(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
-	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"), "Nothing is due from group Umoja Women Group on 2026-03-04.")
+	wantReplies(t, "COLLECT", s.send("COLLECT "+pin+" 7 ALL EXCEPT 42 44"), "Nothing is due from group Umoja Women Group on Wed 4 Mar.")
 	s.wantNothingPosted("a sheet with nothing due")
 }
 
@@ -307,7 +307,7 @@ func TestCollectRefusedByFineractIsToldToOfficer(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s.send("COLLECT " + pin + " 7 ALL")
 	s.fin.FailNext(1, 403)
-	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 was NOT posted: Mifos refused it (error 403, error.msg.simulated.failure)."})
+	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar was NOT posted: Mifos refused it (error 403, error.msg.simulated.failure)."})
 }
 
 // A sheet awaiting a checker's approval in Mifos is told to the officer as
@@ -316,7 +316,7 @@ func TestCollectAwaitingApprovalIsToldToOfficer(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s.fin.SetMakerChecker(true)
 	s.send("COLLECT " + pin + " 7 ALL")
-	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 awaits approval in Mifos (total 7,205.88)."})
+	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar awaits approval in Mifos (total 7,205.88)."})
 }
 
 // The keyword in any case, or in Swahili (KUSANYA).

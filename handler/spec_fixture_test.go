@@ -148,6 +148,7 @@ func (s *spec) sendFrom(number string, typ pdu.SenderType, text string) []string
 		if r.To != "" {
 			s.t.Fatalf("%q: a reply addressed to %s, not the sender", text, r.To)
 		}
+		noISODate(s.t, r.Text)
 		out = append(out, r.Text)
 	}
 	return out
@@ -202,6 +203,7 @@ func (s *spec) queued() []sms {
 	}
 	var list []sms
 	for _, o := range out {
+		noISODate(s.t, o.Text)
 		list = append(list, sms{o.To, o.Text})
 	}
 	return list

@@ -59,6 +59,6 @@ func TestCollectOnAHolidayIsToldPlainly(t *testing.T) {
 	s := newSpec(t, handler.MoneyRules{}).onMeetingDay()
 	s.fin.AddHoliday(fineractsim.Holiday{Name: "Public holiday", From: meetingDay, To: meetingDay})
 	s.send("COLLECT " + pin + " 7 ALL")
-	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on 2026-03-04 was NOT posted: Mifos takes no loan repayments on a holiday. " +
+	wantSMS(t, s.post(), sms{officerPh, "Collection for Umoja Women Group on Wed 4 Mar was NOT posted: Mifos takes no loan repayments on a holiday. " +
 		"Send it again on the next working day, or ask your branch manager to allow transactions on holidays in Mifos."})
 }

@@ -19,8 +19,8 @@ import (
 // meets next on 2026-03-04.
 
 var (
-	aminaReminder = sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your loan 000000981 has KES 2,725.08 overdue. Please pay at your next group meeting on 2026-03-04."}
-	johnReminder  = sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your loan 000000985 has KES 4,480.80 overdue. Please pay at your next group meeting on 2026-03-04."}
+	aminaReminder = sms{fineractsim.SeedAminaPhone, "Dear Amina Odhiambo, your loan 000000981 has KES 2,725.08 overdue. Please pay at your next group meeting on Wed 4 Mar."}
+	johnReminder  = sms{fineractsim.SeedJohnPhone, "Dear John Kamau, your loan 000000985 has KES 4,480.80 overdue. Please pay at your next group meeting on Wed 4 Mar."}
 )
 
 // weekly is a Wednesday meeting calendar.
@@ -55,7 +55,7 @@ func TestRemindAllTheOfficersGroups(t *testing.T) {
 	s.fin.AddGroup(fineractsim.Group{ID: 9, Name: "Jirani", StaffID: otherStaff, ClientIDs: []int64{323}, Meeting: weekly(33)})
 	wantReplies(t, "REMIND", s.send("REMIND "+pin), "Reminders queued for 3 client(s), 7,955.88 overdue in total.")
 	wantSMS(t, s.queued(), aminaReminder, johnReminder,
-		sms{"+254711000322", "Dear Imani Wekesa, your loan 000000994 has KES 750.00 overdue. Please pay at your next group meeting on 2026-03-04."})
+		sms{"+254711000322", "Dear Imani Wekesa, your loan 000000994 has KES 750.00 overdue. Please pay at your next group meeting on Wed 4 Mar."})
 }
 
 // REMIND <PIN> <group>: the group must exist and be the officer's.
@@ -127,7 +127,7 @@ func TestRemindTwoOverdueLoansOnlyTheFirst(t *testing.T) {
 	s.addLoan(997, 324, 8, specDay.AddDate(0, -3, 0), specDay.AddDate(0, 0, -20), "300") // L1
 	s.fin.AddGroup(fineractsim.Group{ID: 8, Name: "Tumaini", StaffID: fineractsim.SeedStaffPeter, ClientIDs: []int64{324}, Meeting: weekly(32)})
 	wantReplies(t, "REMIND", s.send("REMIND "+pin+" 8"), "Reminders queued for 1 client(s), 300.00 overdue in total.")
-	wantSMS(t, s.queued(), sms{"+254711000324", "Dear Wanjiku Njoroge, your loan 000000997 has KES 300.00 overdue. Please pay at your next group meeting on 2026-03-04."})
+	wantSMS(t, s.queued(), sms{"+254711000324", "Dear Wanjiku Njoroge, your loan 000000997 has KES 300.00 overdue. Please pay at your next group meeting on Wed 4 Mar."})
 }
 
 // REMIND posts nothing: it is neither held as a repeat nor counted against

@@ -46,6 +46,12 @@ func NewTexts(lang string, overrides map[string]string) (*Texts, error) {
 		if !ok {
 			return nil, fmt.Errorf("templates: unknown template %q", k)
 		}
+		if isDate, err := checkDateTemplate(k, v); isDate {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		allowed := map[string]bool{}
 		for _, m := range placeholder.FindAllStringSubmatch(def, -1) {
 			allowed[m[1]] = true

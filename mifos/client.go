@@ -44,6 +44,11 @@ const (
 	maxErrorBodyLog = 2000
 )
 
+// idleConnsPerHost is how many connections to Fineract are kept open
+// between requests: at least as many as one BAL has in flight at once
+// (handler's bound of four reads), with room for the posting workers.
+const idleConnsPerHost = 8
+
 // New checks cfg and builds a client. BaseURL may end in /api/v1 (as in
 // Config's example) or be the context root (".../fineract-provider"); the
 // v2 client search is derived from it.
@@ -83,6 +88,11 @@ func New(cfg Config) (*HTTPClient, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsConf
+	// A BAL reads several accounts at once: with Go's default of two idle
+	// connections per host, the others would be closed after each BAL and
+	// the next one would pay TCP and TLS handshakes again, two or three
+	// round trips each on a slow branch uplink.
+	tr.MaxIdleConnsPerHost = idleConnsPerHost
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = 20 * time.Second

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,5 +27,21 @@ func TestConfigCheckRefusesPlainHTTPToAnotherMachine(t *testing.T) {
 	}
 	if err := check("http://127.0.0.1:8080/fineract-provider/api/v1"); err != nil {
 		t.Errorf("config check of http://127.0.0.1:8080: %v", err)
+	}
+}
+
+// A reply template the service would refuse at start is refused by
+// `config check` too, naming the key.
+func TestConfigCheckRefusesABadDateTemplate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mifos-edge.toml")
+	doc := "[modem]\ndevice = \"/dev/mifos-modem\"\n[store]\npath = \"/var/lib/mifos-edge/state.db\"\n" +
+		"[security]\nkey_file = \"" + filepath.Join(t.TempDir(), "none.key") + "\"\n" +
+		"[templates]\n\"date.months\" = \"Jan Feb Mar\"\n"
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := (&ConfigCommand{Stdout: io.Discard}).Run(context.Background(), []string{"check", "--config", path})
+	if err == nil || !strings.Contains(err.Error(), "templates.date.months") {
+		t.Errorf("config check with three month names: %v; want an error naming templates.date.months", err)
 	}
 }

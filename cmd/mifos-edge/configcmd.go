@@ -53,6 +53,11 @@ func (c *ConfigCommand) Run(_ context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		// The service refuses to start on a bad reply template (a date
+		// layout without {day}, eleven month names): say so here first.
+		if _, err := handler.NewTexts(cfg.SMS.Language, cfg.Templates); err != nil {
+			return fmt.Errorf("%s: %w", *cfgPath, err)
+		}
 		if _, err := boxkey.Load(cfg.Security.KeyFile); errors.Is(err, boxkey.ErrNoKey) {
 			fmt.Fprintf(stdout, "note: the box key %s does not exist yet; the service cannot create it there: run sudo mifos-edge keygen --config %s\n", cfg.Security.KeyFile, *cfgPath)
 		} else if err != nil {
