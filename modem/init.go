@@ -83,6 +83,14 @@ func (s *session) init(ctx context.Context) error {
 	if err := s.retryUntilAccepted(ctx, "AT+CMGF=0"); err != nil {
 		return err
 	}
+	// Another program may have left the modem in UCS2, where strings such as
+	// the service centre come as UTF-16 hex. A refusal is not fatal:
+	// parseCSCA reads such an answer anyway.
+	if _, err := s.cmd(ctx, `AT+CSCS="GSM"`, t); !answered(err) {
+		return err
+	} else if err != nil {
+		m.log.Debug("the modem refused the GSM character set", "error", err)
+	}
 	if lines, err := s.cmd(ctx, "AT+CSCA?", t, "+CSCA:"); !answered(err) {
 		return err
 	} else if smsc, ok := parseCSCA(lines); ok {

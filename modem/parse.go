@@ -136,51 +136,90 @@ func chooseCNMI(groups [][]int) (args string, indicates bool, err error) {
 }
 
 // parseStoreGroups extracts the storage names per parameter from an
-// AT+CPMS=? answer. It copes with nested parentheses (Wavecom), spaces,
-// and the parenthesis-less form "SM","SM","SM".
+// AT+CPMS=? answer, one list per parameter in order. A parameter is a
+// parenthesised list or a bare store between them (`("ME","MT"),"ME",("SM")`);
+// it copes with one more pair around everything (Wavecom), spaces, the
+// parenthesis-less form "SM","SM","SM", and empty lists (nil).
 func parseStoreGroups(s string) [][]string {
 	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "(") {
-		var out [][]string
-		for _, f := range splitFields(s) {
-			if f != "" {
-				out = append(out, []string{f})
-			}
-		}
-		return out
+	if inner, ok := unwrapParens(s); ok && strings.Contains(inner, "(") {
+		s = inner // (("SM","BM","SR"),("SM"))
 	}
 	var out [][]string
-	depth, start := 0, -1
-	for i, c := range s {
-		switch c {
-		case '(':
-			depth++
-			start = i + 1
-		case ')':
-			if start >= 0 {
-				var names []string
-				for _, f := range splitFields(s[start:i]) {
-					if f != "" {
-						names = append(names, f)
-					}
-				}
-				if len(names) > 0 {
-					out = append(out, names)
-				}
-			}
-			start = -1
-			depth--
+	for _, item := range splitOutsideParens(s) {
+		item = strings.TrimSpace(item)
+		if inner, ok := unwrapParens(item); ok {
+			item = inner
 		}
+		var names []string
+		for _, f := range splitFields(strings.NewReplacer("(", "", ")", "").Replace(item)) {
+			if f != "" {
+				names = append(names, f)
+			}
+		}
+		out = append(out, names)
+	}
+	if len(out) == 1 && out[0] == nil {
+		return nil // an empty answer
 	}
 	return out
 }
 
+// unwrapParens returns what is inside s when one pair of parentheses encloses all of it.
+func unwrapParens(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return "", false
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && i != len(s)-1 {
+				return "", false // "(a),(b)": the first pair closes early
+			}
+		}
+	}
+	return s[1 : len(s)-1], depth == 0
+}
+
+// splitOutsideParens splits s at the commas outside parentheses and quotes.
+func splitOutsideParens(s string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
 // chooseStores returns the AT+CPMS= argument list: "SM" for every parameter
-// the modem offers it in, else the first store of the first list that every
-// list offers, else each list's first store.
+// if every list offers it, else the first store of the first list that every
+// list offers, else each list's first store. Each store is one its parameter
+// offers; parameters from the first empty list on are left out (the modem
+// keeps its setting for them).
 func chooseStores(groups [][]string) []string {
 	if len(groups) > 3 {
 		groups = groups[:3]
+	}
+	for i, g := range groups {
+		if len(g) == 0 {
+			groups = groups[:i]
+			break
+		}
 	}
 	if len(groups) == 0 {
 		return nil
@@ -321,17 +360,36 @@ func signalText(rssi int) string {
 func parseCREG(lines []string) (int, bool) {
 	for _, l := range lines {
 		if strings.HasPrefix(l, "+CREG") {
-			f := splitFields(afterColon(l))
-			pos := 1
-			if len(f) == 1 {
-				pos = 0
-			}
-			if n, err := strconv.Atoi(f[pos]); err == nil {
-				return n, true
-			}
+			return parseRegistration(afterColon(l))
 		}
 	}
 	return 0, false
+}
+
+// parseRegistration reads <stat> from what follows "+CREG:", in every form
+// seen: the query answer "<n>,<stat>[,<lac>,<ci>[,<AcT>]]", the unsolicited
+// "<stat>[,<lac>,<ci>[,<AcT>]]", and the unsolicited form with <n> first
+// anyway (Sony-Ericsson MD400: +CREG: 2,5,"0502","0404736D"). <n> comes
+// first when there are exactly two fields, or when the second field is a
+// bare small number: a location area code is quoted, or hex of 3-4 digits.
+func parseRegistration(payload string) (int, bool) {
+	var raw []string
+	for _, f := range strings.Split(payload, ",") {
+		raw = append(raw, strings.TrimSpace(f))
+	}
+	small := func(f string, max int) bool {
+		n, err := strconv.Atoi(f)
+		return err == nil && n >= 0 && n <= max && len(f) <= 2
+	}
+	pos := 0
+	if len(raw) == 2 || len(raw) >= 3 && small(raw[0], 5) && small(raw[1], 11) {
+		pos = 1
+	}
+	stat, err := strconv.Atoi(raw[pos])
+	if err != nil || stat < 0 {
+		return 0, false
+	}
+	return stat, true
 }
 
 func registrationText(stat int) string {
@@ -350,14 +408,43 @@ func registrationText(stat int) string {
 	return "registration unknown"
 }
 
-// parseCSCA returns the SMSC number; empty means none is set.
+// parseCSCA returns the SMSC number; empty means none is set. A modem left
+// in UCS2 by another program (AT+CSCS="UCS2") gives the number as UTF-16
+// hex ("002B0032...", quoted or not); it is decoded when it reads as a number.
 func parseCSCA(lines []string) (string, bool) {
 	for _, l := range lines {
 		if strings.HasPrefix(l, "+CSCA") {
-			return splitFields(afterColon(l))[0], true
+			number := splitFields(afterColon(l))[0]
+			if decoded, ok := decodeUCS2Number(number); ok {
+				return decoded, true
+			}
+			return number, true
 		}
 	}
 	return "", false
+}
+
+// decodeUCS2Number decodes UTF-16 hex that spells a phone number: an
+// optional '+', then digits. A number in the GSM alphabet never reads so:
+// "62811000" would be two CJK characters.
+func decodeUCS2Number(s string) (string, bool) {
+	if len(s) < 8 || len(s)%4 != 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i += 4 {
+		u, err := strconv.ParseUint(s[i:i+4], 16, 16)
+		if err != nil {
+			return "", false
+		}
+		switch {
+		case u >= '0' && u <= '9', u == '+' && i == 0:
+			b.WriteByte(byte(u))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // parseCPMSQuery reads `+CPMS: "SM",3,25,...` and returns the first store's use.

@@ -2,6 +2,8 @@ package modem
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -170,7 +172,8 @@ func TestStatusParsers(t *testing.T) {
 }
 
 func FuzzCapabilityParsers(f *testing.F) {
-	for _, s := range []string{"(0-3),(0-3),(0,2),(0,1),(0,1)", "(2),(0-1,3)", `(("SM","BM"),("SM"))`, "((", "0,1"} {
+	for _, s := range []string{"(0-3),(0-3),(0,2),(0,1),(0,1)", "(2),(0-1,3)", `(("SM","BM"),("SM"))`, "((", "0,1",
+		`("ME","MT"),"ME",("SM")`, `(),,(  )`, `2,5,"0502","0404736D"`, `002B00390037003200350034`, `"SM",("ME"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -179,10 +182,24 @@ func FuzzCapabilityParsers(f *testing.F) {
 				t.Fatal("empty CNMI choice without error")
 			}
 		}
-		stores := chooseStores(parseStoreGroups(s))
+		groups := parseStoreGroups(s)
+		stores := chooseStores(groups)
 		if len(stores) > 3 {
 			t.Fatalf("%d stores chosen", len(stores))
 		}
+		// Never ask for a store the modem does not offer for that parameter.
+		for i, st := range stores {
+			if !slices.Contains(groups[i], st) {
+				t.Fatalf("parameter %d of %q gets %q, not offered", i+1, s, st)
+			}
+		}
+		if stat, ok := parseRegistration(s); ok && stat < 0 {
+			t.Fatalf("registration %d from %q", stat, s)
+		}
+		if n, ok := decodeUCS2Number(s); ok && strings.Trim(n, "+0123456789") != "" {
+			t.Fatalf("%q decoded to %q, not a number", s, n)
+		}
+		_, _ = parseCSCA([]string{"+CSCA: " + s})
 		_, _ = parseCMGL([]string{"+CMGL: " + s, s})
 		_, _, _, _ = parseCMGR([]string{"+CMGR: " + s, s})
 		_, _, _ = parseCMTI("+CMTI: " + s)

@@ -2,7 +2,6 @@ package modem
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/mifos-edge/mifos-edge/modem/atcmd"
@@ -44,8 +43,9 @@ func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) er
 	case isBootURC(line):
 		armBoot()
 	case strings.HasPrefix(line, "+CREG:"):
-		// The unsolicited form has no <n>: "+CREG: <stat>[,<lac>,<ci>]".
-		if reg, err := strconv.Atoi(splitFields(afterColon(line))[0]); err == nil {
+		// The unsolicited form has no <n> ("+CREG: <stat>[,<lac>,<ci>]"),
+		// except on modems that put it there anyway.
+		if reg, ok := parseRegistration(afterColon(line)); ok {
 			m.update(func(st *Status) { st.Registration, st.RegistrationText = reg, registrationText(reg) })
 			m.log.Info("network registration changed", "registration", registrationText(reg))
 		}

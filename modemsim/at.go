@@ -2,9 +2,11 @@ package modemsim
 
 import (
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 const (
@@ -133,10 +135,25 @@ func (s *Sim) handleLine(line string) {
 	}
 	s.busy = true
 	resp := &response{}
+	inject := s.takeArmedURC(cmd)
 	s.runChain(cmd[2:], resp)
+	if inject != "" && !resp.async {
+		resp.lines = append([]respLine{{text: inject}}, resp.lines...)
+	}
 	if !resp.async {
 		s.finish(resp)
 	}
+}
+
+// takeArmedURC returns (and disarms) the oldest line armed for cmd. Caller holds mu.
+func (s *Sim) takeArmedURC(cmd string) string {
+	for i, a := range s.inAnswer {
+		if strings.HasPrefix(cmd, a.prefix) {
+			s.inAnswer = append(s.inAnswer[:i], s.inAnswer[i+1:]...)
+			return a.line
+		}
+	}
+	return ""
 }
 
 // redactPIN keeps PINs out of logs.
@@ -623,11 +640,52 @@ func (s *Sim) cregLine() string {
 	return fmt.Sprintf("+CREG: %d,%d", s.cregN, s.regStat())
 }
 
+// cregURC is the unsolicited +CREG: without <n> as 27.007 has it, unless
+// the profile puts <n> first anyway.
+func (s *Sim) cregURC() string {
+	if s.prof.CREGURCWithMode {
+		return s.cregLine()
+	}
+	if s.cregN == 2 {
+		return fmt.Sprintf(`+CREG: %d,"5E25","605F"`, s.regStat())
+	}
+	return fmt.Sprintf("+CREG: %d", s.regStat())
+}
+
+// inCharset renders a string parameter in the current AT+CSCS character
+// set: UCS2 gives UTF-16 hex, four digits a character.
+func (s *Sim) inCharset(v string) string {
+	if s.cscs != "UCS2" {
+		return v
+	}
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(v)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	return b.String()
+}
+
+// fromCharset reads a string parameter written in the current character set.
+func (s *Sim) fromCharset(v string) (string, bool) {
+	if s.cscs != "UCS2" {
+		return v, true
+	}
+	raw, err := hex.DecodeString(v)
+	if err != nil || len(raw)%2 != 0 {
+		return "", false
+	}
+	units := make([]uint16, len(raw)/2)
+	for i := range units {
+		units[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+	}
+	return string(utf16.Decode(units)), true
+}
+
 func (s *Sim) cops(suffix string, resp *response) bool {
 	switch suffix {
 	case "?":
 		if st := s.regStat(); st == 1 || st == 5 {
-			resp.add(fmt.Sprintf(`+COPS: 0,0,%q,2`, s.opts.Operator))
+			resp.add(fmt.Sprintf(`+COPS: 0,0,%q,2`, s.inCharset(s.opts.Operator)))
 		} else {
 			resp.add("+COPS: 0")
 		}
@@ -644,7 +702,7 @@ func (s *Sim) csca(suffix string, resp *response) bool {
 		if strings.HasPrefix(s.smsc, "+") {
 			toa = 145
 		}
-		resp.add(fmt.Sprintf("+CSCA: %q,%d", s.smsc, toa))
+		resp.add(fmt.Sprintf("+CSCA: %q,%d", s.inCharset(s.smsc), toa))
 		return true
 	case "=?":
 		return true
@@ -654,7 +712,12 @@ func (s *Sim) csca(suffix string, resp *response) bool {
 		resp.final = s.cmsErr(304)
 		return false
 	}
-	s.smsc = a[0]
+	smsc, ok := s.fromCharset(a[0])
+	if !ok {
+		resp.final = s.cmsErr(304)
+		return false
+	}
+	s.smsc = smsc
 	return true
 }
 
@@ -771,7 +834,7 @@ func (s *Sim) cmgl(suffix string, resp *response) bool {
 		if m == nil || (stat != 4 && m.stat != stat) {
 			continue
 		}
-		resp.addPair(fmt.Sprintf("+CMGL: %d,%d,,%d", i+s.prof.FirstIndex, m.stat, m.tpduLen), m.pdu)
+		resp.addPair(fmt.Sprintf("+CMGL: %d,%d,,%d", i+s.prof.FirstIndex, m.stat, m.tpduLen), s.storedPDU(m))
 		if m.stat == statUnread {
 			m.stat = statRead
 		}
@@ -805,11 +868,22 @@ func (s *Sim) cmgr(suffix string, resp *response) bool {
 		resp.final = s.cmsErr(321)
 		return false
 	}
-	resp.addPair(fmt.Sprintf(s.prof.CMGRHeader, m.stat, m.tpduLen), m.pdu)
+	resp.addPair(fmt.Sprintf(s.prof.CMGRHeader, m.stat, m.tpduLen), s.storedPDU(m))
 	if m.stat == statUnread {
 		m.stat = statRead
 	}
 	return true
+}
+
+// storedPDU is a stored message's PDU line as the profile prints it.
+func (s *Sim) storedPDU(m *storedMsg) string {
+	if !s.prof.PDUWithoutSMSC {
+		return m.pdu
+	}
+	if smscLen := len(m.pdu) - 2*m.tpduLen; smscLen >= 0 {
+		return m.pdu[smscLen:]
+	}
+	return m.pdu
 }
 
 func (s *Sim) cmgd(suffix string, resp *response) bool {

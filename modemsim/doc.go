@@ -11,7 +11,11 @@
 // AT+CMGS and publishes what the host sent. Indications such as +CMTI wait
 // until the command in progress has its final; noise lines, when switched
 // on, also land between the lines of an answer. Each profile (profile.go)
-// carries one family's exact strings.
+// carries one family's exact strings, and can switch on quirks of real
+// modems: a literal AT+CPMS=? answer, PDUs stored without the service-centre
+// field, an unsolicited +CREG with <n> first. Options.CSCS leaves the modem
+// in UCS2 as another program would, and URCInAnswer puts an unsolicited line
+// inside the next answer to a given command.
 //
 // It is not every modem: it sends no status reports, has no text mode, no
 // missing or vendor finals beyond what a profile sets, no separate stores,

@@ -58,8 +58,21 @@ type Profile struct {
 	Slots int
 	// Memories lists the store names accepted for <mem1>, <mem2>, <mem3> (the AT+CPMS=? answer).
 	Memories [3][]string
+	// CPMSRange, when set, is the literal AT+CPMS=? answer line, for the
+	// shapes rendering Memories does not give: a bare store between lists
+	// (+CPMS: ("ME","MT"),"ME",("SM")), nested lists, no parentheses.
+	// Memories still decides what AT+CPMS= accepts.
+	CPMSRange string
 	// DefaultMemories are the stores selected after boot.
 	DefaultMemories [3]string
+	// PDUWithoutSMSC lists and reads stored messages without the
+	// service-centre field in front of the TPDU, as some modems store them.
+	PDUWithoutSMSC bool
+
+	// CREGURCWithMode puts <n> in front of the unsolicited +CREG too
+	// (+CREG: 2,5,"5E25","605F"), as the Sony-Ericsson MD400 does; the
+	// standard URC starts with <stat>.
+	CREGURCWithMode bool
 
 	// BootURCs are emitted, one frame each, after power-on, AT+CFUN=1,1, Reboot and replug.
 	BootURCs []string
@@ -230,6 +243,9 @@ func parseRanges(line string) ([]valueSet, error) {
 
 // cpmsRangeLine renders the AT+CPMS=? answer from the memory lists.
 func (p Profile) cpmsRangeLine() string {
+	if p.CPMSRange != "" {
+		return p.CPMSRange
+	}
 	groups := make([]string, 3)
 	for i, mems := range p.Memories {
 		quoted := make([]string, len(mems))

@@ -32,6 +32,10 @@ type Options struct {
 	// BootURCsOnStart emits the profile's boot URCs at Start; by default the
 	// modem is taken to have been powered long before the host opens it.
 	BootURCsOnStart bool
+	// CSCS is the character set the modem is in when Start returns, as
+	// another program left it ("UCS2": strings such as the service centre
+	// come as UTF-16 hex); empty means "GSM". A reboot restores "GSM".
+	CSCS string
 	// CNMATimeout, when set, makes an unacknowledged +CMT (with AT+CSMS=1)
 	// reset CNMI mt and ds to 0 and the message come back into storage.
 	CNMATimeout time.Duration
@@ -110,7 +114,12 @@ type modemState struct {
 	// modem for hangFor instead of being answered.
 	hangOn  string
 	hangFor time.Duration
+	// inAnswer are unsolicited lines armed to land inside the answer of
+	// the next command with a given prefix, oldest first.
+	inAnswer []armedURC
 }
+
+type armedURC struct{ prefix, line string }
 
 var errClosed = errors.New("modem simulator is closed")
 
@@ -193,6 +202,9 @@ func Start(opts Options) (*Sim, error) {
 	s.mu.Lock()
 	s.attach(master, slave)
 	s.powerOn(opts.BootURCsOnStart)
+	if opts.CSCS != "" {
+		s.cscs = opts.CSCS
+	}
 	s.mu.Unlock()
 
 	s.wg.Add(2)
@@ -607,6 +619,16 @@ func (s *Sim) Reboot() {
 	s.powerOn(true)
 }
 
+// URCInAnswer arms an unsolicited line to land inside the answer of the
+// next command line that starts with prefix (say "AT+CIMI"), before its
+// first information line, as modems put reports such as ^NDISSTAT or +CGEV
+// wherever they happen to be. Each call arms one answer.
+func (s *Sim) URCInAnswer(prefix, line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inAnswer = append(s.inAnswer, armedURC{strings.ToUpper(prefix), line})
+}
+
 // FailSends makes the next n AT+CMGS answer "+CMS ERROR: <cmsCode>".
 func (s *Sim) FailSends(n int, cmsCode int) {
 	s.mu.Lock()
@@ -630,7 +652,7 @@ func (s *Sim) SetRegistration(stat int) {
 	}
 	s.reg = stat
 	if s.cregN > 0 && !s.closed {
-		s.urc(fmt.Sprintf("+CREG: %d", s.regStat()))
+		s.urc(s.cregURC())
 	}
 }
 

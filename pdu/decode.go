@@ -17,6 +17,11 @@ import (
 // header, or <0 if unknown; it is only a hint, because field captures carry
 // wrong lengths and the PDU itself is more trustworthy.
 //
+// Some modems store PDUs without the SMSC field. When the standard reading
+// lands on what a received PDU should not be (a stored SUBMIT, a decode
+// failure, a reserved type, a reading only the lenient decoder manages),
+// the PDU is read again as a bare TPDU and the better reading wins.
+//
 // A stored SUBMIT or a status report decodes as far as possible and returns
 // an error wrapping ErrNotDeliver. Undecodable input returns an error
 // wrapping ErrMalformed; it never panics.
@@ -26,24 +31,75 @@ func DecodeDeliver(hexPDU string, tpduLen int) (Segment, error) {
 		return Segment{Raw: hexPDU, Class: -1}, err
 	}
 	seg, err := decodeWithSMSC(b)
-	if err != nil && !errors.Is(err, ErrNotDeliver) && tpduLen > 0 && tpduLen == len(b) {
-		// The header length covers the whole line, so the modem may have left
-		// the SMSC field out; retry before giving up on the message.
-		if alt, altErr := decodeTPDU(b, ""); altErr == nil || errors.Is(altErr, ErrNotDeliver) {
-			seg, err = alt, altErr
-			seg.Defects = append(seg.Defects, "PDU has no SMSC field")
-		}
+	withoutSMSC := false
+	if alt, altErr, better := readWithoutSMSC(b, tpduLen, seg, err); better {
+		seg, err, withoutSMSC = alt, altErr, true
+		seg.Defects = append(seg.Defects, noSMSCDefect)
 	}
 	seg.Raw = hexPDU
 	if err != nil {
 		return seg, err
 	}
 	if tpduLen >= 0 {
-		if n := len(b) - smscFieldLen(b); n != tpduLen && !seg.hasDefect("PDU has no SMSC field") {
+		n := len(b) - smscFieldLen(b)
+		if withoutSMSC {
+			n = len(b)
+		}
+		if n != tpduLen {
 			seg.Defects = append(seg.Defects, fmt.Sprintf("header gives TPDU length %d but the PDU has %d octets", tpduLen, n))
 		}
 	}
 	return seg, nil
+}
+
+const noSMSCDefect = "PDU has no SMSC field"
+
+// Ranks of a reading of a received PDU, worst first.
+const (
+	readingMalformed  = iota // nothing sensible came out
+	readingUnexpected        // a stored SUBMIT, or a reserved message type
+	readingLenient           // only the lenient decoder could read it
+	readingClean             // sms v0.3.0 reads it as a DELIVER or a status report
+)
+
+func rankReading(tp []byte, seg Segment, err error) int {
+	switch {
+	case err != nil && !errors.Is(err, ErrNotDeliver):
+		return readingMalformed
+	case seg.Kind == Submit, seg.Kind == Deliver && len(tp) > 0 && tp[0]&0x03 == 0x03:
+		return readingUnexpected
+	case seg.Lenient:
+		return readingLenient
+	}
+	return readingClean
+}
+
+// readWithoutSMSC reads b as a TPDU without the SMSC field and reports
+// whether that reading is the better one. The header length, when it fits
+// exactly one of the two readings, counts as evidence for it: a bare reading
+// the header confirms wins when it is at least as good, one the header
+// contradicts only over a reading that failed. Without such evidence the
+// bare reading must be a real improvement, so a well-formed PDU with its
+// SMSC field keeps its meaning.
+func readWithoutSMSC(b []byte, tpduLen int, first Segment, firstErr error) (Segment, error, bool) {
+	firstRank := rankReading(b[smscFieldLen(b):], first, firstErr)
+	headerSaysBare := tpduLen == len(b)
+	headerSaysSMSC := tpduLen >= 0 && tpduLen == len(b)-smscFieldLen(b)
+	if firstRank == readingClean && !headerSaysBare {
+		return Segment{}, nil, false
+	}
+	alt, altErr := decodeTPDU(b, "")
+	altRank := rankReading(b, alt, altErr)
+	var better bool
+	switch {
+	case headerSaysBare:
+		better = altRank > readingMalformed && altRank >= firstRank
+	case headerSaysSMSC:
+		better = firstRank == readingMalformed && altRank == readingClean
+	default:
+		better = altRank > firstRank && altRank >= readingLenient
+	}
+	return alt, altErr, better
 }
 
 func (s Segment) hasDefect(d string) bool {
@@ -138,7 +194,10 @@ func fillBody(seg *Segment, dcs tpdu.DCS, udh tpdu.UserDataHeader, ud []byte) {
 	alpha := alphabetOf(dcs)
 	seg.Encoding = encodingName(alpha)
 	seg.UD = append([]byte(nil), ud...)
-	seg.Text = decodeText(alpha, udh, seg.UD)
+	if alpha == tpdu.Alpha7Bit {
+		seg.LockingShift, seg.SingleShift = languageTables(udh)
+	}
+	seg.Text = decodeText(alpha, seg.UD, seg.LockingShift, seg.SingleShift)
 }
 
 func classOf(dcs tpdu.DCS) int {

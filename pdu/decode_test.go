@@ -167,6 +167,9 @@ func sameDecoding(a, b Segment) string {
 	if a.Class != b.Class || a.PID != b.PID || a.DCS != b.DCS {
 		diffs = append(diffs, "class/PID/DCS")
 	}
+	if a.LockingShift != b.LockingShift || a.SingleShift != b.SingleShift {
+		diffs = append(diffs, fmt.Sprintf("language tables %d/%d vs %d/%d", a.LockingShift, a.SingleShift, b.LockingShift, b.SingleShift))
+	}
 	if (a.Concat == nil) != (b.Concat == nil) || (a.Concat != nil && *a.Concat != *b.Concat) {
 		diffs = append(diffs, fmt.Sprintf("concat %+v vs %+v", a.Concat, b.Concat))
 	}

@@ -66,7 +66,13 @@ type Segment struct {
 	Concat     *Concat // nil unless the UDH carries a valid concatenation element
 	// UD is the user data after the UDH: unpacked septets for GSM7 (one per
 	// byte, exactly as many as the length field declares), octets otherwise.
-	UD     []byte
+	UD []byte
+	// LockingShift and SingleShift are the national language tables (3GPP
+	// TS 23.038 §6.2.1.2.4: 1 Turkish, 2 Spanish, 3 Portuguese, 4-13 Indian
+	// languages) a GSM7 text was decoded with; 0 is the default alphabet
+	// and extension table.
+	LockingShift, SingleShift int
+
 	Report *DeliveryReport // status reports only
 	Raw    string          // the hex exactly as given
 	// Lenient is true when sms v0.3.0 rejected the PDU and the fallback decoder read it.

@@ -11,20 +11,60 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	"github.com/warthog618/sms/encoding/gsm7"
+	"github.com/warthog618/sms/encoding/gsm7/charset"
 	"github.com/warthog618/sms/encoding/tpdu"
 )
 
-func decodeText(alpha tpdu.Alphabet, udh tpdu.UserDataHeader, ud []byte) string {
+func decodeText(alpha tpdu.Alphabet, ud []byte, locking, single int) string {
 	switch alpha {
 	case tpdu.AlphaUCS2:
 		return decodeUTF16(ud)
 	case tpdu.Alpha8Bit:
 		return strings.ToUpper(hex.EncodeToString(ud))
 	default:
-		// Non-strict GSM7 decoding never fails; unknown septets become spaces.
-		b, _ := tpdu.DecodeUserData(ud, udh, tpdu.Alpha7Bit, tpdu.WithAllCharsets)
+		var opts []gsm7.DecoderOption
+		if locking != 0 {
+			opts = append(opts, gsm7.WithCharset(locking))
+		}
+		if single != 0 {
+			opts = append(opts, gsm7.WithExtCharset(single))
+		}
+		// Non-strict GSM7 decoding never fails; unknown septets become
+		// spaces, and an escaped septet the single shift table lacks reads
+		// from the locking table, as 23.038 §6.2.1.2.4 wants.
+		b, _ := gsm7.Decode(ud, opts...)
 		return string(b)
 	}
+}
+
+// The national language information elements of 3GPP TS 23.040
+// §9.2.3.24.15-16: 0x24 names the single shift table, 0x25 the locking
+// shift table. sms v0.3.0 looks for 24 and 25 decimal (0x18 and 0x19, the
+// WVG object elements), so it never applies the tables; these are read here.
+const (
+	ieiSingleShift  = 0x24
+	ieiLockingShift = 0x25
+)
+
+// languageTables returns the national language identifiers (3GPP TS 23.038
+// §6.2.1.2.4) of the locking and single shift tables the header names; 0
+// is the default alphabet and extension table, and so is any identifier
+// without a table (Spanish has no locking table). The last element of a
+// kind counts.
+func languageTables(udh tpdu.UserDataHeader) (locking, single int) {
+	pick := func(id byte) int {
+		ie, ok := udh.IE(id)
+		if !ok || len(ie.Data) != 1 {
+			return 0
+		}
+		nli := int(ie.Data[0])
+		if nli < charset.Start || nli >= charset.End {
+			return 0
+		}
+		return nli
+	}
+	return pick(ieiLockingShift), pick(ieiSingleShift)
 }
 
 // decodeUTF16 turns unpaired surrogates (and an odd trailing octet) into
@@ -111,6 +151,11 @@ func Fingerprint(s Segment, key []byte) string {
 		field([]byte("single"))
 	}
 	field(s.UD)
+	// The same septets read through other language tables are another
+	// text; without tables the fingerprint stays what it always was.
+	if s.LockingShift != 0 || s.SingleShift != 0 {
+		field(fmt.Appendf(nil, "language %d/%d", s.LockingShift, s.SingleShift))
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

@@ -136,6 +136,10 @@ var urcPrefixes = []struct {
 	{"RDY", 0}, {"Call Ready", 0}, {"SMS Ready", 0}, {"+CPIN:", 0}, {"+CFUN:", 0},
 	{"NORMAL POWER DOWN", 0}, {"UNDER-VOLTAGE", 0}, {"OVER-VOLTAGE", 0}, {"+CUSD:", 0},
 	{"^SYSSTART", 0}, {"+SPNWNAME:", 0}, {"+PSBEARER:", 0},
+	// Data-session, system-mode and event reports that Huawei NDIS sticks,
+	// 27.007 modems and Wavecom/Sierra modules send unasked.
+	{"^NDISSTAT:", 0}, {"^NDISEND:", 0}, {"^SYSINFO:", 0}, {"^SYSINFOEX:", 0}, {"+CGEV:", 0},
+	{"+WIND:", 0}, {"+CIEV:", 0}, {"+CTZV:", 0}, {"+CTZE:", 0}, {"+CTZEU:", 0},
 }
 
 // urcTrailing reports whether line is a known unsolicited code and how many
@@ -162,6 +166,56 @@ func infoTrailing(prefix string) int {
 // isEcho reports whether line looks like a command echoed back by the modem.
 func isEcho(line string) bool {
 	return len(line) >= 2 && (line[0] == 'A' || line[0] == 'a') && (line[1] == 'T' || line[1] == 't')
+}
+
+// codeName returns the name of the result code a line starts with: "+CGEV"
+// for "+CGEV: ME PDN ACT 1", "^SYSSTART" for "^SYSSTART". A code is a sigil
+// (+ ^ # * $ %), a letter, then letters, digits or underscores up to a colon,
+// a space or the end. Lines that are not codes (an IMSI, a manufacturer's
+// name, a "+254..." number) give "".
+func codeName(line string) string {
+	if len(line) < 2 || !strings.ContainsRune("+^#*$%", rune(line[0])) || !isLetter(line[1]) {
+		return ""
+	}
+	i := 2
+	for i < len(line) && (isLetter(line[i]) || line[i] >= '0' && line[i] <= '9' || line[i] == '_') {
+		i++
+	}
+	if i < len(line) && line[i] != ':' && line[i] != ' ' {
+		return ""
+	}
+	return strings.ToUpper(line[:i])
+}
+
+func isLetter(b byte) bool { return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' }
+
+// commandName returns the name of an extended command ("+CGMI" for
+// "AT+CGMI", "+CREG" for "AT+CREG?"): the code its own answer may carry.
+// Basic commands (ATI, ATE0, AT) give "".
+func commandName(cmd string) string {
+	if len(cmd) < 2 || !strings.EqualFold(cmd[:2], "AT") {
+		return ""
+	}
+	rest := cmd[2:]
+	if i := strings.IndexAny(rest, "=?;"); i >= 0 {
+		rest = rest[:i]
+	}
+	return codeName(rest)
+}
+
+// sameCommand reports whether code names the same command as own, counting
+// the V.250 synonyms of the 27.007 identity commands (+GMI for +CGMI, ...).
+func sameCommand(code, own string) bool {
+	if code == "" || own == "" {
+		return false
+	}
+	synonym := func(s string) string {
+		if strings.HasPrefix(s, "+CG") {
+			return "+G" + s[3:]
+		}
+		return s
+	}
+	return code == own || synonym(code) == synonym(own)
 }
 
 // matchExpected returns the declared prefix that line starts with, if any.

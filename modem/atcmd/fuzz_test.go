@@ -1,6 +1,7 @@
 package atcmd
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 )
@@ -61,5 +62,62 @@ func FuzzParseFinal(f *testing.F) {
 		}
 		_, _ = urcTrailing(line)
 		_, _ = matchExpected(line, []string{"+CMGL:", "+CSQ"})
+	})
+}
+
+// FuzzPrefixlessAnswer feeds a prefix-less command's answer line by line:
+// whatever arrives, no result code other than the command's own and no final
+// ends up in the answer, and no line is counted twice.
+func FuzzPrefixlessAnswer(f *testing.F) {
+	for _, s := range []string{
+		"AT+CGMI\n^NDISSTAT: 1,,,IPV4\nhuawei\nOK",
+		"AT+CIMI\n639012345678901\n+CGEV: ME PDN ACT 1\nOK",
+		"AT+CGSN\n+GSN: 867530012345678\nRING\nERROR",
+		"AT^SYSINFO\n^SYSINFO:2,4,5,3,1\n+CMTI: \"SM\",3\nOK",
+		"ATI\nManufacturer: huawei\n+GCAP: +CGSM,+DS,+ES\nOK",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script string) {
+		lines := strings.Split(script, "\n")
+		cmd := lines[0]
+		p := &Port{log: slog.New(slog.DiscardHandler), urcs: make(chan URC, len(lines)+1)}
+		req := newCommandRequest(cmd, nil)
+		p.active = req
+		fed := 0
+		for _, l := range lines[1:] {
+			if l == "" || strings.ContainsAny(l, "\r\x00") {
+				continue
+			}
+			if p.active == nil {
+				break
+			}
+			fed++
+			p.handleLine(l)
+			p.handOut()
+		}
+		for _, l := range req.lines {
+			if code := codeName(l); code != "" && !sameCommand(code, req.own) {
+				t.Fatalf("%q became the answer of %q", l, cmd)
+			}
+			if isFinal, _ := parseFinal(l); isFinal {
+				t.Fatalf("final %q in the answer", l)
+			}
+		}
+		urcs := len(p.urcs)
+		finished := 0
+		if p.active == nil {
+			finished = 1
+			select {
+			case <-req.done:
+			default:
+				t.Fatal("the command ended without a result")
+			}
+		}
+		// Echoes are dropped and a +CMT keeps its header until its PDU line
+		// arrives, so fewer may come out than went in, never more.
+		if got := len(req.lines) + urcs + finished; got > fed {
+			t.Fatalf("%d lines fed, %d accounted for", fed, got)
+		}
 	})
 }

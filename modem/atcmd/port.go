@@ -115,6 +115,12 @@ type request struct {
 	// request's PDU line was due, so which line is whose is unknowable.
 	garbled bool
 	done    chan result // buffered; receives exactly one result
+	// own is the command's name ("+CGMI") when it declares no prefixes:
+	// the only result code its answer may carry.
+	own string
+	// setter: the command sets a value (AT+CREG=2); a line with its name
+	// that the URC table knows is the indication it may just have enabled.
+	setter bool
 }
 
 type result struct {
@@ -163,7 +169,9 @@ func (p *Port) Close() {
 
 // Command sends cmd (without "\r") and waits up to timeout for its final
 // result. expect lists the info prefixes the command answers with (for
-// example "+CSQ:"); with none, any line that is not a known URC counts as info.
+// example "+CSQ:"). With none (identity queries: AT+CGMI, AT+CIMI), a line
+// counts as info unless it is a result code (+X:, ^X:...) other than the
+// command's own: that is an unsolicited line, listed or not.
 // On a final error the info lines are returned with an *Error; on timeout the
 // lines received so far are returned with ErrTimeout.
 func (p *Port) Command(ctx context.Context, cmd string, timeout time.Duration, expect ...string) ([]string, error) {
@@ -174,7 +182,7 @@ func (p *Port) Command(ctx context.Context, cmd string, timeout time.Duration, e
 	if err := p.ensureClean(ctx); err != nil {
 		return nil, err
 	}
-	req := newRequest(expect)
+	req := newCommandRequest(cmd, expect)
 	if err := p.start(req, cmd+"\r"); err != nil {
 		return nil, err
 	}
@@ -267,6 +275,17 @@ func (p *Port) Escape(ctx context.Context) error {
 
 func newRequest(expect []string) *request {
 	return &request{expect: expect, done: make(chan result, 1)}
+}
+
+// newCommandRequest is the request for cmd; without prefixes to expect, its
+// answer is told apart by the command's own name.
+func newCommandRequest(cmd string, expect []string) *request {
+	req := newRequest(expect)
+	if len(expect) == 0 {
+		req.own = commandName(cmd)
+		req.setter = strings.Contains(cmd, "=") && !strings.HasSuffix(cmd, "=?")
+	}
+	return req
 }
 
 func (p *Port) start(req *request, line string) error {
@@ -464,8 +483,15 @@ func (p *Port) handOut() {
 
 func (p *Port) handleLine(line string) {
 	if p.trailLeft > 0 {
-		// A PDU or text line is never a URC; a URC here slipped in between header and body.
-		if known, n := urcTrailing(line); known {
+		// A PDU line is never a result code; a code here slipped in between
+		// header and body, whether the URC table knows it or not (a final
+		// such as +CMS ERROR is handled below).
+		isFinal, _ := parseFinal(line)
+		if known, n := urcTrailing(line); known || codeName(line) != "" && !isFinal {
+			kind := Indication
+			if !known {
+				kind = Unknown
+			}
 			if n > 0 && p.trailURC == nil {
 				// A pushed SMS (+CMT) with its own PDU line: the next line may
 				// be its PDU or ours. Fail the request rather than guess.
@@ -475,10 +501,10 @@ func (p *Port) handleLine(line string) {
 				}
 				p.mu.Unlock()
 			}
-			p.emit(URC{Kind: Indication, Line: line})
+			p.emit(URC{Kind: kind, Line: line})
 			return
 		}
-		if isFinal, _ := parseFinal(line); !isFinal {
+		if !isFinal {
 			p.trailLeft--
 			if p.trailURC != nil {
 				p.trailURC.Trailing = append(p.trailURC.Trailing, line)
@@ -546,7 +572,7 @@ func (p *Port) handleLine(line string) {
 		}
 		return
 	}
-	if known, _ := urcTrailing(line); !known && len(req.expect) == 0 {
+	if len(req.expect) == 0 && isOwnAnswer(line, req.own, req.setter) {
 		req.lines = append(req.lines, line)
 		p.mu.Unlock()
 		return
@@ -575,6 +601,20 @@ func (p *Port) handleUnclaimed(line string, stale bool) {
 		return
 	}
 	p.emit(URC{Kind: Unknown, Line: line})
+}
+
+// isOwnAnswer decides for a command that declared no prefixes: a line
+// carrying the command's own name is its answer (for a setter, unless the
+// URC table knows it); any other result code (+CGEV:, ^NDISSTAT:, in the
+// URC table or not) is not, or an IMSI would become "^NDISSTAT: 1,,,IPV4";
+// a line without a code (the IMSI) is, unless the table knows it (RING).
+func isOwnAnswer(line, own string, setter bool) bool {
+	code := codeName(line)
+	known, _ := urcTrailing(line)
+	if sameCommand(code, own) && !(setter && known) {
+		return true
+	}
+	return code == "" && !known
 }
 
 func isPDUEcho(line, pdu string) bool {
