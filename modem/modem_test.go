@@ -51,6 +51,8 @@ func TestInitOrderAndStorageSelection(t *testing.T) {
 	fake := newFakeModem(t)
 	h := startModem(t, fake, func(cfg *Config, _ *Modem) { cfg.InitCommands = []string{"^CURC=0"} })
 	h.waitState("ready")
+	// The first sweep follows "ready"; the order is complete once it has run.
+	h.eventually("the first sweep", func() bool { return fake.countCmd("AT+CMGL=4") > 0 })
 	order := []string{"ATE0", "AT+CMEE=1", "AT+CPIN?", "AT+CMGF=0", `AT+CSCS="GSM"`, "AT+CSCA?", "AT+CPMS=?",
 		`AT+CPMS="SM","SM","SM"`, "AT+CNMI=?", "AT+CGSN", "AT+CIMI", "AT^CURC=0", "AT+CMGL=4"}
 	cmds := fake.commands()
