@@ -77,7 +77,8 @@ func openSerial(path string, baud int) (io.ReadWriteCloser, error) {
 	}
 	// TIOCEXCL makes later opens by other programs fail with EBUSY (root excepted).
 	_ = unix.IoctlSetInt(int(lock.Fd()), unix.TIOCEXCL, 0)
-	return &serialConn{path: path, port: port, lock: lock, rdev: st.Rdev}, nil
+	// Rdev is 32 bits wide on mips and mipsle, 64 elsewhere.
+	return &serialConn{path: path, port: port, lock: lock, rdev: uint64(st.Rdev)}, nil
 }
 
 func openError(path string, err error) error {
@@ -129,7 +130,7 @@ func (c *serialConn) stillThere() bool {
 	if err := unix.Stat(c.path, &st); err != nil {
 		return false
 	}
-	return st.Rdev == c.rdev
+	return uint64(st.Rdev) == c.rdev
 }
 
 func (c *serialConn) Write(b []byte) (int, error) {
