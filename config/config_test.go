@@ -318,6 +318,8 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"backup dir is the store", func(c *Config) { c.Store.BackupDir = c.Store.Path }, "store.backup_dir must be a directory for the copies, not the store file"},
 		{"lower-case country", func(c *Config) { c.SMS.Country = "ke" }, `sms.country: "ke" is not a two-letter`},
 		{"three-letter country", func(c *Config) { c.SMS.Country = "KEN" }, `sms.country: "KEN"`},
+		{"country the box cannot read", func(c *Config) { c.SMS.Country = "ZW" },
+			`sms.country: "ZW" is not a country whose national numbers this box reads (one of GH, IN, KE, MW, NG, PH, RW, TZ, UG, ZM;`},
 		{"replies per hour", func(c *Config) { c.SMS.RepliesPerHour = 0 }, "sms.replies_per_hour must be at least 1"},
 		{"send attempts", func(c *Config) { c.SMS.MaxSendAttempts = -1 }, "sms.max_send_attempts must be at least 1"},
 		{"phone cache offline shorter than online", func(c *Config) { c.SMS.PhoneCacheOfflineMax.Duration = time.Hour },

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/phone"
 )
 
 // Default values, applied by SetDefaults to settings left out of the file.
@@ -199,6 +200,9 @@ func (c *Config) Validate() error {
 
 	if c.SMS.Country != "" && !countryCode.MatchString(c.SMS.Country) {
 		fail("sms.country: %q is not a two-letter upper-case country code such as \"KE\" or \"UG\"", c.SMS.Country)
+	} else if c.SMS.Country != "" && !phone.Supported(c.SMS.Country) {
+		fail("sms.country: %q is not a country whose national numbers this box reads (one of %s; or leave it out to accept only numbers written with + and a country code)",
+			c.SMS.Country, strings.Join(phone.Countries(), ", "))
 	}
 	if c.SMS.RepliesPerHour < 1 {
 		fail("sms.replies_per_hour must be at least 1, got %d", c.SMS.RepliesPerHour)

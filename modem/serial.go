@@ -77,6 +77,7 @@ func openSerial(path string, baud int) (io.ReadWriteCloser, error) {
 	}
 	// TIOCEXCL makes later opens by other programs fail with EBUSY (root excepted).
 	_ = unix.IoctlSetInt(int(lock.Fd()), unix.TIOCEXCL, 0)
+	// Rdev is 32 bits wide on mips and mipsle, 64 elsewhere.
 	return &serialConn{path: path, port: port, lock: lock, rdev: uint64(st.Rdev)}, nil
 }
 

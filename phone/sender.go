@@ -3,8 +3,6 @@ package phone
 import (
 	"strings"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/mifos-edge/mifos-edge/pdu"
 )
 
@@ -72,15 +70,14 @@ func (s Sender) Key() string {
 	return string(s.Type) + ":" + s.Raw
 }
 
-// InCountry reports whether e164 is a number of country (ISO region). An
-// empty country cannot say, so every number counts as in it.
+// InCountry reports whether e164 is a number of country (ISO region, one
+// of Countries). An empty country cannot say, so every number counts as in
+// it; a country outside the table has none.
 func InCountry(e164, country string) bool {
 	if country == "" {
 		return true
 	}
-	n, err := phonenumbers.Parse(e164, "ZZ")
-	if err != nil {
-		return false
-	}
-	return int(n.GetCountryCode()) == phonenumbers.GetCountryCodeForRegion(strings.ToUpper(country))
+	p := planOf(country)
+	// Calling codes are prefix-free, so the prefix is the whole code.
+	return p != nil && strings.HasPrefix(e164, "+"+p.code)
 }

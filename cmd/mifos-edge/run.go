@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/daemon"
@@ -59,10 +58,7 @@ func (*RunCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// Package initialisation (the phone-number metadata above all) leaves
-	// megabytes of garbage; hand it back now rather than whenever the
-	// scavenger gets to it: the box is small and mostly idle.
-	debug.FreeOSMemory()
+	smallBoxMemory()
 	return d.Run(ctx)
 }
 
