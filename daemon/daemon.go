@@ -212,6 +212,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	stage("send", d.sendLoop)
 	stage("housekeeping", d.housekeepingLoop)
 	stage("control", srv.Serve)
+	if d.cfg.HTTP.Listen != "" {
+		stage("http", d.serveHTTP)
+	}
 	if d.poster != nil {
 		stage("posting", d.poster.Run)
 		stage("snapshots", d.snapshotLoop)

@@ -22,4 +22,8 @@ const (
 	// OpBackup writes a copy of the store into the file passed with the
 	// request (control.CallWithFile).
 	OpBackup = "store.backup"
+	// The API token operations carry the token's hash, never its text.
+	OpTokenAdd    = "token.add"
+	OpTokenList   = "token.list"
+	OpTokenRevoke = "token.revoke"
 )

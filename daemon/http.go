@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mifos-edge/mifos-edge/web"
+)
+
+// httpMux lists what the daemon serves on [http] listen. Each area is its
+// own package with its own routes; this is the one place they are mounted.
+func (d *Daemon) httpMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	return mux
+}
+
+// serveHTTP serves the console, the API and the operations endpoints on
+// [http] listen until ctx ends. An address that cannot be bound (another
+// program holds the port) is logged and tried again every 30 s: SMS and
+// postings must not stop because the console cannot start.
+func (d *Daemon) serveHTTP(ctx context.Context) error {
+	for {
+		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		if err == nil {
+			return d.serveHTTPOn(ctx, ln)
+		}
+		d.log.Error("the console and API cannot listen; trying again in 30 s", "listen", d.cfg.HTTP.Listen, "err", err)
+		if err := sleep(ctx, 30*time.Second, nil); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *Daemon) serveHTTPOn(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           web.Protect(d.httpMux()),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	d.log.Info("http listening", "listen", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return ctx.Err()
+}
