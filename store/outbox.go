@@ -97,7 +97,23 @@ type Outbound struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	SubmittedAt    time.Time `json:"submitted_at"`
+	// Delivery is what the network's status reports say of a submitted
+	// message (every part delivered, one failed, still pending); empty while
+	// no report was asked for or none arrived. DeliveredAt is the network's
+	// time of the last part's final report.
+	Delivery    Delivery  `json:"delivery,omitempty"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
 }
+
+// Delivery is the network's verdict on a submitted SMS.
+type Delivery string
+
+// Delivery states, from status reports (TP-ST of each part).
+const (
+	DeliveryPending   Delivery = "pending"   // the network is still trying
+	DeliveryDelivered Delivery = "delivered" // every part reached the phone
+	DeliveryFailed    Delivery = "failed"    // the network gave up on a part
+)
 
 // maxConcatRef is the largest reference a 16-bit concatenation header holds.
 const maxConcatRef = 65535
