@@ -88,12 +88,19 @@ func (s *Server) AddLoan(l Loan) int64 {
 	if l.StatusID == 0 {
 		l.StatusID = 300
 	}
-	if l.StatusID >= 300 && l.DisbursedOn.IsZero() {
+	if l.StatusID >= 300 && l.StatusID != 400 && l.StatusID != 500 && l.DisbursedOn.IsZero() {
 		panic("fineractsim: AddLoan: a disbursed loan needs DisbursedOn")
 	}
 	l.SubmittedOn, l.DisbursedOn = day(l.SubmittedOn), day(l.DisbursedOn)
 	if l.SubmittedOn.IsZero() {
 		l.SubmittedOn = l.DisbursedOn
+	}
+	l.ExpectedDisbursement = day(l.ExpectedDisbursement)
+	if l.ExpectedDisbursement.IsZero() {
+		l.ExpectedDisbursement = l.SubmittedOn
+		if !l.DisbursedOn.IsZero() {
+			l.ExpectedDisbursement = l.DisbursedOn
+		}
 	}
 	ls := &loanState{Loan: l}
 	for _, in := range l.Installments {
@@ -103,7 +110,7 @@ func (s *Server) AddLoan(l Loan) int64 {
 	slices.SortStableFunc(ls.inst, func(a, b instState) int { return a.DueDate.Compare(b.DueDate) })
 	ls.Installments = nil
 	s.loans[l.ID] = ls
-	if l.StatusID < 300 {
+	if !ls.disbursed() {
 		return l.ID
 	}
 	s.nextLoanTxn++

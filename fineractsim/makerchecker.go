@@ -163,11 +163,11 @@ func (s *Server) audit(id int64) reply {
 // and of those only what the user may check (<ACTION>_<ENTITY>_CHECKER,
 // CHECKER_SUPER_USER or ALL_FUNCTIONS): a user that is no checker, such as
 // the box's, gets an empty list, so it cannot learn its commands' fate here.
-func (s *Server) makerCheckers() reply {
+func (s *Server) makerCheckers(u *User) reply {
 	list := []anyMap{}
 	var ids []int64
 	for id, c := range s.commands {
-		if c.status == commandAwaiting && s.mayCheck(c) {
+		if c.status == commandAwaiting && s.mayCheck(u, c) {
 			ids = append(ids, id)
 		}
 	}
@@ -179,16 +179,16 @@ func (s *Server) makerCheckers() reply {
 }
 
 // mayCheck: the user may approve or reject c. Caller holds mu.
-func (s *Server) mayCheck(c *heldCommand) bool {
-	return s.permitted(c.action+"_"+c.entity+"_CHECKER") || s.permitted("CHECKER_SUPER_USER")
+func (s *Server) mayCheck(u *User, c *heldCommand) bool {
+	return s.permitted(u, c.action+"_"+c.entity+"_CHECKER") || s.permitted(u, "CHECKER_SUPER_USER")
 }
 
 // decide is POST /makercheckers/{id}?command=approve|reject. The user
 // needs the command's checker permission; Fineract also refuses a checker
 // deciding a command it made itself (unless a checker super user or the
-// tenant allows it), which this single-user stand-in does not.
-func (s *Server) decide(id int64, command string) reply {
-	if c, ok := s.commands[id]; ok && !s.mayCheck(c) {
+// tenant allows it), which this stand-in does not model.
+func (s *Server) decide(u *User, id int64, command string) reply {
+	if c, ok := s.commands[id]; ok && !s.mayCheck(u, c) {
 		return notAuthorized("User has no authority to: " + c.action + "_" + c.entity + "_CHECKER")
 	}
 	switch strings.ToLower(strings.TrimSpace(command)) {

@@ -52,8 +52,11 @@ type Loan struct {
 	Currency         Currency // zero = KES
 	Principal        Amount
 	SubmittedOn      time.Time
-	DisbursedOn      time.Time
-	Installments     []Installment
+	// ExpectedDisbursement is the date the application asks for (zero:
+	// the submission date).
+	ExpectedDisbursement time.Time
+	DisbursedOn          time.Time
+	Installments         []Installment
 }
 
 // Savings is a savings account to add with AddSavings. Balance is posted as an
@@ -165,6 +168,9 @@ type RequestLog struct {
 // loanState is a Loan plus what repayments did to it.
 type loanState struct {
 	Loan
+	// proposedPrincipal is what the client applied for, when approval
+	// or disbursal changed the principal (zero: Principal).
+	proposedPrincipal Amount
 	inst     []instState
 	overpaid Amount
 	closedOn time.Time
@@ -188,6 +194,12 @@ type savingsState struct {
 	balance  Amount
 	deposits Amount
 	txns     []*SavingsTxn
+}
+
+// disbursed: the loan was paid out (active, closed or overpaid); an
+// application, approved or not, withdrawn or rejected, was not.
+func (l *loanState) disbursed() bool {
+	return l.StatusID >= 300 && l.StatusID != 400 && l.StatusID != 500
 }
 
 func (l *loanState) totalOutstanding() Amount {

@@ -339,7 +339,7 @@ func (s *Server) clientAccounts(id int64) reply {
 			"loanType": enum{1, "accountType.individual", "Individual"}, "loanCycle": 1,
 			"timeline":  compact(anyMap{"submittedOnDate": jdate(l.SubmittedOn), "actualDisbursementDate": jdate(l.DisbursedOn)}),
 			"inArrears": l.StatusID == 300 && f.overdue > 0})
-		if l.StatusID >= 300 {
+		if l.disbursed() {
 			m["originalLoan"] = nz(l.Principal)
 			m["loanBalance"] = nz(f.outstanding)
 			m["amountPaid"] = nz(f.repaid)
@@ -375,6 +375,11 @@ func (s *Server) loan(id int64, associations string) reply {
 	if !ok {
 		return loanNotFound(id)
 	}
+	return jsonReply(200, s.loanJSON(l, associations))
+}
+
+// loanJSON is LoanAccountData, with the associations asked for. Caller holds mu.
+func (s *Server) loanJSON(l *loanState, associations string) anyMap {
 	assoc := strings.Split(associations, ",")
 	want := func(a string) bool { return slices.Contains(assoc, a) || slices.Contains(assoc, "all") }
 	f := s.figures(l)
@@ -387,9 +392,10 @@ func (s *Server) loan(id int64, associations string) reply {
 		"repaymentEvery": 1, "repaymentFrequencyType": enum{2, "repaymentFrequency.periodFrequencyType.months", "Months"},
 		"inArrears": l.StatusID == 300 && f.overdue > 0, "isNPA": false, "chargedOff": false,
 		"totalOverpaid": nz(l.overpaid),
-		"timeline": compact(anyMap{"submittedOnDate": jdate(l.SubmittedOn), "actualDisbursementDate": jdate(l.DisbursedOn),
-			"expectedMaturityDate": jdate(l.inst[len(l.inst)-1].DueDate), "closedOnDate": jdate(l.closedOn)}),
+		"timeline": s.timeline(l, compact(anyMap{"submittedOnDate": jdate(l.SubmittedOn), "actualDisbursementDate": jdate(l.DisbursedOn),
+			"expectedMaturityDate": jdate(l.inst[len(l.inst)-1].DueDate), "closedOnDate": jdate(l.closedOn)})),
 	})
+	s.approvalFields(l, m)
 	if st, ok := s.staff[l.LoanOfficerID]; ok {
 		m["loanOfficerName"] = st.DisplayName
 	}
@@ -399,7 +405,7 @@ func (s *Server) loan(id int64, associations string) reply {
 	} else {
 		m["loanType"] = enum{1, "accountType.individual", "Individual"}
 	}
-	disbursed := l.StatusID >= 300
+	disbursed := l.disbursed()
 	if disbursed {
 		m["summary"] = compact(anyMap{"currency": l.currency(),
 			"principalDisbursed": l.Principal, "principalPaid": f.principalPaid, "principalWrittenOff": Amount(0),
@@ -439,7 +445,7 @@ func (s *Server) loan(id int64, associations string) reply {
 		}
 		m["transactions"] = txns
 	}
-	return jsonReply(200, m)
+	return m
 }
 
 func (s *Server) overdueOf(l *loanState, part func(*instState) Amount) Amount {

@@ -39,7 +39,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 		p := parts[1:]
 		if perm := readPermission(p[0]); get && perm != "" {
 			s.mu.Lock()
-			allowed := s.permitted(perm)
+			allowed := s.permitted(userOf(r), perm)
 			s.mu.Unlock()
 			if !allowed {
 				send(w, notAuthorized("User has no authority to "+perm), false)
@@ -80,13 +80,35 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.clientAccounts(n) })
+		case len(p) == 1 && p[0] == "loans" && get:
+			rep = s.lock(func() reply { return s.loanList(userOf(r), q) })
 		case len(p) == 2 && p[0] == "loans" && get:
 			n, ok := id(2)
 			if !ok {
 				http.NotFound(w, r)
 				return
 			}
-			rep = s.lock(func() reply { return s.loan(n, q.Get("associations")) })
+			rep = s.lock(func() reply {
+				if _, ok := s.visibleLoan(userOf(r), n); !ok {
+					return loanNotFound(n)
+				}
+				return s.loan(n, q.Get("associations"))
+			})
+		case len(p) == 2 && p[0] == "loans" && post:
+			n, ok := id(2)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			cmd := q.Get("command")
+			action := map[string]string{"approve": "APPROVE", "reject": "REJECT", "disburse": "DISBURSE"}[cmd]
+			if action == "" {
+				send(w, unrecognizedCommand(cmd), false)
+				return
+			}
+			u := userOf(r)
+			s.command(w, r, action, "LOAN", body, n, func(commit bool) reply { return s.loanCommand(u, n, cmd, body, commit) })
+			return
 		case len(p) == 5 && p[0] == "loans" && p[2] == "transactions" && p[3] == "external-id" && get && !s.opts.Before19:
 			n, ok := id(2)
 			if !ok {
@@ -202,14 +224,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 			}
 			rep = s.lock(func() reply { return s.audit(n) })
 		case len(p) == 1 && p[0] == "makercheckers" && get:
-			rep = s.lock(s.makerCheckers)
+			rep = s.lock(func() reply { return s.makerCheckers(userOf(r)) })
 		case len(p) == 2 && p[0] == "makercheckers" && post:
 			n, ok := id(2)
 			if !ok {
 				http.NotFound(w, r)
 				return
 			}
-			rep = s.lock(func() reply { return s.decide(n, q.Get("command")) })
+			rep = s.lock(func() reply { return s.decide(userOf(r), n, q.Get("command")) })
 		case len(p) == 2 && p[0] == "staff" && get:
 			n, ok := id(2)
 			if !ok {

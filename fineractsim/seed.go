@@ -38,6 +38,30 @@ const (
 
 	SeedGroupUmoja    = 7
 	SeedCalendarUmoja = 31
+
+	// SeedOfficeAhero is a sub-branch below SeedOffice: a user of
+	// SeedOffice sees its loans, a user of SeedOfficeAhero only its own.
+	SeedOfficeAhero  = 2
+	SeedStaffJane    = 14 // branch manager, not a loan officer
+	SeedStaffOmondi  = 15 // loan officer at Ahero
+	SeedClientFaith  = 46 // Ahero
+	SeedFaithPhone   = "+254711000046"
+	SeedClientBrian  = 47 // Kisumu
+	SeedBrianPhone   = "+254711000047"
+	SeedLoanFaith    = 986 // pending approval (100), Ahero, 12000.00 applied
+	SeedLoanBrian    = 987 // pending approval (100), Kisumu, 30000.00 applied
+	SeedLoanBrianOld = 988 // approved (200), awaiting disbursal, 8000.00
+
+	// App users (passwords below are test data, not secrets). The box's
+	// own user stays Options.Username with ALL_FUNCTIONS.
+	SeedManager         = "jakinyi" // branch manager, Kisumu: approves and rejects
+	SeedManagerPassword = "Kisumu-2024!"
+	SeedAheroManager    = "aochieng" // branch manager, Ahero only
+	SeedAheroPassword   = "Ahero-2024!"
+	SeedTeller          = "teller1" // teller, Kisumu: reads, repayments, no approval
+	SeedTellerPassword  = "Teller-2024!"
+	SeedAdmin           = "admin" // ALL_FUNCTIONS
+	SeedAdminPassword   = "Admin-2024!"
 )
 
 // Seed loads the default data set, dated relative to the business date. The
@@ -128,8 +152,55 @@ func (s *Server) Seed() {
 	s.AddSavings(Savings{ID: SeedSavingsGrace, ClientID: SeedClientGrace, ProductID: 1, ProductName: "Voluntary Savings",
 		ShortProductName: "VS", Balance: MustAmount("1200.50"), ActivatedOn: since})
 
+	s.seedApprovals(b)
+
 	s.AddGroup(Group{ID: SeedGroupUmoja, Name: "Umoja Women Group", OfficeID: SeedOffice, StaffID: SeedStaffPeter,
 		ClientIDs: []int64{SeedClientAmina, SeedClientGrace, SeedClientJohn},
 		Meeting: &Calendar{ID: SeedCalendarUmoja, Title: "Umoja weekly meeting", StartDate: at(-6, 0),
 			Weekday: (b.Weekday() + 2) % 7, Interval: 1}})
+}
+
+// seedApprovals adds the sub-branch, the app users, and the loan
+// applications of the console's approval page.
+func (s *Server) seedApprovals(b time.Time) {
+	at := func(months, days int) time.Time { return b.AddDate(0, months, days) }
+	s.AddOfficeUnder(SeedOfficeAhero, SeedOffice, "Ahero Sub-branch")
+	s.AddStaff(Staff{ID: SeedStaffJane, Firstname: "Jane", Lastname: "Akinyi", MobileNo: "+254722000014", OfficeID: SeedOffice})
+	s.AddStaff(Staff{ID: SeedStaffOmondi, Firstname: "Paul", Lastname: "Omondi", MobileNo: "+254722000015",
+		OfficeID: SeedOfficeAhero, IsLoanOfficer: true})
+	s.AddUser(User{ID: 5, Username: SeedManager, Password: SeedManagerPassword, Firstname: "Jane", Lastname: "Akinyi",
+		OfficeID: SeedOffice, StaffID: SeedStaffJane, Roles: []string{"Branch Manager"},
+		Permissions: []string{"READ_LOAN", "READ_CLIENT", "READ_GROUP", "READ_STAFF", "APPROVE_LOAN", "REJECT_LOAN", "DISBURSE_LOAN"}})
+	s.AddUser(User{ID: 6, Username: SeedAheroManager, Password: SeedAheroPassword, Firstname: "Alice", Lastname: "Ochieng",
+		OfficeID: SeedOfficeAhero, Roles: []string{"Branch Manager"},
+		Permissions: []string{"READ_LOAN", "READ_CLIENT", "APPROVE_LOAN", "REJECT_LOAN"}})
+	s.AddUser(User{ID: 7, Username: SeedTeller, Password: SeedTellerPassword, Firstname: "Tom", Lastname: "Were",
+		OfficeID: SeedOffice, Roles: []string{"Teller"},
+		Permissions: []string{"READ_LOAN", "READ_CLIENT", "REPAYMENT_LOAN", "DEPOSIT_SAVINGSACCOUNT"}})
+	s.AddUser(User{ID: 8, Username: SeedAdmin, Password: SeedAdminPassword, Firstname: "Mifos", Lastname: "Admin",
+		OfficeID: SeedOffice, Roles: []string{"Super user"}, Permissions: []string{"ALL_FUNCTIONS"}})
+
+	s.AddClient(Client{ID: SeedClientFaith, Firstname: "Faith", Lastname: "Atieno", MobileNo: SeedFaithPhone,
+		OfficeID: SeedOfficeAhero, StaffID: SeedStaffOmondi, ActivationDate: at(-6, 0)})
+	s.AddClient(Client{ID: SeedClientBrian, Firstname: "Brian", Lastname: "Otieno", MobileNo: SeedBrianPhone,
+		StaffID: SeedStaffPeter, ActivationDate: at(-8, 0)})
+	monthly := func(n int, principal, interest string) []Installment {
+		var out []Installment
+		for k := range n {
+			out = append(out, Installment{DueDate: at(k+1, 7), Principal: MustAmount(principal), Interest: MustAmount(interest)})
+		}
+		return out
+	}
+	s.AddLoan(Loan{ID: SeedLoanFaith, ClientID: SeedClientFaith, ProductID: 2, ProductName: "Kilimo 12M",
+		ShortProductName: "KI12", StatusID: 100, LoanOfficerID: SeedStaffOmondi, Principal: MustAmount("12000"),
+		SubmittedOn: at(0, -3), ExpectedDisbursement: at(0, 7), Installments: monthly(12, "1000", "150")})
+	s.AddLoan(Loan{ID: SeedLoanBrian, ClientID: SeedClientBrian, ProductID: 1, ProductName: "Biashara 6M",
+		ShortProductName: "BI6", StatusID: 100, LoanOfficerID: SeedStaffPeter, Principal: MustAmount("30000"),
+		SubmittedOn: at(0, -1), ExpectedDisbursement: at(0, 5), Installments: monthly(6, "5000", "625")})
+	s.AddLoan(Loan{ID: SeedLoanBrianOld, ClientID: SeedClientBrian, ProductID: 3, ProductName: "Dharura 4M",
+		ShortProductName: "DH4", StatusID: 200, LoanOfficerID: SeedStaffPeter, Principal: MustAmount("8000"),
+		SubmittedOn: at(0, -10), ExpectedDisbursement: at(0, 0), Installments: monthly(4, "2000", "160")})
+	s.mu.Lock()
+	s.loanActs[SeedLoanBrianOld] = &loanActions{approvedOn: at(0, -8), approvedBy: s.users[SeedManager]}
+	s.mu.Unlock()
 }

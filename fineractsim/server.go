@@ -1,8 +1,6 @@
 package fineractsim
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -50,6 +48,10 @@ type Options struct {
 	// duplicate externalId comes back as the generic 403
 	// error.msg.data.integrity.issue instead of its own 400.
 	UnnamedExternalIDIndex bool
+	// NoHookEndpoint leaves the X-Fineract-Endpoint header out of Web hook
+	// deliveries, as Fineract does where the JVM's baseUrl property is not
+	// set (hooks.go); by default it is the stand-in's API URL.
+	NoHookEndpoint bool
 }
 
 // Server is a running Fineract stand-in. All methods are safe for concurrent use.
@@ -96,9 +98,18 @@ type Server struct {
 	holidays                             []Holiday
 	workingDays                          []time.Weekday
 	allowOnHoliday, allowOnNonWorkingDay bool
-	// perms are the user's permission codes; empty: ALL_FUNCTIONS.
+	// perms are the box user's permission codes; empty: ALL_FUNCTIONS.
 	perms         []string
 	renewPassword bool
+	// users are the other app users by username (users.go);
+	// officeParent each office's parent (office 1 has none).
+	users        map[string]*User
+	officeParent map[int64]int64
+	// Loan approval and disbursal (approval.go), Web hooks (hooks.go).
+	loanActs map[int64]*loanActions
+	hooks    []Hook
+	hookW    sync.WaitGroup
+	hookLog  []HookDelivery
 
 	// netMu guards the listener lifecycle.
 	netMu  sync.Mutex
@@ -147,6 +158,9 @@ func Start(opts Options) (*Server, error) {
 		loanTxnByExt: map[string]*LoanTxn{},
 		idem:         map[idemKey]*idemEntry{},
 		commands:     map[int64]*heldCommand{},
+		users:        map[string]*User{},
+		officeParent: map[int64]int64{},
+		loanActs:     map[int64]*loanActions{},
 		nextLoanTxn:  15700,
 		nextSavTxn:   60200,
 		nextCommand:  900,
@@ -188,6 +202,7 @@ func (s *Server) Close() error {
 		err = s.hs.Close()
 	}
 	s.serveW.Wait()
+	s.hookW.Wait()
 	return err
 }
 
@@ -374,7 +389,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	// /authentication is open to all (it checks the credentials in its
 	// body), but Basic credentials sent with it are checked all the same.
 	login := strings.Trim(rest, "/") == "v1/authentication"
-	if !s.authorized(r) && (!login || r.Header.Get("Authorization") != "") {
+	u := s.basicUser(r)
+	if u == nil && (!login || r.Header.Get("Authorization") != "") {
 		// Spring's BasicAuthenticationEntryPoint answers before Jersey: the
 		// container's page, not Fineract's JSON (that comes only from the
 		// login call's own check of the body).
@@ -383,21 +399,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("X-Notification-Refresh", "false")
-	s.route(w, r, rest, body)
-}
-
-func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	enc, ok := strings.CutPrefix(h, "Basic ")
-	if !ok {
-		return false
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(enc))
-	if err != nil {
-		return false
-	}
-	want := []byte(s.opts.Username + ":" + s.opts.Password)
-	return subtle.ConstantTimeCompare(raw, want) == 1
+	s.route(w, withUser(r, u), rest, body)
 }
 
 func send(w http.ResponseWriter, rep reply, fromCache bool) {
@@ -431,7 +433,8 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	// The command's permission is checked before it is logged: nothing is
 	// stored under the key.
 	s.mu.Lock()
-	allowed := s.permitted(action + "_" + entity)
+	user := userOf(r)
+	allowed := s.permitted(user, action+"_"+entity)
 	s.mu.Unlock()
 	if !allowed {
 		send(w, notAuthorized("User has no authority to: "+action+"_"+entity), false)
@@ -500,6 +503,10 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, action, entity 
 	awaiting := s.makerChecker && rep.status == 200
 	if key.key != "" && !stuck && !awaiting {
 		s.idem[key] = &idemEntry{done: true, result: rep, request: body}
+	}
+	if rep.status == http.StatusOK && !stuck && !awaiting {
+		// After the commit, as Fineract publishes the hook event.
+		s.fireHooks(user, action, entity, body, rep.body)
 	}
 	s.mu.Unlock()
 	s.log.Info("fineractsim command", "action", action, "entity", entity, "id", entityID, "status", rep.status, "stuck", stuck)
