@@ -110,6 +110,10 @@ type Server struct {
 	hooks    []Hook
 	hookW    sync.WaitGroup
 	hookLog  []HookDelivery
+	// The outbound SMS table and the message gateway (smsgateway.go).
+	smsCfg  *GatewayConfig
+	sms     []*SMSMessage
+	nextSMS int64
 
 	// netMu guards the listener lifecycle.
 	netMu  sync.Mutex
@@ -164,6 +168,7 @@ func Start(opts Options) (*Server, error) {
 		nextLoanTxn:  15700,
 		nextSavTxn:   60200,
 		nextCommand:  900,
+		nextSMS:      5000,
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
