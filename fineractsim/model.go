@@ -171,9 +171,9 @@ type loanState struct {
 	// proposedPrincipal is what the client applied for, when approval
 	// or disbursal changed the principal (zero: Principal).
 	proposedPrincipal Amount
-	inst     []instState
-	overpaid Amount
-	closedOn time.Time
+	inst              []instState
+	overpaid          Amount
+	closedOn          time.Time
 }
 
 type instState struct {
