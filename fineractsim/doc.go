@@ -21,8 +21,14 @@
 // Options.Before19 serves as a Fineract 1.8 does (no external-id routes,
 // no Idempotency-Key).
 //
-// It is not Fineract: a business date that never fails, no permissions,
-// holidays or deposit-account types, and a few error codes of its own.
+// App users (users.go) sign in and act as themselves, seeing their office
+// and the offices below it; loan applications are listed, approved,
+// rejected and disbursed with Fineract's rules (approval.go); committed
+// commands are posted to Web hooks (hooks.go); and Fineract's two SMS jobs
+// talk to a message gateway (smsgateway.go).
+//
+// It is not Fineract: it serves only the calls the box and its tests
+// make, and has a few error codes of its own.
 // docs/fineract.md §12 lists every known difference, so that passing here
 // is not taken for proof against a real server.
 package fineractsim
