@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
@@ -175,4 +176,10 @@ func (s *Server) getSMS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	web.JSON(w, http.StatusOK, SMSOf(o))
+}
+
+// TokenOfOrigin is the id of the token that queued an SMS through the API,
+// read from its origin; ok is false for every other SMS.
+func TokenOfOrigin(origin string) (id string, ok bool) {
+	return strings.CutPrefix(origin, originPrefix)
 }
