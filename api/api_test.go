@@ -355,3 +355,34 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 		t.Errorf("wrong method: %d %s", a.status, a.body)
 	}
 }
+
+// TestConcurrentRetriesQueueOnce: retries racing each other (a client that
+// timed out and tried again while the first request was still running)
+// queue one SMS.
+func TestConcurrentRetriesQueueOnce(t *testing.T) {
+	f := newFixture(t)
+	tok := f.token("crm", token.ScopeSend)
+	body := `{"to":"+254712345678","text":"once"}`
+	ids := make(chan uint64, 8)
+	for range 8 {
+		go func() {
+			r := httptest.NewRequest("POST", "/api/v1/sms", strings.NewReader(body))
+			r.Header.Set("Authorization", "Bearer "+tok)
+			r.Header.Set("Idempotency-Key", "race-1")
+			w := httptest.NewRecorder()
+			f.h.ServeHTTP(w, r)
+			var v SMS
+			_ = json.Unmarshal(w.Body.Bytes(), &v)
+			ids <- v.ID
+		}()
+	}
+	first := <-ids
+	for range 7 {
+		if id := <-ids; id != first || id == 0 {
+			t.Errorf("ids %d and %d", first, id)
+		}
+	}
+	if all, _ := f.db.ListOutbound("", 0); len(all) != 1 {
+		t.Errorf("%d SMS queued, want 1", len(all))
+	}
+}
