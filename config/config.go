@@ -26,6 +26,8 @@ type Config struct {
 	Sync Sync `toml:"sync"`
 	// Templates overrides reply texts by key (see `mifos-edge config templates`).
 	Templates map[string]string `toml:"templates"`
+	// Webhooks are the [[webhook]] tables: integrators' URLs that get events.
+	Webhooks []Webhook `toml:"webhook"`
 
 	// file is the path the configuration was loaded from ("" when built in
 	// code); defaults of paths that live beside it are derived from it.

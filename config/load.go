@@ -168,6 +168,16 @@ func (w *walker) walkDocument(data []byte) {
 			if !ok {
 				continue
 			}
+			if t.Kind() == reflect.Slice {
+				// A list of tables ([[webhook]]): each header starts one element.
+				if expr.Kind != unstable.ArrayTable {
+					name := strings.Join(keys, ".")
+					w.add(first, name, fmt.Sprintf("[%s] is a list of tables; write [[%s]] with double brackets, one per entry", name, name))
+					continue
+				}
+				tableType, tableOK = t.Elem(), true
+				continue
+			}
 			if expr.Kind == unstable.ArrayTable {
 				w.add(first, strings.Join(keys, "."),
 					fmt.Sprintf("[[%s]] declares a list of tables; write [%s] with single brackets",
@@ -211,6 +221,9 @@ func (w *walker) resolveTable(t reflect.Type, keys []string, at *unstable.Node) 
 		}
 		// A map table ([templates]) takes any key; keyValue checks the values.
 		if f.Type.Kind() == reflect.Map && i == len(keys)-1 {
+			return f.Type, true
+		}
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct && i == len(keys)-1 {
 			return f.Type, true
 		}
 		if f.Type.Kind() != reflect.Struct || f.Type == durationType {

@@ -84,6 +84,16 @@ func (c *Config) checkFilePermissions(who checker) []FileProblem {
 		files = append(files, secretFile{key: "mifos.password", path: c.file,
 			subject: fmt.Sprintf("the configuration file %s (it holds the Fineract password in mifos.password)", c.file)})
 	}
+	for i, w := range c.Webhooks {
+		if w.SecretFile != "" {
+			files = append(files, secretFile{key: fmt.Sprintf("webhook[%d].secret_file", i+1), path: w.SecretFile,
+				subject: fmt.Sprintf("webhook secret_file %s (signs the events sent to %s)", w.SecretFile, w.URL)})
+		}
+		if w.Secret != "" && c.file != "" {
+			files = append(files, secretFile{key: fmt.Sprintf("webhook[%d].secret", i+1), path: c.file,
+				subject: fmt.Sprintf("the configuration file %s (it holds a webhook secret)", c.file)})
+		}
+	}
 	if c.Store.Path != "" {
 		files = append(files, secretFile{key: "store.path", path: c.Store.Path, ownerOnly: true,
 			subject: fmt.Sprintf("store.path %s (the store: officers' PIN hashes, clients' phone numbers, message texts)", c.Store.Path)})

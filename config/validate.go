@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,9 @@ func (c *Config) SetDefaults() {
 	setInt(&c.Sync.Workers, DefaultSyncWorkers)
 	setDuration(&c.Sync.SnapshotInterval, DefaultSnapshotInterval)
 	setDuration(&c.Mifos.Timeout, DefaultMifosTimeout)
+	for i := range c.Webhooks {
+		c.Webhooks[i].setDefaults()
+	}
 	// Without a store path there is no sensible directory; Validate reports that.
 	if c.Control.Socket == "" && c.Store.Path != "" {
 		c.Control.Socket = filepath.Join(filepath.Dir(c.Store.Path), DefaultSocketName)
@@ -277,6 +281,7 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	errs = append(errs, validateWebhooks(c.Webhooks)...)
 	if c.HTTP.Listen != "" {
 		if err := validateListen(c.HTTP.Listen); err != nil {
 			fail("http.listen: %v", err)
@@ -410,6 +415,15 @@ func (c Config) Redacted() Config {
 	}
 	if c.Mifos.Password != "" {
 		c.Mifos.Password = redactedMark
+	}
+	if c.Webhooks != nil {
+		hooks := slices.Clone(c.Webhooks)
+		for i := range hooks {
+			if hooks[i].Secret != "" {
+				hooks[i].Secret = redactedMark
+			}
+		}
+		c.Webhooks = hooks
 	}
 	c.Mifos.BaseURL = redactURL(c.Mifos.BaseURL)
 	if c.Modem.InitCommands != nil {

@@ -211,6 +211,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	stage("handle", d.handleLoop)
 	stage("send", d.sendLoop)
 	stage("housekeeping", d.housekeepingLoop)
+	stage("events", d.eventsLoop)
 	stage("control", srv.Serve)
 	if d.cfg.HTTP.Listen != "" {
 		stage("http", d.serveHTTP)

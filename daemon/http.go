@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/api"
 	"github.com/mifos-edge/mifos-edge/web"
 )
 
@@ -14,6 +15,7 @@ import (
 // own package with its own routes; this is the one place they are mounted.
 func (d *Daemon) httpMux() *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle(api.Prefix, d.apiServer().Handler())
 	return mux
 }
 

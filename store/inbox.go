@@ -378,6 +378,9 @@ func saveMessage(btx *bbolt.Tx, old, m *Message) error {
 			return err
 		}
 	}
+	if err := feedMessage(btx, old, m); err != nil {
+		return err
+	}
 	return putJSON(btx.Bucket(bucketMessages), idKey(m.ID), m)
 }
 

@@ -240,6 +240,9 @@ func saveJournal(btx *bbolt.Tx, old, e *JournalEntry) error {
 			return err
 		}
 	}
+	if err := feedJournal(btx, old, e); err != nil {
+		return err
+	}
 	return putJSON(btx.Bucket(bucketJournal), idKey(e.ID), e)
 }
 

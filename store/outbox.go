@@ -196,6 +196,9 @@ func saveOutbound(btx *bbolt.Tx, old, o *Outbound) error {
 			return err
 		}
 	}
+	if err := feedOutbound(btx, old, o); err != nil {
+		return err
+	}
 	return putJSON(btx.Bucket(bucketOutbox), idKey(o.ID), o)
 }
 

@@ -1,0 +1,32 @@
+package webhook
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Events a webhook can subscribe to.
+const (
+	SMSReceived    = "sms.received"    // an SMS came in and the box handled it
+	SMSDelivered   = "sms.delivered"   // an SMS queued through the API reached the phone
+	SMSFailed      = "sms.failed"      // an SMS queued through the API was given up, or the network failed it
+	PostingSettled = "posting.settled" // a journal entry posted to Fineract (done) or failed for good
+	ModemState     = "modem.state"     // the modem registered on the network, or lost it
+)
+
+// Events lists every event the box emits.
+var Events = []string{SMSReceived, SMSDelivered, SMSFailed, PostingSettled, ModemState}
+
+// ReservedPrefix names events that will come with mobile money; none is
+// emitted yet, so none can be subscribed to.
+const ReservedPrefix = "payment."
+
+// Envelope is the body of every webhook request.
+type Envelope struct {
+	// ID is the event's id: the same on every retry and for every URL, so
+	// receivers drop duplicates by it.
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
