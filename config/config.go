@@ -211,6 +211,11 @@ type SMS struct {
 	// phone_cache_for), so a number removed from a client in Mifos stops
 	// getting that client's balances even during a long outage.
 	PhoneCacheOfflineMax Duration `toml:"phone_cache_offline_max"`
+	// DeliveryReports asks the network for a status report on every SMS
+	// part sent (TP-SRR), so an outbound message shows "delivered" only
+	// once the phone got it (default true; a file that leaves it out gets
+	// true, see Parse).
+	DeliveryReports bool `toml:"delivery_reports"`
 }
 
 // Control is the [control] table.

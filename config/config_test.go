@@ -51,6 +51,11 @@ func TestParseReportsKeyAndLine(t *testing.T) {
 			want: []string{`f.toml:3: modem.baud: expected an integer, got a string`},
 		},
 		{
+			name: "string where a bool is wanted",
+			doc:  minimal + "[sms]\ndelivery_reports = \"yes\"\n",
+			want: []string{`f.toml:8: sms.delivery_reports: expected true or false, got a string`},
+		},
+		{
 			name: "float where integer is wanted",
 			doc:  minimal + "[sms]\nreplies_per_hour = 1.5\n",
 			want: []string{`f.toml:8: sms.replies_per_hour: expected an integer, got a decimal number`},
@@ -213,6 +218,7 @@ country = "UG"
 reassembly_timeout = "10m"
 replies_per_hour = 4
 max_send_attempts = 3
+delivery_reports = false
 
 [control]
 socket = "/run/mifos-edge/ctl.sock"
@@ -249,6 +255,7 @@ socket = "/run/mifos-edge/ctl.sock"
 		{"reassembly_timeout", cfg.SMS.ReassemblyTimeout.Duration, 10 * time.Minute},
 		{"replies_per_hour", cfg.SMS.RepliesPerHour, 4},
 		{"max_send_attempts", cfg.SMS.MaxSendAttempts, 3},
+		{"delivery_reports", cfg.SMS.DeliveryReports, false},
 		{"socket", cfg.Control.Socket, "/run/mifos-edge/ctl.sock"},
 	}
 	for _, c := range checks {
@@ -280,6 +287,7 @@ func TestDefaults(t *testing.T) {
 		{"reassembly_timeout", cfg.SMS.ReassemblyTimeout.Duration, 30 * time.Minute},
 		{"replies_per_hour", cfg.SMS.RepliesPerHour, 10},
 		{"max_send_attempts", cfg.SMS.MaxSendAttempts, 8},
+		{"delivery_reports", cfg.SMS.DeliveryReports, true},
 		{"phone_cache_for", cfg.SMS.PhoneCacheFor.Duration, 24 * time.Hour},
 		{"phone_cache_offline_max", cfg.SMS.PhoneCacheOfflineMax.Duration, 168 * time.Hour},
 		{"socket", cfg.Control.Socket, "/var/lib/mifos-edge/mifos-edge.sock"},

@@ -53,6 +53,8 @@ func Parse(data []byte, name string) (*Config, error) {
 	}
 
 	var cfg Config
+	// Keys the file leaves out keep these values: the defaults that are true.
+	cfg.SMS.DeliveryReports = true
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		// The walk mirrors the decoder's rules; reaching here means it missed

@@ -148,6 +148,8 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		InitCommands:   cfg.Modem.InitCommands,
 		Logger:         log,
 		TraceSMSText:   opts.TraceSMSText,
+		StatusReports:  cfg.SMS.DeliveryReports,
+		Reports:        d.statusReport,
 	}, d.receive)
 	d.send = d.modem.Send
 	return d, nil

@@ -156,7 +156,7 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 			return err
 		}
 	}
-	parts, err := pdu.EncodeSubmit(o.To, o.Text, ref)
+	parts, err := pdu.EncodeSubmitWith(o.To, o.Text, ref, d.submitOptions())
 	if err != nil {
 		d.log.Warn("SMS cannot be encoded; moved to failed", "sms", o.ID, "to", o.To, "err", err)
 		return d.db.MarkFailed(o.ID, "cannot encode: "+err.Error())

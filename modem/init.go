@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,6 +274,12 @@ func (s *session) chooseStorage(ctx context.Context) error {
 	if len(stores) == 0 {
 		stores = []string{"SM", "SM", "SM"}
 	}
+	s.srStore = false
+	if err == nil && len(lines) > 0 {
+		if groups := parseStoreGroups(afterColon(lines[0])); len(groups) > 0 {
+			s.srStore = slices.Contains(groups[0], "SR")
+		}
+	}
 	quoted := make([]string, len(stores))
 	for i, st := range stores {
 		quoted[i] = strconv.Quote(st)
@@ -311,32 +318,40 @@ func (s *session) chooseIndications(ctx context.Context) error {
 			args, indicates, cerr := chooseCNMI(groups)
 			if cerr != nil {
 				s.m.log.Warn("no usable new-message indication setting; relying on periodic sweeps", "reason", cerr)
-				return nil
+				s.cnmi = ""
+				return s.noteReports(ctx)
 			}
 			if !indicates {
 				s.m.log.Warn("the modem cannot announce stored messages (+CMTI); relying on periodic sweeps")
 			}
 			candidates = []string{args}
+			if s.m.cfg.StatusReports {
+				candidates = cnmiWithReports(groups, args, s.srStore)
+			}
 		} else {
 			s.m.log.Warn("could not read the modem's indication ranges", "answer", lines[0], "error", perr)
 		}
 	}
 	if candidates == nil {
 		candidates = []string{"2,1,0,0,0", "1,1,0,0,0", "2,1"}
+		if s.m.cfg.StatusReports {
+			candidates = append([]string{"2,1,0,1,0"}, candidates...)
+		}
 	}
 	for _, c := range candidates {
 		_, err := s.cmd(ctx, "AT+CNMI="+c, t)
 		if err == nil {
 			s.m.log.Info("new-message indications set", "cnmi", c)
 			s.cnmi = c
-			return nil
+			return s.noteReports(ctx)
 		}
 		if !answered(err) {
 			return err
 		}
 	}
 	s.m.log.Warn("the modem refused every new-message indication setting; relying on periodic sweeps")
-	return nil
+	s.cnmi = ""
+	return s.noteReports(ctx)
 }
 
 func (s *session) identify(ctx context.Context) error {

@@ -28,6 +28,13 @@ type Config struct {
 	ReopenInterval time.Duration // device-path poll while it is gone, default 1s
 
 	InitCommands []string // extra commands after init, without "AT"
+
+	// StatusReports asks the modem to pass on the network's status
+	// reports (+CNMI ds) for the SMS sent with TP-SRR set.
+	StatusReports bool
+	// Reports, when set, gets every status report found in storage or
+	// pushed, decoded; without it they go to the message sink as they are.
+	Reports ReportSink
 	// Logger gets the driver's log; at DEBUG also the AT trace, every line
 	// to and from the modem (docs/modem.md §12), the SIM PIN never.
 	Logger *slog.Logger
@@ -89,6 +96,9 @@ type Status struct {
 	Since, LastOK    time.Time
 	Reconnects       int
 	LastError        string
+	// Reports is how the modem passes on status reports: "off", "pushed
+	// (+CDS)" or "stored (+CDSI)"; empty before init.
+	Reports string
 }
 
 // Modem owns one GSM modem: it opens, initialises, receives from storage,

@@ -166,7 +166,7 @@ func (s *session) readIndex(ctx context.Context, store string, index int) error 
 // deliver hands a stored message to the sink and deletes it only once the sink has it durably.
 func (s *session) deliver(ctx context.Context, store string, e listEntry) error {
 	in := Inbound{Storage: store, Index: e.index, Stat: e.stat, PDU: e.pdu, TPDULen: e.length}
-	if err := s.m.sink(ctx, in); err != nil {
+	if err := s.m.handOver(ctx, in); err != nil {
 		s.m.log.Warn("could not store a received message; it stays on the modem for the next sweep", "store", store, "index", e.index, "error", err)
 		return nil
 	}
@@ -193,7 +193,7 @@ func (s *session) deliverPushed(ctx context.Context, u atcmd.URC) {
 	f := splitFields(afterColon(u.Line))
 	n, _ := strconv.Atoi(f[len(f)-1])
 	in := Inbound{Index: -1, Stat: -1, PDU: u.Trailing[0], TPDULen: n}
-	if err := s.m.sink(ctx, in); err != nil {
+	if err := s.m.handOver(ctx, in); err != nil {
 		s.m.log.Error("a message pushed by the modem could not be stored and is lost", "error", err)
 	}
 }

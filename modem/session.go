@@ -19,6 +19,11 @@ type session struct {
 	mem1  string          // store currently selected for reading and deleting
 	extra map[string]bool // other stores a +CMTI pointed at; swept too
 	cnmi  string          // the AT+CNMI arguments init set; "" if none was accepted
+	// ds is the status-report mode of cnmi (0 none, 1 +CDS, 2 +CDSI);
+	// cnma says each +CDS needs an AT+CNMA (SMS service 1).
+	ds      int
+	cnma    bool
+	srStore bool // the modem can read an "SR" (status report) store
 }
 
 func (m *Modem) session(ctx context.Context, conn io.ReadWriteCloser, climb *ladder) endKind {

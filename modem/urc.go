@@ -35,7 +35,19 @@ func (s *session) handleURC(ctx context.Context, u atcmd.URC, armBoot func()) er
 		if !ok {
 			return s.sweepAll(ctx)
 		}
-		return s.readIndex(ctx, store, index)
+		if err := s.readIndex(ctx, store, index); err != nil {
+			return err
+		}
+		if strings.HasPrefix(line, "+CDSI:") && s.extra["SR"] && store != "SR" {
+			// Announced in the wrong store (Quectel EC25): it is in "SR".
+			if err := s.sweepStore(ctx, "SR"); err != nil {
+				return err
+			}
+			return s.selectStore(ctx, s.store)
+		}
+		return nil
+	case strings.HasPrefix(line, "+CDS:") && s.ds == 1:
+		s.pushedReport(ctx, u)
 	case strings.HasPrefix(line, "+CMT:"), strings.HasPrefix(line, "+CDS:"):
 		m.log.Warn("the modem pushed a message instead of storing it; its indication settings were changed, re-initialising")
 		s.deliverPushed(ctx, u)

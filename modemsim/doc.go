@@ -17,7 +17,13 @@
 // in UCS2 as another program would, and URCInAnswer puts an unsolicited line
 // inside the next answer to a given command.
 //
-// It is not every modem: it sends no status reports, has no text mode, no
+// When the host asks for status reports (TP-SRR), the simulated network
+// answers each part after Options.ReportDelay with a real
+// SMS-STATUS-REPORT, pushed as +CDS or stored and announced as +CDSI per
+// AT+CNMI ds; SetReports switches to failures, silence, duplicates or an
+// unknown reference.
+//
+// It is not every modem: it needs no +CNMA for a +CDS, has no text mode, no
 // missing or vendor finals beyond what a profile sets, no separate stores,
 // no SIM states but ready and PIN- or PUK-locked, and answers in
 // milliseconds. docs/modem.md §9 lists what it models and §10 what it does

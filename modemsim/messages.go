@@ -520,7 +520,10 @@ func (s *Sim) submit(body string) {
 	mr := s.mr
 	resp := &response{final: "OK"}
 	resp.add(fmt.Sprintf("+CMGS: %d", mr))
-	s.answerSend(delay, resp, func() { s.recordSent(t, h, mr) })
+	s.answerSend(delay, resp, func() {
+		s.recordSent(t, h, mr)
+		s.scheduleReport(t, mr, time.Now())
+	})
 }
 
 // answerSend finishes the pending +CMGS after d, waiting out a hang.

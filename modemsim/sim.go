@@ -39,6 +39,9 @@ type Options struct {
 	// CNMATimeout, when set, makes an unacknowledged +CMT (with AT+CSMS=1)
 	// reset CNMI mt and ds to 0 and the message come back into storage.
 	CNMATimeout time.Duration
+	// ReportDelay is how long the network takes to report on a part sent
+	// with a status report requested (default 200ms); see SetReports.
+	ReportDelay time.Duration
 	// Logger receives every line in and out at Debug; nil discards.
 	Logger *slog.Logger
 }
@@ -74,6 +77,7 @@ type Sim struct {
 	modemState
 	storageState
 	sendState
+	reportState
 
 	commands      []string
 	noiseInterval time.Duration
@@ -151,6 +155,9 @@ func Start(opts Options) (*Sim, error) {
 	}
 	if opts.SendDelay <= 0 {
 		opts.SendDelay = 50 * time.Millisecond
+	}
+	if opts.ReportDelay <= 0 {
+		opts.ReportDelay = 200 * time.Millisecond
 	}
 	if opts.BootDelay <= 0 {
 		opts.BootDelay = 300 * time.Millisecond

@@ -87,3 +87,37 @@ func FuzzEncodeSubmit(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeStatusReport(f *testing.F) {
+	for _, s := range loadSamples(f) {
+		b, _ := hex.DecodeString(s.hex)
+		f.Add(b, s.tpduLen)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, tpduLen int) {
+		_, _ = DecodeStatusReport(string(raw), tpduLen)
+		line := hex.EncodeToString(raw)
+		seg, err := DecodeStatusReport(line, tpduLen)
+		if err != nil {
+			if !errors.Is(err, ErrNotStatusReport) && !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v wraps neither ErrNotStatusReport nor ErrMalformed", err)
+			}
+			return
+		}
+		r := seg.Report
+		if seg.Kind != StatusReport || r == nil {
+			t.Fatalf("no error but Kind %v, Report %v", seg.Kind, r)
+		}
+		if r.MR < 0 || r.MR > 255 || r.Status < 0 || r.Status > 255 {
+			t.Fatalf("MR %d or status %d outside an octet", r.MR, r.Status)
+		}
+		switch r.Outcome() {
+		case ReportDelivered, ReportPending, ReportFailed:
+		default:
+			t.Fatalf("outcome %q", r.Outcome())
+		}
+		again, err := DecodeStatusReport(strings.ToUpper(line), tpduLen)
+		if err != nil || again.Report.MR != r.MR || again.Report.Status != r.Status || !again.Report.Discharge.Equal(r.Discharge) || again.Recipient != seg.Recipient {
+			t.Fatalf("second decode differs: %+v %v", again.Report, err)
+		}
+	})
+}

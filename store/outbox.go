@@ -103,6 +103,9 @@ type Outbound struct {
 	// time of the last part's final report.
 	Delivery    Delivery  `json:"delivery,omitempty"`
 	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	// Reports holds each part's status report state, indexed like MRs;
+	// nil until the first report (RecordStatusReport).
+	Reports []PartReport `json:"reports,omitempty"`
 }
 
 // Delivery is the network's verdict on a submitted SMS.
@@ -155,6 +158,7 @@ func (tx *Tx) Enqueue(o Outbound) (uint64, error) {
 	o.UpdatedAt = o.CreatedAt
 	o.PartsDone, o.MRs, o.TotalParts, o.Attempts = 0, nil, 0, 0
 	o.LastError, o.ResentAfterCrash, o.Requeues, o.SubmittedAt = "", 0, 0, time.Time{}
+	o.Delivery, o.DeliveredAt, o.Reports = "", time.Time{}, nil
 	id, err := tx.btx.Bucket(bucketOutbox).NextSequence()
 	if err != nil {
 		return 0, err
