@@ -213,11 +213,11 @@ func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbo
 	case "LOAN/DISBURSE":
 		if next, ok := firstDue(loan.Periods); ok {
 			text = w.Texts.Get(TextLoanDisbursed, "name", name, "account", loan.AccountNo,
-				"outstanding", loan.Currency.Format(loan.TotalOutstanding),
-				"installment", loan.Currency.Format(next.TotalOutstanding), "date", w.Texts.Date(next.DueDate, today))
+				"outstanding", money(loan.Currency, loan.TotalOutstanding),
+				"installment", money(loan.Currency, next.TotalOutstanding), "date", w.Texts.Date(next.DueDate, today))
 		} else {
 			text = w.Texts.Get(TextLoanDisbursedOnly, "name", name, "account", loan.AccountNo,
-				"outstanding", loan.Currency.Format(loan.TotalOutstanding))
+				"outstanding", money(loan.Currency, loan.TotalOutstanding))
 		}
 	case "LOAN/REPAYMENT":
 		txWhat := "transaction " + strconv.FormatInt(ev.ResourceID, 10) + " of " + loanWhat
@@ -229,8 +229,8 @@ func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbo
 			return store.Outbound{}, skip{txWhat + " was reversed"}
 		}
 		text = w.Texts.Get(TextLoanRepayment, "name", name, "account", loan.AccountNo,
-			"amount", loan.Currency.Format(tx.Amount), "date", w.Texts.Date(tx.Date, today),
-			"balance", loan.Currency.Format(tx.OutstandingBalance))
+			"amount", money(loan.Currency, tx.Amount), "date", w.Texts.Date(tx.Date, today),
+			"balance", money(loan.Currency, tx.OutstandingBalance))
 	default:
 		return store.Outbound{}, skip{"no SMS is written for " + ev.Entity + "/" + ev.Action}
 	}
@@ -257,4 +257,13 @@ func firstDue(periods []mifos.Period) (mifos.Period, bool) {
 		}
 	}
 	return mifos.Period{}, false
+}
+
+// money writes an amount as every SMS of the box does: the currency code,
+// then the amount in its decimals ("KES 1,500.00").
+func money(c mifos.Currency, a mifos.Amount) string {
+	if c.Code == "" {
+		return c.Format(a)
+	}
+	return c.Code + " " + c.Format(a)
 }
