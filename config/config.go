@@ -24,6 +24,10 @@ type Config struct {
 	Security Security `toml:"security"`
 	// Sync is the posting of journal entries to Fineract.
 	Sync Sync `toml:"sync"`
+	// Gateway is the box as Fineract's SMS message gateway.
+	Gateway Gateway `toml:"gateway"`
+	// FineractHooks turns Fineract's Web hook events into client SMS.
+	FineractHooks FineractHooks `toml:"fineract_hooks"`
 	// Templates overrides reply texts by key (see `mifos-edge config templates`).
 	Templates map[string]string `toml:"templates"`
 	// Webhooks are the [[webhook]] tables: integrators' URLs that get events.
@@ -217,6 +221,42 @@ type SMS struct {
 	// true, see Parse).
 	DeliveryReports bool `toml:"delivery_reports"`
 }
+
+// Gateway is the [gateway] table: the box serves Fineract's "message
+// gateway" calls (/sms, /sms/report, /smsbridges) on [http] listen, so
+// Fineract's SMS campaigns leave through the modem (docs/gateway.md).
+type Gateway struct {
+	// Prefix is the path the gateway calls are served under: "" (the
+	// root: /sms) or e.g. "/gateway" (/gateway/sms). It is what Fineract's
+	// external service setting end_point says.
+	Prefix string `toml:"prefix"`
+	// ProviderID is the SMS bridge id /smsbridges gives this modem and
+	// campaigns must name (default 1).
+	ProviderID int `toml:"provider_id"`
+	// PhoneNo is the SIM's own number, shown in Fineract's provider list.
+	PhoneNo string `toml:"phone_no"`
+	// MaxBatch is the most messages one POST /sms may carry (default 500;
+	// Fineract sends at most 200).
+	MaxBatch int `toml:"max_batch"`
+	// ReportWait is how long a sent SMS is reported "waiting for a
+	// delivery report" before the box gives up on one and reports it
+	// "sent" (default 6h).
+	ReportWait Duration `toml:"report_wait"`
+	// LostAfter: an id Fineract asks a report for that the box never
+	// received is reported failed once Fineract has asked for this long
+	// (default 1h); it is then never sent, even if it arrives later.
+	LostAfter Duration `toml:"lost_after"`
+}
+
+// FineractHooks is the [fineract_hooks] table.
+type FineractHooks struct {
+	// Events are the Fineract events that become an SMS to the client,
+	// "ENTITY/ACTION" as Fineract names them (see HookEvents); empty: none.
+	Events []string `toml:"events"`
+}
+
+// HookEvents are the events [fineract_hooks] events may list.
+var HookEvents = []string{"LOAN/APPROVE", "LOAN/DISBURSE", "LOAN/REPAYMENT"}
 
 // Control is the [control] table.
 type Control struct {

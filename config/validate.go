@@ -49,6 +49,11 @@ const (
 	// DefaultSocketName is placed beside the store file when control.socket is unset.
 	DefaultSocketName = "mifos-edge.sock"
 	// DefaultBackupKeep and DefaultBackupInterval: a week of nightly copies.
+	DefaultGatewayProviderID = 1
+	DefaultGatewayMaxBatch   = 500
+	DefaultGatewayReportWait = 6 * time.Hour
+	DefaultGatewayLostAfter  = time.Hour
+
 	DefaultBackupKeep     = 7
 	DefaultBackupInterval = 24 * time.Hour
 	// MinBackupInterval keeps the nightly copy from wearing out the flash.
@@ -105,6 +110,10 @@ func (c *Config) SetDefaults() {
 	for i := range c.Webhooks {
 		c.Webhooks[i].setDefaults()
 	}
+	setInt(&c.Gateway.ProviderID, DefaultGatewayProviderID)
+	setInt(&c.Gateway.MaxBatch, DefaultGatewayMaxBatch)
+	setDuration(&c.Gateway.ReportWait, DefaultGatewayReportWait)
+	setDuration(&c.Gateway.LostAfter, DefaultGatewayLostAfter)
 	// Without a store path there is no sensible directory; Validate reports that.
 	if c.Control.Socket == "" && c.Store.Path != "" {
 		c.Control.Socket = filepath.Join(filepath.Dir(c.Store.Path), DefaultSocketName)
@@ -288,6 +297,8 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	errs = append(errs, c.validateGateway()...)
+
 	if n := len(c.Control.Socket); n > unixSocketPathMax {
 		fail("control.socket: path is %d characters long; unix sockets allow at most %d, choose a shorter path", n, unixSocketPathMax)
 	}
@@ -454,4 +465,45 @@ func redactURL(raw string) string {
 		return raw
 	}
 	return u.Redacted()
+}
+
+var gatewayPrefix = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+$`)
+
+// validateGateway checks [gateway] and [fineract_hooks].
+func (c *Config) validateGateway() []error {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	g := c.Gateway
+	if g.Prefix != "" && !gatewayPrefix.MatchString(g.Prefix) {
+		fail("gateway.prefix: %q must be empty (serve /sms at the root) or a path such as \"/gateway\" (a leading /, no trailing /, letters, digits, . _ ~ -)", g.Prefix)
+	}
+	if g.Prefix == "/hooks" || strings.HasPrefix(g.Prefix, "/hooks/") || g.Prefix == "/api" || strings.HasPrefix(g.Prefix, "/api/") {
+		fail("gateway.prefix: %q is taken by other routes of the box; choose another, such as \"/gateway\"", g.Prefix)
+	}
+	if g.ProviderID < 1 {
+		fail("gateway.provider_id must be at least 1, got %d", g.ProviderID)
+	}
+	if g.PhoneNo != "" && !e164Phone.MatchString(g.PhoneNo) {
+		fail("gateway.phone_no: %q must be in international form with + and country code, like \"+254722000099\"", g.PhoneNo)
+	}
+	if g.MaxBatch < 1 || g.MaxBatch > 5000 {
+		fail("gateway.max_batch must be from 1 to 5000, got %d (Fineract sends at most 200 at once)", g.MaxBatch)
+	}
+	if g.ReportWait.Duration <= 0 {
+		fail("gateway.report_wait must be longer than zero, got %s", g.ReportWait.Duration)
+	}
+	if g.LostAfter.Duration < time.Minute {
+		fail("gateway.lost_after must be at least 1m, got %s (Fineract may ask for a report before its batch arrives)", g.LostAfter.Duration)
+	}
+	seen := map[string]bool{}
+	for i, ev := range c.FineractHooks.Events {
+		switch {
+		case !slices.Contains(HookEvents, ev):
+			fail("fineract_hooks.events[%d]: %q is not an event the box turns into an SMS (use %s)", i, ev, strings.Join(HookEvents, ", "))
+		case seen[ev]:
+			fail("fineract_hooks.events[%d]: %q is listed twice", i, ev)
+		}
+		seen[ev] = true
+	}
+	return errs
 }

@@ -51,6 +51,7 @@ type Daemon struct {
 	// several nudges collapse into one pass.
 	inboxReady  chan struct{}
 	outboxReady chan struct{}
+	hookReady   chan struct{} // a Fineract hook event was stored
 }
 
 // Options adjust a daemon for tests and the demo.
@@ -103,6 +104,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		started:     time.Now(),
 		inboxReady:  make(chan struct{}, 1),
 		outboxReady: make(chan struct{}, 1),
+		hookReady:   make(chan struct{}, 1),
 	}
 	api, err := newFineract(cfg, log)
 	if err != nil {
@@ -215,6 +217,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	stage("housekeeping", d.housekeepingLoop)
 	stage("events", d.eventsLoop)
 	stage("control", srv.Serve)
+	stage("fineract-hooks", d.hookLoop)
 	if d.cfg.HTTP.Listen != "" {
 		stage("http", d.serveHTTP)
 	}

@@ -16,6 +16,7 @@ import (
 func (d *Daemon) httpMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(api.Prefix, d.apiServer().Handler())
+	d.gatewayServer().Mount(mux)
 	return mux
 }
 

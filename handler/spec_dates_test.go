@@ -122,6 +122,9 @@ func TestEveryTemplateWithADateWritesItLocally(t *testing.T) {
 	// TestCollectTooLateWithoutNextMeetingWritesTheDate and
 	// TestCollectionRoundedByFineractWritesTheDate.
 	elsewhere := []string{"collect.too_late_no_next", "collect.officer_rounded"}
+	// Written by package gateway's hook worker and checked there:
+	// TestHookSMSAreBuiltFromFineract.
+	elsewhere = append(elsewhere, "hook.loan_disbursed", "hook.loan_repayment")
 	var covered []string
 	for _, c := range cases {
 		covered = append(covered, c.key)
