@@ -211,9 +211,17 @@ func (d *Daemon) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	stage("modem", d.modem.Run)
+	// The modem stops only after the send stage: a part being submitted
+	// when the stop came finishes and is recorded, so a clean stop never
+	// sends an SMS twice (the modem bounds that wait by its send timeout).
+	modemCtx, stopModem := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopModem()
+	stage("modem", func(context.Context) error { return d.modem.Run(modemCtx) })
 	stage("handle", d.handleLoop)
-	stage("send", d.sendLoop)
+	stage("send", func(ctx context.Context) error {
+		defer stopModem()
+		return d.sendLoop(ctx)
+	})
 	stage("housekeeping", d.housekeepingLoop)
 	stage("events", d.eventsLoop)
 	stage("control", srv.Serve)

@@ -166,6 +166,10 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 	}
 	attempts := o.Attempts + 1
 	for part := o.PartsDone; part < len(parts); part++ {
+		if part > o.PartsDone && ctx.Err() != nil {
+			// Stopping between parts: the next start sends the rest.
+			return ctx.Err()
+		}
 		sctx, cancel := context.WithTimeout(ctx, sendWait+d.cfg.Modem.SendTimeout.Duration)
 		mr, err := d.send(sctx, parts[part].Hex, parts[part].TPDULen)
 		cancel()

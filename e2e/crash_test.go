@@ -122,3 +122,33 @@ func TestKill9WhileSubmitting(t *testing.T) {
 		t.Fatalf("the restart did not requeue the SMS left submitting:\n%s", logs)
 	}
 }
+
+// TestStopWhileSubmittingSendsOnce stops the daemon cleanly (SIGTERM, as
+// systemd does on a restart or a package upgrade) while the modem holds an
+// AT+CMGS: the send under way finishes and is recorded before the daemon
+// exits, so the client gets exactly one copy and nothing is requeued.
+func TestStopWhileSubmittingSendsOnce(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.start()
+	e.sim.DelaySends(1, 2*time.Second)
+	e.deliver(client, "hello") // one-part reply
+	waitFor(t, 20*time.Second, "the reply handed to the modem", func() bool {
+		for _, c := range e.sim.Commands() {
+			if strings.HasPrefix(c, "AT+CMGS=") {
+				return true
+			}
+		}
+		return false
+	})
+	e.stop()
+	e.start()
+	waitFor(t, 20*time.Second, "outbox drained", e.drained)
+	time.Sleep(2500 * time.Millisecond) // a second copy, if the restart resent it
+	if n := len(e.sentTo(client)); n != 1 {
+		t.Fatalf("client got %d copies after a clean stop, want exactly 1", n)
+	}
+	logs, _ := os.ReadFile(filepath.Join(e.dir, "daemon-2.log"))
+	if strings.Contains(string(logs), "requeued SMS that were being submitted") {
+		t.Fatalf("a clean stop left an SMS submitting:\n%s", logs)
+	}
+}

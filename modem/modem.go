@@ -180,7 +180,11 @@ func (m *Modem) Send(ctx context.Context, pduHex string, tpduLen int) (mr int, e
 	if err != nil {
 		return -1, err
 	}
-	lines, err := port.SMS(ctx, "AT+CMGS="+strconv.Itoa(tpduLen), pduHex, m.cfg.PromptTimeout, m.cfg.SendTimeout)
+	// Once the command is written the exchange runs to its end (bounded by
+	// the prompt and send timeouts) even if the caller stops waiting: cut
+	// short, the network may have the SMS while the caller cannot know it,
+	// and a clean stop would then send it twice.
+	lines, err := port.SMS(context.WithoutCancel(ctx), "AT+CMGS="+strconv.Itoa(tpduLen), pduHex, m.cfg.PromptTimeout, m.cfg.SendTimeout)
 	if err != nil {
 		m.log.Warn("SMS send failed", "error", err)
 		var modemErr *atcmd.Error
