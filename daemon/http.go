@@ -14,6 +14,7 @@ import (
 // own package with its own routes; this is the one place they are mounted.
 func (d *Daemon) httpMux() *http.ServeMux {
 	mux := http.NewServeMux()
+	d.mountConsole(mux)
 	return mux
 }
 
