@@ -60,9 +60,13 @@ func (s Status) Problems(now time.Time) []Problem {
 	m := s.Modem
 	switch {
 	case m.State != modem.StateReady:
-		what := fmt.Sprintf("The modem is not working (%s): no SMS are received or sent.", m.State)
+		state := string(m.State)
+		if state == "" {
+			state = "not opened yet"
+		}
+		what := fmt.Sprintf("The modem is not working (%s): no SMS are received or sent.", state)
 		if m.LastError != "" {
-			what = fmt.Sprintf("The modem is not working (%s: %s): no SMS are received or sent.", m.State, m.LastError)
+			what = fmt.Sprintf("The modem is not working (%s: %s): no SMS are received or sent.", state, m.LastError)
 		}
 		add(what, "Check that the modem is plugged in and its light is on, and that the SIM card sits in it. If it stays so for 10 minutes, unplug the modem, wait 10 seconds and plug it in again.")
 	case m.Registration != 1 && m.Registration != 5:
