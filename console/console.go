@@ -116,6 +116,11 @@ func New(d Deps) (*Console, error) {
 func (c *Console) Mount(mux *http.ServeMux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", cacheFor(24*time.Hour, http.FileServerFS(static))))
+	// Browsers ask for an icon by themselves; an empty answer, kept for a
+	// week, saves a 404 on every page.
+	mux.Handle("GET /favicon.ico", cacheFor(7*24*time.Hour, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusSeeOther)
 	})
