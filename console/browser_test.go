@@ -187,7 +187,33 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	snap("money")
 
-	for _, name := range []string{"signin", "status", "loans", "loans-approved", "money"} {
+	// A conversation, and an SMS written and sent from the form.
+	receive(t, r.db, "fp-b1", "+256772000001", "BAL")
+	if _, err := r.db.Enqueue(store.Outbound{To: "+256772000001", Text: "Loan 000000041: balance 1,200,000 UGX, next 30,000 UGX on 9 Dec."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(r.srv.URL+"/console/messages"),
+		chromedp.SendKeys(chromedp.CSS("#phone"), "0772 000001"),
+		chromedp.Click(chromedp.CSS("form.search button")),
+		chromedp.WaitVisible(chromedp.CSS("#text")),
+		chromedp.SendKeys(chromedp.CSS("#text"), "Group meeting moved to Friday 10:00."),
+		chromedp.Click(chromedp.CSS(`form[action="/console/messages"][method="post"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := r.db.ListOutbound(store.OutQueued, 1); len(out) != 1 || out[0].Text != "Group meeting moved to Friday 10:00." {
+		t.Errorf("the SMS written in the browser was not queued: %+v", out)
+	}
+	snap("messages")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(r.srv.URL+"/console/reminders?preview=1&group=5"), chromedp.WaitVisible(chromedp.CSS(".item"))); err != nil {
+		t.Fatal(err)
+	}
+	snap("reminders")
+
+	for _, name := range []string{"signin", "status", "loans", "loans-approved", "money", "messages", "reminders"} {
 		f := figures[name]
 		t.Logf("%-15s HTML %5.0f B + CSS %5.0f B = %5.0f B, load %4.0f ms", name, f.HTML, f.CSS, f.HTML+f.CSS, f.Render)
 		// A phone on a slow link: keep every page (HTML + CSS) under 16 KB.

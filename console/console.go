@@ -57,7 +57,13 @@ type Deps struct {
 	// AsUser gives Fineract acting as username; nil without [mifos].
 	AsUser func(username, password string) LoanDesk
 	Box    Box
-	Logger *slog.Logger
+	// Messenger queues SMS typed in the console; nil: no sending.
+	Messenger Messenger
+	// Reminders previews and queues arrears reminders; nil without [mifos].
+	Reminders Reminders
+	// Country reads phone numbers typed without a country code.
+	Country string
+	Logger  *slog.Logger
 	// Location is the tenant's time zone, for "today" and approval dates.
 	Location *time.Location
 	// Now is time.Now except in tests.
@@ -101,7 +107,7 @@ func New(d Deps) (*Console, error) {
 		d.OfflineFor = 30 * 24 * time.Hour
 	}
 	c := &Console{d: d, pages: map[string]*template.Template{}, secrets: newSecrets(), limit: newLimiter(d.Now)}
-	for _, p := range []string{"signin", "status", "loans", "money"} {
+	for _, p := range []string{"signin", "status", "loans", "money", "messages", "reminders"} {
 		t, err := template.New("layout.html").Funcs(c.funcs()).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
 			return nil, err
@@ -134,6 +140,10 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/loans/{id}/reject", c.signedIn(c.reject))
 	mux.HandleFunc("GET /console/money", c.signedIn(c.moneyPage))
 	mux.HandleFunc("POST /console/money/{id}/requeue", c.signedIn(c.requeue))
+	mux.HandleFunc("GET /console/messages", c.signedIn(c.messagesPage))
+	mux.HandleFunc("POST /console/messages", c.signedIn(c.send))
+	mux.HandleFunc("GET /console/reminders", c.signedIn(c.remindersPage))
+	mux.HandleFunc("POST /console/reminders", c.signedIn(c.sendReminders))
 }
 
 // funcs are the templates' helpers.

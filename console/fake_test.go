@@ -172,6 +172,38 @@ func (b *fakeBox) Status(context.Context) (Status, error) {
 
 func (b *fakeBox) RequeueJournal(id uint64) error { return b.db.RequeueJournal(id) }
 
+// QueueSMS queues into the real outbox, as the daemon does.
+func (b *fakeBox) QueueSMS(to, text, origin string) (uint64, int, error) {
+	id, err := b.db.Enqueue(store.Outbound{To: to, Text: text, Origin: origin})
+	return id, 1, err
+}
+
+// fakeReminders answers a fixed overdue list for group 5 and staff 3,
+// 404 for anything else, and counts the runs that queued.
+type fakeReminders struct {
+	mu     sync.Mutex
+	down   bool
+	queued int
+}
+
+func (f *fakeReminders) Remind(_ context.Context, groupID, staffID int64, dryRun bool) (ReminderRun, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return ReminderRun{}, errDown
+	}
+	if groupID != 5 && staffID != 3 {
+		return ReminderRun{}, &mifos.Error{Status: 404, Code: "error.msg.group.id.invalid"}
+	}
+	run := ReminderRun{Summary: "1 client overdue", List: []Reminder{{Name: "Akello Grace", Phone: "+256772000001", AccountNo: "000000041",
+		Overdue: "30,000 UGX", Meeting: "2026-12-09", Text: "Dear Akello, 30,000 UGX is overdue on loan 000000041."}}}
+	if !dryRun {
+		f.queued++
+		run.Queued = true
+	}
+	return run, nil
+}
+
 // fakeClock is a settable clock.
 type fakeClock struct {
 	mu sync.Mutex
@@ -197,6 +229,7 @@ type rig struct {
 	db    *store.DB
 	fin   *fakeFineract
 	box   *fakeBox
+	rem   *fakeReminders
 	clock *fakeClock
 	logs  *bytes.Buffer
 	con   *Console
@@ -221,7 +254,8 @@ func newRig(t *testing.T) *rig {
 			RegistrationText: "registered (home network)", StorageUsed: 2, StorageTotal: 30, LastOK: r.clock.Now()},
 		Link: Link{Configured: true, Online: true, LastSuccess: r.clock.Now().Add(-time.Minute)},
 	}}
-	r.deps = Deps{DB: db, Pepper: testPepper, Auth: r.fin, AsUser: r.fin.AsUser, Box: r.box,
+	r.rem = &fakeReminders{}
+	r.deps = Deps{DB: db, Pepper: testPepper, Auth: r.fin, AsUser: r.fin.AsUser, Box: r.box, Messenger: r.box, Reminders: r.rem, Country: "UG",
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: r.logs}, nil)), Location: time.UTC, Now: r.clock.Now}
 	r.start()
 	return r

@@ -96,6 +96,11 @@ func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p pag
 // what made Fineract refuse it.
 func (c *Console) requeue(w http.ResponseWriter, r *http.Request, s *session) {
 	p := page{Title: "Money", Tab: "money", User: &s.ConsoleSession}
+	if !c.writable(s) {
+		p.Error = readOnly
+		c.showMoney(w, s, http.StatusForbidden, p)
+		return
+	}
 	id := parseID(r.PathValue("id"))
 	if id <= 0 {
 		p.Error = "That posting number is not valid."

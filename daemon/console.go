@@ -24,11 +24,16 @@ type consoleFineract interface {
 // is logged; the rest of the box serves on.
 func (d *Daemon) mountConsole(mux *http.ServeMux) {
 	deps := console.Deps{
-		DB:       d.db,
-		Pepper:   d.env.Pepper,
-		Box:      consoleBox{d},
-		Logger:   d.log,
-		Location: d.tenantLocation(),
+		DB:        d.db,
+		Pepper:    d.env.Pepper,
+		Box:       consoleBox{d},
+		Messenger: consoleBox{d},
+		Country:   d.cfg.SMS.Country,
+		Logger:    d.log,
+		Location:  d.tenantLocation(),
+	}
+	if d.env.API != nil {
+		deps.Reminders = consoleBox{d}
 	}
 	if f, ok := d.setupAPI.(consoleFineract); ok {
 		deps.Auth = f
@@ -119,4 +124,36 @@ func (b consoleBox) RequeueJournal(id uint64) error {
 		b.d.poster.Nudge()
 	}
 	return nil
+}
+
+// QueueSMS queues an SMS typed in the console, as `mifos-edge send` does,
+// and wakes the send stage.
+func (b consoleBox) QueueSMS(to, text, origin string) (uint64, int, error) {
+	res, err := QueueSMS(b.d.db, SendArgs{To: to, Text: text}, origin)
+	if err != nil {
+		return 0, 0, err
+	}
+	nudge(b.d.outboxReady)
+	return res.ID, res.Parts, nil
+}
+
+// Remind runs the reminder run of the remind command for the console.
+func (b consoleBox) Remind(ctx context.Context, groupID, staffID int64, dryRun bool) (console.ReminderRun, error) {
+	res, err := RunReminders(ctx, b.d.env, RemindArgs{GroupID: groupID, StaffID: staffID, DryRun: dryRun})
+	if err != nil {
+		return console.ReminderRun{}, err
+	}
+	if res.Queued {
+		nudge(b.d.outboxReady)
+	}
+	run := console.ReminderRun{Summary: res.Summary, Queued: res.Queued}
+	for _, r := range res.Reminders {
+		meeting := ""
+		if !r.Meeting.IsZero() {
+			meeting = r.Meeting.String()
+		}
+		run.List = append(run.List, console.Reminder{Name: r.Name, Phone: r.Phone, AccountNo: r.AccountNo,
+			Overdue: r.Currency.Format(r.Overdue) + " " + r.Currency.Code, Meeting: meeting, Text: r.Text})
+	}
+	return run, nil
 }
