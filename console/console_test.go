@@ -489,3 +489,25 @@ func TestStatusProblemsInPlainWords(t *testing.T) {
 		t.Errorf("weak signal: %+v", p)
 	}
 }
+
+func TestSignInAgainReplacesTheSession(t *testing.T) {
+	r := newRig(t)
+	b := r.browser()
+	b.mustSignIn("manager", managerPassword)
+	srvURL, _ := url.Parse(r.srv.URL)
+	first := b.jar.Cookies(srvURL)[0].Value
+	b.mustSignIn("manager", managerPassword)
+	second := b.jar.Cookies(srvURL)[0].Value
+	if first == second {
+		t.Fatal("signing in again kept the session id")
+	}
+	h := sha256.Sum256([]byte(first))
+	if _, found, _ := r.db.ConsoleSession(h[:]); found {
+		t.Error("the first session is still stored")
+	}
+	// A failed sign-in with an unknown username does not log it.
+	b.signIn("my secret password", "x")
+	if strings.Contains(r.logs.String(), "my secret password") {
+		t.Error("an unknown username reached the log")
+	}
+}

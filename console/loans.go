@@ -312,8 +312,13 @@ func formErrorf(format string, a ...any) error { return formError(fmt.Sprintf(fo
 
 // parseID reads a positive decimal id; 0 when it is not one.
 func parseID(s string) int64 {
-	if s == "" || len(s) > 18 || s[0] == '0' {
+	if s == "" || len(s) > 18 || s[0] < '1' || s[0] > '9' {
 		return 0
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {

@@ -76,8 +76,14 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	failed := func(msg string) {
 		c.limit.fail(userKey, freeUserFailures)
 		c.limit.fail(addrKey, freeAddrFailures)
-		// The username is logged, never the password.
-		c.d.Logger.Warn("console sign-in refused", "user", username, "addr", clientAddr(r))
+		// Never the password; and the username only when it is one that
+		// signed in here before: a password typed into the username box
+		// must not reach the log either.
+		if _, known, _ := c.d.DB.ConsoleUser(username); known {
+			c.d.Logger.Warn("console sign-in refused", "user", username, "addr", clientAddr(r))
+		} else {
+			c.d.Logger.Warn("console sign-in refused for a username never signed in here", "addr", clientAddr(r))
+		}
 		refuse(http.StatusUnauthorized, msg)
 	}
 
@@ -102,6 +108,10 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	// and the bucket small.
 	if _, err := c.Prune(); err != nil {
 		c.d.Logger.Error("pruning console sessions failed", "err", err)
+	}
+	// A new session id at every sign-in; the browser's old session ends.
+	if old := c.current(r); old != nil {
+		c.end(old.key)
 	}
 	sess, err := c.newSession(w, r, s)
 	if err != nil {
