@@ -511,3 +511,19 @@ func TestSignInAgainReplacesTheSession(t *testing.T) {
 		t.Error("an unknown username reached the log")
 	}
 }
+
+func TestSignInWithoutMifosLink(t *testing.T) {
+	r := newRig(t)
+	b := r.browser()
+	b.mustSignIn("manager", managerPassword) // stores the hash
+	b.post("/console/signout", nil)
+	r.deps.Auth, r.deps.AsUser = nil, nil
+	r.start()
+	if a := b.signIn("clerk", "clerk password 1"); a.status != http.StatusUnauthorized || !strings.Contains(a.body, "no Mifos link") {
+		t.Errorf("unknown user without a Mifos link: %d\n%s", a.status, a.body)
+	}
+	b.mustSignIn("manager", managerPassword)
+	if a := b.get("/console/loans"); a.status != http.StatusServiceUnavailable || !strings.Contains(a.body, "no Mifos link") {
+		t.Errorf("loans without a Mifos link: %d\n%s", a.status, a.body)
+	}
+}

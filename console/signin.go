@@ -180,6 +180,10 @@ func (c *Console) check(ctx context.Context, username, password string) (s store
 		return s, false, err
 	}
 	if !found || !ok {
+		if !found && c.d.Auth == nil {
+			return s, false, &refusal{status: http.StatusUnauthorized, wrong: true,
+				msg: "This box has no Mifos link ([mifos] in its configuration), so it cannot check a username and password it has not seen before."}
+		}
 		if !found && c.d.Auth != nil {
 			// Keep the answer as vague as for a wrong password, but say why
 			// a right one fails too.
