@@ -83,6 +83,8 @@ type Console struct {
 	pages   map[string]*template.Template
 	secrets *secrets
 	limit   *limiter
+	// hashSlots bounds the argon2id computations running at once.
+	hashSlots chan struct{}
 }
 
 // New prepares the console; the templates are parsed once here.
@@ -106,7 +108,7 @@ func New(d Deps) (*Console, error) {
 	if d.OfflineFor <= 0 {
 		d.OfflineFor = 30 * 24 * time.Hour
 	}
-	c := &Console{d: d, pages: map[string]*template.Template{}, secrets: newSecrets(), limit: newLimiter(d.Now)}
+	c := &Console{d: d, pages: map[string]*template.Template{}, secrets: newSecrets(), limit: newLimiter(d.Now), hashSlots: make(chan struct{}, maxHashing)}
 	for _, p := range []string{"signin", "status", "loans", "money", "messages", "reminders"} {
 		t, err := template.New("layout.html").Funcs(c.funcs()).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
@@ -120,8 +122,11 @@ func New(d Deps) (*Console, error) {
 // Mount adds the console's routes to mux: "/" and everything under
 // /console/.
 func (c *Console) Mount(mux *http.ServeMux) {
-	static, _ := fs.Sub(files, "static")
-	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", cacheFor(24*time.Hour, http.FileServerFS(static))))
+	css, _ := fs.ReadFile(files, "static/console.css")
+	mux.Handle("GET /console/static/console.css", cacheFor(24*time.Hour, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = w.Write(css)
+	})))
 	// Browsers ask for an icon by themselves; an empty answer, kept for a
 	// week, saves a 404 on every page.
 	mux.Handle("GET /favicon.ico", cacheFor(7*24*time.Hour, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -527,3 +527,26 @@ func TestSignInWithoutMifosLink(t *testing.T) {
 		t.Errorf("loans without a Mifos link: %d\n%s", a.status, a.body)
 	}
 }
+
+// Sign-ins at once share the two hashing slots and all get through.
+func TestManySignInsAtOnce(t *testing.T) {
+	r := newRig(t)
+	r.fin.setDown(false)
+	r.browser().mustSignIn("manager", managerPassword)
+	r.fin.setDown(true) // every sign-in below checks the stored hash
+	done := make(chan int, 6)
+	for i := 0; i < 6; i++ {
+		go func() {
+			b := r.browser()
+			done <- b.signIn("manager", managerPassword).status
+		}()
+	}
+	for i := 0; i < 6; i++ {
+		if st := <-done; st != http.StatusSeeOther {
+			t.Errorf("sign-in %d: %d", i, st)
+		}
+	}
+	if a := r.browser().get("/console/static/"); a.status != http.StatusNotFound {
+		t.Errorf("the static directory is listed: %d", a.status)
+	}
+}

@@ -178,7 +178,7 @@ func (c *Console) usePassword(w http.ResponseWriter, r *http.Request, s *session
 		return false
 	}
 	c.limit.succeed(userKey)
-	if err := c.remember(s.Username, password, u); err != nil {
+	if err := c.remember(r.Context(), s.Username, password, u); err != nil {
 		c.d.Logger.Error("keeping a console password hash failed", "err", err)
 	}
 	s.Offline, s.UserID, s.OfficeID, s.OfficeName, s.StaffID, s.Permissions = false, u.ID, u.OfficeID, u.OfficeName, u.StaffID, u.Permissions

@@ -34,8 +34,9 @@ type Reminder struct {
 	Text                   string
 }
 
-// remindTimeout bounds a reminder run: it reads every group's loans.
-const remindTimeout = 2 * time.Minute
+// remindTimeout bounds a reminder run (it reads every group's loans),
+// inside the HTTP server's one-minute write timeout.
+const remindTimeout = 50 * time.Second
 
 type remindersData struct {
 	Group, Staff string // as typed

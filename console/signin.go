@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,8 +28,27 @@ const (
 const authTimeout = 15 * time.Second
 
 // dummyHash is checked when no hash is stored for a username, so a wrong
-// username takes as long as a wrong password.
-var dummyHash, _ = officer.HashPIN("no such user", officer.Pepper{})
+// username takes as long as a wrong password. Made on first use: hashing
+// costs 19 MiB, which a CLI command or an idle daemon should not pay.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := officer.HashPIN("no such user", officer.Pepper{})
+	return h
+})
+
+// maxHashing is how many argon2id computations (19 MiB each) may run at
+// once: a burst of sign-ins waits rather than exhausting a small box's
+// memory.
+const maxHashing = 2
+
+// hashing waits for a free hashing slot; release gives it back.
+func (c *Console) hashing(ctx context.Context) (release func(), err error) {
+	select {
+	case c.hashSlots <- struct{}{}:
+		return func() { <-c.hashSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 var signinNotices = map[string]string{
 	"expired":   "Your session ended. Sign in again.",
@@ -149,7 +169,7 @@ func (c *Console) check(ctx context.Context, username, password string) (s store
 			if u.MustRenewPassword {
 				return s, false, &refusal{status: http.StatusForbidden, msg: "Mifos asks you to change your password first: sign in to the Mifos web app, change it, then come back."}
 			}
-			if err := c.remember(username, password, u); err != nil {
+			if err := c.remember(ctx, username, password, u); err != nil {
 				return s, false, err
 			}
 			return store.ConsoleSession{Username: username, UserID: u.ID, OfficeID: u.OfficeID, OfficeName: u.OfficeName,
@@ -169,11 +189,16 @@ func (c *Console) check(ctx context.Context, username, password string) (s store
 	if err != nil {
 		return s, false, err
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if found {
 		hash = stored.Hash
 	}
+	release, err := c.hashing(ctx)
+	if err != nil {
+		return s, false, err
+	}
 	ok, err := officer.VerifyPIN(hash, password, c.d.Pepper)
+	release()
 	if errors.Is(err, officer.ErrOtherKey) {
 		ok = false
 	} else if err != nil {
@@ -203,11 +228,16 @@ func (c *Console) check(ctx context.Context, username, password string) (s store
 // remember keeps the argon2id hash of a password Fineract accepted (made
 // again only when the stored one does not match), with what Fineract said
 // about the user.
-func (c *Console) remember(username, password string, u mifos.User) error {
+func (c *Console) remember(ctx context.Context, username, password string, u mifos.User) error {
 	stored, found, err := c.d.DB.ConsoleUser(username)
 	if err != nil {
 		return err
 	}
+	release, err := c.hashing(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	hash := stored.Hash
 	if ok, _ := officer.VerifyPIN(hash, password, c.d.Pepper); !found || !ok || officer.NeedsRehash(hash, c.d.Pepper) {
 		if hash, err = officer.HashPIN(password, c.d.Pepper); err != nil {
