@@ -17,6 +17,7 @@ func (d *Daemon) httpMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(api.Prefix, d.apiServer().Handler())
 	d.gatewayServer().Mount(mux)
+	d.mountConsole(mux)
 	return mux
 }
 
