@@ -3,6 +3,7 @@
 package config
 
 import (
+	"net"
 	"time"
 	// The tenant's time zone must load on a box without a zone database
 	// (a minimal image has no /usr/share/zoneinfo).
@@ -177,6 +178,27 @@ func (m Mifos) Location() (*time.Location, bool) {
 // HTTP is the [http] table.
 type HTTP struct {
 	Listen string `toml:"listen"` // e.g. "127.0.0.1:8080"; empty disables
+	// TLSCertFile and TLSKeyFile (PEM) make the box serve HTTPS on
+	// Listen, so managers' Mifos passwords and session cookies do not
+	// cross the branch network in clear. Both or neither.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
+}
+
+// TLS reports whether [http] serves HTTPS.
+func (h HTTP) TLS() bool { return h.TLSCertFile != "" }
+
+// Loopback reports whether Listen is reachable from this machine only.
+func (h HTTP) Loopback() bool {
+	host, _, err := net.SplitHostPort(h.Listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // SMS is the [sms] table.

@@ -84,6 +84,10 @@ func (c *Config) checkFilePermissions(who checker) []FileProblem {
 		files = append(files, secretFile{key: "mifos.password", path: c.file,
 			subject: fmt.Sprintf("the configuration file %s (it holds the Fineract password in mifos.password)", c.file)})
 	}
+	if c.HTTP.TLSKeyFile != "" {
+		files = append(files, secretFile{key: "http.tls_key_file", path: c.HTTP.TLSKeyFile,
+			subject: fmt.Sprintf("http.tls_key_file %s (the console's TLS private key)", c.HTTP.TLSKeyFile)})
+	}
 	for i, w := range c.Webhooks {
 		if w.SecretFile != "" {
 			files = append(files, secretFile{key: fmt.Sprintf("webhook[%d].secret_file", i+1), path: w.SecretFile,

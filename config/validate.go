@@ -296,6 +296,9 @@ func (c *Config) Validate() error {
 			fail("http.listen: %v", err)
 		}
 	}
+	if (c.HTTP.TLSCertFile == "") != (c.HTTP.TLSKeyFile == "") {
+		fail("http.tls_cert_file and http.tls_key_file go together: set both (HTTPS) or neither (plain HTTP)")
+	}
 
 	errs = append(errs, c.validateGateway()...)
 

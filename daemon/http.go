@@ -2,7 +2,9 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -26,16 +28,40 @@ func (d *Daemon) httpMux() *http.ServeMux {
 // program holds the port) is logged and tried again every 30 s: SMS and
 // postings must not stop because the console cannot start.
 func (d *Daemon) serveHTTP(ctx context.Context) error {
+	h := d.cfg.HTTP
+	if !h.TLS() && !h.Loopback() {
+		d.log.Warn("the console and API are served over plain HTTP to the network: Mifos passwords, session cookies and API tokens cross it in clear; set http.tls_cert_file and http.tls_key_file (docs/console.md)", "listen", h.Listen)
+	}
 	for {
-		ln, err := net.Listen("tcp", d.cfg.HTTP.Listen)
+		ln, err := d.listenHTTP()
 		if err == nil {
 			return d.serveHTTPOn(ctx, ln)
 		}
-		d.log.Error("the console and API cannot listen; trying again in 30 s", "listen", d.cfg.HTTP.Listen, "err", err)
+		d.log.Error("the console and API cannot listen; trying again in 30 s", "listen", h.Listen, "err", err)
 		if err := sleep(ctx, 30*time.Second, nil); err != nil {
 			return err
 		}
 	}
+}
+
+// listenHTTP binds [http] listen, wrapped in TLS when a certificate is
+// configured. The certificate is read at each try, so a fixed file is
+// taken up without a restart.
+func (d *Daemon) listenHTTP() (net.Listener, error) {
+	h := d.cfg.HTTP
+	var conf *tls.Config
+	if h.TLS() {
+		cert, err := tls.LoadX509KeyPair(h.TLSCertFile, h.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("http.tls_cert_file %s / http.tls_key_file %s: %w", h.TLSCertFile, h.TLSKeyFile, err)
+		}
+		conf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", h.Listen)
+	if err != nil || conf == nil {
+		return ln, err
+	}
+	return tls.NewListener(ln, conf), nil
 }
 
 func (d *Daemon) serveHTTPOn(ctx context.Context, ln net.Listener) error {
