@@ -171,6 +171,9 @@ func (m Mifos) Location() (*time.Location, bool) {
 // HTTP is the [http] table.
 type HTTP struct {
 	Listen string `toml:"listen"` // e.g. "127.0.0.1:8080"; empty disables
+	// MetricsToken makes /metrics need a bearer token with scope "read";
+	// by default it is open on the listen address (counts only).
+	MetricsToken bool `toml:"metrics_token"`
 }
 
 // SMS is the [sms] table.

@@ -20,6 +20,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/ops"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/posting"
@@ -43,9 +44,11 @@ type Daemon struct {
 	// setupAPI is what the Fineract setup check asks; nil without [mifos].
 	setupAPI setupAPI
 	setup    setupState
-	staleMu  sync.Mutex
-	stale    map[int64]bool // clients whose offline snapshot predates a posting
-	started  time.Time
+	// metrics are what the stages count for /metrics.
+	metrics *ops.Metrics
+	staleMu sync.Mutex
+	stale   map[int64]bool // clients whose offline snapshot predates a posting
+	started time.Time
 
 	// Wake-ups between stages; buffered so a nudge never blocks and
 	// several nudges collapse into one pass.
@@ -117,6 +120,13 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.API != nil {
 		iface = opts.API
 		d.setupAPI, _ = opts.API.(setupAPI)
+	}
+	d.metrics = ops.NewMetrics(iface != nil)
+	if iface != nil {
+		iface = meteredFineract{iface, d.metrics}
+	}
+	if d.setupAPI != nil {
+		d.setupAPI = meteredSetup{d.setupAPI, d.metrics}
 	}
 	if dropped, kept, err := db.RekeyFingerprints(fingerprintVersion, d.fingerprint); err != nil {
 		db.Close()

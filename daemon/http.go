@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/ops"
 	"github.com/mifos-edge/mifos-edge/web"
 )
 
@@ -14,6 +15,7 @@ import (
 // own package with its own routes; this is the one place they are mounted.
 func (d *Daemon) httpMux() *http.ServeMux {
 	mux := http.NewServeMux()
+	ops.Mount(mux, d.opsOptions())
 	return mux
 }
 
@@ -59,4 +61,26 @@ func (d *Daemon) serveHTTPOn(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// opsOptions is what /healthz and /metrics read.
+func (d *Daemon) opsOptions() ops.Options {
+	o := ops.Options{Queues: d.db, Store: d.db, Modem: d.modem.Status, Metrics: d.metrics}
+	if d.setupAPI != nil {
+		o.Setup = func() (bool, []string) {
+			st := d.setup.get()
+			if st == nil {
+				return false, nil
+			}
+			var names []string
+			for _, c := range st.Problems() {
+				names = append(names, c.Name)
+			}
+			return true, names
+		}
+	}
+	if d.cfg.HTTP.MetricsToken {
+		o.Tokens = d.db
+	}
+	return o
 }
