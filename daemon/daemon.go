@@ -44,16 +44,17 @@ type Daemon struct {
 	// setupAPI is what the Fineract setup check asks; nil without [mifos].
 	setupAPI setupAPI
 	setup    setupState
-	// metrics are what the stages count for /metrics.
-	metrics *ops.Metrics
-	staleMu sync.Mutex
-	stale   map[int64]bool // clients whose offline snapshot predates a posting
-	started time.Time
+	staleMu  sync.Mutex
+	stale    map[int64]bool // clients whose offline snapshot predates a posting
+	started  time.Time
 
 	// Wake-ups between stages; buffered so a nudge never blocks and
 	// several nudges collapse into one pass.
 	inboxReady  chan struct{}
 	outboxReady chan struct{}
+
+	// metrics are what the stages count for /metrics.
+	metrics *ops.Metrics
 }
 
 // Options adjust a daemon for tests and the demo.
