@@ -183,6 +183,9 @@ type HTTP struct {
 	// cross the branch network in clear. Both or neither.
 	TLSCertFile string `toml:"tls_cert_file"`
 	TLSKeyFile  string `toml:"tls_key_file"`
+	// MetricsToken makes /metrics need a bearer token with scope "read";
+	// by default it is open on the listen address (counts only).
+	MetricsToken bool `toml:"metrics_token"`
 }
 
 // TLS reports whether [http] serves HTTPS.

@@ -20,6 +20,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/ops"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/posting"
@@ -52,6 +53,9 @@ type Daemon struct {
 	inboxReady  chan struct{}
 	outboxReady chan struct{}
 	hookReady   chan struct{} // a Fineract hook event was stored
+
+	// metrics are what the stages count for /metrics.
+	metrics *ops.Metrics
 }
 
 // Options adjust a daemon for tests and the demo.
@@ -119,6 +123,13 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.API != nil {
 		iface = opts.API
 		d.setupAPI, _ = opts.API.(setupAPI)
+	}
+	d.metrics = ops.NewMetrics(iface != nil)
+	if iface != nil {
+		iface = meteredFineract{iface, d.metrics}
+	}
+	if d.setupAPI != nil {
+		d.setupAPI = meteredSetup{d.setupAPI, d.metrics}
 	}
 	if dropped, kept, err := db.RekeyFingerprints(fingerprintVersion, d.fingerprint); err != nil {
 		db.Close()

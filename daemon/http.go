@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/api"
+	"github.com/mifos-edge/mifos-edge/ops"
 	"github.com/mifos-edge/mifos-edge/web"
 )
 
@@ -20,6 +21,7 @@ func (d *Daemon) httpMux() *http.ServeMux {
 	mux.Handle(api.Prefix, d.apiServer().Handler())
 	d.gatewayServer().Mount(mux)
 	d.mountConsole(mux)
+	ops.Mount(mux, d.opsOptions())
 	return mux
 }
 
@@ -89,4 +91,26 @@ func (d *Daemon) serveHTTPOn(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// opsOptions is what /healthz and /metrics read.
+func (d *Daemon) opsOptions() ops.Options {
+	o := ops.Options{Queues: d.db, Store: d.db, Modem: d.modem.Status, Metrics: d.metrics}
+	if d.setupAPI != nil {
+		o.Setup = func() (bool, []string) {
+			st := d.setup.get()
+			if st == nil {
+				return false, nil
+			}
+			var names []string
+			for _, c := range st.Problems() {
+				names = append(names, c.Name)
+			}
+			return true, names
+		}
+	}
+	if d.cfg.HTTP.MetricsToken {
+		o.Tokens = d.db
+	}
+	return o
 }

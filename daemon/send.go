@@ -186,6 +186,7 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 		}
 		return d.persist(ctx, func() error { return d.sendFailed(o, attempts, err) })
 	}
+	d.metrics.ObserveSend(o.Priority, o.CreatedAt, time.Now())
 	d.log.Info("SMS submitted", "sms", o.ID, "to", o.To, "parts", len(parts))
 	return nil
 }

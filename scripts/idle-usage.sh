@@ -10,6 +10,10 @@
 #     plain: go build ./cmd/mifos-edge
 # BURST=N: N text messages from N numbers arrive once the daemon has
 #     settled, and the peak is reported: memory after a busy moment.
+# HTTP=ADDR: [http] listen = ADDR (e.g. 127.0.0.1:18080), so the HTTP
+#     server (console, API, /healthz, /metrics) is on.
+# SCRAPE=S: with HTTP, GET /metrics every S seconds during the window, as
+#     Prometheus would (needs curl).
 # The environment reaches the daemon, so GOGC=..., GOMEMLIMIT=... or
 # GODEBUG=madvdontneed=0 can be compared.
 set -euo pipefail
@@ -18,6 +22,8 @@ window=${1:-60}
 build=${2:-box}
 work=$(mktemp -d)
 burst=${BURST:-0}
+http=${HTTP:-}
+scrape=${SCRAPE:-0}
 sim='' daemon=''
 # Closing fd 3, the simulator's input, lets wait return.
 trap 'kill $sim $daemon 2>/dev/null || true; exec 3>&-; wait 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -37,6 +43,9 @@ path = "$work/state.db"
 [sms]
 country = "KE"
 CFG
+if [ -n "$http" ]; then
+	printf '[http]\nlisten = "%s"\n' "$http" >>"$work/c.toml"
+fi
 # The simulator delivers each line of its input as an incoming SMS; this
 # script holds the FIFO open (fd 3) so that it can write a burst.
 mkfifo "$work/sim-input"
@@ -51,8 +60,19 @@ hz=$(getconf CLK_TCK)
 ticks() { awk '{print $14+$15}' /proc/$daemon/stat; }
 t0=$(ticks)
 for i in $(seq "$burst"); do printf '+2547%08d HELP\n' "$i" >&3; done
-sleep "$window"; t1=$(ticks)
+if [ -n "$http" ] && [ "$scrape" -gt 0 ]; then
+	scrapes=0 end=$((SECONDS + window))
+	while [ $SECONDS -lt "$end" ]; do
+		curl -fsS -o /dev/null "http://$http/metrics" && scrapes=$((scrapes + 1))
+		sleep "$scrape"
+	done
+	echo "scraped /metrics $scrapes times, every ${scrape}s"
+else
+	sleep "$window"
+fi
+t1=$(ticks)
 [ "$burst" -gt 0 ] && echo "after $burst SMS arrived at the start of the window:"
+[ -n "$http" ] && echo "with the HTTP server on $http:"
 rss=$(awk '/VmRSS/{print $2}' /proc/$daemon/status)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$daemon/status)
 anon=$(awk '/RssAnon/{print $2}' /proc/$daemon/status)

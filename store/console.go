@@ -3,8 +3,6 @@ package store
 import (
 	"errors"
 	"time"
-
-	"go.etcd.io/bbolt"
 )
 
 // The branch console's records, in extension buckets created on first
@@ -144,42 +142,4 @@ func (db *DB) PruneConsoleSessions(expired func(ConsoleSession) bool) (int, erro
 		return nil
 	})
 	return n, err
-}
-
-// Oldest is when the oldest item still waiting in each queue arrived or
-// was queued; zero when that queue is empty.
-type Oldest struct {
-	Inbox, Outbox, Journal time.Time
-}
-
-// OldestWaiting reads the oldest waiting inbox message, queued SMS and
-// pending journal entry. Ids grow with time, so the first key of each
-// state index is the oldest item: one record read per queue.
-func (db *DB) OldestWaiting() (Oldest, error) {
-	var o Oldest
-	err := db.bolt.View(func(btx *bbolt.Tx) error {
-		if k, _ := btx.Bucket(msgStateBucket(MessagePending)).Cursor().First(); k != nil {
-			m, err := loadMessage(btx, keyID(k))
-			if err != nil {
-				return err
-			}
-			o.Inbox = m.ReceivedAt
-		}
-		if k, _ := btx.Bucket(outStateBucket(OutQueued)).Cursor().First(); k != nil {
-			m, err := loadOutbound(btx, keyID(k))
-			if err != nil {
-				return err
-			}
-			o.Outbox = m.CreatedAt
-		}
-		if k, _ := btx.Bucket(journalStateBucket(JournalPending)).Cursor().First(); k != nil {
-			e, err := loadJournal(btx, keyID(k))
-			if err != nil {
-				return err
-			}
-			o.Journal = e.CreatedAt
-		}
-		return nil
-	})
-	return o, err
 }
