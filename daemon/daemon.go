@@ -110,7 +110,8 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		outboxReady: make(chan struct{}, 1),
 		hookReady:   make(chan struct{}, 1),
 	}
-	api, err := newFineract(cfg, log)
+	d.metrics = ops.NewMetrics(cfg.Mifos.BaseURL != "" || opts.API != nil)
+	api, err := newFineract(cfg, log, d.metrics.FineractAnswer)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -123,13 +124,6 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 	if opts.API != nil {
 		iface = opts.API
 		d.setupAPI, _ = opts.API.(setupAPI)
-	}
-	d.metrics = ops.NewMetrics(iface != nil)
-	if iface != nil {
-		iface = meteredFineract{iface, d.metrics}
-	}
-	if d.setupAPI != nil {
-		d.setupAPI = meteredSetup{d.setupAPI, d.metrics}
 	}
 	if dropped, kept, err := db.RekeyFingerprints(fingerprintVersion, d.fingerprint); err != nil {
 		db.Close()

@@ -93,7 +93,7 @@ func NewEnv(cfg *config.Config, db *store.DB, api handler.Fineract, key *boxkey.
 // NewStandaloneEnv is the handlers' environment for a CLI command that runs
 // while the daemon is stopped (it owns the store itself).
 func NewStandaloneEnv(cfg *config.Config, db *store.DB, key *boxkey.Key) (*handler.Env, error) {
-	api, err := newFineract(cfg, slog.Default())
+	api, err := newFineract(cfg, slog.Default(), nil)
 	if err != nil {
 		return nil, err
 	}

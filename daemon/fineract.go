@@ -29,7 +29,7 @@ type Fineract interface {
 
 // newFineract builds the Fineract client from [mifos]; nil when not
 // configured. It warns in log about settings that weaken the link.
-func newFineract(cfg *config.Config, log *slog.Logger) (*mifos.HTTPClient, error) {
+func newFineract(cfg *config.Config, log *slog.Logger, observe func(context.Context, error)) (*mifos.HTTPClient, error) {
 	if cfg.Mifos.BaseURL == "" {
 		return nil, nil
 	}
@@ -46,6 +46,7 @@ func newFineract(cfg *config.Config, log *slog.Logger) (*mifos.HTTPClient, error
 		PinSHA256:    cfg.Mifos.PinSHA256,
 		InsecureHTTP: cfg.Mifos.InsecureHTTP,
 		Timeout:      cfg.Mifos.Timeout.Duration,
+		Observe:      observe,
 	})
 	if err != nil {
 		return nil, err

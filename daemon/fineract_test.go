@@ -46,7 +46,7 @@ func TestFineractLinkWarnings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logged bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logged, nil))
-			c, err := newFineract(linkConfig(tc.base, tc.password, tc.insecure), log)
+			c, err := newFineract(linkConfig(tc.base, tc.password, tc.insecure), log, nil)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("newFineract built a client (%v), error %v; want an error containing %q", c != nil, err, tc.wantErr)

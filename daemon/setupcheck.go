@@ -93,7 +93,7 @@ func CheckFineract(ctx context.Context, api setupAPI, cfg *config.Config, now ti
 // CheckFineractConfig runs the setup check with a client built from cfg
 // ([mifos] must be set), as `mifos-edge doctor` does.
 func CheckFineractConfig(ctx context.Context, cfg *config.Config, now time.Time) ([]SetupCheck, error) {
-	api, err := newFineract(cfg, slog.New(slog.DiscardHandler))
+	api, err := newFineract(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return nil, err
 	}

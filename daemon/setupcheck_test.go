@@ -134,7 +134,7 @@ func TestDaemonChecksItsFineractSetupAtStart(t *testing.T) {
 	fin, cfg := standInSetup(t)
 	cfg.Mifos.PaymentTypeID = 9
 	var logged bytes.Buffer
-	api, err := newFineract(cfg, slog.New(slog.DiscardHandler))
+	api, err := newFineract(cfg, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

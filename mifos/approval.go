@@ -82,6 +82,7 @@ func (c *HTTPClient) AsUser(username, password string) *HTTPClient {
 	u.auth = "Basic " + token
 	u.username, u.password = username, password
 	u.credentials = []credential{{token, isBase64Char}, {userPass, isWordChar}}
+	u.observe = nil
 	return &u
 }
 

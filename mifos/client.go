@@ -36,6 +36,7 @@ type HTTPClient struct {
 	credentials []credential
 	locale      string
 	hc          *http.Client
+	observe     func(ctx context.Context, err error)
 }
 
 const (
@@ -113,6 +114,7 @@ func New(cfg Config) (*HTTPClient, error) {
 		password:    cfg.Password,
 		credentials: []credential{{token, isBase64Char}, {userPass, isWordChar}},
 		locale:      locale,
+		observe:     cfg.Observe,
 		hc: &http.Client{
 			Transport: tr,
 			Timeout:   timeout,
@@ -242,6 +244,14 @@ type request struct {
 // do sends req and decodes a 2xx JSON body into out (nil = ignore). It
 // returns the response header so callers can read x-served-from-cache.
 func (c *HTTPClient) do(ctx context.Context, req request, out any) (http.Header, error) {
+	h, err := c.send(ctx, req, out)
+	if c.observe != nil {
+		c.observe(ctx, err)
+	}
+	return h, err
+}
+
+func (c *HTTPClient) send(ctx context.Context, req request, out any) (http.Header, error) {
 	base := c.v1
 	if req.v2 {
 		base = c.v2

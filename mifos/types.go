@@ -6,6 +6,7 @@
 package mifos
 
 import (
+	"context"
 	"time"
 )
 
@@ -311,4 +312,9 @@ type Config struct {
 	InsecureHTTP bool
 	Timeout      time.Duration // per request; default 20s
 	Locale       string        // default "en"
+	// Observe, when set, hears how every request made with the box's own
+	// credentials ended (nil: answered 2xx): the one place /metrics and
+	// /healthz learn of the link. Requests made as another user (AsUser)
+	// are not heard: a person's wrong password says nothing of the link.
+	Observe func(ctx context.Context, err error)
 }

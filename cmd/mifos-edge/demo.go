@@ -22,11 +22,13 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
-const demoUsage = `usage: mifos-edge demo [--profile NAME] [--dir DIR] [--once] [--debug] [--trace-sms-text]
+const demoUsage = `usage: mifos-edge demo [--profile NAME] [--dir DIR] [--http ADDR] [--once] [--debug] [--trace-sms-text]
 
-Runs the daemon against a simulated GSM modem on a pseudo-terminal.
-Type '<phone number> <text>' (or just '<text>') to send an SMS as a client;
-the daemon's replies are printed as the simulated network delivers them.
+Runs the daemon against a simulated GSM modem on a pseudo-terminal and a
+Fineract stand-in with a seeded branch. Type '<phone number> <text>' (or
+just '<text>') to send an SMS as a client; the daemon's replies are printed
+as the simulated network delivers them. The branch console, the API and
+Fineract's SMS gateway are served on --http.
 ` + traceHelp
 
 func init() { register("demo", &DemoCommand{}) }
@@ -61,6 +63,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dir := fs.String("dir", "", "directory for the demo's store and device link (default: a new temporary one)")
 	profile := fs.String("profile", "huawei-e173", "simulated modem model: generic, sim800, quectel-ec25, huawei-e173, cinterion-mc75i")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the branch console, API and gateway (\"\": off)")
 	once := fs.Bool("once", false, "send BAL as a client, print the reply and exit (a smoke test)")
 	trace := traceFlags(fs)
 	fs.Usage = func() {
@@ -112,7 +115,12 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	cfg.Modem.Device = sim.Path()
 	cfg.Store.Path = filepath.Join(*dir, "state.db")
 	cfg.SMS.Country = "KE"
+	cfg.SMS.DeliveryReports = true // as a file that leaves it out gets
 	cfg.Mifos = config.Mifos{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password", PaymentTypeID: 1, BoxID: "DEMO"}
+	if *httpAddr != "" && !*once {
+		cfg.HTTP.Listen = *httpAddr
+		cfg.FineractHooks.Events = config.HookEvents
+	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -123,6 +131,12 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	}
 	if err := enrollDemoOfficer(d.Store(), d.Pepper()); err != nil {
 		return err
+	}
+	var web *demoWeb
+	if cfg.HTTP.Listen != "" {
+		if web, err = setUpDemoWeb(d.Store(), fin, cfg.HTTP.Listen); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -167,8 +181,13 @@ Play a client or the loan officer: type a line and press Enter.
 Replies appear below as the simulated network delivers them. Ctrl-C to stop.
 `, prof.Name, sim.Path(), cfg.Store.Path, cfg.Modem.Device, cfg.Store.Path, fin.URL(), demoClient,
 		demoOfficer, demoPIN, demoOfficer, demoPIN, demoOfficer, demoPIN, demoPIN)
+	commands := func(context.Context, string) bool { return false }
+	if web != nil {
+		fmt.Print(web.banner())
+		commands = web.command
+	}
 	go printSent(ctx, sim)
-	go readClientLines(ctx, os.Stdin, sim)
+	go readClientLines(ctx, os.Stdin, sim, commands)
 	return <-done
 }
 
@@ -186,11 +205,11 @@ func printSent(ctx context.Context, sim *modemsim.Sim) {
 // readClientLines turns "[sender] text" lines into SMS from that sender: a
 // number, an operator's name, or "name:<text>" for a sender name chosen
 // by a bulk-SMS customer (which may spell a phone number).
-func readClientLines(ctx context.Context, r io.Reader, sim *modemsim.Sim) {
+func readClientLines(ctx context.Context, r io.Reader, sim *modemsim.Sim, command func(context.Context, string) bool) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() && ctx.Err() == nil {
 		line := strings.TrimSpace(sc.Text())
-		if line == "" {
+		if line == "" || command(ctx, line) {
 			continue
 		}
 		from, text := demoClient, line

@@ -53,7 +53,7 @@ func (*SimulateCommand) Run(ctx context.Context, args []string) error {
 	defer sim.Close()
 	fmt.Printf("simulated %s modem at %s\n", prof.Name, sim.Path())
 	go printSent(ctx, sim)
-	go readClientLines(ctx, os.Stdin, sim)
+	go readClientLines(ctx, os.Stdin, sim, func(context.Context, string) bool { return false })
 	<-ctx.Done()
 	return nil
 }
