@@ -55,18 +55,25 @@ func newGatewayBox(t *testing.T, extra string) *gatewayBox {
 		t.Fatalf("token add printed no token:\n%s", out)
 	}
 	g := &gatewayBox{env: e, base: "http://" + addr, key: key}
-	e.start()
+	g.start()
+	return g
+}
+
+// start starts the daemon and waits until it serves HTTP too: its control
+// socket answers before its HTTP listener may.
+func (g *gatewayBox) start() {
+	g.t.Helper()
+	g.env.start()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if code, _ := g.post("GET", "/smsbridges", ""); code == http.StatusOK {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the box does not serve %s", g.base)
+			g.t.Fatalf("the box does not serve %s", g.base)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return g
 }
 
 // post calls the box as Fineract's SmsConfigUtils does: JSON, the tenant
