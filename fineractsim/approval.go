@@ -270,9 +270,19 @@ func (s *Server) approveLoan(u *User, id int64, raw []byte, commit bool) reply {
 		l.ExpectedDisbursement = expected
 	}
 	l.StatusID = 200
+	l.approvedPrincipal = l.Principal
 	s.loanActs[l.ID] = &loanActions{approvedOn: on, approvedBy: u}
 	changes["status"] = loanStatus(200)
 	return s.loanResult(l, changes)
+}
+
+// approved is the principal the approval set (Fineract's
+// approvedPrincipal; before any approval, the principal).
+func (l *loanState) approved() Amount {
+	if l.approvedPrincipal != 0 {
+		return l.approvedPrincipal
+	}
+	return l.Principal
 }
 
 // rescale makes the approved amount the loan's principal (Fineract

@@ -217,7 +217,8 @@ func TestApproveRejectDisburse(t *testing.T) {
 	if str(path(g, "status", "id")) != "200" || path(g, "status", "waitingForDisbursal") != true ||
 		path(g, "timeline", "approvedByUsername") != SeedManager || path(g, "timeline", "approvedByFirstname") != "Jane" ||
 		str(path(g, "timeline", "approvedOnDate")) != "[2024,9,26]" || str(path(g, "timeline", "expectedDisbursementDate")) != "[2024,9,30]" ||
-		str(g["principal"]) != "24000.000000" || str(g["proposedPrincipal"]) != "30000.000000" {
+		str(g["principal"]) != "24000.000000" || str(g["proposedPrincipal"]) != "30000.000000" ||
+		str(g["approvedPrincipal"]) != "24000.000000" {
 		t.Fatalf("approved loan: %v", g)
 	}
 	wantError(t, call(t, s, "POST", "/loans/987?command=approve", approveBody("2024-09-26", ""), manager...),
@@ -250,5 +251,16 @@ func TestApproveRejectDisburse(t *testing.T) {
 	}
 	if r := call(t, s, "POST", repayPath(SeedLoanAmina), repayBody("2024-09-26", "100", "old-loan")); r.status != 200 {
 		t.Fatalf("repay a seeded loan: %d %s", r.status, r.body)
+	}
+	// Disbursed for less than approved: the principal and the summary
+	// follow the disbursement, approvedPrincipal keeps the approval's.
+	less := strings.NewReplacer("8000", "20000", "disb-988", "disb-987").Replace(disb)
+	if r := call(t, s, "POST", "/loans/987?command=disburse", less, manager...); r.status != 200 {
+		t.Fatalf("disburse less: %d %s", r.status, r.body)
+	}
+	g = obj(t, call(t, s, "GET", "/loans/987", "").body)
+	if str(g["principal"]) != "20000.000000" || str(g["approvedPrincipal"]) != "24000.000000" ||
+		str(path(g, "summary", "principalDisbursed")) != "20000.000000" {
+		t.Fatalf("loan disbursed for less: principal %v approved %v summary %v", g["principal"], g["approvedPrincipal"], g["summary"])
 	}
 }

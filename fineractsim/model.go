@@ -171,6 +171,9 @@ type loanState struct {
 	// proposedPrincipal is what the client applied for, when approval
 	// or disbursal changed the principal (zero: Principal).
 	proposedPrincipal Amount
+	// approvedPrincipal is what the approval set (zero: Principal): a
+	// smaller disbursement changes Principal and leaves it.
+	approvedPrincipal Amount
 	inst              []instState
 	overpaid          Amount
 	closedOn          time.Time

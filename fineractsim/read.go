@@ -388,7 +388,7 @@ func (s *Server) loanJSON(l *loanState, associations string) anyMap {
 		"status": loanStatus(l.StatusID), "clientId": l.ClientID, "clientAccountNo": c.AccountNo,
 		"clientName": c.DisplayName, "clientOfficeId": c.OfficeID, "loanProductId": l.ProductID,
 		"loanProductName": l.ProductName, "loanOfficerId": l.LoanOfficerID, "currency": l.currency(),
-		"principal": l.Principal, "approvedPrincipal": l.Principal, "numberOfRepayments": len(l.inst),
+		"principal": l.Principal, "approvedPrincipal": l.approved(), "numberOfRepayments": len(l.inst),
 		"repaymentEvery": 1, "repaymentFrequencyType": enum{2, "repaymentFrequency.periodFrequencyType.months", "Months"},
 		"inArrears": l.StatusID == 300 && f.overdue > 0, "isNPA": false, "chargedOff": false,
 		"totalOverpaid": nz(l.overpaid),

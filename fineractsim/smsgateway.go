@@ -101,6 +101,25 @@ func (s *Server) queueSMS(mobile, text string, providerID int64, triggered bool)
 	return m
 }
 
+// RequeueSMS puts the named messages that wait for a report (150) back
+// to pending, so the next send run posts them again with the same
+// internalIds. Not a Fineract call: it models what sends a batch twice
+// though Fineract never resends one (a database restored from a backup
+// taken before the run, a second node running the job, someone resetting
+// the rows). It returns how many were put back.
+func (s *Server) RequeueSMS(ids ...int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, m := range s.sms {
+		if m.Status == SMSWaiting && !m.Triggered && slices.Contains(ids, m.ID) {
+			m.Status = SMSPending
+			n++
+		}
+	}
+	return n
+}
+
 // SMSMessages returns the outbound table.
 func (s *Server) SMSMessages() []SMSMessage {
 	s.mu.Lock()

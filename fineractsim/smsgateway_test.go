@@ -223,3 +223,32 @@ func TestSMSGatewayReports(t *testing.T) {
 		t.Fatalf("null hasError applied")
 	}
 }
+
+// A requeued batch goes out again as it went the first time: same ids,
+// same body; a message no longer waiting, or one never sent, stays.
+func TestSMSGatewayRequeue(t *testing.T) {
+	s := startSeeded(t)
+	g := &gatewayStub{sendStatus: 202}
+	startGateway(t, s, g, false)
+	a := s.QueueSMS("+254712345678", "one", 1)
+	b := s.QueueSMS("0722111222", "two", 1)
+	if res, err := s.SendSMSNow(context.Background()); err != nil || len(res.Sent) != 2 {
+		t.Fatalf("send: %+v %v", res, err)
+	}
+	c := s.QueueSMS("+254733444555", "three", 1) // pending, not yet sent
+	if n := s.RequeueSMS(a, b, c, 999); n != 2 {
+		t.Fatalf("requeued %d, want 2", n)
+	}
+	if st := statuses(s); st[a] != SMSPending || st[b] != SMSPending || st[c] != SMSPending {
+		t.Fatalf("statuses %v", st)
+	}
+	if res, err := s.SendSMSNow(context.Background()); err != nil || res.Batches != 1 || len(res.Sent) != 3 {
+		t.Fatalf("second run: %+v %v", res, err)
+	}
+	var first, second []map[string]any
+	_ = json.Unmarshal(g.bodies[0], &first)
+	_ = json.Unmarshal(g.bodies[1], &second)
+	if len(second) != 3 || str(second[0]["internalId"]) != str(first[0]["internalId"]) || str(second[1]["internalId"]) != str(first[1]["internalId"]) {
+		t.Fatalf("first %s, second %s", g.bodies[0], g.bodies[1])
+	}
+}

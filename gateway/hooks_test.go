@@ -22,6 +22,7 @@ type fakeFineract struct {
 	down    bool
 	clients map[int64]mifos.Client
 	loans   map[int64]mifos.Loan
+	apps    map[int64]mifos.LoanApplication
 	txns    map[int64]mifos.LoanTxn
 	reads   int
 }
@@ -52,6 +53,18 @@ func (f *fakeFineract) Loan(_ context.Context, id int64) (mifos.Loan, error) {
 	return l, nil
 }
 
+func (f *fakeFineract) LoanApplication(_ context.Context, id int64) (mifos.LoanApplication, error) {
+	f.reads++
+	if f.down {
+		return mifos.LoanApplication{}, errDown
+	}
+	a, ok := f.apps[id]
+	if !ok {
+		return a, &mifos.Error{Status: 404, Code: "error.msg.loan.id.invalid"}
+	}
+	return a, nil
+}
+
 func (f *fakeFineract) LoanTxn(_ context.Context, loanID, id int64) (mifos.LoanTxn, error) {
 	f.reads++
 	if f.down {
@@ -74,12 +87,26 @@ func seededFineract() *fakeFineract {
 		},
 		loans: map[int64]mifos.Loan{
 			981: {ID: 981, AccountNo: "000000981", ClientID: 42, ProductName: "Biashara", Currency: kes,
-				TotalOutstanding: mifos.Amount(11_500_000000),
+				TotalOutstanding: mifos.Amount(11_500_000000), PrincipalDisbursed: mifos.Amount(10_000_000000),
 				Periods: []mifos.Period{
 					{Number: 1, DueDate: mifos.Date{Year: 2026, Month: 3, Day: 4}, Complete: true, TotalOutstanding: 0},
 					{Number: 2, DueDate: mifos.Date{Year: 2026, Month: 3, Day: 11}, TotalOutstanding: mifos.Amount(2_875_000000)},
 				}},
 			982: {ID: 982, AccountNo: "000000982", ClientID: 43, Currency: kes},
+			// Approved, then its disbursement undone: nothing disbursed.
+			984: {ID: 984, AccountNo: "000000984", ClientID: 42, StatusID: 200, Currency: kes, TotalOutstanding: mifos.Amount(5_000_000000)},
+		},
+		// 981 was approved for 12,000.00 of the 15,000.00 applied for, and
+		// disbursed for 10,000.00: the approval SMS says 12,000.00.
+		apps: map[int64]mifos.LoanApplication{
+			981: {PendingLoan: mifos.PendingLoan{ID: 981, AccountNo: "000000981", ClientID: 42, ProductName: "Biashara",
+				Principal: mifos.Amount(10_000_000000), Currency: kes}, StatusID: 300, ProposedPrincipal: mifos.Amount(15_000_000000),
+				ApprovedPrincipal: mifos.Amount(12_000_000000), ApprovedOn: mifos.Date{Year: 2026, Month: 2, Day: 27}},
+			982: {PendingLoan: mifos.PendingLoan{ID: 982, AccountNo: "000000982", ClientID: 43, Currency: kes}, StatusID: 200,
+				ApprovedPrincipal: mifos.Amount(1_000_000000), ApprovedOn: mifos.Date{Year: 2026, Month: 2, Day: 27}},
+			// Its approval undone: waiting for approval again.
+			983: {PendingLoan: mifos.PendingLoan{ID: 983, AccountNo: "000000983", ClientID: 42, Currency: kes,
+				Principal: mifos.Amount(2_000_000000)}, StatusID: 100, ApprovedPrincipal: mifos.Amount(2_000_000000)},
 		},
 		txns: map[int64]mifos.LoanTxn{
 			5001: {ID: 5001, Date: mifos.Date{Year: 2026, Month: 3, Day: 2}, Amount: mifos.Amount(1_500_000000), OutstandingBalance: mifos.Amount(10_000_000000)},
@@ -204,6 +231,8 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 			post("REPAYMENT", 5002, 981, 4) // reversed since
 			post("APPROVE", 982, 982, 5)    // client without a mobile number
 			post("REPAYMENT", 5003, 983, 6) // no such loan
+			post("APPROVE", 983, 983, 7)    // approval undone since
+			post("DISBURSE", 984, 984, 8)   // disbursement undone since
 			drain(t, w)
 			out := outbox(t, b.db)
 			if len(out) != 3 || queued != 3 {
@@ -212,10 +241,10 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 			want := map[string][]string{
 				"en": {
 					"Dear Amina Odhiambo, we received your repayment of KES 1,500.00 on loan 000000981 on Mon 2 Mar. Loan balance: KES 10,000.00.",
-					"Dear Amina Odhiambo, your loan 000000981 (Biashara) has been approved.",
-					"Dear Amina Odhiambo, your loan 000000981 has been disbursed. Total to repay: KES 11,500.00. Next instalment KES 2,875.00 due Wed 11 Mar.",
+					"Dear Amina Odhiambo, your loan 000000981 (Biashara) has been approved for KES 12,000.00.",
+					"Dear Amina Odhiambo, your loan 000000981 of KES 10,000.00 has been disbursed. Total to repay: KES 11,500.00. Next instalment KES 2,875.00 due Wed 11 Mar.",
 				},
-				"sw": {"KES 1,500.00", "umeidhinishwa", "KES 2,875.00"},
+				"sw": {"KES 1,500.00", "wa KES 12,000.00 umeidhinishwa", "wa KES 10,000.00 umetolewa", "KES 2,875.00"},
 			}[lang]
 			for _, w := range want {
 				found := false
@@ -235,6 +264,8 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 				"default/LOAN/REPAYMENT/5002": "reversed",
 				"default/LOAN/APPROVE/982/5":  "no mobile number",
 				"default/LOAN/REPAYMENT/5003": "not in Fineract",
+				"default/LOAN/APPROVE/983/7":  "approval was undone",
+				"default/LOAN/DISBURSE/984/8": "disbursement was undone",
 			} {
 				ev, err := b.db.HookEvent(key)
 				if err != nil || ev.State != store.HookSkipped || !strings.Contains(ev.Note, why) {

@@ -17,10 +17,13 @@ import (
 )
 
 // FineractReader is what the hook worker reads back from Fineract with the
-// box's own user: the loan, its client and the transaction.
+// box's own user: the loan (with its schedule and what was disbursed), the
+// loan as an application (what was approved), its client and the
+// transaction.
 type FineractReader interface {
 	Client(ctx context.Context, id int64) (mifos.Client, error)
 	Loan(ctx context.Context, loanID int64) (mifos.Loan, error)
+	LoanApplication(ctx context.Context, loanID int64) (mifos.LoanApplication, error)
 	LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error)
 }
 
@@ -185,41 +188,55 @@ func read(what string, err error) error {
 // in Fineract receives it; amounts are Fineract's, never the hook's.
 func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbound, error) {
 	loanWhat := "loan " + strconv.FormatInt(ev.LoanID, 10)
-	loan, err := w.API.Loan(ctx, ev.LoanID)
-	if err != nil {
-		return store.Outbound{}, read(loanWhat, err)
-	}
-	if loan.ClientID == 0 {
-		return store.Outbound{}, skip{loanWhat + " belongs to no single client (a group loan)"}
-	}
-	clientWhat := "client " + strconv.FormatInt(loan.ClientID, 10)
-	cl, err := w.API.Client(ctx, loan.ClientID)
-	if err != nil {
-		return store.Outbound{}, read(clientWhat, err)
-	}
-	if strings.TrimSpace(cl.MobileNo) == "" {
-		return store.Outbound{}, skip{clientWhat + " has no mobile number in Fineract"}
-	}
-	to, err := phone.Normalize(cl.MobileNo, w.Country)
-	if err != nil {
-		return store.Outbound{}, skip{clientWhat + "'s mobile number in Fineract is not one the box can send to"}
-	}
 	today := w.today()
-	name := strings.TrimSpace(cl.DisplayName)
-	var text string
+	var to, text string
 	switch ev.Entity + "/" + ev.Action {
 	case "LOAN/APPROVE":
-		text = w.Texts.Get(TextLoanApproved, "name", name, "account", loan.AccountNo, "product", loan.ProductName)
+		// The application, not the loan: it carries the approved amount,
+		// which a later smaller disbursement does not change.
+		app, err := w.API.LoanApplication(ctx, ev.LoanID)
+		if err != nil {
+			return store.Outbound{}, read(loanWhat, err)
+		}
+		if app.ApprovedOn.IsZero() || app.StatusID == 100 {
+			return store.Outbound{}, skip{loanWhat + " is not approved in Fineract any more (the approval was undone)"}
+		}
+		var name string
+		if to, name, err = w.recipient(ctx, app.ClientID, loanWhat); err != nil {
+			return store.Outbound{}, err
+		}
+		text = w.Texts.Get(TextLoanApproved, "name", name, "account", app.AccountNo, "product", app.ProductName,
+			"amount", money(app.Currency, app.ApprovedPrincipal))
 	case "LOAN/DISBURSE":
+		loan, err := w.API.Loan(ctx, ev.LoanID)
+		if err != nil {
+			return store.Outbound{}, read(loanWhat, err)
+		}
+		if loan.PrincipalDisbursed <= 0 {
+			return store.Outbound{}, skip{loanWhat + " shows nothing disbursed in Fineract (the disbursement was undone)"}
+		}
+		var name string
+		if to, name, err = w.recipient(ctx, loan.ClientID, loanWhat); err != nil {
+			return store.Outbound{}, err
+		}
+		amount := money(loan.Currency, loan.PrincipalDisbursed)
 		if next, ok := firstDue(loan.Periods); ok {
-			text = w.Texts.Get(TextLoanDisbursed, "name", name, "account", loan.AccountNo,
+			text = w.Texts.Get(TextLoanDisbursed, "name", name, "account", loan.AccountNo, "amount", amount,
 				"outstanding", money(loan.Currency, loan.TotalOutstanding),
 				"installment", money(loan.Currency, next.TotalOutstanding), "date", w.Texts.Date(next.DueDate, today))
 		} else {
-			text = w.Texts.Get(TextLoanDisbursedOnly, "name", name, "account", loan.AccountNo,
+			text = w.Texts.Get(TextLoanDisbursedOnly, "name", name, "account", loan.AccountNo, "amount", amount,
 				"outstanding", money(loan.Currency, loan.TotalOutstanding))
 		}
 	case "LOAN/REPAYMENT":
+		loan, err := w.API.Loan(ctx, ev.LoanID)
+		if err != nil {
+			return store.Outbound{}, read(loanWhat, err)
+		}
+		var name string
+		if to, name, err = w.recipient(ctx, loan.ClientID, loanWhat); err != nil {
+			return store.Outbound{}, err
+		}
 		txWhat := "transaction " + strconv.FormatInt(ev.ResourceID, 10) + " of " + loanWhat
 		tx, err := w.API.LoanTxn(ctx, ev.LoanID, ev.ResourceID)
 		if err != nil {
@@ -240,6 +257,27 @@ func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbo
 		Origin:   "hook:" + ev.Entity + "/" + ev.Action + ":" + strconv.FormatInt(ev.ResourceID, 10),
 		Priority: store.PriorityNotification,
 	}, nil
+}
+
+// recipient reads the loan's client and returns its own mobile number in
+// Fineract, normalized, and its name; a skip when there is none to send to.
+func (w *HookWorker) recipient(ctx context.Context, clientID int64, loanWhat string) (to, name string, err error) {
+	if clientID == 0 {
+		return "", "", skip{loanWhat + " belongs to no single client (a group loan)"}
+	}
+	clientWhat := "client " + strconv.FormatInt(clientID, 10)
+	cl, err := w.API.Client(ctx, clientID)
+	if err != nil {
+		return "", "", read(clientWhat, err)
+	}
+	if strings.TrimSpace(cl.MobileNo) == "" {
+		return "", "", skip{clientWhat + " has no mobile number in Fineract"}
+	}
+	to, err = phone.Normalize(cl.MobileNo, w.Country)
+	if err != nil {
+		return "", "", skip{clientWhat + "'s mobile number in Fineract is not one the box can send to"}
+	}
+	return to, strings.TrimSpace(cl.DisplayName), nil
 }
 
 func (w *HookWorker) today() mifos.Date {

@@ -63,6 +63,10 @@ type LoanApplication struct {
 	PendingLoan
 	StatusID          int
 	ProposedPrincipal Amount // what the client applied for
+	// ApprovedPrincipal is what was approved (approvedPrincipal), which a
+	// smaller disbursement later leaves as it is while Principal follows
+	// the disbursement. Meaningful once ApprovedOn is set.
+	ApprovedPrincipal Amount
 	ApprovedOn        Date
 	ApprovedBy        string // username
 	RejectedOn        Date
@@ -136,6 +140,7 @@ type loanAppWire struct {
 	LoanProductName   string     `json:"loanProductName"`
 	Principal         Amount     `json:"principal"`
 	ProposedPrincipal Amount     `json:"proposedPrincipal"`
+	ApprovedPrincipal Amount     `json:"approvedPrincipal"`
 	Currency          Currency   `json:"currency"`
 	LoanOfficerID     int64      `json:"loanOfficerId"`
 	LoanOfficerName   string     `json:"loanOfficerName"`
@@ -169,7 +174,11 @@ func (w loanAppWire) app() LoanApplication {
 	if proposed == 0 {
 		proposed = w.Principal
 	}
-	return LoanApplication{PendingLoan: p, StatusID: w.Status.ID, ProposedPrincipal: proposed,
+	approved := w.ApprovedPrincipal
+	if approved == 0 {
+		approved = w.Principal // a server that leaves the field out
+	}
+	return LoanApplication{PendingLoan: p, StatusID: w.Status.ID, ProposedPrincipal: proposed, ApprovedPrincipal: approved,
 		ApprovedOn: w.Timeline.ApprovedOnDate, ApprovedBy: w.Timeline.ApprovedByUsername,
 		RejectedOn: w.Timeline.RejectedOnDate, RejectedBy: w.Timeline.RejectedByUsername,
 		DisbursedOn: w.Timeline.ActualDisbursementDate}

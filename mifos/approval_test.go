@@ -107,7 +107,8 @@ func TestPendingApproveRejectFromStandIn(t *testing.T) {
 	}
 	app, err := c.LoanApplication(ctx, fineractsim.SeedLoanBrian)
 	if err != nil || app.StatusID != 200 || app.ApprovedBy != fineractsim.SeedManager || app.ApprovedOn != day ||
-		app.Principal != mifos.Amount(25_000_000_000) || app.ProposedPrincipal != mifos.Amount(30_000_000_000) {
+		app.Principal != mifos.Amount(25_000_000_000) || app.ProposedPrincipal != mifos.Amount(30_000_000_000) ||
+		app.ApprovedPrincipal != mifos.Amount(25_000_000_000) {
 		t.Fatalf("after approval %+v %v", app, err)
 	}
 	_, err = mgr.ApproveLoan(ctx, fineractsim.SeedLoanBrian, mifos.Approval{On: day})

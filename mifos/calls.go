@@ -302,7 +302,8 @@ func (c *HTTPClient) Loan(ctx context.Context, loanID int64) (Loan, error) {
 		LoanOfficerID   int64      `json:"loanOfficerId"`
 		Currency        Currency   `json:"currency"`
 		Summary         struct {
-			TotalOutstanding Amount `json:"totalOutstanding"`
+			TotalOutstanding   Amount `json:"totalOutstanding"`
+			PrincipalDisbursed Amount `json:"principalDisbursed"`
 		} `json:"summary"`
 		RepaymentSchedule struct {
 			Periods []struct {
@@ -322,6 +323,7 @@ func (c *HTTPClient) Loan(ctx context.Context, loanID int64) (Loan, error) {
 		ID: w.ID, AccountNo: string(w.AccountNo), ExternalID: string(w.ExternalID), StatusID: w.Status.ID,
 		ClientID: w.ClientID, ClientName: w.ClientName, ProductName: w.LoanProductName,
 		LoanOfficerID: w.LoanOfficerID, Currency: w.Currency, TotalOutstanding: w.Summary.TotalOutstanding,
+		PrincipalDisbursed: w.Summary.PrincipalDisbursed,
 	}
 	for _, p := range w.RepaymentSchedule.Periods {
 		// Disbursement rows have no "period" key.

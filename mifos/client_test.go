@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -304,7 +305,8 @@ func TestLoan(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantQuery(t, f.last(t), url.Values{"associations": {"repaymentSchedule"}, "exclude": {"guarantors"}})
-	if l.TotalOutstanding != 14_250_500_000 || l.ClientID != 42 || l.StatusID != 300 || l.ProductName != "Biashara 6M" || l.LoanOfficerID != 12 || l.Currency.DisplaySymbol != "KSh" {
+	if l.TotalOutstanding != 14_250_500_000 || l.ClientID != 42 || l.StatusID != 300 || l.ProductName != "Biashara 6M" || l.LoanOfficerID != 12 || l.Currency.DisplaySymbol != "KSh" ||
+		l.PrincipalDisbursed != 20_000_000_000 {
 		t.Errorf("loan = %+v", l)
 	}
 	want := []Period{
@@ -856,5 +858,26 @@ func TestAnswerTooLarge(t *testing.T) {
 	c, _ = newFake(t, func(w http.ResponseWriter, s seen) { reply(w, 500, strings.Repeat("x", maxBody+10)) })
 	if _, err := c.SavingsTransactions(ctx, 77); errors.Is(err, ErrTooLarge) || Classify(err) != ServerError {
 		t.Fatalf("a long error page: %v", err)
+	}
+}
+
+// An application read after approval and a smaller disbursement: the
+// approved amount is approvedPrincipal, not the principal that followed
+// the disbursement; a server without the field gives the principal.
+func TestLoanApplicationApprovedPrincipal(t *testing.T) {
+	const loan = `{"id":987,"accountNo":"000000987","status":{"id":300},"clientId":47,"currency":{"code":"KES","decimalPlaces":2},
+ "principal":20000.000000,%s"proposedPrincipal":30000.000000,
+ "timeline":{"approvedOnDate":[2024,9,26],"approvedByUsername":"jakinyi","actualDisbursementDate":[2024,9,27]}}`
+	c, _ := newFake(t, routes(map[string]string{
+		"GET /api/v1/loans/987": fmt.Sprintf(loan, `"approvedPrincipal":25000.000000,`),
+		"GET /api/v1/loans/988": fmt.Sprintf(loan, ""),
+	}))
+	app, err := c.LoanApplication(ctx, 987)
+	if err != nil || app.ApprovedPrincipal != 25_000_000_000 || app.Principal != 20_000_000_000 ||
+		app.ProposedPrincipal != 30_000_000_000 || app.ApprovedOn != (Date{2024, 9, 26}) || app.DisbursedOn != (Date{2024, 9, 27}) {
+		t.Fatalf("application %+v %v", app, err)
+	}
+	if app, err := c.LoanApplication(ctx, 988); err != nil || app.ApprovedPrincipal != 20_000_000_000 {
+		t.Fatalf("without approvedPrincipal: %+v %v", app, err)
 	}
 }

@@ -75,7 +75,8 @@ const section4Loan = `{"id":981,"accountNo":"000000981","status":{"id":300,"valu
  "clientId":42,"clientName":"Amina Odhiambo","loanProductName":"Biashara 6M","loanOfficerId":12,
  "currency":{"code":"KES","decimalPlaces":2,"displaySymbol":"KSh"},
  "summary":{"principalOutstanding":12500.000000,"interestOutstanding":1750.500000,
-            "totalOutstanding":14250.500000,"totalOverdue":2375.000000,"overdueSinceDate":[2024,9,5]},
+            "totalOutstanding":14250.500000,"totalOverdue":2375.000000,"overdueSinceDate":[2024,9,5],
+            "principalDisbursed":20000.000000},
  "repaymentSchedule":{"totalOutstanding":14250.500000,"periods":[
    {"dueDate":[2024,6,5],"principalDisbursed":20000.000000,"principalLoanBalanceOutstanding":20000.000000},
    {"period":1,"fromDate":[2024,6,5],"dueDate":[2024,7,5],"complete":true,

@@ -118,7 +118,11 @@ type Loan struct {
 	LoanOfficerID    int64
 	Currency         Currency
 	TotalOutstanding Amount // summary.totalOutstanding
-	Periods          []Period
+	// PrincipalDisbursed is summary.principalDisbursed: what was paid out
+	// (every tranche so far); zero while the loan is not disbursed, as
+	// Fineract writes no summary then.
+	PrincipalDisbursed Amount
+	Periods            []Period
 }
 
 // Savings is GET /savingsaccounts/{id}.
