@@ -118,6 +118,7 @@ func TestOpsEndpoints(t *testing.T) {
 		Modem struct {
 			State        string `json:"state"`
 			Registration string `json:"registration"`
+			Operator     string `json:"operator"`
 		} `json:"modem"`
 		Fineract struct {
 			Configured bool   `json:"configured"`
@@ -131,12 +132,12 @@ func TestOpsEndpoints(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &health); err != nil {
 				t.Fatalf("healthz: %v: %s", err, body)
 			}
-			if health.Modem.State == "ready" && health.Fineract.Link == "up" {
+			if health.Modem.State == "ready" && health.Modem.Operator == "Safaricom" && health.Fineract.Link == "up" {
 				break
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("healthz never showed a ready modem and a live link: %d %s", code, body)
+			t.Fatalf("healthz never showed a ready modem on its network and a live link: %d %s", code, body)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -90,6 +90,9 @@ type Status struct {
 	SignalText       string
 	Registration     int
 	RegistrationText string
+	// Operator is the network the modem is registered on, as +COPS names
+	// it (long name, or "MCC MNC" when the modem gives only digits).
+	Operator string
 	SMSC             string
 	StorageUsed      int
 	StorageTotal     int

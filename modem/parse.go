@@ -489,3 +489,28 @@ func parseCPIN(lines []string) (string, bool) {
 	}
 	return "", false
 }
+
+// parseCOPS reads the operator of "+COPS: <mode>,<format>,"<oper>"[,<AcT>]":
+// the name as given for the long and short formats, "MCC MNC" for the
+// numeric one (format 2, "63902" → "639 02"). "+COPS: 0" alone (no
+// network) is no operator.
+func parseCOPS(lines []string) (string, bool) {
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "+COPS:") {
+			continue
+		}
+		f := strings.SplitN(afterColon(l), ",", 4)
+		if len(f) < 3 {
+			return "", false
+		}
+		name := strings.Trim(strings.TrimSpace(f[2]), `"`)
+		if name == "" {
+			return "", false
+		}
+		if strings.TrimSpace(f[1]) == "2" && len(name) >= 5 && strings.Trim(name, "0123456789") == "" {
+			return name[:3] + " " + name[3:], true
+		}
+		return name, true
+	}
+	return "", false
+}

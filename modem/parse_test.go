@@ -205,3 +205,24 @@ func FuzzCapabilityParsers(f *testing.F) {
 		_, _, _ = parseCMTI("+CMTI: " + s)
 	})
 }
+
+func TestParseCOPS(t *testing.T) {
+	for _, tc := range []struct {
+		line, want string
+		ok         bool
+	}{
+		{`+COPS: 0,0,"Safaricom",2`, "Safaricom", true},
+		{`+COPS: 0,0,"MTN-UG",7`, "MTN-UG", true},
+		{`+COPS: 0,1,"AIRTEL"`, "AIRTEL", true},
+		{`+COPS: 0,2,"63902",2`, "639 02", true},
+		{`+COPS: 0,2,"64110"`, "641 10", true},
+		{`+COPS: 0`, "", false},
+		{`+COPS: 0,0,""`, "", false},
+		{`+COPS: 1,0,"Vodacom Tanzania",2`, "Vodacom Tanzania", true},
+	} {
+		got, ok := parseCOPS([]string{tc.line})
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseCOPS(%q) = %q, %v; want %q, %v", tc.line, got, ok, tc.want, tc.ok)
+		}
+	}
+}

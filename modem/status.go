@@ -21,6 +21,17 @@ func (s *session) pollStatus(ctx context.Context) error {
 	}
 	if reg, ok := parseCREG(lines); ok {
 		m.update(func(st *Status) { st.Registration, st.RegistrationText = reg, registrationText(reg) })
+		operator := ""
+		if reg == 1 || reg == 5 {
+			// A modem that will not name its network (some answer +CME
+			// ERROR before the SIM is ready) just shows none.
+			lines, err = s.cmd(ctx, "AT+COPS?", t, "+COPS:")
+			if !answered(err) {
+				return err
+			}
+			operator, _ = parseCOPS(lines)
+		}
+		m.update(func(st *Status) { st.Operator = operator })
 	}
 	if err := s.checkIndications(ctx); err != nil {
 		return err

@@ -32,7 +32,9 @@ type StoreHealth struct {
 type ModemHealth struct {
 	State        string `json:"state"`
 	Registration string `json:"registration"`
-	Signal       string `json:"signal"`
+	// Operator is the network's name as the modem gives it, when registered.
+	Operator string `json:"operator,omitempty"`
+	Signal   string `json:"signal"`
 	// SignalDBm is absent while the signal is unknown.
 	SignalDBm *int `json:"signal_dbm,omitempty"`
 	// LastAnswerAgeSeconds: since the modem last answered a command, or
@@ -76,6 +78,7 @@ func modemHealth(st modem.Status, started, now time.Time) ModemHealth {
 	m := ModemHealth{
 		State:                string(st.State),
 		Registration:         registrationName(st.Registration),
+		Operator:             st.Operator,
 		Signal:               st.SignalText,
 		LastAnswerAgeSeconds: seconds(now.Sub(lastAnswer(st, started))),
 	}

@@ -55,8 +55,8 @@ func (*StatusCommand) Run(ctx context.Context, args []string) error {
 		fmt.Printf(" — %s", m.LastError)
 	}
 	fmt.Println()
-	fmt.Printf("          IMEI %s, IMSI %s, signal %s, network %s, SMSC %s, storage %d/%d, reconnects %d\n",
-		m.IMEI, m.IMSI, m.SignalText, m.RegistrationText, m.SMSC, m.StorageUsed, m.StorageTotal, m.Reconnects)
+	fmt.Printf("          IMEI %s, IMSI %s, signal %s, network %s %s, SMSC %s, storage %d/%d, reconnects %d\n",
+		m.IMEI, m.IMSI, m.SignalText, m.RegistrationText, m.Operator, m.SMSC, m.StorageUsed, m.StorageTotal, m.Reconnects)
 	s := st.Store
 	fmt.Printf("inbox:    %d waiting, %d handled, %d parked for review, %d long SMS incomplete\n", s.Pending, s.Handled, s.Parked, s.IncompleteSets)
 	fmt.Printf("outbox:   %d queued, %d submitting, %d sent, %d unknown outcome, %d failed\n", s.Queued, s.Submitting, s.Submitted, s.Unknown, s.Failed)
