@@ -92,13 +92,13 @@ type Status struct {
 	RegistrationText string
 	// Operator is the network the modem is registered on, as +COPS names
 	// it (long name, or "MCC MNC" when the modem gives only digits).
-	Operator string
-	SMSC             string
-	StorageUsed      int
-	StorageTotal     int
-	Since, LastOK    time.Time
-	Reconnects       int
-	LastError        string
+	Operator      string
+	SMSC          string
+	StorageUsed   int
+	StorageTotal  int
+	Since, LastOK time.Time
+	Reconnects    int
+	LastError     string
 	// Reports is how the modem passes on status reports: "off", "pushed
 	// (+CDS)" or "stored (+CDSI)"; empty before init.
 	Reports string
