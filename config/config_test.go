@@ -138,7 +138,7 @@ func TestParseReportsKeyAndLine(t *testing.T) {
 		{
 			name: "unrelated unknown key lists the known ones",
 			doc:  minimal + "[http]\nport = 8080\n",
-			want: []string{`f.toml:8: unknown key "http.port" (known keys here: listen, metrics_token, tls_cert_file, tls_key_file)`},
+			want: []string{`f.toml:8: unknown key "http.port" (known keys here: listen, tls_cert_file, tls_key_file, metrics_token)`},
 		},
 	}
 	for _, tc := range tests {
