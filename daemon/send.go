@@ -25,6 +25,10 @@ const (
 // first (the store's NextDue decides the order).
 func (d *Daemon) sendLoop(ctx context.Context) error {
 	for {
+		// Stopping: the send under way has finished; start no other.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		next, err := d.nextSend(time.Now())
 		if err != nil {
 			d.log.Error("reading the outbox failed; retrying", "err", err)
@@ -170,6 +174,8 @@ func (d *Daemon) sendOne(ctx context.Context, o store.Outbound) error {
 			// Stopping between parts: the next start sends the rest.
 			return ctx.Err()
 		}
+		// A part started while the stop came runs to its end (Send keeps
+		// the modem's exchange going), so its outcome is recorded below.
 		sctx, cancel := context.WithTimeout(ctx, sendWait+d.cfg.Modem.SendTimeout.Duration)
 		mr, err := d.send(sctx, parts[part].Hex, parts[part].TPDULen)
 		cancel()
