@@ -163,6 +163,18 @@ func (b *browser) text(sel string) string {
 	return strings.TrimSpace(s)
 }
 
+// textWith is the text of the first element sel matches that contains
+// want ("" when none).
+func (b *browser) textWith(sel, want string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`([...document.querySelectorAll(%q)].find(e => e.innerText.includes(%q)) || {innerText: ""}).innerText`, sel, want)))
+	if err != nil {
+		b.t.Fatalf("text of %s with %q: %v", sel, want, err)
+	}
+	return strings.TrimSpace(s)
+}
+
 func (b *browser) has(sel string) bool {
 	b.t.Helper()
 	ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, sel)))
@@ -556,13 +568,18 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("sending: %d %q %q", st, b.text(".notice"), b.text(".error"))
 	}
 	e.waitText(amina, answer, 30*time.Second)
-	b.reloadUntil("/console/messages?phone=%2B254712345678", "the SMS sent", func() bool {
-		return strings.Contains(b.text("main"), answer) && strings.Contains(b.text("main"), "sent · submitted")
+	// The modem has the PDU before it answers +CMGS; then the state follows.
+	b.reloadUntil("/console/messages?phone=%2B254712345678", "the SMS sent as submitted", func() bool {
+		return strings.HasPrefix(b.textWith(".sms.out", answer), "sent · submitted")
 	})
 	b.snap("messages")
 
+	// A preview queues nothing, and says so.
 	if st := b.open("/console/reminders?preview=1&group=7"); st != http.StatusOK || !b.has(".item") {
 		t.Fatalf("reminder preview: %d\n%s", st, b.text("main"))
+	}
+	if h := b.text("main section h2"); h != "Preview: 2 client(s) overdue. Nothing is sent yet." {
+		t.Errorf("the preview is headed %q", h)
 	}
 	b.snap("reminders")
 
@@ -602,6 +619,10 @@ func TestConsoleInChromium(t *testing.T) {
 		return !b.has(`form[action$="/requeue"]`) && strings.Contains(m, fmt.Sprintf("Mifos transaction %d", first)) &&
 			strings.Contains(m, fmt.Sprintf("Mifos transaction %d", second))
 	})
+
+	if got := e.sentTo(john); len(got) != 0 {
+		t.Errorf("the reminder preview sent SMS: %+v", got)
+	}
 
 	// 5. Mifos down: a new sign-in with the same password is read-only.
 	if err := fin.SetDown(true); err != nil {
@@ -659,7 +680,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	cssBytes, _ := io.ReadAll(css.Body)
 	css.Body.Close()
-	t.Logf("console at %dx%d against the real daemon%s; stylesheet %d B, fetched once then cached for a day", phoneWidth, phoneHeight, raceNote(), len(cssBytes))
+	t.Logf("console at %dx%d against the real daemon%s; stylesheet %d B (Cache-Control: %s)", phoneWidth, phoneHeight, raceNote(), len(cssBytes), css.Header.Get("Cache-Control"))
 	for _, name := range b.order {
 		f := b.figures[name]
 		t.Logf("%-15s HTML %5.0f B + CSS %5.0f B = %5.0f B, render %4.0f ms", name, f.HTML, f.CSS, f.HTML+f.CSS, f.Render)
