@@ -44,6 +44,12 @@ func (d *Daemon) mountConsole(mux *http.ServeMux) {
 	if f, ok := d.setupAPI.(consoleFineract); ok {
 		deps.Auth = f
 		deps.AsUser = func(username, password string) console.LoanDesk { return f.AsUser(username, password) }
+		if d.poster != nil {
+			deps.Auth = watchedAuth{f, d.poster}
+			deps.AsUser = func(username, password string) console.LoanDesk {
+				return watchedDesk{f.AsUser(username, password), d.poster}
+			}
+		}
 	} else if d.setupAPI != nil {
 		// Only a test's stand-in client lacks the calls.
 		d.log.Warn("the console cannot check Mifos passwords with this Fineract client; only users signed in before can sign in (read-only)")
@@ -154,4 +160,50 @@ func (b consoleBox) Remind(ctx context.Context, groupID, staffID int64, dryRun b
 			Overdue: r.Currency.Format(r.Overdue) + " " + r.Currency.Code, Meeting: meeting, Text: r.Text})
 	}
 	return run, nil
+}
+
+// linkObserver is the posting stage, which keeps the link state. The
+// console's own calls to Fineract are passed to it: a sign-in that found
+// Mifos unreachable makes the status page say so (and the posting stage
+// probe until it answers), rather than "answering" until the next payment.
+type linkObserver interface {
+	Observe(ctx context.Context, start time.Time, err error)
+}
+
+type watchedAuth struct {
+	a    console.Authenticator
+	link linkObserver
+}
+
+func (a watchedAuth) AuthenticateUser(ctx context.Context, username, password string) (mifos.User, error) {
+	start := time.Now()
+	u, err := a.a.AuthenticateUser(ctx, username, password)
+	a.link.Observe(ctx, start, err)
+	return u, err
+}
+
+type watchedDesk struct {
+	d    console.LoanDesk
+	link linkObserver
+}
+
+func (d watchedDesk) PendingLoans(ctx context.Context) ([]mifos.PendingLoan, error) {
+	start := time.Now()
+	l, err := d.d.PendingLoans(ctx)
+	d.link.Observe(ctx, start, err)
+	return l, err
+}
+
+func (d watchedDesk) ApproveLoan(ctx context.Context, loanID int64, a mifos.Approval) (mifos.Result, error) {
+	start := time.Now()
+	r, err := d.d.ApproveLoan(ctx, loanID, a)
+	d.link.Observe(ctx, start, err)
+	return r, err
+}
+
+func (d watchedDesk) RejectLoan(ctx context.Context, loanID int64, rj mifos.Rejection) (mifos.Result, error) {
+	start := time.Now()
+	r, err := d.d.RejectLoan(ctx, loanID, rj)
+	d.link.Observe(ctx, start, err)
+	return r, err
 }

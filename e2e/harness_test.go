@@ -5,6 +5,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,6 +67,10 @@ type env struct {
 	cond *sync.Cond
 
 	fin *fineractsim.Server // nil unless envOptions.fineract
+
+	// httpBase is http://127.0.0.1:port of [http] listen; "" unless
+	// envOptions.http.
+	httpBase string
 }
 
 type envOptions struct {
@@ -73,6 +79,7 @@ type envOptions struct {
 	extraSMS   string // extra lines for the [sms] table
 	fineract   bool   // start a seeded Fineract stand-in and configure [mifos]
 	quietFin   bool   // the stand-in keeps no request log (long benchmarks)
+	http       bool   // serve the console and the API on a free local port ([http] listen)
 
 	// sendDelay is the simulated modem's pause before each +CMGS answer (0: its default).
 	sendDelay time.Duration
@@ -107,6 +114,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.fin.Seed()
 		mifosTable = fmt.Sprintf("[mifos]\nbase_url = %q\ntenant = \"default\"\nusername = \"mifos\"\npassword = \"password\"\npayment_type_id = 1\nbox_id = \"E2E\"\ntimeout = \"3s\"\n", e.fin.URL())
 	}
+	httpTable := ""
+	if o.http {
+		addr := freeAddr(t)
+		e.httpBase = "http://" + addr
+		httpTable = fmt.Sprintf("[http]\nlisten = %q\n", addr)
+	}
 	cfg := fmt.Sprintf(`[modem]
 device = %q
 probe_interval = "2s"
@@ -126,7 +139,8 @@ commands_per_hour = 1000
 [control]
 socket = %q
 
-%s`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket, mifosTable)
+%s
+%s`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket, mifosTable, httpTable)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +158,38 @@ socket = %q
 		os.RemoveAll(dir)
 	})
 	return e
+}
+
+// freeAddr is a local TCP address free right now (the daemon binds it
+// a moment later).
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitHTTP waits until the daemon serves [http] listen (it starts
+// listening after its control socket answers).
+func (e *env) waitHTTP() {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(e.httpBase + "/console/signin")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the daemon does not serve %s: %v", e.httpBase, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (e *env) collect() {

@@ -136,6 +136,12 @@ func (w *Worker) Nudge() {
 // false until the first call.
 func (w *Worker) Online() bool { return w.online.Load() }
 
+// Observe records what another of the box's calls to Fineract (the
+// console's sign-ins and loan pages) says about reachability: the link
+// state on the status page and in SMS answers should not wait for the next
+// posting to learn that Fineract went away or came back.
+func (w *Worker) Observe(ctx context.Context, start time.Time, err error) { w.observe(ctx, start, err) }
+
 // observe records what a call that started at start says about reachability.
 func (w *Worker) observe(ctx context.Context, start time.Time, err error) {
 	if err != nil && ctx.Err() != nil {
