@@ -113,7 +113,7 @@ func HashPIN(pin string, p Pepper) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("random salt: %w", err)
 	}
-	key := argon2.IDKey(peppered(pin, p.Key), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey(peppered(pin, p.Key), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	params := fmt.Sprintf("m=%d,t=%d,p=%d", argonMemory, argonTime, argonThreads)
 	if p.ID != "" {
 		params += ",k=" + p.ID
@@ -217,7 +217,7 @@ func VerifyPIN(hash, pin string, pepper Pepper) (bool, error) {
 		}
 		secret = pepper.Key
 	}
-	key := argon2.IDKey(peppered(pin, secret), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
+	key := idKey(peppered(pin, secret), p.salt, p.time, p.memory, p.threads, uint32(len(p.key)))
 	return subtle.ConstantTimeCompare(key, p.key) == 1, nil
 }
 
