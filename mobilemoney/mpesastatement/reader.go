@@ -82,6 +82,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 			}
 			return nil, fmt.Errorf("reading the statement: %w", err)
 		}
+		if otherSeparator(rec) {
+			return nil, fmt.Errorf("%w: its cells are separated by semicolons or tabs, not commas; save it as \"CSV (Comma delimited)\"", ErrNotStatement)
+		}
 		if headerIndex(rec, colReceipt) < 0 {
 			if p, ok := preamblePeriod(rec); ok {
 				rd.period.Declared = p
@@ -165,6 +168,18 @@ func headerIndex(rec []string, name string) int {
 		}
 	}
 	return -1
+}
+
+// otherSeparator spots the header of a statement that Excel, in a locale
+// whose list separator is ";", or a "Text (Tab delimited)" save, wrote
+// with the wrong separator: one cell holding the whole header.
+func otherSeparator(rec []string) bool {
+	for _, cell := range rec {
+		if strings.Contains(strings.ToLower(cell), "receipt no") && strings.ContainsAny(cell, ";\t") {
+			return true
+		}
+	}
+	return false
 }
 
 func headerKey(s string) string {

@@ -389,6 +389,8 @@ func TestNotAStatement(t *testing.T) {
 		{"utf16", []byte("\xff\xfeR\x00e\x00"), "UTF-16"},
 		{"html", []byte("  <html><table><tr><td>Receipt No.</td></tr></table></html>"), "web page"},
 		{"binary", []byte("abc\x00def"), "binary"},
+		{"semicolons", bytes.ReplaceAll(build(t, header, good()), []byte(","), []byte(";")), "separated by semicolons or tabs"},
+		{"tabs", bytes.ReplaceAll(build(t, header, good()), []byte(","), []byte("\t")), "separated by semicolons or tabs"},
 		{"missing A/C No.", without("A/C No."), `lacks the column "A/C No."`},
 		{"missing two", without("Paid In", "Other Party Info"), `lacks the columns "Paid In", "Other Party Info"`},
 		{"personal statement", without("Initiation Time", "Balance Confirmed", "Reason Type", "Other Party Info", "Linked Transaction ID", "A/C No."),

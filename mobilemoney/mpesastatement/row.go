@@ -259,7 +259,7 @@ func describe(r Row) string {
 	s := r.ReasonType
 	if s == "" {
 		s = r.Details
-	} else if r.Details != "" {
+	} else if r.Details != "" && !strings.EqualFold(r.Details, r.ReasonType) {
 		s += "; " + r.Details
 	}
 	return shorten(s, 80)
