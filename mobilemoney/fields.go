@@ -36,6 +36,12 @@ func flatten(text string) string {
 	}, text)
 }
 
+// blank replaces t[start:end] by as many underscores, so that no field
+// can be read from text a payer typed.
+func blank(t string, start, end int) string {
+	return t[:start] + strings.Repeat("_", end-start) + t[end:]
+}
+
 // readAmount reads an amount printed by an operator exactly.
 func readAmount(s string) (mifos.Amount, error) {
 	if strings.ContainsAny(s, "Xx*•") {

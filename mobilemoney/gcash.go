@@ -3,6 +3,7 @@ package mobilemoney
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // gcash: GCash, Philippines, sender "GCash". Wordings read:
@@ -22,7 +23,8 @@ type gcash struct {
 	ref      *regexp.Regexp
 	received *regexp.Regexp
 	rest     *regexp.Regexp
-	msg      *regexp.Regexp
+	msg      *regexp.Regexp   // where the sender's note starts
+	msgEnds  []*regexp.Regexp // what the operator prints after the note, in order
 	balance  *regexp.Regexp
 	looks    *regexp.Regexp
 }
@@ -37,9 +39,13 @@ func newGCash() *gcash {
 		ref:      regexp.MustCompile(`(?i:ref\.?\s*no)\.?\s*:?\s*(\d{6,})`),
 		received: regexp.MustCompile(`(?i:you\s+have\s+received)\s+(PHP|₱)\s*` + amountPat + `\s+(?i:of\s+gcash\s+)?(?i:from)\s+`),
 		rest:     regexp.MustCompile(`^(.+?)(?:\s+w/\s*(?i:msg)|\.\s*(?i:your\s+new\s+balance)|\.?\s*$)`),
-		msg:      regexp.MustCompile(`w/\s*(?i:msg)\s*:\s*(.*?)\s*\.?\s*(?:(?i:your\s+new\s+balance)|(?i:ref\.?\s*no)|$)`),
-		balance:  regexp.MustCompile(`(?i:your\s+new\s+balance\s+is)\s*(PHP|₱)?\s*` + amountPat),
-		looks:    regexp.MustCompile(`(?i)\byou\s+have\s+received\s+(?:PHP|₱)`),
+		msg:      regexp.MustCompile(`w/\s*(?i:msg)\s*:\s*`),
+		msgEnds: []*regexp.Regexp{
+			regexp.MustCompile(`\s*\.?\s*(?i:your\s+new\s+balance)`),
+			regexp.MustCompile(`\s*\.?\s*(?i:ref\.?\s*no)`),
+		},
+		balance: regexp.MustCompile(`(?i:your\s+new\s+balance\s+is)\s*(PHP|₱)?\s*` + amountPat),
+		looks:   regexp.MustCompile(`(?i)\byou\s+have\s+received\s+(?:PHP|₱)`),
 	}
 }
 
@@ -76,8 +82,19 @@ func (g *gcash) Parse(text string) (Payment, error) {
 	if r.p.PayerName == "" && r.p.PayerPhone == "" {
 		r.missing = append(r.missing, "payer")
 	}
-	if m := g.msg.FindStringSubmatch(after); m != nil {
-		r.p.AccountRef = m[1]
+	// The note is the payer's free text: it ends at the last phrase the
+	// operator prints after it, and the balance is read only after it.
+	if m := g.msg.FindStringIndex(after); m != nil {
+		note := after[m[1]:]
+		end := len(note)
+		for _, re := range g.msgEnds {
+			if ends := re.FindAllStringIndex(note, -1); ends != nil {
+				end = ends[len(ends)-1][0]
+				break
+			}
+		}
+		r.p.AccountRef = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(note[:end]), "."))
+		after = note[end:]
 	}
 	if b := g.balance.FindStringSubmatch(after); b != nil {
 		r.balance(b[1], b[2])

@@ -109,16 +109,27 @@ func (m *mpesa) Parse(text string) (Payment, error) {
 	}
 	sub := func(i int) string { return submatch(t, loc, i) }
 	r.amount(m.info, sub(1), sub(2))
-	if rest := m.rest.FindStringSubmatch(t[at:]); rest != nil {
-		r.payer(rest[1])
-		r.p.AccountRef = strings.Trim(strings.TrimSpace(rest[2]), ".")
+	// The balance is looked for after the payer and the account reference:
+	// the reference is typed by the payer and could spell a balance.
+	// The time and the balance are read with the account reference
+	// blanked out, and the balance only after it: the payer types the
+	// reference and could spell a date ("on 1/1/24 at 1:00 AM") or a
+	// balance in it.
+	from := at
+	if rest := m.rest.FindStringSubmatchIndex(t[at:]); rest != nil {
+		r.payer(submatch(t[at:], rest, 1))
+		r.p.AccountRef = strings.Trim(strings.TrimSpace(submatch(t[at:], rest, 2)), ".")
+		if rest[4] >= 0 {
+			t = blank(t, at+rest[4], at+rest[5])
+		}
+		from += max(rest[3], rest[5])
 	}
 	if r.p.PayerName == "" && r.p.PayerPhone == "" {
 		r.missing = append(r.missing, "payer")
 	}
 	r.needTime = true
 	m.readTime(r, t)
-	m.readBalance(r, t)
+	m.readBalance(r, t[from:])
 	return r.done()
 }
 
@@ -156,8 +167,8 @@ func (m *mpesa) readTime(r *reading, t string) {
 	}
 }
 
-// readBalance reads the balance after its label; a label followed by no
-// amount ("New M-PESA balance is *LOCKED*") is a problem.
+// readBalance reads the balance after its first label in t; a label
+// followed by no amount ("New M-PESA balance is *LOCKED*") is a problem.
 func (m *mpesa) readBalance(r *reading, t string) {
 	loc := m.balance.FindStringIndex(t)
 	if loc == nil {

@@ -36,6 +36,7 @@ type mtnMoMo struct {
 	reference *regexp.Regexp
 	cashFrom  *regexp.Regexp
 	looks     *regexp.Regexp
+	freeText  *regexp.Regexp // labels of what the payer typed
 }
 
 const mtnMarks = `RWF|FRW|UGX|USh|GHS|GHC|GH₵|GH¢`
@@ -64,6 +65,7 @@ func newMTNMoMo() *mtnMoMo {
 		reason:    regexp.MustCompile(`(?i:reason)\s*:\s*(.+?)\.(?:\s|$)`),
 		reference: regexp.MustCompile(`(?i:reference)\s*:\s*(.*?)\s*(?:\.\s|/|(?i:transaction\s+id)|$)`),
 		cashFrom:  regexp.MustCompile(`::(\+?[0-9*]{9,15})(?:\.|\s|$)`),
+		freeText:  regexp.MustCompile(`(?i:message\s+from\s+sender|reason|reference)\s*:`),
 		looks:     regexp.MustCompile(`(?i)\byou\s+have\s+received\b|\bpayment\s+received\b|\bdeposit\s+of\b`),
 	}
 }
@@ -127,10 +129,22 @@ func (m *mtnMoMo) Parse(text string) (Payment, error) {
 	if ref := m.reference.FindStringSubmatch(after); ref != nil {
 		r.p.AccountRef = strings.TrimSpace(ref[1])
 	}
-	if w := m.when.FindStringSubmatch(after); w != nil {
+	// The payer's message, reason or reference is free text that could
+	// spell a time or a balance. MTN prints the time before it, and the
+	// balance before it (Ghana) or after it (Rwanda, Uganda): read the
+	// time only before it, and the balance before it or else the last one.
+	head, tail := after, ""
+	if ft := m.freeText.FindStringIndex(after); ft != nil {
+		head, tail = after[:ft[0]], after[ft[0]:]
+	}
+	if w := m.when.FindStringSubmatch(head); w != nil {
 		r.at(m.info, w[1], w[2], w[3], w[4], w[5], w[6], "")
 	}
-	if b := m.balance.FindStringSubmatch(after); b != nil {
+	b := m.balance.FindStringSubmatch(head)
+	if all := m.balance.FindAllStringSubmatch(tail, -1); b == nil && all != nil {
+		b = all[len(all)-1]
+	}
+	if b != nil {
 		if b[1] != "" {
 			r.balance(b[1], b[2])
 		} else {
