@@ -28,6 +28,9 @@ const (
 	FeedOutbound FeedKind = "outbound"
 	// FeedJournal: a journal entry settled done or failed.
 	FeedJournal FeedKind = "journal"
+	// FeedPayment: a mobile-money payment became posted or went to
+	// suspense; ID is its Seq.
+	FeedPayment FeedKind = "payment"
 	// FeedNote: something outside the store happened (the modem's
 	// registration); Data says what.
 	FeedNote FeedKind = "note"
