@@ -24,7 +24,7 @@ const (
 // standIn starts a seeded stand-in with the extra records and a client for it.
 func standIn(t *testing.T) (*fineractsim.Server, *mifos.HTTPClient) {
 	t.Helper()
-	fin, err := fineractsim.Start(fineractsim.Options{NoRequestLog: true, BusinessDate: time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)})
+	fin, err := fineractsim.Start(fineractsim.Options{NoRequestLog: true})
 	if err != nil {
 		t.Fatal(err)
 	}
