@@ -50,6 +50,9 @@ type InvalidError struct{ Field, Reason string }
 
 func (e *InvalidError) Error() string { return e.Field + ": " + e.Reason }
 
+// InvalidField names the field refused (the API answers 422 for these).
+func (e *InvalidError) InvalidField() string { return e.Field }
+
 func invalid(field, format string, args ...any) error {
 	return &InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
