@@ -38,8 +38,10 @@ func newRig(t *testing.T) rig {
 	env := &handler.Env{DB: db, API: api, Country: "KE", Log: quiet}
 	w := posting.New(posting.Options{
 		DB: db, API: api, PaymentTypeID: fineractsim.SeedPaymentCash, Logger: quiet,
-		BalanceAfter:  env.BalanceAfter,
-		Settled:       func(_ context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound { return env.Confirmations(e, batch) },
+		BalanceAfter: env.BalanceAfter,
+		Settled: func(_ context.Context, e store.JournalEntry, batch []store.JournalEntry) []store.Outbound {
+			return env.Confirmations(e, batch)
+		},
 		MinBackoff:    50 * time.Millisecond,
 		MaxBackoff:    200 * time.Millisecond,
 		ProbeInterval: 50 * time.Millisecond,

@@ -42,7 +42,8 @@ type FeedEntry struct {
 	Kind  FeedKind `json:"kind"`
 	ID    uint64   `json:"id,omitempty"` // the record's id (message, outbound, journal)
 	State string   `json:"state"`        // the record's state or verdict at the time
-	// Data is a note's own details (FeedNote only).
+	// Data is a note's own details (FeedNote), or a payment's reason then
+	// (FeedPayment, {"reason": ...}).
 	Data json.RawMessage `json:"data,omitempty"`
 	At   time.Time       `json:"at"`
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -160,7 +161,12 @@ func (tx *Tx) savePayment(old *Payment, p *Payment) error {
 		return err
 	}
 	if (p.State == PaymentPosted || p.State == PaymentSuspense) && (old == nil || old.State != p.State) {
-		if err := appendFeed(tx.btx, FeedEntry{Kind: FeedPayment, ID: p.Seq, State: string(p.State)}); err != nil {
+		// The reason as it was: the payment may be assigned before the event leaves.
+		data, err := json.Marshal(map[string]string{"reason": p.Reason})
+		if err != nil {
+			return err
+		}
+		if err := appendFeed(tx.btx, FeedEntry{Kind: FeedPayment, ID: p.Seq, State: string(p.State), Data: data}); err != nil {
 			return err
 		}
 	}
