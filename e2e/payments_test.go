@@ -25,53 +25,8 @@ import (
 // suspense, shows in `mifos-edge payments --json`, is assigned with
 // `mifos-edge payments assign`, and is posted once.
 func TestPaymentsFromAnIntegrator(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	extra := fmt.Sprintf("\n[http]\nlisten = %q\n\n[mobile_money]\noperators = [\"mpesa-ke\", \"gcash\"]\npayment_type_id = %d\n",
-		addr, fineractsim.SeedPaymentMpesa)
-	e := newEnv(t, envOptions{extraSMS: extra, fineract: true})
-	e.start()
-	outb, err := exec.Command(binary, "token", "add", "--config", e.cfgPath, "--name", "till", "--scope", "payments").CombinedOutput()
-	out := string(outb)
-	if err != nil {
-		t.Fatalf("token add: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	tok := lines[len(lines)-1]
-	base := "http://" + addr
-	call := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		var v map[string]any
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		return resp.StatusCode, v
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		resp, err := http.Get(base + "/api/v1/openapi.json")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the API does not answer on %s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-
+	b := newPaymentsBox(t)
+	e, call := b.e, b.call
 	// Bad input: refused with the field named, nothing recorded.
 	if st, v := call("POST", "/api/v1/payments", `{"operator":"mpesa-ke","txn_id":"RKT1","amount":"10.1234567","currency":"KES"}`); st != 422 || !strings.Contains(fmt.Sprint(v["error"]), "amount") {
 		t.Fatalf("7 decimals: %d %v", st, v)
@@ -133,7 +88,7 @@ func TestPaymentsFromAnIntegrator(t *testing.T) {
 	if st != 202 || v["state"] != "suspense" || !strings.Contains(fmt.Sprint(v["reason"]), "masked") {
 		t.Fatalf("unmatched: %d %v", st, v)
 	}
-	out, err = e.cli("payments", "--state", "suspense", "--json")
+	out, err := e.cli("payments", "--state", "suspense", "--json")
 	if err != nil {
 		t.Fatalf("payments --json: %v\n%s", err, out)
 	}
@@ -181,5 +136,133 @@ func TestPaymentsFromAnIntegrator(t *testing.T) {
 	// Nothing but the two receipts went to the payer's printed numbers or elsewhere.
 	if n := len(e.sentTo("+254799000111")); n != 0 {
 		t.Fatalf("%d SMS to a masked number's guess", n)
+	}
+}
+
+// paymentsBox is a box with mobile money on, its API listening, and an
+// integrator's token of scope payments made by the real CLI.
+type paymentsBox struct {
+	e    *env
+	base string
+	tok  string
+}
+
+func newPaymentsBox(t *testing.T) *paymentsBox {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	extra := fmt.Sprintf("\n[http]\nlisten = %q\n\n[mobile_money]\noperators = [\"mpesa-ke\", \"gcash\"]\npayment_type_id = %d\n",
+		addr, fineractsim.SeedPaymentMpesa)
+	e := newEnv(t, envOptions{extraSMS: extra, fineract: true})
+	e.start()
+	outb, err := exec.Command(binary, "token", "add", "--config", e.cfgPath, "--name", "till", "--scope", "payments").CombinedOutput()
+	if err != nil {
+		t.Fatalf("token add: %v\n%s", err, outb)
+	}
+	lines := strings.Split(strings.TrimSpace(string(outb)), "\n")
+	b := &paymentsBox{e: e, base: "http://" + addr, tok: lines[len(lines)-1]}
+	b.waitAPI()
+	return b
+}
+
+// waitAPI waits until the daemon's HTTP listener answers.
+func (b *paymentsBox) waitAPI() {
+	b.e.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(b.base + "/api/v1/openapi.json")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			b.e.t.Fatalf("the API does not answer on %s: %v", b.base, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// call makes one API call with the integrator's token and decodes the JSON answer.
+func (b *paymentsBox) call(method, path, body string) (int, map[string]any) {
+	t := b.e.t
+	t.Helper()
+	req, _ := http.NewRequest(method, b.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+b.tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var v map[string]any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, raw)
+	}
+	return resp.StatusCode, v
+}
+
+// waitState polls the payment until it is in state.
+func (b *paymentsBox) waitState(operator, txn, state string, timeout time.Duration) map[string]any {
+	b.e.t.Helper()
+	for deadline := time.Now().Add(timeout); ; {
+		_, v := b.call("GET", "/api/v1/payments/"+operator+"/"+txn, "")
+		if v["state"] == state {
+			return v
+		}
+		if time.Now().After(deadline) {
+			b.e.t.Fatalf("payment %s %s is not %s: %v", operator, txn, state, v)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPaymentSurvivesOutageAndCrash: a payment reported while Fineract is
+// down waits, confirmed to nobody; the daemon is killed (-9) before
+// Fineract comes back; after the restart the payment is matched, posted
+// once, and the client gets one receipt.
+func TestPaymentSurvivesOutageAndCrash(t *testing.T) {
+	b := newPaymentsBox(t)
+	e := b.e
+	if err := e.fin.SetDown(true); err != nil {
+		t.Fatal(err)
+	}
+	st, v := b.call("POST", "/api/v1/payments", `{"operator":"mpesa-ke","txn_id":"RKTCRASH1","amount":"700","currency":"KES","account_ref":"983"}`)
+	if st != 202 || v["state"] != "pending" || !strings.Contains(fmt.Sprint(v["reason"]), "waiting for Mifos") {
+		t.Fatalf("while Fineract is down: %d %v", st, v)
+	}
+	time.Sleep(500 * time.Millisecond)
+	e.kill9()
+	if n := len(e.sentTo("+254722111222")); n != 0 {
+		t.Fatalf("%d SMS before the payment was posted", n)
+	}
+	if err := e.fin.SetDown(false); err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	b.waitAPI()
+	// The statement (or a retry) brings it again meanwhile: nothing changes.
+	if st, _ := b.call("POST", "/api/v1/payments", `{"operator":"mpesa-ke","txn_id":"RKTCRASH1","amount":700,"currency":"KES","account_ref":"983"}`); st != 200 {
+		t.Fatalf("again after the restart: %d", st)
+	}
+	b.waitState("mpesa-ke", "RKTCRASH1", "posted", 30*time.Second)
+	e.waitSent(30*time.Second, "the receipt of RKTCRASH1", func(all []modemsim.Sent) bool {
+		return slices.ContainsFunc(e.sentToLocked(all, "+254722111222"), func(s modemsim.Sent) bool { return strings.Contains(s.Text, "RKTCRASH1") })
+	})
+	n := 0
+	for _, tx := range e.fin.LoanTransactions(fineractsim.SeedLoanGrace) {
+		if tx.ExternalID == "mm-mpesa-ke-RKTCRASH1" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d repayments in Fineract, want 1", n)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := e.sentTo("+254722111222"); len(got) != 1 {
+		t.Fatalf("%d SMS to the client, want 1 receipt: %+v", len(got), got)
 	}
 }

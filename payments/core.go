@@ -44,6 +44,9 @@ type Core struct {
 	CallTimeout time.Duration
 }
 
+// recordMatchWait bounds the matching Record does while its caller waits.
+const recordMatchWait = 10 * time.Second
+
 // InvalidError is a payment refused before it is recorded: which field,
 // and why, in words an integrator can act on.
 type InvalidError struct{ Field, Reason string }
@@ -139,7 +142,12 @@ func (c *Core) Record(ctx context.Context, in mobilemoney.Payment) (p store.Paym
 	}
 	c.log().Info("payment recorded", "operator", p.Operator, "txn", p.TxnID, "source", p.Source, "amount", mifos.Amount(p.Amount).String(), "currency", p.Currency)
 	if p.State == store.PaymentPending {
-		if err := c.matchOne(ctx, p.Key()); err != nil {
+		// The caller (an integrator's HTTP request) waits for this; a slow
+		// Fineract leaves the payment to Run instead of holding it.
+		mctx, cancel := context.WithTimeout(ctx, recordMatchWait)
+		err := c.matchOne(mctx, p.Key())
+		cancel()
+		if err != nil {
 			c.log().Warn("payment waits to be matched until Fineract answers", "operator", p.Operator, "txn", p.TxnID, "err", err)
 		}
 		if again, err := c.DB.Payment(p.Operator, p.TxnID); err == nil {
@@ -290,18 +298,19 @@ func (c *Core) MatchWaiting(ctx context.Context, limit int) (int, error) {
 	return n, nil
 }
 
-// Run matches waiting payments every interval until ctx ends.
+// Run matches waiting payments at once (those a stop left waiting), then
+// every interval, until ctx ends.
 func (c *Core) Run(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if n, err := c.MatchWaiting(ctx, 50); err != nil && ctx.Err() == nil {
+			c.log().Info("payments wait to be matched until Fineract answers", "matched", n, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
-		}
-		if n, err := c.MatchWaiting(ctx, 50); err != nil && ctx.Err() == nil {
-			c.log().Info("payments wait to be matched until Fineract answers", "matched", n, "err", err)
 		}
 	}
 }
