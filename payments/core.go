@@ -370,7 +370,7 @@ func (c *Core) Assign(ctx context.Context, operator, txnID, accountNo string) (s
 	m.max = 0
 	d, found, err := m.byAccountNo(cctx, p, accountNo)
 	if err != nil {
-		return p, fmt.Errorf("Mifos did not answer; nothing was assigned, try again: %w", err)
+		return p, fmt.Errorf("no answer from Mifos; nothing was assigned, try again: %w", err)
 	}
 	if !found {
 		return p, invalid("account", "no loan or savings account has number %s", accountNo)

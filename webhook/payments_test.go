@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,10 +52,19 @@ func TestPaymentEvents(t *testing.T) {
 	defer cancel()
 	go (&Deliverer{DB: db, Hooks: hooks, Log: slog.New(slog.DiscardHandler)}).Run(ctx)
 	got := rcv.waitFor(2)
-	if got[0].Type != PaymentSuspense || got[1].Type != PaymentPosted {
-		t.Fatalf("events %s, %s", got[0].Type, got[1].Type)
+	byType := map[string]Envelope{}
+	for _, e := range got {
+		byType[e.Type] = e
 	}
-	s, p := string(got[0].Data), string(got[1].Data)
+	if len(byType) != 2 || byType[PaymentSuspense].ID == "" || byType[PaymentPosted].ID == "" {
+		t.Fatalf("events %+v", got)
+	}
+	// Deliveries are not ordered; the event ids are (the feed's order).
+	seq := func(id string) int { n, _ := strconv.Atoi(strings.TrimPrefix(id, "evt_")); return n }
+	if seq(byType[PaymentSuspense].ID) >= seq(byType[PaymentPosted].ID) {
+		t.Errorf("suspense %s after posted %s", byType[PaymentSuspense].ID, byType[PaymentPosted].ID)
+	}
+	s, p := string(byType[PaymentSuspense].Data), string(byType[PaymentPosted].Data)
 	if !strings.Contains(s, `"state":"suspense"`) || !strings.Contains(s, `"reason":"the payer's number is masked"`) || !strings.Contains(s, `"amount":1050.5`) {
 		t.Errorf("suspense data %s", s)
 	}
