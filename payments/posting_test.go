@@ -246,3 +246,22 @@ func must[T any](v T, err error) func(testing.TB) T {
 }
 
 func asInvalid(err error, target **InvalidError) bool { return errors.As(err, target) }
+
+// Fineract refuses the posting (a date before the loan's disbursement): the
+// payment is failed with Fineract's reason for a person, and nobody gets an SMS.
+func TestPaymentRefusedByFineractIsFailedWithTheReason(t *testing.T) {
+	r := newRig(t)
+	p := payment("QOLD1", "982", "100", "statement")
+	p.Time = time.Now().AddDate(-1, 0, 0) // before loan 982 was disbursed
+	if _, _, err := r.core.Record(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	got := r.waitState(t, "mpesa-ke", "QOLD1", store.PaymentFailed)
+	if !strings.Contains(got.Reason, "000000982") || !strings.Contains(got.Reason, "disbursement") {
+		t.Fatalf("reason %q", got.Reason)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if out := must(r.db.ListOutbound("", 0))(t); len(out) != 0 {
+		t.Fatalf("SMS after a refusal: %+v", out)
+	}
+}
