@@ -8,6 +8,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/mifos-edge/mifos-edge/store"
 	"github.com/mifos-edge/mifos-edge/token"
@@ -25,10 +26,13 @@ type Server struct {
 	// Nudge, if set, wakes the sender after an SMS was queued, so it leaves
 	// now rather than at the sender's next look at the queue.
 	Nudge func()
+	// Payments records integrators' payments; nil when mobile money is off.
+	Payments Payments
 }
 
 // Route is one method and path the API serves, with the scope it needs
-// ("" for none); the OpenAPI document must list exactly these.
+// ("" for none; "a|b": either opens it); the OpenAPI document must list
+// exactly these.
 type Route struct {
 	Method, Path, Scope string
 	handler             func(s *Server, w http.ResponseWriter, r *http.Request)
@@ -40,6 +44,8 @@ var Routes = []Route{
 	{"GET", "/api/v1/sms/{id}", token.ScopeSend, (*Server).getSMS},
 	{"GET", "/api/v1/messages", token.ScopeRead, (*Server).listMessages},
 	{"GET", "/api/v1/webhooks/deliveries", token.ScopeRead, (*Server).listDeliveries},
+	{"POST", "/api/v1/payments", token.ScopePayments, (*Server).reportPayment},
+	{"GET", "/api/v1/payments/{operator}/{txn_id}", token.ScopePayments + "|" + token.ScopeRead, (*Server).getPayment},
 	{"GET", "/api/v1/openapi.json", "", (*Server).openAPI},
 }
 
@@ -51,7 +57,7 @@ func (s *Server) Handler() http.Handler {
 	for _, r := range Routes {
 		var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.handler(s, w, req) })
 		if r.Scope != "" {
-			h = web.RequireScope(s.DB, r.Scope, h)
+			h = web.RequireAnyScope(s.DB, strings.Split(r.Scope, "|"), h)
 		}
 		mux.Handle(r.Method+" "+r.Path, h)
 		paths[r.Path] = true

@@ -31,6 +31,8 @@ type Config struct {
 	FineractHooks FineractHooks `toml:"fineract_hooks"`
 	// Templates overrides reply texts by key (see `mifos-edge config templates`).
 	Templates map[string]string `toml:"templates"`
+	// MobileMoney is the posting of mobile-money payments.
+	MobileMoney MobileMoney `toml:"mobile_money"`
 	// Webhooks are the [[webhook]] tables: integrators' URLs that get events.
 	Webhooks []Webhook `toml:"webhook"`
 

@@ -111,6 +111,9 @@ func (c *Config) SetDefaults() {
 		c.Webhooks[i].setDefaults()
 	}
 	setInt(&c.Gateway.ProviderID, DefaultGatewayProviderID)
+	if c.MobileMoney.Allocate == "" {
+		c.MobileMoney.Allocate = AllocateOverdueFirst
+	}
 	setInt(&c.Gateway.MaxBatch, DefaultGatewayMaxBatch)
 	setDuration(&c.Gateway.ReportWait, DefaultGatewayReportWait)
 	setDuration(&c.Gateway.LostAfter, DefaultGatewayLostAfter)
@@ -301,6 +304,7 @@ func (c *Config) Validate() error {
 	}
 
 	errs = append(errs, c.validateGateway()...)
+	errs = append(errs, c.validateMobileMoney()...)
 
 	if n := len(c.Control.Socket); n > unixSocketPathMax {
 		fail("control.socket: path is %d characters long; unix sockets allow at most %d, choose a shorter path", n, unixSocketPathMax)

@@ -45,7 +45,7 @@ func TestWebhookProblemsAreNamed(t *testing.T) {
 		{"[[webhook]]\nurl = \"https://u:p@crm.example.org/h\"\nevents = [\"sms.received\"]\nsecret = \"0123456789abcdef\"\n", "must not hold a user name"},
 		{"[[webhook]]\nurl = \"ftp://crm.example.org/h\"\nevents = [\"sms.received\"]\nsecret = \"0123456789abcdef\"\n", "must start with https://"},
 		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nsecret = \"0123456789abcdef\"\n", "webhook[1].events is required"},
-		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nevents = [\"payment.received\"]\nsecret = \"0123456789abcdef\"\n", "mobile money"},
+		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nevents = [\"payment.received\"]\nsecret = \"0123456789abcdef\"\n", "payment.posted and payment.suspense"},
 		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nevents = [\"sms.recieved\"]\nsecret = \"0123456789abcdef\"\n", `"sms.recieved" is not an event`},
 		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nevents = [\"sms.received\"]\n", "secret_file (or secret) is required"},
 		{"[[webhook]]\nurl = \"https://crm.example.org/h\"\nevents = [\"sms.received\"]\nsecret = \"short\"\n", "too short"},

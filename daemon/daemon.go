@@ -21,6 +21,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/modem"
 	"github.com/mifos-edge/mifos-edge/officer"
 	"github.com/mifos-edge/mifos-edge/ops"
+	"github.com/mifos-edge/mifos-edge/payments"
 	"github.com/mifos-edge/mifos-edge/pdu"
 	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/posting"
@@ -40,6 +41,7 @@ type Daemon struct {
 	handlers *handler.Registry
 	env      *handler.Env
 	poster   *posting.Worker  // nil without [mifos]
+	payments *payments.Core   // nil while mobile money is off
 	balance  *handler.Balance // nil without [mifos]
 	// setupAPI is what the Fineract setup check asks; nil without [mifos].
 	setupAPI setupAPI
@@ -139,6 +141,7 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		d.poster = d.newPoster(iface, d.env)
 		d.env.Online = d.poster.Online
 		d.balance = &handler.Balance{Env: d.env}
+		d.wirePayments(iface)
 	}
 	if d.handlers == nil {
 		d.handlers = handler.Default(d.env)
@@ -237,6 +240,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.poster != nil {
 		stage("posting", d.poster.Run)
 		stage("snapshots", d.snapshotLoop)
+	}
+	if d.payments != nil {
+		stage("payments", func(ctx context.Context) error { return d.payments.Run(ctx, matchEvery) })
 	}
 	if d.setupAPI != nil {
 		stage("setup", d.setupLoop)

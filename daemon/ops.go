@@ -26,4 +26,7 @@ const (
 	OpTokenAdd    = "token.add"
 	OpTokenList   = "token.list"
 	OpTokenRevoke = "token.revoke"
+	// Mobile-money payments: the list, and a person's assignment of one in suspense.
+	OpPayments      = "payments"
+	OpPaymentAssign = "payments.assign"
 )

@@ -79,9 +79,7 @@ func (s *Server) search(q url.Values) reply {
 	}
 	out := []hit{}
 	resources := q.Get("resource")
-	if resources != "" && !slices.Contains(strings.Split(resources, ","), "clients") {
-		return jsonReply(200, out)
-	}
+	wants := func(r string) bool { return resources == "" || slices.Contains(strings.Split(resources, ","), r) }
 	match := func(v string) bool {
 		if v == "" {
 			return false
@@ -90,6 +88,31 @@ func (s *Server) search(q url.Values) reply {
 			return v == query
 		}
 		return strings.Contains(strings.ToLower(v), strings.ToLower(query))
+	}
+	// Loans and savings match on account_no or external_id; their parent
+	// is the client (Fineract: IFNULL(c.id, g.id)).
+	if wants("loans") {
+		for _, id := range sortedKeys(s.loans) {
+			l := s.loans[id]
+			if !(match(l.AccountNo) || match(l.ExternalID)) || len(out) == 50 {
+				continue
+			}
+			out = append(out, hit{l.ID, l.AccountNo, l.ExternalID, l.ProductName, "LOAN", "",
+				enum{l.StatusID, "loanStatusType", ""}, l.ClientID, s.clients[l.ClientID].DisplayName, "client"})
+		}
+	}
+	if wants("savings") {
+		for _, id := range sortedKeys(s.savings) {
+			sv := s.savings[id]
+			if !(match(sv.AccountNo) || match(sv.ExternalID)) || len(out) == 50 {
+				continue
+			}
+			out = append(out, hit{sv.ID, sv.AccountNo, sv.ExternalID, sv.ProductName, "SAVING", "",
+				enum{sv.StatusID, "savingsAccountStatusType", ""}, sv.ClientID, s.clients[sv.ClientID].DisplayName, "client"})
+		}
+	}
+	if !wants("clients") {
+		return jsonReply(200, out)
 	}
 	for _, id := range sortedKeys(s.clients) {
 		c := s.clients[id]

@@ -52,6 +52,9 @@ func (e *Env) Confirmations(j store.JournalEntry, batch []store.JournalEntry) []
 	if j.Kind == store.JournalCollectionSheet {
 		return e.collectConfirmations(j)
 	}
+	if j.Payment != "" {
+		return e.paymentConfirmations(live)
+	}
 	return e.payConfirmations(live)
 }
 

@@ -145,24 +145,9 @@ func (e *Env) resolveItem(c resolvedClient, it PayItem) (payTarget, error) {
 	return t, nil
 }
 
-// postingStep is the multiple (in whole units) Fineract rounds a posted
-// amount to: InMultiplesOf for a currency without decimals, else 0.
-func postingStep(c mifos.Currency) int64 {
-	if c.DecimalPlaces != 0 || c.InMultiplesOf <= 1 {
-		return 0
-	}
-	return int64(c.InMultiplesOf)
-}
+func postingStep(c mifos.Currency) int64 { return c.PostingStep() }
 
-// minorUnit is the smallest amount (in millionths) a currency with
-// decimals digits after the point can hold.
-func minorUnit(decimals int) int64 {
-	u := int64(1)
-	for i := decimals; i < 6; i++ {
-		u *= 10
-	}
-	return u
-}
+func minorUnit(decimals int) int64 { return mifos.MinorUnit(decimals) }
 
 func (e *Env) resolveAccount(c resolvedClient, it PayItem) (payTarget, error) {
 	label := itemLabel(it)

@@ -132,6 +132,18 @@ func NextDue(periods []Period) (p Period, ok bool) {
 	return Period{}, false
 }
 
+// NextDueFrom is the earliest incomplete installment not yet overdue (due
+// today or later): the next one a client is asked to pay once the
+// overdue ones (Overdue) are cleared.
+func NextDueFrom(periods []Period, today Date) (p Period, ok bool) {
+	for _, q := range byDueDate(periods) {
+		if !q.Complete && !q.DueDate.Before(today) {
+			return q, true
+		}
+	}
+	return Period{}, false
+}
+
 // Overdue is the sum of TotalOutstanding over incomplete installments due
 // strictly before today (docs/fineract.md §4).
 func Overdue(periods []Period, today Date) Amount {

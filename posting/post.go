@@ -222,7 +222,7 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	case mifos.Classify(err) == mifos.Misconfigured:
 		// Every posting would fail the same way until the setup is fixed;
 		// failing them would make a person requeue each one.
-		why := "waiting for the box's setup to be fixed: " + setupProblem(err, w.opts.PaymentTypeID) + ": " + reason(err)
+		why := "waiting for the box's setup to be fixed: " + setupProblem(err, w.paymentType(e)) + ": " + reason(err)
 		w.log.Error("Fineract refuses this box's setup; postings wait until it is fixed", "why", why)
 		return outcome{why: why}
 	case ctx.Err() != nil:
@@ -286,11 +286,20 @@ func isStillRunning(err error) bool {
 	return errors.As(err, &fe) && fe.Status == 425
 }
 
+// paymentType is the entry's own payment type (mobile money has one of
+// its own, [mobile_money] payment_type_id), else the box's.
+func (w *Worker) paymentType(e store.JournalEntry) int64 {
+	if e.PaymentTypeID != 0 {
+		return e.PaymentTypeID
+	}
+	return w.opts.PaymentTypeID
+}
+
 // setupProblem names the setting a Misconfigured answer points at.
 func setupProblem(err error, paymentTypeID int64) string {
 	var fe *mifos.Error
 	if errors.As(err, &fe) && fe.HasCode(mifos.CodePaymentTypeInvalid) {
-		return fmt.Sprintf("Fineract has no payment type %d, check [mifos] payment_type_id", paymentTypeID)
+		return fmt.Sprintf("Fineract has no payment type %d, check [mifos] payment_type_id (or [mobile_money] payment_type_id for mobile money)", paymentTypeID)
 	}
 	return "Fineract refused the request before reading it (not its JSON answer), check [mifos] tenant"
 }
@@ -447,7 +456,7 @@ func (w *Worker) loanPoster(e store.JournalEntry, date mifos.Date) poster {
 		guarded: true,
 		lookup:  w.loanTxnLookup(e.AccountID, e.ExternalID, expectOf(e, mifos.Amount(e.Amount), date)),
 		post: func(ctx context.Context, key string) (outcome, error) {
-			r := mifos.Repayment{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
+			r := mifos.Repayment{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.paymentType(e),
 				ExternalID: e.ExternalID, ReceiptNumber: e.Receipt, Note: e.Note}
 			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Repay(ctx, e.AccountID, r, key) })
 			o, err := resultOutcome(res, err)
@@ -594,7 +603,7 @@ func (w *Worker) savingsPoster(e store.JournalEntry, date mifos.Date) poster {
 			return true, settled(store.JournalDone, "found in Fineract by its receipt number", t.ID), nil
 		},
 		post: func(ctx context.Context, key string) (outcome, error) {
-			d := mifos.Deposit{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.opts.PaymentTypeID,
+			d := mifos.Deposit{Date: date, Amount: mifos.Amount(e.Amount), PaymentTypeID: w.paymentType(e),
 				ReceiptNumber: e.Receipt, Note: e.Note}
 			res, err := call(w, ctx, func(ctx context.Context) (mifos.Result, error) { return w.api.Deposit(ctx, e.AccountID, d, key) })
 			o, err := resultOutcome(res, err)

@@ -28,6 +28,9 @@ const (
 	FeedOutbound FeedKind = "outbound"
 	// FeedJournal: a journal entry settled done or failed.
 	FeedJournal FeedKind = "journal"
+	// FeedPayment: a mobile-money payment became posted or went to
+	// suspense; ID is its Seq.
+	FeedPayment FeedKind = "payment"
 	// FeedNote: something outside the store happened (the modem's
 	// registration); Data says what.
 	FeedNote FeedKind = "note"
@@ -39,7 +42,8 @@ type FeedEntry struct {
 	Kind  FeedKind `json:"kind"`
 	ID    uint64   `json:"id,omitempty"` // the record's id (message, outbound, journal)
 	State string   `json:"state"`        // the record's state or verdict at the time
-	// Data is a note's own details (FeedNote only).
+	// Data is a note's own details (FeedNote), or a payment's reason then
+	// (FeedPayment, {"reason": ...}).
 	Data json.RawMessage `json:"data,omitempty"`
 	At   time.Time       `json:"at"`
 }

@@ -107,6 +107,12 @@ type JournalEntry struct {
 	// approve (awaiting_approval): what tells later whether a checker
 	// approved or rejected it. 0 when Fineract gave none.
 	CommandID int64 `json:"command_id,omitempty"`
+	// Payment is the mobile-money payment (store.PaymentKey) this entry
+	// posts; "" for an officer's or the CLI's. Its settling updates the payment.
+	Payment string `json:"payment,omitempty"`
+	// PaymentTypeID is Fineract's payment type for this entry; 0 = the
+	// box's [mifos] payment_type_id (mobile money has its own).
+	PaymentTypeID int64 `json:"payment_type_id,omitempty"`
 	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
 	SupersededBy uint64    `json:"superseded_by,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -241,6 +247,9 @@ func saveJournal(btx *bbolt.Tx, old, e *JournalEntry) error {
 		}
 	}
 	if err := feedJournal(btx, old, e); err != nil {
+		return err
+	}
+	if err := paymentJournal(btx, old, e); err != nil {
 		return err
 	}
 	return putJSON(btx.Bucket(bucketJournal), idKey(e.ID), e)

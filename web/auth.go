@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/store"
@@ -36,6 +37,37 @@ func RequireScope(ts Tokens, scope string, next http.Handler) http.Handler {
 			if status == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="mifos-edge"`)
 			}
+			Error(w, status, msg)
+			return
+		}
+		_ = ts.TouchToken(tok.ID, time.Now())
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	})
+}
+
+// RequireAnyScope is RequireScope for a route that any one of scopes
+// opens (a read of a payment: scope payments or read).
+func RequireAnyScope(ts Tokens, scopes []string, next http.Handler) http.Handler {
+	if len(scopes) == 1 {
+		return RequireScope(ts, scopes[0], next)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var tok store.APIToken
+		status, msg := 0, ""
+		for _, scope := range scopes {
+			if tok, status, msg = checkToken(ts, Bearer(r), scope); status != http.StatusForbidden {
+				break
+			}
+		}
+		switch status {
+		case 0:
+		case http.StatusForbidden:
+			Error(w, status, "this token lacks the scope "+strings.Join(scopes, " or "))
+			return
+		case http.StatusUnauthorized:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mifos-edge"`)
+			fallthrough
+		default:
 			Error(w, status, msg)
 			return
 		}

@@ -177,6 +177,33 @@ func describe(tx *store.Tx, e store.FeedEntry, hooks []Hook, country string) (st
 			p.Reason = j.Refusal
 		}
 		return PostingSettled, p, nil
+	case store.FeedPayment:
+		event := PaymentPosted
+		if e.State == string(store.PaymentSuspense) {
+			event = PaymentSuspense
+		}
+		if !wanted(event) {
+			return "", nil, nil
+		}
+		p, err := tx.PaymentBySeq(e.ID)
+		if gone(err) {
+			return "", nil, nil
+		} else if err != nil {
+			return "", nil, err
+		}
+		// As the entry says, not as the payment stands now: a payment
+		// posted after its suspense is told as each happened.
+		v := api.PaymentOf(p)
+		if v.State != e.State {
+			var then struct{ Reason string }
+			_ = json.Unmarshal(e.Data, &then)
+			v.State, v.Reason = e.State, then.Reason
+			if event == PaymentSuspense {
+				// Assigned since: the event tells the suspense, not the assignment.
+				v.ClientID, v.AccountNo, v.FineractTxnID, v.FineractTxnIDs = nil, "", nil, []int64{}
+			}
+		}
+		return event, v, nil
 	case store.FeedNote:
 		if (e.State != NoteModemRegistered && e.State != NoteModemLost) || !wanted(ModemState) {
 			return "", nil, nil
