@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/mifos-edge/mifos-edge/mobilemoney"
 )
 
 // MobileMoney is the [mobile_money] table: payments reported by
@@ -26,8 +28,8 @@ type MobileMoney struct {
 }
 
 // MobileMoneyOperators are the operator names [mobile_money] operators
-// accepts.
-var MobileMoneyOperators = []string{"mpesa-ke", "mpesa-tz", "airtel-money", "mtn-momo", "mixx-tz", "gcash"}
+// accepts: the operators package mobilemoney has a parser for.
+var MobileMoneyOperators = mobilemoney.Names()
 
 // AllocateOverdueFirst pays a client's overdue instalments (oldest loan
 // first), then the next instalment due, and saves the rest.

@@ -85,6 +85,11 @@ func (d *Daemon) identify(m store.Message) phone.Sender {
 // message pending, so it is handled again; after it, never again.
 func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	sender := d.identify(m)
+	if out, ok, err := d.mobileMoneySMS(ctx, m, sender); err != nil {
+		return err
+	} else if ok {
+		return d.finishMoneySMS(m, out)
+	}
 	now := time.Now()
 	var res handler.Result
 	dispatched := false

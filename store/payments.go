@@ -97,6 +97,11 @@ type Payment struct {
 	FineractTxnIDs []int64  `json:"fineract_txn_ids,omitempty"`
 	Journal        []uint64 `json:"journal,omitempty"`
 
+	// Flag is a warning for the accountant that does not change the
+	// state: the operator's running balance does not follow from the
+	// previous notification (one missing, or one injected).
+	Flag string `json:"flag,omitempty"`
+
 	Sightings  int               `json:"sightings,omitempty"`
 	SeenAgain  []PaymentSighting `json:"seen_again,omitempty"`
 	ReceivedAt time.Time         `json:"received_at"`
