@@ -111,6 +111,8 @@ func seededFineract() *fakeFineract {
 		txns: map[int64]mifos.LoanTxn{
 			5001: {ID: 5001, Date: mifos.Date{Year: 2026, Month: 3, Day: 2}, Amount: mifos.Amount(1_500_000000), OutstandingBalance: mifos.Amount(10_000_000000)},
 			5002: {ID: 5002, Date: mifos.Date{Year: 2026, Month: 3, Day: 2}, Amount: mifos.Amount(1_000_000000), ManuallyReversed: true},
+			// Posted by this box (a mobile-money payment): its receipt went already.
+			5004: {ID: 5004, ExternalID: mifos.ExternalIDMobileMoney + "mpesa-ke-SKQ7H2ZP4M", Date: mifos.Date{Year: 2026, Month: 3, Day: 2}, Amount: mifos.Amount(1_200_000000)},
 		},
 	}
 }
@@ -233,6 +235,7 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 			post("REPAYMENT", 5003, 983, 6) // no such loan
 			post("APPROVE", 983, 983, 7)    // approval undone since
 			post("DISBURSE", 984, 984, 8)   // disbursement undone since
+			post("REPAYMENT", 5004, 981, 9) // posted by this box
 			drain(t, w)
 			out := outbox(t, b.db)
 			if len(out) != 3 || queued != 3 {
@@ -266,6 +269,7 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 				"default/LOAN/REPAYMENT/5003": "not in Fineract",
 				"default/LOAN/APPROVE/983/7":  "approval was undone",
 				"default/LOAN/DISBURSE/984/8": "disbursement was undone",
+				"default/LOAN/REPAYMENT/5004": "posted by this box",
 			} {
 				ev, err := b.db.HookEvent(key)
 				if err != nil || ev.State != store.HookSkipped || !strings.Contains(ev.Note, why) {

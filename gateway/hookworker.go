@@ -245,6 +245,11 @@ func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbo
 		if tx.ManuallyReversed {
 			return store.Outbound{}, skip{txWhat + " was reversed"}
 		}
+		if mifos.PostedByBox(tx.ExternalID) {
+			// An officer's PAY or a mobile-money payment: the box sent its
+			// own receipt when it posted it.
+			return store.Outbound{}, skip{txWhat + " was posted by this box, which sent its own receipt"}
+		}
 		text = w.Texts.Get(TextLoanRepayment, "name", name, "account", loan.AccountNo,
 			"amount", money(loan.Currency, tx.Amount), "date", w.Texts.Date(tx.Date, today),
 			"balance", money(loan.Currency, tx.OutstandingBalance))

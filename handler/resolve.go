@@ -199,7 +199,7 @@ func itemLabel(it PayItem) string {
 // SMS: the same SMS always maps to the same ids, so a repost is refused as a
 // duplicate instead of paying twice.
 func (e *Env) externalID(batch uint64, item int) string {
-	return fmt.Sprintf("me-%s-m%d-%d", e.boxID(), batch, item)
+	return fmt.Sprintf("%s%s-m%d-%d", mifos.ExternalIDSMS, e.boxID(), batch, item)
 }
 
 // receipt is the savings-deposit token (<= 50 chars) used to find a deposit again.

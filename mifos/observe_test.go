@@ -38,3 +38,19 @@ func TestObserveHearsTheBoxsRequestsOnly(t *testing.T) {
 		t.Errorf("observed %v; want nil then the 500, and nothing of the request made as jane", heard)
 	}
 }
+
+func TestPostedByBox(t *testing.T) {
+	for ext, want := range map[string]bool{
+		"me-KISUMU-1-m17-0":      true,
+		"mm-mpesa-ke-SKQ7H2ZP4M": true,
+		"mm-gcash-9012-2":        true,
+		"":                       false,
+		"teller-1":               false,
+		"ME-KISUMU-1-m17-0":      false,
+		"mpesa-SKQ7H2ZP4M":       false,
+	} {
+		if got := PostedByBox(ext); got != want {
+			t.Errorf("PostedByBox(%q) = %v, want %v", ext, got, want)
+		}
+	}
+}

@@ -237,7 +237,7 @@ func (c *Core) apply(p store.Payment, d decision, today mifos.Date) error {
 // a payment: derived from the operator and its transaction id alone, so
 // the same payment can never post twice, whatever source or box sends it.
 func ExternalID(operator, txnID string, n int) string {
-	id := "mm-" + operator + "-" + txnID
+	id := mifos.ExternalIDMobileMoney + operator + "-" + txnID
 	if n > 0 {
 		id += fmt.Sprintf("-%d", n+1)
 	}

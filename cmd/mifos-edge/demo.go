@@ -117,6 +117,8 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	cfg.SMS.Country = "KE"
 	cfg.SMS.DeliveryReports = true // as a file that leaves it out gets
 	cfg.Mifos = config.Mifos{BaseURL: fin.URL(), Tenant: "default", Username: "mifos", Password: "password", PaymentTypeID: 1, BoxID: "DEMO"}
+	// M-PESA payments into the demo paybill post to Fineract.
+	cfg.MobileMoney = config.MobileMoney{Operators: []string{"mpesa-ke"}, PaymentTypeID: fineractsim.SeedPaymentMpesa}
 	if *httpAddr != "" && !*once {
 		cfg.HTTP.Listen = *httpAddr
 		cfg.FineractHooks.Events = config.HookEvents
@@ -175,7 +177,9 @@ Play a client or the loan officer: type a line and press Enter.
   %s COLLECT %s 7 ALL EXCEPT 44     officer Peter records group 7's meeting
   %s REMIND %s                      officer Peter sends arrears reminders
   (the same PAY again)                         held as a repeat; Peter confirms with YES <PIN>
-  MPESA QK12ABC Confirmed...                   an operator sender: no reply, by design
+  MPESA SKQ7H2ZP4M Confirmed. on 1/12/26 at 9:05 AM Ksh1,200.00 received from MARY WANJIKU 0712***678. Account Number 981 New Utility balance is Ksh51,200.00
+                                               M-PESA's paybill notice: posted once to loan 981, Amina
+                                               gets a receipt (the same words from a number: a forgery)
   name:0722000012 PAY %s 42 S=9000          a bulk-SMS sender NAME spelling Peter's number:
                                                not Peter, nothing posted, no reply
 Replies appear below as the simulated network delivers them. Ctrl-C to stop.
