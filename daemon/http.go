@@ -112,5 +112,8 @@ func (d *Daemon) opsOptions() ops.Options {
 	if d.cfg.HTTP.MetricsToken {
 		o.Tokens = d.db
 	}
+	if d.payments != nil {
+		o.Payments = d.db.PaymentCounts
+	}
 	return o
 }

@@ -47,6 +47,9 @@ type Options struct {
 	Metrics *Metrics
 	// Setup is nil without [mifos].
 	Setup Setup
+	// Payments, set while mobile money is on, counts payments by state
+	// (mifos_edge_payments, mifos_edge_suspense_payments).
+	Payments func() (map[store.PaymentState]int, error)
 	// Tokens, when set, make /metrics need a bearer token with scope
 	// "read" ([http] metrics_token); nil leaves it open on the listen
 	// address: it shows counts only.

@@ -254,9 +254,9 @@ func TestMetricsAfterKnownEvents(t *testing.T) {
 	if _, ok := fams["process_resident_memory_bytes"]; !ok {
 		t.Error("no process_resident_memory_bytes")
 	}
-	// The suspense metric arrives with mobile money; no fake zero before.
+	// Without mobile money there are no payments to count: no fake zero.
 	if _, ok := fams["mifos_edge_suspense_payments"]; ok {
-		t.Error("mifos_edge_suspense_payments is exported before anything feeds it")
+		t.Error("mifos_edge_suspense_payments is exported while mobile money is off")
 	}
 }
 
@@ -478,5 +478,35 @@ func TestOnlyGet(t *testing.T) {
 		if res.StatusCode != http.StatusMethodNotAllowed {
 			t.Errorf("POST %s: %d", path, res.StatusCode)
 		}
+	}
+}
+
+// With mobile money on, the payments by state and the suspense count come
+// from the store's counts.
+func TestPaymentMetrics(t *testing.T) {
+	db := openStore(t)
+	for _, txn := range []string{"QA1", "QA2", "QA3"} {
+		err := db.Update(func(tx *store.Tx) error {
+			p, _, err := tx.AddPayment(store.Payment{Operator: "mpesa-ke", TxnID: txn, Kind: "payment", Amount: 1_000_000000,
+				Currency: "KES", Source: "sms", State: store.PaymentPending})
+			if err != nil || txn == "QA3" {
+				return err
+			}
+			_, err = tx.SuspendPayment(p.Key(), "masked phone")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := serve(Options{Queues: db, Store: db, Metrics: NewMetrics(false), Payments: db.PaymentCounts})
+	defer srv.Close()
+	_, body, _ := get(t, srv.URL+"/metrics", "")
+	fams := parse(t, body)
+	if got := gauge(t, fams, "mifos_edge_suspense_payments"); got != 2 {
+		t.Errorf("suspense = %v, want 2", got)
+	}
+	if got := gauge(t, fams, "mifos_edge_payments", "state", "pending"); got != 1 {
+		t.Errorf("pending = %v, want 1", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 
 	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/store"
 )
 
 // scrape answers /metrics: the counters, then gauges read now.
@@ -72,6 +73,16 @@ func (s *scrape) queues(e expo, now time.Time) {
 			n     int
 		}{{"pending", j.Pending}, {"posting", j.Posting}, {"done", j.Done}, {"awaiting_approval", j.AwaitingApproval}, {"failed", j.Failed}} {
 			e.sample("mifos_edge_journal_entries", labels("state", v.state), float64(v.n))
+		}
+	}
+	if s.o.Payments != nil {
+		if counts, err := s.o.Payments(); err == nil {
+			e.family("mifos_edge_payments", "gauge", "Mobile-money payments the box recorded, by state.")
+			for _, st := range store.PaymentStates {
+				e.sample("mifos_edge_payments", labels("state", string(st)), float64(counts[st]))
+			}
+			e.family("mifos_edge_suspense_payments", "gauge", "Mobile-money payments waiting in suspense for a person to assign.")
+			e.sample("mifos_edge_suspense_payments", "", float64(counts[store.PaymentSuspense]))
 		}
 	}
 	if o, err := s.o.Queues.OldestWaiting(); err == nil {

@@ -157,6 +157,11 @@ func (tx *Tx) savePayment(old *Payment, p *Payment) error {
 	}
 	key := []byte(p.Key())
 	p.UpdatedAt = time.Now()
+	if old == nil || old.State != p.State {
+		if err := tx.countPaymentState(old, p.State); err != nil {
+			return err
+		}
+	}
 	if p.State == PaymentPending && !p.Matched {
 		err = pb.unmatched.Put(key, nil)
 	} else {

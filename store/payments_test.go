@@ -167,3 +167,21 @@ func TestPaymentSuspenseAndAssign(t *testing.T) {
 		t.Fatalf("rolled back payment: %v", err)
 	}
 }
+
+// The counts by state follow every change and match a full count.
+func TestPaymentCountsFollowStates(t *testing.T) {
+	db := openTemp(t)
+	a, _ := addPayment(t, db, newPayment("QC1", "sms"))
+	addPayment(t, db, newPayment("QC2", "api"))
+	addPayment(t, db, newPayment("QC1", "statement")) // seen again: no new payment
+	check(t, db.Update(func(tx *Tx) error { _, err := tx.SuspendPayment(a.Key(), "masked phone"); return err }))
+	counts := must(db.PaymentCounts())(t)
+	if counts[PaymentSuspense] != 1 || counts[PaymentPending] != 1 || counts[PaymentPosted] != 0 {
+		t.Fatalf("counts %v", counts)
+	}
+	for _, s := range PaymentStates {
+		if n := len(must(db.ListPayments(s, 0))(t)); n != counts[s] {
+			t.Errorf("%s: counted %d, listed %d", s, counts[s], n)
+		}
+	}
+}
