@@ -1,8 +1,8 @@
 // Package console is the branch console: small server-rendered pages a
 // branch manager opens on a phone to see whether the box works, approve
 // loans in Mifos as themself and look after postings. The pages need no
-// JavaScript and load nothing from elsewhere: templates and the one
-// stylesheet are embedded in the binary, since the branch is often
+// JavaScript and load nothing from elsewhere: the pages are written by
+// the code (html.go) and the one stylesheet is embedded in the binary, since the branch is often
 // offline. The daemon mounts the console and gives it its parts through
 // the interfaces declared here.
 package console
@@ -10,7 +10,7 @@ package console
 import (
 	"context"
 	"embed"
-	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -21,7 +21,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
-//go:embed templates/*.html static/console.css
+//go:embed static/console.css
 var files embed.FS
 
 // Authenticator checks a person's own Mifos username and password with
@@ -80,14 +80,13 @@ type Deps struct {
 // Console serves the pages.
 type Console struct {
 	d       Deps
-	pages   map[string]*template.Template
 	secrets *secrets
 	limit   *limiter
 	// hashSlots bounds the argon2id computations running at once.
 	hashSlots chan struct{}
 }
 
-// New prepares the console; the templates are parsed once here.
+// New prepares the console.
 func New(d Deps) (*Console, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -108,14 +107,7 @@ func New(d Deps) (*Console, error) {
 	if d.OfflineFor <= 0 {
 		d.OfflineFor = 30 * 24 * time.Hour
 	}
-	c := &Console{d: d, pages: map[string]*template.Template{}, secrets: newSecrets(), limit: newLimiter(d.Now), hashSlots: make(chan struct{}, maxHashing)}
-	for _, p := range []string{"signin", "status", "loans", "money", "messages", "reminders"} {
-		t, err := template.New("layout.html").Funcs(c.funcs()).ParseFS(files, "templates/layout.html", "templates/"+p+".html")
-		if err != nil {
-			return nil, err
-		}
-		c.pages[p] = t
-	}
+	c := &Console{d: d, secrets: newSecrets(), limit: newLimiter(d.Now), hashSlots: make(chan struct{}, maxHashing)}
 	return c, nil
 }
 
@@ -151,17 +143,12 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/reminders", c.signedIn(c.sendReminders))
 }
 
-// funcs are the templates' helpers.
-func (c *Console) funcs() template.FuncMap {
-	return template.FuncMap{
-		// when writes a time for a person; zero is "never".
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return "never"
-			}
-			return clock(t, c.d.Now().In(c.d.Location))
-		},
+// when writes a time for a person; zero is "never".
+func (c *Console) when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
 	}
+	return clock(t, c.d.Now().In(c.d.Location))
 }
 
 func cacheFor(d time.Duration, h http.Handler) http.Handler {
@@ -171,27 +158,27 @@ func cacheFor(d time.Duration, h http.Handler) http.Handler {
 	})
 }
 
-// page is what every template gets: the signed-in user (nil on the
-// sign-in page), which tab is open, a notice, an error, and the page's own
-// data.
+// page is what the layout shows around every page: the signed-in user
+// (nil on the sign-in page), which tab is open, a notice and an error.
 type page struct {
 	Title  string
 	Tab    string
 	User   *store.ConsoleSession
 	Notice string
 	Error  string
-	Data   any
 }
 
-// render writes a page with status. Pages carry personal data: never
+// render writes the page p with body, the page's own part (nil when its
+// data could not be read), with status. Pages carry personal data: never
 // cached.
-func (c *Console) render(w http.ResponseWriter, status int, name string, p page) {
+func (c *Console) render(w http.ResponseWriter, status int, p page, body func(h *htmlWriter)) {
+	var h htmlWriter
+	c.layout(&h, p, body)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := c.pages[name].Execute(w, p); err != nil {
-		c.d.Logger.Error("console page failed to render", "page", name, "err", err)
-	}
+	// A write fails only when the browser went away: nothing to do.
+	_, _ = io.WriteString(w, h.String())
 }
 
 // seeOther ends a POST that worked: the browser loads target with GET, so

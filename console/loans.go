@@ -71,16 +71,16 @@ func (c *Console) showLoans(w http.ResponseWriter, r *http.Request, s *session, 
 	u := s.user()
 	today := mifos.DateOf(c.d.Now().In(c.d.Location))
 	data := loansData{CanApprove: u.Permitted(permApprove), CanReject: u.Permitted(permReject), Today: today.String()}
-	p := page{Title: "Loans to approve", Tab: "loans", User: &s.ConsoleSession, Notice: notice, Error: problem, Data: &data}
+	p := page{Title: "Loans to approve", Tab: "loans", User: &s.ConsoleSession, Notice: notice, Error: problem}
 	if c.d.AsUser == nil {
 		p.Error = "This box has no Mifos link ([mifos] in its configuration), so loans cannot be seen here."
-		c.render(w, http.StatusServiceUnavailable, "loans", p)
+		c.render(w, http.StatusServiceUnavailable, p, loansHTML(&data))
 		return
 	}
 	password, ok := c.secrets.get(s.key)
 	if !ok {
 		data.NeedPassword = true
-		c.render(w, status, "loans", p)
+		c.render(w, status, p, loansHTML(&data))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), loanTimeout)
@@ -92,7 +92,7 @@ func (c *Console) showLoans(w http.ResponseWriter, r *http.Request, s *session, 
 			p.Error = msg
 		}
 		data.NeedPassword = !c.hasPassword(s)
-		c.render(w, st, "loans", p)
+		c.render(w, st, p, loansHTML(&data))
 		return
 	}
 	for _, l := range loans {
@@ -104,7 +104,7 @@ func (c *Console) showLoans(w http.ResponseWriter, r *http.Request, s *session, 
 		data.Loans = append(data.Loans, loanRow{PendingLoan: l, Amount: l.Currency.Format(l.Principal),
 			Plain: strings.ReplaceAll(l.Currency.Format(l.Principal), ",", "")})
 	}
-	c.render(w, status, "loans", p)
+	c.render(w, status, p, loansHTML(&data))
 }
 
 func (c *Console) hasPassword(s *session) bool {
@@ -325,4 +325,109 @@ func parseID(s string) int64 {
 		return 0
 	}
 	return n
+}
+
+// loansHTML asks for the password, or shows each pending loan with the
+// approve and reject forms the user's permissions allow.
+func loansHTML(d *loansData) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		h.raw("\n")
+		if d.NeedPassword {
+			h.raw(`
+<form method="post" action="/console/loans/connect" class="card">
+<p>To see and approve loans, this box acts in Mifos as you, and needs your password again (it keeps it in memory only, until you sign out).</p>
+<label for="connect-password">Mifos password</label>
+<input id="connect-password" name="password" type="password" autocomplete="current-password" required maxlength="256">
+<button type="submit">Connect to Mifos</button>
+</form>
+`)
+		} else {
+			h.raw("\n")
+			if len(d.Loans) == 0 {
+				h.raw(`<p class="ok">No loan waits for approval in your office.</p>`)
+			}
+			h.raw("\n")
+			if !d.CanApprove {
+				h.raw(`<p class="warn">Your Mifos user may not approve loans (permission APPROVE_LOAN).</p>`)
+			}
+			h.raw("\n")
+			for _, l := range d.Loans {
+				loanHTML(h, d, l)
+			}
+			h.raw("\n")
+		}
+		h.raw("\n")
+	}
+}
+
+// loanHTML is one pending loan.
+func loanHTML(h *htmlWriter, d *loansData, l loanRow) {
+	id := strconv.FormatInt(l.ID, 10)
+	// label writes a label and the opening of its input, tied by an id
+	// unique on the page.
+	label := func(idPrefix, text markup) {
+		h.raw("\n<label")
+		h.attr("for", string(idPrefix)+id)
+		h.raw(">" + text + "</label>\n<input")
+		h.attr("id", string(idPrefix)+id)
+	}
+	h.raw("\n<section class=\"card loan\"")
+	h.attr("id", "loan-"+id)
+	h.raw(">\n<h2>")
+	h.text(l.Amount)
+	h.raw(" ")
+	h.text(l.Currency.Code)
+	h.raw("</h2>\n<dl>\n<dt>Client</dt><dd>")
+	h.text(l.ClientName)
+	if l.GroupName != "" {
+		h.raw(" (")
+		h.text(l.GroupName)
+		h.raw(")")
+	}
+	h.raw("</dd>\n<dt>Product</dt><dd>")
+	h.text(l.ProductName)
+	h.raw("</dd>\n<dt>Officer</dt><dd>")
+	h.textOr(l.OfficerName, "none")
+	h.raw("</dd>\n<dt>Loan</dt><dd>")
+	h.text(l.AccountNo)
+	h.raw(", submitted ")
+	h.text(l.SubmittedOn.String())
+	h.raw("</dd>\n</dl>\n")
+	if d.CanApprove {
+		h.raw("\n<form method=\"post\"")
+		h.link("action", pathTo("/console/loans/", id, "/approve"))
+		h.raw(">")
+		label("date-", "Approved on")
+		h.raw(` name="date" type="date"`)
+		h.attr("value", d.Today)
+		h.attr("max", d.Today)
+		h.raw(" required>")
+		label("amount-", "Approved amount")
+		h.raw(` name="amount" inputmode="decimal"`)
+		h.attr("value", l.Plain)
+		h.raw(" required>")
+		label("note-", "Note")
+		h.raw(` name="note" maxlength="500">
+<button type="submit">Approve</button>
+</form>
+`)
+	}
+	h.raw("\n")
+	if d.CanReject {
+		h.raw("\n<details>\n<summary>Reject</summary>\n<form method=\"post\"")
+		h.link("action", pathTo("/console/loans/", id, "/reject"))
+		h.raw(">")
+		label("rdate-", "Rejected on")
+		h.raw(` name="date" type="date"`)
+		h.attr("value", d.Today)
+		h.attr("max", d.Today)
+		h.raw(" required>")
+		label("rnote-", "Why")
+		h.raw(` name="note" maxlength="500" required>
+<button type="submit" class="danger">Reject</button>
+</form>
+</details>
+`)
+	}
+	h.raw("\n</section>\n")
 }

@@ -63,7 +63,6 @@ func (c *Console) messagesPage(w http.ResponseWriter, r *http.Request, s *sessio
 // the latest conversations.
 func (c *Console) showMessages(w http.ResponseWriter, s *session, status int, p page, typed, text string) {
 	data := &messagesData{Typed: typed, Text: text, CanSend: c.d.Messenger != nil && !s.Offline}
-	p.Data = data
 	in, err := c.d.DB.ListMessages("", messagesScan)
 	var out []store.Outbound
 	if err == nil {
@@ -72,14 +71,14 @@ func (c *Console) showMessages(w http.ResponseWriter, s *session, status int, p 
 	if err != nil {
 		c.d.Logger.Error("console messages page failed", "err", err)
 		p.Error = "The box could not read its messages; try again."
-		c.render(w, http.StatusInternalServerError, "messages", p)
+		c.render(w, http.StatusInternalServerError, p, c.messagesHTML(data))
 		return
 	}
 	if typed != "" {
 		e164, err := phone.Normalize(typed, c.d.Country)
 		if err != nil {
 			p.Error = fmt.Sprintf("%q is not a phone number this box can read; type it like +256712345678 or 0712345678.", typed)
-			c.render(w, http.StatusUnprocessableEntity, "messages", p)
+			c.render(w, http.StatusUnprocessableEntity, p, c.messagesHTML(data))
 			return
 		}
 		data.Phone = e164
@@ -94,7 +93,7 @@ func (c *Console) showMessages(w http.ResponseWriter, s *session, status int, p 
 			}
 		}
 		sort.SliceStable(data.Lines, func(i, j int) bool { return data.Lines[i].At.Before(data.Lines[j].At) })
-		c.render(w, status, "messages", p)
+		c.render(w, status, p, c.messagesHTML(data))
 		return
 	}
 	byPhone := map[string]*conversation{}
@@ -126,7 +125,7 @@ func (c *Console) showMessages(w http.ResponseWriter, s *session, status int, p 
 	if len(data.Recent) > conversations {
 		data.Recent = data.Recent[:conversations]
 	}
-	c.render(w, status, "messages", p)
+	c.render(w, status, p, c.messagesHTML(data))
 }
 
 // same reports whether raw, as a message header or the outbox has it, is
@@ -199,3 +198,76 @@ const readOnly = "You signed in while Mifos could not be reached, so this sessio
 // writable reports whether the session may change things: not when it
 // was signed in against the stored hash only.
 func (c *Console) writable(s *session) bool { return !s.Offline }
+
+// messagesHTML is the search form and one conversation (with the form to
+// answer) or the latest conversations.
+func (c *Console) messagesHTML(d *messagesData) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		h.raw(`
+<form method="get" action="/console/messages" class="card search">
+<label for="phone">Phone number</label>
+<input id="phone" name="phone" type="tel"`)
+		h.attr("value", d.Typed)
+		h.raw(` inputmode="tel" autocomplete="off">
+<button type="submit">Show conversation</button>
+</form>
+`)
+		if d.Phone != "" {
+			h.raw("\n<section class=\"card\">\n<h2>")
+			h.text(d.Phone)
+			h.raw("</h2>\n")
+			if len(d.Lines) == 0 {
+				h.raw("<p>No messages with this number (among the latest 2000 each way).</p>")
+			}
+			h.raw("\n")
+			for _, l := range d.Lines {
+				if l.In {
+					h.raw("\n<div class=\"sms in\">\n<p class=\"small\">received")
+				} else {
+					h.raw("\n<div class=\"sms out\">\n<p class=\"small\">sent · ")
+					h.text(l.State)
+				}
+				h.raw(" · ")
+				h.text(c.when(l.At))
+				h.raw("</p>\n<p>")
+				h.text(l.Text)
+				h.raw("</p>\n</div>\n")
+			}
+			h.raw("\n</section>\n")
+			if d.CanSend {
+				h.raw(`
+<form method="post" action="/console/messages" class="card">
+<input type="hidden" name="to"`)
+				h.attr("value", d.Phone)
+				h.raw(">\n<label for=\"text\">New SMS to ")
+				h.text(d.Phone)
+				h.raw(`</label>
+<textarea id="text" name="text" rows="4" maxlength="800" required>`)
+				h.text(d.Text)
+				h.raw(`</textarea>
+<button type="submit">Send</button>
+</form>
+`)
+			}
+			h.raw("\n\n")
+			return
+		}
+		h.raw("\n<section class=\"card\">\n<h2>Latest conversations</h2>\n")
+		if len(d.Recent) == 0 {
+			h.raw("<p>No SMS yet.</p>")
+		}
+		h.raw("\n")
+		for _, cv := range d.Recent {
+			h.raw("\n<div class=\"item\"><a")
+			h.link("href", queryTo("/console/messages", url.Values{"phone": {cv.Phone}}))
+			h.raw(">")
+			h.text(cv.Phone)
+			h.raw("</a> <span class=\"small\">· ")
+			h.int(int64(cv.Count))
+			h.raw(" SMS · ")
+			h.text(c.when(cv.Last))
+			h.raw("</span></div>\n")
+		}
+		h.raw("\n</section>\n\n")
+	}
+}

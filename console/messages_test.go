@@ -30,7 +30,7 @@ func TestMessagesConversationAndSend(t *testing.T) {
 	}
 	b.mustSignIn("manager", managerPassword)
 	list := b.get("/console/messages")
-	// html/template writes "+" as "&#43;".
+	// The pages write "+" as "&#43;" (as html/template did).
 	if !strings.Contains(list.body, "&#43;256772000001") || !strings.Contains(list.body, "&#43;256772000002") {
 		t.Errorf("latest conversations:\n%s", list.body)
 	}

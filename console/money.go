@@ -88,8 +88,7 @@ func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p pag
 		p.Error = "The box could not read its postings; try again."
 		status = http.StatusInternalServerError
 	}
-	p.Data = data
-	c.render(w, status, "money", p)
+	c.render(w, status, p, moneyHTML(data))
 }
 
 // requeue puts a failed posting back in the queue, once a person fixed
@@ -137,3 +136,58 @@ func clock(t, now time.Time) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// moneyHTML is the failed postings, each with its requeue button, then
+// today's.
+func moneyHTML(d moneyData) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		// amount writes the posting's line: amount, client and loan.
+		amount := func(r postingRow) {
+			h.raw("<p><strong>")
+			h.text(r.Money)
+			h.raw(" ")
+			h.text(r.Currency)
+			h.raw("</strong> · ")
+			h.text(r.ClientName)
+			h.raw(" ")
+			h.text(r.AccountNo)
+		}
+		h.raw("\n<section class=\"card\">\n<h2>Failed postings</h2>\n")
+		if len(d.Failed) == 0 {
+			h.raw(`<p class="ok">None.</p>`)
+		}
+		h.raw("\n")
+		for _, r := range d.Failed {
+			id := strconv.FormatUint(r.ID, 10)
+			h.raw("\n<div class=\"item\">\n")
+			amount(r)
+			h.raw(" · ")
+			h.text(r.Date)
+			h.raw("</p>\n<p class=\"why\">")
+			h.text(r.Why)
+			h.raw("</p>\n<form method=\"post\"")
+			h.link("action", pathTo("/console/money/", id, "/requeue"))
+			h.raw("><button type=\"submit\">Requeue posting ")
+			h.text(id)
+			h.raw("</button></form>\n</div>\n")
+		}
+		h.raw("\n</section>\n<section class=\"card\">\n<h2>Today (")
+		h.text(d.Date)
+		h.raw(")</h2>\n")
+		if len(d.Today) == 0 {
+			h.raw("<p>No postings today.</p>")
+		}
+		h.raw("\n")
+		for _, r := range d.Today {
+			h.raw("\n<div class=\"item\">\n")
+			amount(r)
+			h.raw("</p>\n<p class=\"small\">")
+			h.text(string(r.Kind))
+			h.raw(" · ")
+			h.text(string(r.State))
+			h.suffix(" · Mifos transaction ", r.TxnIDs)
+			h.raw("</p>\n</div>\n")
+		}
+		h.raw("\n</section>\n")
+	}
+}

@@ -56,16 +56,15 @@ func (c *Console) remindersPage(w http.ResponseWriter, r *http.Request, s *sessi
 	if data.Group == "" && data.Staff == "" && q.Get("preview") == "" && s.StaffID != 0 {
 		data.Staff = strconv.FormatInt(s.StaffID, 10)
 	}
-	p.Data = data
 	if q.Get("preview") == "" {
-		c.render(w, http.StatusOK, "reminders", p)
+		c.render(w, http.StatusOK, p, remindersHTML(data))
 		return
 	}
 	status, run, msg := c.remind(r.Context(), data, true)
 	p.Error = msg
 	data.Run = run
 	data.CanSend = run != nil && len(run.List) > 0 && c.writable(s)
-	c.render(w, status, "reminders", p)
+	c.render(w, status, p, remindersHTML(data))
 }
 
 // sendReminders queues the reminders for the group or officer previewed.
@@ -74,17 +73,16 @@ func (c *Console) remindersPage(w http.ResponseWriter, r *http.Request, s *sessi
 func (c *Console) sendReminders(w http.ResponseWriter, r *http.Request, s *session) {
 	p := page{Title: "Reminders", Tab: "reminders", User: &s.ConsoleSession}
 	data := &remindersData{Group: strings.TrimSpace(r.PostFormValue("group")), Staff: strings.TrimSpace(r.PostFormValue("staff"))}
-	p.Data = data
 	if !c.writable(s) {
 		p.Error = readOnly
-		c.render(w, http.StatusForbidden, "reminders", p)
+		c.render(w, http.StatusForbidden, p, remindersHTML(data))
 		return
 	}
 	status, run, msg := c.remind(r.Context(), data, false)
 	if msg != "" {
 		p.Error = msg
 		data.Run = run
-		c.render(w, status, "reminders", p)
+		c.render(w, status, p, remindersHTML(data))
 		return
 	}
 	c.d.Logger.Info("console queued reminders", "user", s.Username, "group_id", data.Group, "staff_id", data.Staff, "count", len(run.List))
@@ -128,4 +126,67 @@ func (c *Console) remind(ctx context.Context, d *remindersData, dryRun bool) (in
 		return http.StatusBadGateway, nil, "The overdue list could not be made: " + err.Error()
 	}
 	return http.StatusOK, &run, ""
+}
+
+// remindersHTML is the form, the preview or outcome of a run, and the
+// button that sends what the preview showed.
+func remindersHTML(d *remindersData) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		h.raw(`
+<form method="get" action="/console/reminders" class="card">
+<input type="hidden" name="preview" value="1">
+<p>Who is overdue in one group, or in all groups of one loan officer. You see the list first; nothing is sent until you press Send.</p>
+<label for="group">Group number</label>
+<input id="group" name="group"`)
+		h.attr("value", d.Group)
+		h.raw(` inputmode="numeric">
+<label for="staff">or officer's staff number</label>
+<input id="staff" name="staff"`)
+		h.attr("value", d.Staff)
+		h.raw(` inputmode="numeric">
+<button type="submit">Preview</button>
+</form>
+`)
+		if run := d.Run; run != nil {
+			h.raw("\n<section class=\"card\">\n\n<h2>")
+			// The summary is the one REMIND answers by SMS after queueing:
+			// on a preview it would say "queued".
+			if run.Queued || len(run.List) == 0 {
+				h.text(run.Summary)
+			} else {
+				h.raw("Preview: ")
+				h.int(int64(len(run.List)))
+				h.raw(" client(s) overdue. Nothing is sent yet.")
+			}
+			h.raw("</h2>\n")
+			for _, r := range run.List {
+				h.raw("\n<div class=\"item\">\n<p><strong>")
+				h.text(r.Name)
+				h.raw("</strong> · ")
+				h.text(r.AccountNo)
+				h.raw(" · overdue ")
+				h.text(r.Overdue)
+				h.suffix(" · meeting ", r.Meeting)
+				h.raw("</p>\n<p class=\"small\">")
+				h.text(r.Phone)
+				h.raw(": ")
+				h.text(r.Text)
+				h.raw("</p>\n</div>\n")
+			}
+			h.raw("\n</section>\n")
+		}
+		h.raw("\n")
+		if d.CanSend && d.Run != nil {
+			h.raw(`
+<form method="post" action="/console/reminders" class="card">
+<input type="hidden" name="group"`)
+			h.attr("value", d.Group)
+			h.raw(">\n<input type=\"hidden\" name=\"staff\"")
+			h.attr("value", d.Staff)
+			h.raw(">\n<button type=\"submit\">Send the reminders (")
+			h.int(int64(len(d.Run.List)))
+			h.raw(")</button>\n</form>\n")
+		}
+		h.raw("\n")
+	}
 }

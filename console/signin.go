@@ -55,16 +55,12 @@ var signinNotices = map[string]string{
 	"signedout": "You are signed out.",
 }
 
-type signinData struct {
-	Username string
-}
-
 func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
 	if c.current(r) != nil {
 		seeOther(w, r, "/console/")
 		return
 	}
-	c.render(w, http.StatusOK, "signin", page{Title: "Sign in", Notice: signinNotices[r.URL.Query().Get("m")], Data: signinData{}})
+	c.render(w, http.StatusOK, page{Title: "Sign in", Notice: signinNotices[r.URL.Query().Get("m")]}, signinHTML(""))
 }
 
 // signin checks the username and password with Fineract; when Fineract
@@ -74,7 +70,7 @@ func (c *Console) signin(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
 	refuse := func(status int, msg string) {
-		c.render(w, status, "signin", page{Title: "Sign in", Error: msg, Data: signinData{Username: username}})
+		c.render(w, status, page{Title: "Sign in", Error: msg}, signinHTML(username))
 	}
 	switch {
 	case username == "" || password == "":
@@ -265,4 +261,22 @@ func roundUp(d time.Duration) string {
 	}
 	m := int((d + time.Minute - 1) / time.Minute)
 	return fmt.Sprintf("%d minutes", m)
+}
+
+// signinHTML is the sign-in form, with the username typed before.
+func signinHTML(username string) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		h.raw(`
+<form method="post" action="/console/signin" class="card">
+<label for="username">Mifos username</label>
+<input id="username" name="username"`)
+		h.attr("value", username)
+		h.raw(` autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="100">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256">
+<button type="submit">Sign in</button>
+</form>
+<p class="small">Use your own Mifos username and password. They are checked with Mifos; when Mifos cannot be reached, a user who signed in here before can still look (not approve).</p>
+`)
+	}
 }

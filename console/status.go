@@ -143,10 +143,139 @@ func (c *Console) statusPage(w http.ResponseWriter, r *http.Request, s *session)
 	if err != nil {
 		c.d.Logger.Error("console status failed", "err", err)
 		p.Error = "The box could not read its own state; try again."
-		c.render(w, http.StatusInternalServerError, "status", p)
+		c.render(w, http.StatusInternalServerError, p, nil)
 		return
 	}
 	now := c.d.Now()
-	p.Data = statusData{Status: st, Problems: st.Problems(now), Now: now}
-	c.render(w, http.StatusOK, "status", p)
+	c.render(w, http.StatusOK, p, c.statusHTML(statusData{Status: st, Problems: st.Problems(now), Now: now}))
+}
+
+// statusHTML is the status page: problems first, then the modem, the
+// queues and the Fineract link.
+func (c *Console) statusHTML(d statusData) func(h *htmlWriter) {
+	return func(h *htmlWriter) {
+		h.raw("\n")
+		if len(d.Problems) > 0 {
+			h.raw(`
+<section class="card problems">
+<h2>Problems</h2>
+<ol>
+`)
+			for _, p := range d.Problems {
+				h.raw(`<li><p class="what">`)
+				h.text(p.What)
+				h.raw(`</p><p class="do">What to do: `)
+				h.text(p.Do)
+				h.raw("</p></li>\n")
+			}
+			h.raw("\n</ol>\n</section>\n")
+		} else {
+			h.raw("\n<p class=\"ok\">All is well: the modem works, and nothing waits too long.</p>\n")
+		}
+		m := d.Modem
+		h.raw(`
+<section class="card">
+<h2>Modem</h2>
+<dl>
+<dt>State</dt><dd>`)
+		h.text(string(m.State))
+		h.suffix(" — ", m.LastError)
+		h.raw("</dd>\n<dt>Signal</dt><dd>")
+		h.textOr(m.SignalText, "not known yet")
+		h.raw("</dd>\n<dt>Network</dt><dd>")
+		h.textOr(m.RegistrationText, "not known yet")
+		h.suffix(" — ", m.Operator)
+		h.raw("</dd>\n<dt>SIM storage</dt><dd>")
+		if m.StorageTotal != 0 {
+			h.int(int64(m.StorageUsed))
+			h.raw(" of ")
+			h.int(int64(m.StorageTotal))
+			h.raw(" used")
+		} else {
+			h.raw("not known yet")
+		}
+		h.raw("</dd>\n<dt>Last answer</dt><dd>")
+		h.text(c.when(m.LastOK))
+		h.raw("</dd>\n<dt>Reconnects</dt><dd>")
+		h.int(int64(m.Reconnects))
+		h.raw("</dd>\n</dl>\n</section>\n")
+
+		// count writes a number and what it counts.
+		count := func(n int, label markup) {
+			h.int(int64(n))
+			h.raw(" " + label)
+		}
+		oldest := func(t time.Time) {
+			if !t.IsZero() {
+				h.raw(" (oldest ")
+				h.text(c.when(t))
+				h.raw(")")
+			}
+		}
+		st, j := d.Store, d.Store.Journal
+		h.raw(`<section class="card">
+<h2>Queues</h2>
+<dl>
+<dt>Received</dt><dd>`)
+		count(st.Pending, "waiting")
+		oldest(d.Oldest.Inbox)
+		h.raw(", ")
+		count(st.Handled, "answered, ")
+		count(st.Parked, "parked")
+		h.raw("</dd>\n<dt>To send</dt><dd>")
+		count(st.Queued, "queued")
+		oldest(d.Oldest.Outbox)
+		h.raw(", ")
+		count(st.Submitting, "sending, ")
+		count(st.Submitted, "sent, ")
+		count(st.Unknown, "unconfirmed, ")
+		count(st.Failed, "failed")
+		h.raw("</dd>\n<dt>Postings</dt><dd>")
+		count(j.Pending, "waiting")
+		oldest(d.Oldest.Journal)
+		h.raw(", ")
+		count(j.Posting, "posting, ")
+		count(j.Done, "posted, ")
+		count(j.AwaitingApproval, "awaiting a checker, ")
+		count(j.Failed, "failed")
+		h.raw("</dd>\n</dl>\n</section>\n")
+
+		l := d.Link
+		h.raw("<section class=\"card\">\n<h2>Mifos link</h2>\n")
+		if l.Configured {
+			h.raw("\n<dl>\n<dt>Now</dt><dd>")
+			if l.Online {
+				h.raw("answering")
+			} else {
+				h.raw("not answering")
+			}
+			h.raw("</dd>\n<dt>Last success</dt><dd>")
+			h.text(c.when(l.LastSuccess))
+			h.raw("</dd>\n<dt>Last error</dt><dd>")
+			if l.LastError != "" {
+				h.text(l.LastError)
+				h.raw(" (")
+				h.text(c.when(l.LastErrorAt))
+				h.raw(")")
+			} else {
+				h.raw("none")
+			}
+			h.raw("</dd>\n<dt>Setup check</dt><dd>")
+			h.text(c.when(l.CheckedAt))
+			switch {
+			case len(l.Checks) > 0:
+				h.raw(", ")
+				h.int(int64(len(l.Checks)))
+				h.raw(" problem(s)")
+			case !l.CheckedAt.IsZero():
+				h.raw(", all right")
+			}
+			h.raw("</dd>\n</dl>\n")
+		} else {
+			h.raw("\n<p>This box has no Mifos link: it only answers SMS it can answer alone.</p>\n")
+		}
+		h.raw("\n</section>\n<p class=\"small\">Box running since ")
+		h.text(c.when(d.Started))
+		h.raw(".</p>\n")
+	}
 }
