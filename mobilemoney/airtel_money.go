@@ -56,7 +56,7 @@ func newAirtelMoney() *airtelMoney {
 	}
 }
 
-func init() { register(newAirtelMoney()) }
+func init() { register("airtel-money", func() Parser { return newAirtelMoney() }) }
 
 func (a *airtelMoney) Info() Info { return a.info }
 

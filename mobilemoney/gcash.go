@@ -49,7 +49,7 @@ func newGCash() *gcash {
 	}
 }
 
-func init() { register(newGCash()) }
+func init() { register("gcash", func() Parser { return newGCash() }) }
 
 func (g *gcash) Info() Info { return g.info }
 

@@ -45,7 +45,7 @@ func newMixxTZ() *mixxTZ {
 	}
 }
 
-func init() { register(newMixxTZ()) }
+func init() { register("mixx-tz", func() Parser { return newMixxTZ() }) }
 
 func (m *mixxTZ) Info() Info { return m.info }
 

@@ -10,9 +10,11 @@ package mobilemoney
 // notices, and payer phones in full (2547..., 07...) or masked as
 // Safaricom prints them since March 2026 ("0712***345").
 func init() {
-	register(newMpesa(Info{
-		Name:    "mpesa-ke",
-		Senders: []string{"MPESA", "M-PESA"},
-		Markets: []Market{{Country: "KE", Currency: "KES", Zone: nairobi}},
-	}, `Ksh|KES|KSH|Kshs`, false))
+	register("mpesa-ke", func() Parser {
+		return newMpesa(Info{
+			Name:    "mpesa-ke",
+			Senders: []string{"MPESA", "M-PESA"},
+			Markets: []Market{{Country: "KE", Currency: "KES", Zone: nairobi}},
+		}, `Ksh|KES|KSH|Kshs`, false)
+	})
 }

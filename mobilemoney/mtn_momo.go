@@ -70,7 +70,7 @@ func newMTNMoMo() *mtnMoMo {
 	}
 }
 
-func init() { register(newMTNMoMo()) }
+func init() { register("mtn-momo", func() Parser { return newMTNMoMo() }) }
 
 func (m *mtnMoMo) Info() Info { return m.info }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,17 +42,43 @@ type Market struct {
 }
 
 // registry holds every built-in parser by name; it is filled by init
-// functions and only read afterwards.
+// functions and only read afterwards. A parser's expressions are compiled
+// the first time it is used: a box builds only the operators it takes,
+// and none while mobile money is off (the box is small).
 var registry = map[string]Parser{}
 
-// register adds p; a second parser under one name is a programming error.
-func register(p Parser) {
-	name := p.Info().Name
+// register adds the parser build makes under name; a second parser under
+// one name is a programming error.
+func register(name string, build func() Parser) {
 	if _, dup := registry[name]; dup {
 		panic("mobilemoney: parser " + name + " registered twice")
 	}
-	registry[name] = p
+	registry[name] = &lazyParser{name: name, build: build}
 }
+
+// lazyParser builds its parser on first use.
+type lazyParser struct {
+	name  string
+	build func() Parser
+	once  sync.Once
+	p     Parser
+}
+
+func (l *lazyParser) get() Parser {
+	l.once.Do(func() {
+		l.p = l.build()
+		if got := l.p.Info().Name; got != l.name {
+			panic("mobilemoney: parser registered as " + l.name + " calls itself " + got)
+		}
+	})
+	return l.p
+}
+
+// Info implements Parser.
+func (l *lazyParser) Info() Info { return l.get().Info() }
+
+// Parse implements Parser.
+func (l *lazyParser) Parse(text string) (Payment, error) { return l.get().Parse(text) }
 
 // Lookup returns the parser registered under name.
 func Lookup(name string) (Parser, bool) {

@@ -43,8 +43,26 @@ func TestRegistry(t *testing.T) {
 			t.Error("registering a name twice did not panic")
 		}
 	}()
-	p, _ := Lookup("gcash")
-	register(p)
+	register("gcash", func() Parser { return newGCash() })
+}
+
+// A parser is built on first use only, and a build that names itself
+// differently from its registration is caught.
+func TestParsersAreBuiltOnFirstUse(t *testing.T) {
+	built := 0
+	l := &lazyParser{name: "x-test", build: func() Parser { built++; return newGCash() }}
+	if built != 0 {
+		t.Fatal("built before use")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a parser calling itself gcash under the name x-test did not panic")
+		}
+		if built != 1 {
+			t.Errorf("built %d times", built)
+		}
+	}()
+	l.Info()
 }
 
 func TestForSender(t *testing.T) {

@@ -12,7 +12,10 @@
 # usage: scripts/build-all.sh [version] [target ...]
 #        (default: git describe, else "dev"; every target)
 # output: dist/mifos-edge-linux-<target>
-# MAX_KIB (default 12288, 12 MiB): the largest binary accepted.
+# MAX_KIB (default 12288, 12 MiB): the largest binary accepted; MIPS
+# builds get MAX_KIB_MIPS (default 13312, 13 MiB): soft-float code calls a
+# routine for every float operation and comes out about 8% larger. Both
+# leave room on a 16 MB flash, where the .ipk is stored compressed.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -21,6 +24,7 @@ version=${1:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 [ $# -gt 0 ] && shift
 targets=${*:-amd64 arm64 armv7 mipsle mips}
 max_kib=${MAX_KIB:-12288}
+max_kib_mips=${MAX_KIB_MIPS:-13312}
 mkdir -p dist
 
 build() {
@@ -29,7 +33,7 @@ build() {
 	echo "building $target ($*)"
 	# -trimpath: no build machine paths in the binary; -s -w: no symbol
 	# table and debug information (a third of the file, never loaded).
-	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath \
+	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath -tags nodemo \
 		-ldflags "-s -w -X main.version=$version" \
 		-o "dist/mifos-edge-linux-$target" ./cmd/mifos-edge; then
 		echo "build-all.sh: building $target failed" >&2
@@ -58,8 +62,10 @@ for t in $targets; do
 	f=dist/mifos-edge-linux-$t
 	kib=$(($(wc -c <"$f") / 1024))
 	printf '%-32s %6d KiB\n' "$f" "$kib"
-	if [ "$kib" -gt "$max_kib" ]; then
-		echo "build-all.sh: $f is larger than $max_kib KiB (MAX_KIB): what grew?" >&2
+	limit=$max_kib
+	case $t in mips*) limit=$max_kib_mips ;; esac
+	if [ "$kib" -gt "$limit" ]; then
+		echo "build-all.sh: $f is larger than $limit KiB (MAX_KIB, MAX_KIB_MIPS): what grew?" >&2
 		too_big=1
 	fi
 done

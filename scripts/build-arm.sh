@@ -18,7 +18,7 @@ build() {
 	echo "building $name ($*)"
 	# -trimpath: no build machine paths in the binary; -s -w: smaller files
 	# for slow rural links.
-	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath \
+	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath -tags nodemo \
 		-ldflags "-s -w -X main.version=$version" \
 		-o "dist/$name" ./cmd/mifos-edge; then
 		echo "build-arm.sh: building $name failed" >&2

@@ -28,13 +28,16 @@ sim='' daemon=''
 # Closing fd 3, the simulator's input, lets wait return.
 trap 'kill $sim $daemon 2>/dev/null || true; exec 3>&-; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 case $build in
-box) CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/mifos-edge" ./cmd/mifos-edge ;;
+box) CGO_ENABLED=0 go build -trimpath -tags nodemo -ldflags "-s -w" -o "$work/mifos-edge" ./cmd/mifos-edge ;;
 plain) go build -o "$work/mifos-edge" ./cmd/mifos-edge ;;
 *)
 	echo "idle-usage.sh: build must be box or plain, not $build" >&2
 	exit 2
 	;;
 esac
+# The box build leaves the simulators out (-tags nodemo); the modem is
+# simulated by a build that has them, in its own process.
+go build -o "$work/simulator" ./cmd/mifos-edge
 cat > "$work/c.toml" <<CFG
 [modem]
 device = "$work/modem"
@@ -49,7 +52,7 @@ fi
 # The simulator delivers each line of its input as an incoming SMS; this
 # script holds the FIFO open (fd 3) so that it can write a burst.
 mkfifo "$work/sim-input"
-"$work/mifos-edge" simulate --link "$work/modem" --profile huawei-e173 <"$work/sim-input" >/dev/null 2>&1 &
+"$work/simulator" simulate --link "$work/modem" --profile huawei-e173 <"$work/sim-input" >/dev/null 2>&1 &
 sim=$!
 exec 3>"$work/sim-input"
 for _ in $(seq 50); do [ -e "$work/modem" ] && break; sleep 0.1; done

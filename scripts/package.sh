@@ -68,7 +68,7 @@ build() { # stage GOARCH=... [GOARM=...|GOMIPS=...]
 	stage=$1
 	shift
 	mkdir -p "$stage"
-	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath \
+	if ! env CGO_ENABLED=0 GOOS=linux "$@" go build -trimpath -tags nodemo \
 		-ldflags "-s -w -X main.version=$version" \
 		-o "$stage/mifos-edge" ./cmd/mifos-edge; then
 		die "building the program ($*) failed"
