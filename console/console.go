@@ -61,6 +61,9 @@ type Deps struct {
 	Messenger Messenger
 	// Reminders previews and queues arrears reminders; nil without [mifos].
 	Reminders Reminders
+	// Payments assigns mobile-money payments in suspense; nil while
+	// mobile money is off (the Money page then shows no suspense).
+	Payments PaymentDesk
 	// Country reads phone numbers typed without a country code.
 	Country string
 	Logger  *slog.Logger
@@ -137,6 +140,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/loans/{id}/reject", c.signedIn(c.reject))
 	mux.HandleFunc("GET /console/money", c.signedIn(c.moneyPage))
 	mux.HandleFunc("POST /console/money/{id}/requeue", c.signedIn(c.requeue))
+	mux.HandleFunc("POST /console/money/assign", c.signedIn(c.assign))
 	mux.HandleFunc("GET /console/messages", c.signedIn(c.messagesPage))
 	mux.HandleFunc("POST /console/messages", c.signedIn(c.send))
 	mux.HandleFunc("GET /console/reminders", c.signedIn(c.remindersPage))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
@@ -29,6 +30,10 @@ type moneyData struct {
 	Today  []postingRow
 	Failed []postingRow
 	Date   string
+	// Suspense is shown while mobile money is on (ShowSuspense); Writable
+	// offers the assign forms.
+	ShowSuspense, Writable bool
+	Suspense               []suspenseRow
 }
 
 func row(e store.JournalEntry) postingRow {
@@ -58,6 +63,9 @@ func (c *Console) moneyPage(w http.ResponseWriter, r *http.Request, s *session) 
 	switch q := r.URL.Query(); q.Get("m") {
 	case "requeued":
 		p.Notice = fmt.Sprintf("Posting %d is queued again; it is posted as soon as Mifos answers.", parseID(q.Get("id")))
+	case "assigned":
+		p.Notice = fmt.Sprintf("Payment %s is assigned to account %s; it is posted as soon as Mifos answers, and the client gets a receipt.",
+			oneWord(q.Get("txn")), oneWord(q.Get("account")))
 	}
 	c.showMoney(w, s, http.StatusOK, p)
 }
@@ -82,6 +90,10 @@ func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p pag
 		for _, e := range failed {
 			data.Failed = append(data.Failed, row(e))
 		}
+	}
+	if err == nil && c.d.Payments != nil {
+		data.ShowSuspense, data.Writable = true, c.writable(s)
+		data.Suspense, err = suspenseRows(c.d.DB)
 	}
 	if err != nil {
 		c.d.Logger.Error("console money page failed", "err", err)
@@ -171,7 +183,11 @@ func moneyHTML(d moneyData) func(h *htmlWriter) {
 			h.text(id)
 			h.raw("</button></form>\n</div>\n")
 		}
-		h.raw("\n</section>\n<section class=\"card\">\n<h2>Today (")
+		h.raw("\n</section>\n")
+		if d.ShowSuspense {
+			suspenseHTML(h, d.Suspense, d.Writable)
+		}
+		h.raw("<section class=\"card\">\n<h2>Today (")
 		h.text(d.Date)
 		h.raw(")</h2>\n")
 		if len(d.Today) == 0 {
@@ -190,4 +206,19 @@ func moneyHTML(d moneyData) func(h *htmlWriter) {
 		}
 		h.raw("\n</section>\n")
 	}
+}
+
+// oneWord keeps a value echoed from the query to a short run of letters,
+// digits and dashes (it is escaped anyway; this keeps the notice sane).
+func oneWord(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return s
 }

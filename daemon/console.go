@@ -41,6 +41,9 @@ func (d *Daemon) mountConsole(mux *http.ServeMux) {
 	if d.env.API != nil {
 		deps.Reminders = consoleBox{d}
 	}
+	if d.payments != nil {
+		deps.Payments = d.payments
+	}
 	if f, ok := d.setupAPI.(consoleFineract); ok {
 		deps.Auth = f
 		deps.AsUser = func(username, password string) console.LoanDesk { return f.AsUser(username, password) }

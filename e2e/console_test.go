@@ -429,7 +429,8 @@ func raceNote() string {
 // time and the daemon's memory are logged.
 func TestConsoleInChromium(t *testing.T) {
 	findChromium(t) // before the box starts: skip early without a browser
-	e := newEnv(t, envOptions{fineract: true, http: true})
+	e := newEnv(t, envOptions{fineract: true, http: true,
+		extraSMS: fmt.Sprintf("\n[mobile_money]\noperators = [\"mpesa-ke\"]\npayment_type_id = %d\n", fineractsim.SeedPaymentMpesa)})
 	e.enrollOfficer(officerPIN)
 	e.start()
 	e.waitHTTP()
@@ -622,6 +623,34 @@ func TestConsoleInChromium(t *testing.T) {
 
 	if got := e.sentTo(john); len(got) != 0 {
 		t.Errorf("the reminder preview sent SMS: %+v", got)
+	}
+
+	// An M-PESA payment the box cannot match (masked payer, a reference
+	// that is no account) waits in suspense; the manager assigns it to
+	// Amina's loan from the Money page, and it is posted once.
+	when := time.Now().In(time.FixedZone("EAT", 3*3600)).Add(-time.Hour)
+	notice := fmt.Sprintf("SKQ5SUSP01 Confirmed. on %d/%d/%02d at 9:05 AM Ksh700.00 received from MARY WANJIKU 0712***678. "+
+		"Account Number SCHOOL New Utility balance is Ksh50,700.00", when.Day(), int(when.Month()), when.Year()%100)
+	if err := e.sim.Deliver(modemsim.Incoming{From: "MPESA", SenderType: "alphanumeric", Text: notice, Class: -1}); err != nil {
+		t.Fatal(err)
+	}
+	b.reloadUntil("/console/money", "the payment in suspense", func() bool { return strings.Contains(b.text("main"), "SKQ5SUSP01") })
+	b.snap("money-suspense")
+	b.fill(`form[action="/console/money/assign"] input[name="account"]`, "000000981")
+	if st := b.submit(`form[action="/console/money/assign"] button`); st != http.StatusOK || !strings.Contains(b.text(".notice"), "is assigned to account 000000981") {
+		t.Fatalf("assign: %d %q %q", st, b.text(".notice"), b.text(".error"))
+	}
+	e.waitSent(30*time.Second, "the receipt of the assigned payment", func(all []modemsim.Sent) bool {
+		return countTexts(all, fineractsim.SeedAminaPhone, "SKQ5SUSP01") == 1
+	})
+	posted := 0
+	for _, tx := range fin.LoanTransactions(fineractsim.SeedLoanAmina) {
+		if tx.ReceiptNumber == "SKQ5SUSP01" {
+			posted++
+		}
+	}
+	if posted != 1 {
+		t.Errorf("the assigned payment was posted %d times", posted)
 	}
 
 	// 5. Mifos down: a new sign-in with the same password is read-only.
