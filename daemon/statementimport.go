@@ -64,11 +64,17 @@ type ImportResult struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// ImportPayments records a batch through the payments core and says, per
-// payment in order, what became of it. Only a store failure is an error.
+// ImportPayments records a batch of statement payments through the
+// payments core and says, per payment in order, what became of it. Only a
+// store failure is an error.
 func ImportPayments(ctx context.Context, core *payments.Core, batch []mobilemoney.Payment) ([]ImportResult, error) {
 	if len(batch) > MaxImportBatch {
 		return nil, fmt.Errorf("at most %d payments per call, not %d", MaxImportBatch, len(batch))
+	}
+	for i := range batch {
+		// What comes this way is read from an operator's statement,
+		// whatever the caller wrote: an SMS is only ever taken from the modem.
+		batch[i].Source = "statement"
 	}
 	res := core.RecordBatch(ctx, batch)
 	out := make([]ImportResult, len(res))
