@@ -97,18 +97,7 @@ func TestKill9DuringMessageStream(t *testing.T) {
 // AT+CMGS (the PDU written, no answer yet): after the restart the reply is
 // sent again, so the client gets it at least once and at most twice.
 func TestKill9WhileSubmitting(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	e.start()
-	e.sim.DelaySends(1, 2*time.Second)
-	e.deliver(client, "hello") // one-part reply
-	waitFor(t, 20*time.Second, "the reply handed to the modem", func() bool {
-		for _, c := range e.sim.Commands() {
-			if strings.HasPrefix(c, "AT+CMGS=") {
-				return true
-			}
-		}
-		return false
-	})
+	e := replyHeldByTheModem(t)
 	e.kill9()
 	e.start()
 	e.waitReply(client, 30*time.Second)
@@ -128,6 +117,24 @@ func TestKill9WhileSubmitting(t *testing.T) {
 // AT+CMGS: the send under way finishes and is recorded before the daemon
 // exits, so the client gets exactly one copy and nothing is requeued.
 func TestStopWhileSubmittingSendsOnce(t *testing.T) {
+	e := replyHeldByTheModem(t)
+	e.stop()
+	e.start()
+	waitFor(t, 20*time.Second, "outbox drained", e.drained)
+	time.Sleep(2500 * time.Millisecond) // a second copy, if the restart resent it
+	if n := len(e.sentTo(client)); n != 1 {
+		t.Fatalf("client got %d copies after a clean stop, want exactly 1", n)
+	}
+	logs, _ := os.ReadFile(filepath.Join(e.dir, "daemon-2.log"))
+	if strings.Contains(string(logs), "requeued SMS that were being submitted") {
+		t.Fatalf("a clean stop left an SMS submitting:\n%s", logs)
+	}
+}
+
+// replyHeldByTheModem starts a box whose modem holds the next AT+CMGS for
+// 2 s, and returns once the reply to a client's SMS is in that send.
+func replyHeldByTheModem(t *testing.T) *env {
+	t.Helper()
 	e := newEnv(t, envOptions{})
 	e.start()
 	e.sim.DelaySends(1, 2*time.Second)
@@ -140,15 +147,5 @@ func TestStopWhileSubmittingSendsOnce(t *testing.T) {
 		}
 		return false
 	})
-	e.stop()
-	e.start()
-	waitFor(t, 20*time.Second, "outbox drained", e.drained)
-	time.Sleep(2500 * time.Millisecond) // a second copy, if the restart resent it
-	if n := len(e.sentTo(client)); n != 1 {
-		t.Fatalf("client got %d copies after a clean stop, want exactly 1", n)
-	}
-	logs, _ := os.ReadFile(filepath.Join(e.dir, "daemon-2.log"))
-	if strings.Contains(string(logs), "requeued SMS that were being submitted") {
-		t.Fatalf("a clean stop left an SMS submitting:\n%s", logs)
-	}
+	return e
 }

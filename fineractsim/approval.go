@@ -211,19 +211,9 @@ func (s *Server) approveLoan(u *User, id int64, raw []byte, commit bool) reply {
 	if bad := checkKeys(b.m, approveKeys); bad != nil {
 		return *bad
 	}
-	var on time.Time
-	if b.blank("approvedOnDate") {
-		b.fail("approvedOnDate", "cannot.be.blank", "The parameter `approvedOnDate` is mandatory.", nil)
-	} else {
-		on, _ = b.date("approvedOnDate")
-	}
-	amt, hasAmt := b.amount("approvedLoanAmount")
-	if hasAmt && amt <= 0 {
-		b.fail("approvedLoanAmount", "not.greater.than.zero", "The parameter `approvedLoanAmount` must be greater than 0.", amt)
-	}
-	if net, ok := b.amount("netDisbursalAmount"); ok && net <= 0 {
-		b.fail("netDisbursalAmount", "not.greater.than.zero", "The parameter `netDisbursalAmount` must be greater than 0.", net)
-	}
+	on := b.mandatoryDate("approvedOnDate")
+	amt, hasAmt := b.positiveAmount("approvedLoanAmount")
+	b.positiveAmount("netDisbursalAmount")
 	expected, hasExpected := b.date("expectedDisbursementDate")
 	b.maxLen("note", 1000)
 	if bad := b.result(); bad != nil {
@@ -316,12 +306,7 @@ func (s *Server) rejectLoan(u *User, id int64, raw []byte, commit bool) reply {
 	if bad := checkKeys(b.m, rejectKeys); bad != nil {
 		return *bad
 	}
-	var on time.Time
-	if b.blank("rejectedOnDate") {
-		b.fail("rejectedOnDate", "cannot.be.blank", "The parameter `rejectedOnDate` is mandatory.", nil)
-	} else {
-		on, _ = b.date("rejectedOnDate")
-	}
+	on := b.mandatoryDate("rejectedOnDate")
 	b.maxLen("note", 1000)
 	if bad := b.result(); bad != nil {
 		return *bad
@@ -368,16 +353,8 @@ func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply 
 	if bad := checkKeys(b.m, disburseKeys); bad != nil {
 		return *bad
 	}
-	var on time.Time
-	if b.blank("actualDisbursementDate") {
-		b.fail("actualDisbursementDate", "cannot.be.blank", "The parameter `actualDisbursementDate` is mandatory.", nil)
-	} else {
-		on, _ = b.date("actualDisbursementDate")
-	}
-	amt, hasAmt := b.amount("transactionAmount")
-	if hasAmt && amt <= 0 {
-		b.fail("transactionAmount", "not.greater.than.zero", "The parameter `transactionAmount` must be greater than 0.", amt)
-	}
+	on := b.mandatoryDate("actualDisbursementDate")
+	amt, hasAmt := b.positiveAmount("transactionAmount")
 	var pt int64
 	if b.has("paymentTypeId") {
 		pt, _ = b.integer("paymentTypeId")

@@ -68,6 +68,26 @@ func (b *body) fail(name, rule, msg string, value any) {
 	b.errs = append(b.errs, param(code, msg, name, value))
 }
 
+// mandatoryDate reads a date Fineract requires, failing as it does when
+// the parameter is blank.
+func (b *body) mandatoryDate(k string) time.Time {
+	if b.blank(k) {
+		b.fail(k, "cannot.be.blank", "The parameter `"+k+"` is mandatory.", nil)
+		return time.Time{}
+	}
+	t, _ := b.date(k)
+	return t
+}
+
+// positiveAmount reads an amount that, when given, must be more than zero.
+func (b *body) positiveAmount(k string) (Amount, bool) {
+	a, ok := b.amount(k)
+	if ok && a <= 0 {
+		b.fail(k, "not.greater.than.zero", "The parameter `"+k+"` must be greater than 0.", a)
+	}
+	return a, ok
+}
+
 // str extracts a string (numbers are accepted as their text, like Gson).
 func (b *body) str(k string) (string, bool) {
 	v, ok := b.m[k]

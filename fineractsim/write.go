@@ -32,20 +32,12 @@ func changes(b *body, keys ...string) anyMap {
 // moneyFields validates the fields every money command shares: date and
 // positive amount (both mandatory), payment detail lengths.
 func moneyFields(b *body) (time.Time, Amount, int64) {
-	var date time.Time
-	if b.blank("transactionDate") {
-		b.fail("transactionDate", "cannot.be.blank", "The parameter `transactionDate` is mandatory.", nil)
-	} else {
-		date, _ = b.date("transactionDate")
-	}
+	date := b.mandatoryDate("transactionDate")
 	var amt Amount
 	if b.blank("transactionAmount") {
 		b.fail("transactionAmount", "cannot.be.blank", "The parameter `transactionAmount` is mandatory.", nil)
-	} else if a, ok := b.amount("transactionAmount"); ok {
-		amt = a
-		if a <= 0 {
-			b.fail("transactionAmount", "not.greater.than.zero", "The parameter `transactionAmount` must be greater than 0.", a)
-		}
+	} else {
+		amt, _ = b.positiveAmount("transactionAmount")
 	}
 	var pt int64
 	if b.has("paymentTypeId") {

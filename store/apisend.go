@@ -52,34 +52,5 @@ func (tx *Tx) PutAPISend(tokenID, key string, s APISend) error {
 
 // PruneAPISends forgets keys recorded before before.
 func (db *DB) PruneAPISends(before time.Time) (int, error) {
-	n := 0
-	err := db.Update(func(tx *Tx) error {
-		n = 0
-		b, err := tx.Bucket(extAPISends)
-		if err != nil {
-			return err
-		}
-		var keys [][]byte
-		err = b.ForEach(func(k, _ []byte) error {
-			var s APISend
-			if _, err := getJSON(b, k, &s); err != nil {
-				return err
-			}
-			if s.CreatedAt.Before(before) {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(keys)
-		return nil
-	})
-	return n, err
+	return pruneExt(db, extAPISends, func(s APISend) bool { return s.CreatedAt.Before(before) })
 }

@@ -96,3 +96,38 @@ func pruneSubmitted(btx *bbolt.Tx, before time.Time, limit int) (int, error) {
 	}
 	return len(keys), nil
 }
+
+// pruneExt deletes every record of the extension bucket name that gone
+// says has had its time, in one transaction, and reports how many.
+func pruneExt[T any](db *DB, name string, gone func(T) bool) (int, error) {
+	n := 0
+	err := db.Update(func(tx *Tx) error {
+		n = 0
+		b, err := tx.Bucket(name)
+		if err != nil {
+			return err
+		}
+		var keys [][]byte
+		err = b.ForEach(func(k, _ []byte) error {
+			var rec T
+			if _, err := getJSON(b, k, &rec); err != nil {
+				return err
+			}
+			if gone(rec) {
+				keys = append(keys, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(keys)
+		return nil
+	})
+	return n, err
+}

@@ -185,36 +185,7 @@ func (db *DB) WebhookDeliveries(dead bool, limit int) ([]WebhookDelivery, error)
 
 // PruneWebhookDead deletes dead letters given up before before.
 func (db *DB) PruneWebhookDead(before time.Time) (int, error) {
-	n := 0
-	err := db.Update(func(tx *Tx) error {
-		n = 0
-		b, err := tx.Bucket(extWebhookDead)
-		if err != nil {
-			return err
-		}
-		var keys [][]byte
-		err = b.ForEach(func(k, _ []byte) error {
-			var d WebhookDelivery
-			if _, err := getJSON(b, k, &d); err != nil {
-				return err
-			}
-			if d.DeadAt.Before(before) {
-				keys = append(keys, append([]byte(nil), k...))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(keys)
-		return nil
-	})
-	return n, err
+	return pruneExt(db, extWebhookDead, func(d WebhookDelivery) bool { return d.DeadAt.Before(before) })
 }
 
 // Cursor returns the position a reader of the feed stored under name (0
