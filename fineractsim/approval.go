@@ -219,12 +219,9 @@ func (s *Server) approveLoan(u *User, id int64, raw []byte, commit bool) reply {
 	if bad := b.result(); bad != nil {
 		return *bad
 	}
-	l, ok := s.visibleLoan(u, id)
-	if !ok {
-		if _, exists := s.loans[id]; exists {
-			return notAuthorized("User does not have sufficient priviledges to act on the provided office.")
-		}
-		return loanNotFound(id)
+	l, bad := s.loanToActOn(u, id)
+	if bad != nil {
+		return *bad
 	}
 	if l.StatusID != 100 {
 		return generalError("error.msg.loan.approve.account.is.not.submitted.and.pending.state",
@@ -311,12 +308,9 @@ func (s *Server) rejectLoan(u *User, id int64, raw []byte, commit bool) reply {
 	if bad := b.result(); bad != nil {
 		return *bad
 	}
-	l, ok := s.visibleLoan(u, id)
-	if !ok {
-		if _, exists := s.loans[id]; exists {
-			return notAuthorized("User does not have sufficient priviledges to act on the provided office.")
-		}
-		return loanNotFound(id)
+	l, bad := s.loanToActOn(u, id)
+	if bad != nil {
+		return *bad
 	}
 	if l.StatusID != 100 {
 		return generalError("error.msg.loan.reject.account.is.not.submitted.pending.approval.state",
@@ -367,12 +361,9 @@ func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply 
 	if bad := b.result(); bad != nil {
 		return *bad
 	}
-	l, ok := s.visibleLoan(u, id)
-	if !ok {
-		if _, exists := s.loans[id]; exists {
-			return notAuthorized("User does not have sufficient priviledges to act on the provided office.")
-		}
-		return loanNotFound(id)
+	l, bad := s.loanToActOn(u, id)
+	if bad != nil {
+		return *bad
 	}
 	if l.StatusID != 200 {
 		return generalError("error.msg.loan.disbursal.account.is.not.approve.not.disbursed.state",
@@ -434,4 +425,18 @@ func (s *Server) LoanApprovedBy(loanID int64) string {
 		return a.approvedBy.Username
 	}
 	return ""
+}
+
+// loanToActOn is the loan u may act on: 404 when there is none, 403 when
+// it is in an office outside u's.
+func (s *Server) loanToActOn(u *User, id int64) (*loanState, *reply) {
+	if l, ok := s.visibleLoan(u, id); ok {
+		return l, nil
+	}
+	if _, exists := s.loans[id]; exists {
+		r := notAuthorized("User does not have sufficient priviledges to act on the provided office.")
+		return nil, &r
+	}
+	r := loanNotFound(id)
+	return nil, &r
 }
