@@ -124,6 +124,20 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rest string, body
 				return
 			}
 			rep = s.lock(func() reply { return s.loanTxn(n, t) })
+		case len(p) == 4 && p[0] == "loans" && p[2] == "transactions" && post:
+			n, ok1 := id(2)
+			t, ok2 := id(4)
+			if !ok1 || !ok2 {
+				http.NotFound(w, r)
+				return
+			}
+			// No command adjusts (amount 0: undo); chargeback is not modelled.
+			if cmd := q.Get("command"); cmd != "" {
+				send(w, unrecognizedCommand(cmd), false)
+				return
+			}
+			s.command(w, r, "ADJUST", "LOAN", body, n, func(commit bool) reply { return s.adjustLoanTxn(n, t, body, commit) })
+			return
 		case len(p) == 3 && p[0] == "loans" && p[2] == "transactions" && post:
 			n, ok := id(2)
 			if !ok {
