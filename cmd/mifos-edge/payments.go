@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mifos-edge/mifos-edge/api"
+	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
@@ -20,6 +21,7 @@ import (
 
 const paymentsUsage = `usage: mifos-edge payments --config FILE [--state STATE] [--json] [--limit N]
        mifos-edge payments assign --config FILE TXN_ID --account ACCOUNT_NO [--operator NAME]
+       mifos-edge payments undo --config FILE TXN_ID [--operator NAME]
 
 Lists the mobile-money payments the box received (operator SMS, statement,
 API), newest first, with where each stands: pending (recorded, not yet in
@@ -27,7 +29,13 @@ Mifos), posted, failed (Mifos refused it; see the reason), suspense (no
 account could be chosen safely), ignored, reversal-pending, reversed.
 
 assign posts a payment in suspense to a loan or savings account number;
-the account must be active and in the payment's currency.`
+the account must be active and in the payment's currency.
+
+undo reverses in Mifos what a payment posted, once the operator reversed
+it (state reversal-pending): each loan repayment and savings deposit of the
+payment is undone, then the payment is reversed. Running it again changes
+nothing. A posted payment without the operator's reversal notice is not
+undone here: undo it in Mifos itself.`
 
 func init() { register("payments", &PaymentsCommand{}) }
 
@@ -63,7 +71,7 @@ func (c *PaymentsCommand) Run(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print a JSON array (the keys of docs/mobile-money.md)")
 	limit := fs.Int("limit", 500, "at most this many, newest first")
 	account := fs.String("account", "", "assign: the loan or savings account number")
-	operator := fs.String("operator", "", "assign: the operator, when the id is known for more than one")
+	operator := fs.String("operator", "", "assign, undo: the operator, when the id is known for more than one")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), paymentsUsage)
 		fs.PrintDefaults()
@@ -75,6 +83,13 @@ func (c *PaymentsCommand) Run(ctx context.Context, args []string) error {
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
+	}
+	if len(pos) > 0 && pos[0] == "undo" {
+		if len(pos) != 2 || *account != "" {
+			fs.Usage()
+			return errors.New("use: payments undo TXN_ID [--operator NAME]")
+		}
+		return undoPayment(ctx, cfg, daemon.PaymentUndoArgs{Operator: *operator, TxnID: pos[1]})
 	}
 	if len(pos) > 0 {
 		if pos[0] != "assign" || len(pos) != 2 || *account == "" {
@@ -126,6 +141,25 @@ func (c *PaymentsCommand) Run(ctx context.Context, args []string) error {
 			p.Currency, mifos.Amount(p.Amount).Format(2), p.AccountRef, p.State, p.AccountNo, p.Source, v.Reason)
 	}
 	return tw.Flush()
+}
+
+// undoPayment runs the undo through the daemon, or on the store when no
+// daemon runs.
+func undoPayment(ctx context.Context, cfg *config.Config, a daemon.PaymentUndoArgs) error {
+	var p store.Payment
+	_, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpPaymentUndo, a, &p, func(db *store.DB) error {
+		core, err := daemon.NewLocalPayments(cfg, db, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		if err != nil {
+			return err
+		}
+		p, err = core.Undo(ctx, a.Operator, a.TxnID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("payment %s %s: %s (%s)\n", p.Operator, p.TxnID, p.State, p.Reason)
+	return nil
 }
 
 func stateNames() []string {
