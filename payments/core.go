@@ -132,6 +132,9 @@ func (c *Core) Record(ctx context.Context, in mobilemoney.Payment) (p store.Paym
 			c.log().Warn("a reversal names a payment this box did not post", "operator", in.Operator, "reversal", in.TxnID, "reversed", in.ReversedTxnID, "err", err)
 			return nil
 		}
+		if err == nil {
+			c.log().Warn("the operator reversed a payment: a person undoes it (mifos-edge payments undo)", "operator", in.Operator, "reversal", in.TxnID, "reversed", in.ReversedTxnID)
+		}
 		return err
 	})
 	if err != nil || !added {

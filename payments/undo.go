@@ -62,7 +62,7 @@ func (c *Core) Undo(ctx context.Context, operator, txnID string) (store.Payment,
 		case e.State == store.JournalAwaitingApproval:
 			return p, fmt.Errorf("payment %s waits for a checker in Mifos on %s; nothing was undone, decide it there first", p.TxnID, e.AccountNo)
 		case e.State == store.JournalDone && len(e.FineractTxnIDs) == 0:
-			return p, fmt.Errorf("Mifos gave no transaction id for the posting to %s; nothing was undone, undo it in Mifos by hand", e.AccountNo)
+			return p, fmt.Errorf("no Mifos transaction id is known for the posting to %s; nothing was undone, undo it in Mifos by hand", e.AccountNo)
 		}
 		entries = append(entries, e)
 	}
