@@ -1,8 +1,11 @@
 package handler_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/mifos-edge/mifos-edge/fineractsim"
 	"github.com/mifos-edge/mifos-edge/handler"
@@ -199,4 +202,49 @@ func TestBalanceByAccountPINIsRedacted(t *testing.T) {
 			t.Errorf("RedactPIN(%q) = %q, want %q", text, got, want)
 		}
 	}
+}
+
+// Fineract numbers loans and savings apart: one number may be a loan of
+// one client and a savings account of another. Either's PIN answers with
+// that client's own figures; a wrong PIN counts against both.
+func TestBalanceByAccountNumberOfTwoClients(t *testing.T) {
+	s := newSpec(t, handler.MoneyRules{})
+	s.withAccountPIN()
+	s.addClient(fineractsim.Client{ID: 340, Firstname: "Zawadi", Lastname: "Achieng", MobileNo: "+254711000340"})
+	s.fin.AddSavings(fineractsim.Savings{ID: 340, ClientID: 340, AccountNo: "000000981", ProductName: "Akiba",
+		Balance: fineractsim.MustAmount("12.5"), ActivatedOn: specDay.AddDate(0, -1, 0)})
+	hash, err := officer.HashPIN("246813", pepper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.PutClientPIN(340, hash); err != nil {
+		t.Fatal(err)
+	}
+	wantReply(t, "Amina's PIN", s.ask(borrowedPhone, "BAL 981 "+aminaPIN), aminaBalance)
+	wantReply(t, "Zawadi's PIN", s.ask(borrowedPhone, "BAL 981 246813"), "Zawadi Achieng: S1 Akiba: KES 12.50.")
+	wantReply(t, "wrong PIN", s.ask("+254733000160", "BAL 981 111111"), acctRefused)
+	for _, subject := range []string{store.ClientSubject(fineractsim.SeedClientAmina), store.ClientSubject(340)} {
+		if g := s.guard(subject); g.Failures != 1 {
+			t.Fatalf("%s: %+v, want one failure", subject, g)
+		}
+	}
+}
+
+func FuzzRedactPIN(f *testing.F) {
+	for _, seed := range []string{"BAL 981 735194", "bal,981=735194", "PAY 1234 42 L1=5", "SALIO  77\t735194 x", "BAL", "BAL 1", "héllo BAL 1 2"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := handler.RedactPIN(text)
+		words := strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '=' })
+		if len(words) < 2 || !slices.Contains([]string{"BAL", "BALANCE", "SALIO"}, strings.ToUpper(words[0])) {
+			return
+		}
+		out := strings.FieldsFunc(got, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '=' })
+		for i := 1; i < len(words) && i < 3; i++ {
+			if out[i] != "****" {
+				t.Fatalf("RedactPIN(%q) = %q: word %d kept", text, got, i+1)
+			}
+		}
+	})
 }
