@@ -142,6 +142,9 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 	reply := func(text, note string) Result {
 		return Result{Replies: []Reply{{Text: text}}, Note: note}
 	}
+	if w := req.Words(); len(w) == 3 && allDigits(w[1]) {
+		return b.byAccount(ctx, req, w[1], w[2])
+	}
 	pre := b.prefetch(ctx, req.From)
 	defer pre.drop()
 	hit, ok, err := b.LookupClient(ctx, req.From)
@@ -168,6 +171,13 @@ func (b Balance) Handle(ctx context.Context, req Request) Result {
 			return res
 		}
 	}
+	return b.answer(ctx, hit, pre)
+}
+
+// answer is the BAL reply with hit's figures: live (pre's, when it read
+// them for hit), else from the snapshot while Fineract is unreachable.
+func (b Balance) answer(ctx context.Context, hit mifos.ClientHit, pre *prefetched) Result {
+	t := b.Env.texts()
 	v, ok, err := pre.take(hit)
 	if !ok {
 		v, err = b.fetch(ctx, hit.ID, hit.DisplayName)

@@ -268,12 +268,19 @@ func parseGroup(w string) (int64, error) {
 // because it confirms a held officer command.
 var pinKeywords = map[string]bool{}
 
+// balKeywords are BAL's keywords, whose third word, when there is one, is a
+// PIN too (BAL <account no> <PIN>).
+var balKeywords = map[string]bool{}
+
 func init() {
 	// Every keyword of these handlers, in every language they answer to.
 	for _, h := range []Handler{Pay{}, Collect{}, Remind{}, Balance{}, Yes{}} {
 		for _, k := range h.Keywords() {
 			pinKeywords[k] = true
 		}
+	}
+	for _, k := range (Balance{}).Keywords() {
+		balKeywords[k] = true
 	}
 }
 
@@ -291,7 +298,15 @@ func RedactPIN(text string) string {
 	if s2 == e2 {
 		return text
 	}
-	return text[:s2] + "****" + text[e2:]
+	out := text[:s2] + "****"
+	// BAL <account no> <PIN>: the third word is the PIN. The second is
+	// blanked as well, in case the two were typed the other way round.
+	if balKeywords[strings.ToUpper(text[start:end])] {
+		if s3, e3 := wordAt(text, e2, sep); s3 != e3 {
+			return out + text[e2:s3] + "****" + text[e3:]
+		}
+	}
+	return out + text[e2:]
 }
 
 // RedactDigitRuns replaces every run of 4 to 8 ASCII digits in text by

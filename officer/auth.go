@@ -246,25 +246,13 @@ func check(db *store.DB, subject, kind, pin string, now time.Time, p Policy, pep
 			if err != nil {
 				return err
 			}
-			g.Failures++
-			g.LastFailure = now
-			if g.Failures >= p.Attempts {
-				g.Failures = 0
-				g.Locks++
-				if g.Locks > len(p.Locks) {
-					g.UntilReset, g.LockedUntil = true, time.Time{}
-				} else {
-					g.LockedUntil = now.Add(p.Locks[g.Locks-1])
-				}
-				res = lockedResult(g)
-				res.Alerts = append(res.Alerts, AlertLocked)
-			} else {
-				res = Result{Outcome: WrongPIN, AttemptsLeft: p.Attempts - g.Failures, Locks: g.Locks}
+			if res, err = fail(tx, subject, now, p); err != nil {
+				return err
 			}
 			if spent == p.DailyBudget {
 				res.Alerts = append(res.Alerts, AlertBudgetSpent)
 			}
-			return tx.PutPINGuard(g)
+			return nil
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("record PIN attempt: %w", err)

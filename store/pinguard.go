@@ -41,6 +41,10 @@ func OfficerSubject(phone string) string { return "officer:" + phone }
 // ClientSubject names the guard of a client's PIN.
 func ClientSubject(clientID int64) string { return "client:" + strconv.FormatInt(clientID, 10) }
 
+// SenderSubject names the guard of a phone that asked BAL <account no>
+// <PIN> (E.164): its own wrong PINs lock it, whichever accounts it named.
+func SenderSubject(phone string) string { return "sender:" + phone }
+
 // PINGuard returns the guard of subject; a subject never seen has the zero
 // guard (no failures, not locked).
 func (tx *Tx) PINGuard(subject string) (PINGuard, error) {
