@@ -57,8 +57,9 @@ type PINRules struct {
 	Pepper officer.Pepper
 }
 
-// UnlockArgs is the "officer.unlock" argument: exactly one of an officer's
-// phone (E.164), a client id, or the box's daily budget.
+// UnlockArgs is the "officer.unlock" argument: exactly one of a phone
+// (E.164: an officer's, or any phone locked by BAL <account> <PIN>
+// tries), a client id, or the box's daily budget.
 type UnlockArgs struct {
 	Phone    string `json:"phone,omitempty"`
 	ClientID int64  `json:"client_id,omitempty"`
@@ -174,10 +175,18 @@ func Unlock(db *store.DB, policy officer.Policy, a UnlockArgs) error {
 		if err := checkPhone(a.Phone); err != nil {
 			return err
 		}
-		if _, err := db.Officer(a.Phone); err != nil {
+		// A phone is locked as an officer's (wrong PINs in PAY, COLLECT,
+		// REMIND) or as the sender of BAL <account> <PIN> tries, any phone.
+		_, err := db.Officer(a.Phone)
+		switch {
+		case err == nil:
+			if err := officer.Unlock(db, store.OfficerSubject(a.Phone)); err != nil {
+				return err
+			}
+		case !errors.Is(err, store.ErrNoOfficer):
 			return err
 		}
-		return officer.Unlock(db, store.OfficerSubject(a.Phone))
+		return officer.Unlock(db, store.SenderSubject(a.Phone))
 	case a.ClientID > 0 && a.Phone == "" && !a.Budget:
 		return officer.Unlock(db, store.ClientSubject(a.ClientID))
 	case a.Budget && a.Phone == "" && a.ClientID == 0:
@@ -187,7 +196,7 @@ func Unlock(db *store.DB, policy officer.Policy, a UnlockArgs) error {
 		}
 		return officer.ResetBudget(db, officer.KindClient, now, policy)
 	}
-	return errors.New("unlock needs exactly one of an officer's phone, a client id or the daily budget")
+	return errors.New("unlock needs exactly one of a phone, a client id or the daily budget")
 }
 
 // RemoveOfficer un-enrolls a phone.

@@ -47,8 +47,9 @@ standard input: typed twice without echo on a terminal, or one line from a
 pipe. Never put a PIN on the command line.
 
 Wrong PINs lock a phone for 15 minutes, then 1 hour, then 24 hours, then
-until unlock (or reset-pin). unlock --client-id does the same for a client's
-BAL PIN; unlock --budget lifts the box's daily wrong-PIN budget once spent.`
+until unlock (or reset-pin). unlock --phone also frees any phone locked by
+wrong BAL <account> <PIN> tries; unlock --client-id does the same for a
+client's BAL PIN; unlock --budget lifts the box's daily wrong-PIN budget.`
 
 // Summary implements command.
 func (*OfficerCommand) Summary() string { return "enroll loan officers' phones and set their PINs" }
