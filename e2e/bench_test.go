@@ -216,3 +216,43 @@ func BenchmarkBalanceSlowLink(b *testing.B) {
 	b.ReportMetric(float64(repeat[len(repeat)/2].Milliseconds()), "repeat-p50-ms")
 	b.ReportMetric(float64(repeat[len(repeat)-1].Milliseconds()), "repeat-max-ms")
 }
+
+// BenchmarkNotificationToPosted measures an M-PESA paybill notification
+// landed on the modem -> the repayment in Fineract (the stand-in over real
+// HTTP), one at a time: read, trusted, matched by account number,
+// journaled and posted. No assertion on time.
+func BenchmarkNotificationToPosted(b *testing.B) {
+	box := newPaymentsBox(b)
+	e := box.e
+	when := time.Now().In(time.FixedZone("EAT", 3*3600)).Add(-time.Hour)
+	posted := func(receipt string) bool {
+		for _, tx := range e.fin.LoanTransactions(fineractsim.SeedLoanAmina) {
+			if tx.ReceiptNumber == receipt {
+				return true
+			}
+		}
+		return false
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		txn := fmt.Sprintf("SKB%07d", i)
+		text := fmt.Sprintf("%s Confirmed. on %d/%d/%02d at 9:05 AM Ksh10.00 received from MARY WANJIKU 0712***678. "+
+			"Account Number 981 New Utility balance is Ksh%d.00", txn, when.Day(), int(when.Month()), when.Year()%100, 50_000+10*(i+1))
+		start := time.Now()
+		if err := e.sim.Deliver(modemsim.Incoming{From: "MPESA", SenderType: "alphanumeric", Text: text, Class: -1}); err != nil {
+			b.Fatal(err)
+		}
+		for !posted(txn) {
+			if time.Since(start) > 30*time.Second {
+				b.Fatalf("%s not posted in 30 s", txn)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
+}

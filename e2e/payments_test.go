@@ -147,7 +147,7 @@ type paymentsBox struct {
 	tok  string
 }
 
-func newPaymentsBox(t *testing.T) *paymentsBox {
+func newPaymentsBox(t testing.TB) *paymentsBox {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
