@@ -141,6 +141,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/money", c.signedIn(c.moneyPage))
 	mux.HandleFunc("POST /console/money/{id}/requeue", c.signedIn(c.requeue))
 	mux.HandleFunc("POST /console/money/assign", c.signedIn(c.assign))
+	mux.HandleFunc("GET /console/payments", c.signedIn(c.paymentsPage))
+	mux.HandleFunc("POST /console/payments/undo", c.signedIn(c.undo))
 	mux.HandleFunc("GET /console/messages", c.signedIn(c.messagesPage))
 	mux.HandleFunc("POST /console/messages", c.signedIn(c.send))
 	mux.HandleFunc("GET /console/reminders", c.signedIn(c.remindersPage))

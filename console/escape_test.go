@@ -69,6 +69,11 @@ var fixtures = []fixture{
 			Money: s(), TxnIDs: s()}
 		return layoutOf(s), moneyHTML(moneyData{Date: s(), Failed: []postingRow{failed}, Today: []postingRow{today}})
 	}},
+	{"payments", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		row := paymentRow{Payment: store.Payment{Operator: s(), TxnID: s(), Currency: s(), PayerName: s(), PayerPhone: s(), AccountRef: s(),
+			Source: s(), State: store.PaymentState(s()), AccountNo: s(), Reason: s(), Flag: s()}, Money: s(), When: s(), TxnIDs: s(), Writable: true}
+		return layoutOf(s), paymentsHTML(paymentsData{State: "suspense", Rows: []paymentRow{row}, Capped: true})
+	}},
 	{"messages, one conversation", func(c *Console, s func() string) (page, func(*htmlWriter)) {
 		at := c.d.Now()
 		d := &messagesData{Phone: s(), Typed: s(), Text: s(), CanSend: true,

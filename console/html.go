@@ -130,6 +130,9 @@ func (c *Console) layout(h *htmlWriter, p page, body func(h *htmlWriter)) {
 	if p.User != nil {
 		h.raw("\n<nav>\n")
 		for _, t := range tabs {
+			if t.name == "payments" && c.d.Payments == nil {
+				continue // mobile money is off
+			}
 			h.raw(`<a href="` + t.path + `"`)
 			h.current(p.Tab == t.name)
 			h.raw(">" + t.label + "</a>\n")
@@ -169,6 +172,7 @@ var tabs = []struct {
 	{"status", "/console/", "Status"},
 	{"loans", "/console/loans", "Loans"},
 	{"money", "/console/money", "Money"},
+	{"payments", "/console/payments", "Payments"},
 	{"messages", "/console/messages", "SMS"},
 	{"reminders", "/console/reminders", "Remind"},
 }

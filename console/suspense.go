@@ -18,9 +18,12 @@ import (
 // currency) wait for a person, who assigns each to an account number.
 
 // PaymentDesk assigns a suspense payment to a loan or savings account; it
-// is then posted like any payment (the box's journal, exactly once).
+// is then posted like any payment (the box's journal, exactly once). Undo
+// reverses in Fineract what a payment the operator reversed had posted
+// (reversal-pending), as a person decided.
 type PaymentDesk interface {
 	Assign(ctx context.Context, operator, txnID, accountNo string) (store.Payment, error)
+	Undo(ctx context.Context, operator, txnID string) (store.Payment, error)
 }
 
 // moneySuspense bounds the suspense list on a phone.

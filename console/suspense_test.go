@@ -19,6 +19,10 @@ type fakePaymentDesk struct {
 	accounts map[string]bool
 	offline  bool
 	assigned []string
+	// Undo: refuse is Mifos's refusal; busy a posting still under way.
+	refuse string
+	busy   bool
+	undone []string
 }
 
 func (f *fakePaymentDesk) Assign(_ context.Context, operator, txnID, account string) (store.Payment, error) {
