@@ -19,10 +19,20 @@ import (
 // hundred SMS fits; anything larger is refused with 413.
 const MaxBody = 1 << 20
 
+// LargeBody lets the one route at Path (exactly; the mux redirects any
+// other spelling of it without reading a body) take bodies up to Max
+// bytes instead of MaxBody: an operator's statement uploaded in the
+// console is a few megabytes. Every other route keeps MaxBody.
+type LargeBody struct {
+	Path string
+	Max  int64
+}
+
 // Protect wraps the whole server: bounded bodies, cross-origin unsafe
 // requests refused (Origin/Sec-Fetch-Site, Go's CrossOriginProtection),
-// and headers that keep pages from being framed or sniffed.
-func Protect(h http.Handler) http.Handler {
+// and headers that keep pages from being framed or sniffed. large are the
+// routes allowed a larger body.
+func Protect(h http.Handler, large ...LargeBody) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusForbidden, "cross-origin request refused")
@@ -34,11 +44,17 @@ func Protect(h http.Handler) http.Handler {
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-		if r.ContentLength > MaxBody {
-			Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", MaxBody))
+		limit := int64(MaxBody)
+		for _, l := range large {
+			if r.URL.Path == l.Path {
+				limit = l.Max
+			}
+		}
+		if r.ContentLength > limit {
+			Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", limit))
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		inner.ServeHTTP(w, r)
 	})
 }

@@ -101,3 +101,41 @@ func TestBearer(t *testing.T) {
 		}
 	}
 }
+
+// One route may take a larger body; every other keeps MaxBody, however
+// the body is sent.
+func TestProtectAllowsALargerBodyOnOneRouteOnly(t *testing.T) {
+	const large = 3 * MaxBody
+	h := Protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			Error(w, http.StatusRequestEntityTooLarge, err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}), LargeBody{Path: "/upload", Max: large})
+	for _, tc := range []struct {
+		path    string
+		size    int
+		chunked bool
+		want    int
+	}{
+		{"/upload", 2 * MaxBody, false, 204},
+		{"/upload", 2 * MaxBody, true, 204},
+		{"/upload", large + 1, false, 413},
+		{"/upload", large + 1, true, 413},
+		{"/upload/", MaxBody + 1, false, 413},
+		{"/other", MaxBody + 1, false, 413},
+		{"/other", MaxBody + 1, true, 413},
+		{"/other", MaxBody, false, 204},
+	} {
+		r := httptest.NewRequest("POST", "http://box.lan"+tc.path, strings.NewReader(strings.Repeat("x", tc.size)))
+		if tc.chunked {
+			r.ContentLength = -1
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("%s, %d bytes (chunked %v): %d, want %d", tc.path, tc.size, tc.chunked, w.Code, tc.want)
+		}
+	}
+}
