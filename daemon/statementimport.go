@@ -11,6 +11,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/mobilemoney"
 	"github.com/mifos-edge/mifos-edge/payments"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -39,30 +40,18 @@ type ImportArgs struct {
 }
 
 // KnownArgs is the "payments.known" argument.
-type KnownArgs struct {
-	Operator string   `json:"operator"`
-	TxnIDs   []string `json:"txn_ids"`
-}
+type KnownArgs = reconcile.KnownArgs
 
 // Import outcomes of one payment.
 const (
-	ImportNew     = "new"     // recorded now
-	ImportKnown   = "known"   // the box had it already (SMS, API, an earlier import): nothing changes
-	ImportRefused = "refused" // not a payment the box takes; Reason says why
+	ImportNew     = reconcile.New     // recorded now
+	ImportKnown   = reconcile.Known   // the box had it already: nothing changes
+	ImportRefused = reconcile.Refused // not a payment the box takes; Reason says why
 )
 
 // ImportResult is what became of one payment of a batch (or, for
 // payments.known, what would).
-type ImportResult struct {
-	TxnID   string             `json:"txn_id"`
-	Outcome string             `json:"outcome"`
-	State   store.PaymentState `json:"state,omitempty"`
-	// Matched: the matching decided (journaled to post, or suspense);
-	// false for a new payment that waits for Fineract to answer.
-	Matched bool   `json:"matched,omitempty"`
-	Source  string `json:"source,omitempty"` // the first arrival's, for a known one
-	Reason  string `json:"reason,omitempty"`
-}
+type ImportResult = reconcile.Result
 
 // ImportPayments records a batch of statement payments through the
 // payments core and says, per payment in order, what became of it. Only a
@@ -123,36 +112,14 @@ func KnownPayments(db *store.DB, a KnownArgs) ([]ImportResult, error) {
 	return out, err
 }
 
-// ReceiptsArgs is the "payments.receipts" argument: the payments of
-// Operator that did not come from a statement, whose operator's time is
-// inside [From, To], newest first, from arrival number Before down (0:
-// from the newest), examining at most Limit payments per call.
-type ReceiptsArgs struct {
-	Operator string    `json:"operator"`
-	From     time.Time `json:"from"`
-	To       time.Time `json:"to"`
-	Before   uint64    `json:"before,omitempty"`
-	Limit    int       `json:"limit,omitempty"`
-}
+// ReceiptsArgs is the "payments.receipts" argument (reconcile.ReceiptsArgs).
+type ReceiptsArgs = reconcile.ReceiptsArgs
 
 // Receipt is a payment as the reconciliation lists it.
-type Receipt struct {
-	Seq      uint64             `json:"seq"`
-	TxnID    string             `json:"txn_id"`
-	Amount   int64              `json:"amount"`
-	Currency string             `json:"currency"`
-	Time     time.Time          `json:"time"`
-	State    store.PaymentState `json:"state"`
-	Source   string             `json:"source"`
-	Account  string             `json:"account_no,omitempty"`
-}
+type Receipt = reconcile.Receipt
 
-// ReceiptsPage is one page of receipts; Next is the Before of the next
-// page, 0 when there is none.
-type ReceiptsPage struct {
-	Receipts []Receipt `json:"receipts"`
-	Next     uint64    `json:"next,omitempty"`
-}
+// ReceiptsPage is one page of receipts.
+type ReceiptsPage = reconcile.ReceiptsPage
 
 // receiptsPage is how many payments one call examines by default.
 const receiptsPage = 1000
@@ -269,3 +236,31 @@ func (d *Daemon) registerImportOps(s *control.Server) {
 		return PaymentReceipts(d.db, a)
 	})
 }
+
+// StoreImport is reconcile's backend in the process that holds the
+// store: the daemon itself (the console's upload), or the command line
+// when no daemon runs. Core is nil for a dry run, which records nothing.
+type StoreImport struct {
+	DB   *store.DB
+	Core *payments.Core
+}
+
+// Record implements reconcile.Backend.
+func (s StoreImport) Record(ctx context.Context, batch []mobilemoney.Payment) ([]ImportResult, error) {
+	if s.Core == nil {
+		return nil, ErrPaymentsOff
+	}
+	return ImportPayments(ctx, s.Core, batch)
+}
+
+// Known implements reconcile.Backend.
+func (s StoreImport) Known(_ context.Context, a KnownArgs) ([]ImportResult, error) {
+	return KnownPayments(s.DB, a)
+}
+
+// Receipts implements reconcile.Backend.
+func (s StoreImport) Receipts(_ context.Context, a ReceiptsArgs) (ReceiptsPage, error) {
+	return PaymentReceipts(s.DB, a)
+}
+
+var _ reconcile.Backend = StoreImport{}

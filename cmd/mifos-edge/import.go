@@ -17,7 +17,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/mobilemoney"
 	"github.com/mifos-edge/mifos-edge/mobilemoney/mpesastatement"
-	"github.com/mifos-edge/mifos-edge/payments"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -34,13 +34,6 @@ holds inside the statement's period that are NOT on the statement
 --dry-run records nothing and says what an import would do.
 The exit status is non-zero only when the file cannot be read as a
 statement; broken rows are reported, not fatal.`
-
-// statementOperator is the operator of the rows mpesastatement reads.
-const statementOperator = "mpesa-ke"
-
-// importBatch is how many rows go to the daemon per call: short calls,
-// and the daemon never holds more than this of a statement.
-const importBatch = 200
 
 // importBatchWait bounds one batch: matching is a few Fineract reads per
 // payment, each bounded; a slow link may take minutes for 200.
@@ -80,9 +73,9 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !slices.Contains(cfg.MobileMoney.Operators, statementOperator) {
+	if !slices.Contains(cfg.MobileMoney.Operators, reconcile.Operator) {
 		return fmt.Errorf("an M-PESA statement holds %s payments, and [mobile_money] operators does not take them (%s): add %q",
-			statementOperator, strings.Join(cfg.MobileMoney.Operators, ", "), statementOperator)
+			reconcile.Operator, strings.Join(cfg.MobileMoney.Operators, ", "), reconcile.Operator)
 	}
 	f, err := os.Open(pos[1])
 	if err != nil {
@@ -97,43 +90,41 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 	if out == nil {
 		out = os.Stdout
 	}
-	imp := &statementImport{rd: rd, dryRun: *dryRun, rep: newImportReport(filepath.Base(pos[1]), *dryRun, max(*list, 0))}
+	opts := reconcile.Options{File: filepath.Base(pos[1]), DryRun: *dryRun, List: *list}
+	var rep *reconcile.Report
 
 	// The daemon answers a lookup when it runs; otherwise the whole import
 	// runs here on the store (and the daemon posts what was journaled when
 	// it starts).
 	var probe []daemon.ImportResult
-	viaDaemon, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpPaymentKnown, daemon.KnownArgs{Operator: statementOperator}, &probe, func(db *store.DB) error {
-		b := &localImport{db: db}
+	viaDaemon, err := withDaemonOrStore(ctx, cfg, defaultWait, daemon.OpPaymentKnown, daemon.KnownArgs{Operator: reconcile.Operator}, &probe, func(db *store.DB) error {
+		b := daemon.StoreImport{DB: db}
 		if !*dryRun {
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			core, err := daemon.NewLocalPayments(cfg, db, log)
 			if err != nil {
 				return err
 			}
-			b.core = core
+			b.Core = core
 		}
-		imp.rep.where = "on the store (no daemon runs): what was matched is posted to Mifos when the daemon starts"
-		return imp.run(ctx, b)
+		var err error
+		rep, err = reconcile.Statement(ctx, rd, b, opts)
+		rep.Where = "on the store (no daemon runs): what was matched is posted to Mifos when the daemon starts"
+		return err
 	})
 	if viaDaemon && err == nil {
-		imp.rep.where = "through the running daemon"
-		err = imp.run(ctx, &daemonImport{socket: cfg.Control.Socket})
+		rep, err = reconcile.Statement(ctx, rd, &daemonImport{socket: cfg.Control.Socket}, opts)
+		rep.Where = "through the running daemon"
 	}
-	if imp.started {
+	if rep != nil {
 		// Whatever was done before a failure is reported.
-		imp.rep.print(out)
+		printReport(out, rep)
 	}
 	return err
 }
 
-// importBackend is where the rows go: the running daemon or the store.
-type importBackend interface {
-	record(ctx context.Context, batch []mobilemoney.Payment) ([]daemon.ImportResult, error)
-	known(ctx context.Context, a daemon.KnownArgs) ([]daemon.ImportResult, error)
-	receipts(ctx context.Context, a daemon.ReceiptsArgs) (daemon.ReceiptsPage, error)
-}
-
+// daemonImport is reconcile's backend through the running daemon's
+// control socket.
 type daemonImport struct{ socket string }
 
 func (d *daemonImport) call(ctx context.Context, wait time.Duration, op string, args, out any) error {
@@ -142,155 +133,14 @@ func (d *daemonImport) call(ctx context.Context, wait time.Duration, op string, 
 	return control.Call(cctx, d.socket, op, args, out)
 }
 
-func (d *daemonImport) record(ctx context.Context, batch []mobilemoney.Payment) (out []daemon.ImportResult, err error) {
+func (d *daemonImport) Record(ctx context.Context, batch []mobilemoney.Payment) (out []daemon.ImportResult, err error) {
 	return out, d.call(ctx, importBatchWait, daemon.OpPaymentImport, daemon.ImportArgs{Payments: batch}, &out)
 }
 
-func (d *daemonImport) known(ctx context.Context, a daemon.KnownArgs) (out []daemon.ImportResult, err error) {
+func (d *daemonImport) Known(ctx context.Context, a daemon.KnownArgs) (out []daemon.ImportResult, err error) {
 	return out, d.call(ctx, defaultWait, daemon.OpPaymentKnown, a, &out)
 }
 
-func (d *daemonImport) receipts(ctx context.Context, a daemon.ReceiptsArgs) (out daemon.ReceiptsPage, err error) {
+func (d *daemonImport) Receipts(ctx context.Context, a daemon.ReceiptsArgs) (out daemon.ReceiptsPage, err error) {
 	return out, d.call(ctx, defaultWait, daemon.OpPaymentReceipts, a, &out)
-}
-
-type localImport struct {
-	db   *store.DB
-	core *payments.Core // nil for a dry run
-}
-
-func (l *localImport) record(ctx context.Context, batch []mobilemoney.Payment) ([]daemon.ImportResult, error) {
-	return daemon.ImportPayments(ctx, l.core, batch)
-}
-
-func (l *localImport) known(_ context.Context, a daemon.KnownArgs) ([]daemon.ImportResult, error) {
-	return daemon.KnownPayments(l.db, a)
-}
-
-func (l *localImport) receipts(_ context.Context, a daemon.ReceiptsArgs) (daemon.ReceiptsPage, error) {
-	return daemon.PaymentReceipts(l.db, a)
-}
-
-// statementImport reads the statement once, a batch of payments at a
-// time, and fills the report. What it keeps for the whole file is the set
-// of receipt numbers on it (under 100 bytes each: 10,000 rows, under a
-// megabyte) for the reconciliation, plus what the report lists (capped).
-type statementImport struct {
-	rd      *mpesastatement.Reader
-	dryRun  bool
-	rep     *importReport
-	started bool
-	// onStatement: receipt → "" for a payment row, else the status of a
-	// row that moved no money (Failed, Cancelled…).
-	onStatement map[string]string
-	batch       []mpesastatement.Row
-}
-
-func (s *statementImport) run(ctx context.Context, b importBackend) error {
-	s.started = true
-	s.onStatement = make(map[string]string)
-	for {
-		row, err := s.rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			s.rep.readErr = err.Error()
-			return err // the file stopped being readable: what was read is reported
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		s.rep.rows++
-		switch row.Outcome {
-		case mpesastatement.Import:
-			id := row.Payment.TxnID
-			if status, dup := s.onStatement[id]; dup && status == "" {
-				s.rep.repeated(row)
-				continue
-			}
-			s.onStatement[id] = ""
-			s.batch = append(s.batch, row)
-			if len(s.batch) == importBatch {
-				if err := s.flush(ctx, b); err != nil {
-					return err
-				}
-			}
-		case mpesastatement.Skip:
-			s.rep.skip(row)
-			if row.Skip == mpesastatement.SkipNotCompleted && row.Payment.TxnID != "" {
-				if _, ok := s.onStatement[row.Payment.TxnID]; !ok {
-					s.onStatement[row.Payment.TxnID] = row.Status
-				}
-			}
-		case mpesastatement.Broken:
-			s.rep.broke(row)
-		}
-	}
-	if err := s.flush(ctx, b); err != nil {
-		return err
-	}
-	return s.reconcile(ctx, b)
-}
-
-func (s *statementImport) flush(ctx context.Context, b importBackend) error {
-	if len(s.batch) == 0 {
-		return nil
-	}
-	var res []daemon.ImportResult
-	var err error
-	if s.dryRun {
-		ids := make([]string, len(s.batch))
-		for i, r := range s.batch {
-			ids[i] = r.Payment.TxnID
-		}
-		res, err = b.known(ctx, daemon.KnownArgs{Operator: statementOperator, TxnIDs: ids})
-	} else {
-		ps := make([]mobilemoney.Payment, len(s.batch))
-		for i, r := range s.batch {
-			ps[i] = r.Payment
-		}
-		res, err = b.record(ctx, ps)
-	}
-	if err == nil && len(res) != len(s.batch) {
-		err = fmt.Errorf("%d answers for %d payments", len(res), len(s.batch))
-	}
-	if err != nil {
-		return fmt.Errorf("rows %d to %d: %w", s.batch[0].Line, s.batch[len(s.batch)-1].Line, err)
-	}
-	for i, r := range res {
-		s.rep.result(s.batch[i], r)
-	}
-	s.batch = s.batch[:0]
-	return nil
-}
-
-// reconcile lists the receipts the box holds inside the statement's
-// period that the statement does not have as a completed payment.
-func (s *statementImport) reconcile(ctx context.Context, b importBackend) error {
-	p := s.rd.Period()
-	span := p.Span()
-	s.rep.period, s.rep.declared = span, !p.Declared.IsZero()
-	if span.IsZero() {
-		return nil
-	}
-	a := daemon.ReceiptsArgs{Operator: statementOperator, From: span.From, To: span.To}
-	for {
-		page, err := b.receipts(ctx, a)
-		if err != nil {
-			return fmt.Errorf("listing the receipts inside the statement's period: %w", err)
-		}
-		for _, r := range page.Receipts {
-			status, on := s.onStatement[r.TxnID]
-			if on && status == "" {
-				continue
-			}
-			s.rep.unlisted(r, status)
-		}
-		if page.Next == 0 {
-			s.rep.reconciled = true
-			return nil
-		}
-		a.Before = page.Next
-	}
 }

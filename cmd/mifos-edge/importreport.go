@@ -8,128 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mifos-edge/mifos-edge/daemon"
 	"github.com/mifos-edge/mifos-edge/mifos"
-	"github.com/mifos-edge/mifos-edge/mobilemoney/mpesastatement"
-	"github.com/mifos-edge/mifos-edge/store"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 )
-
-// importReport is the reconciliation of one statement: counts of every
-// kind are whole; the rows listed under each are capped at list, so a
-// statement of any size prints a report of bounded size.
-type importReport struct {
-	file   string
-	dryRun bool
-	list   int
-	where  string
-
-	rows     int
-	period   mpesastatement.Span
-	declared bool
-	// reconciled: the receipts inside the period were all looked at.
-	reconciled bool
-	readErr    string
-
-	newN                         int
-	newAmount                    mifos.Amount
-	journaled, suspense, waiting int
-	suspenseRows                 []string
-
-	knownN       int
-	knownStates  map[store.PaymentState]int
-	knownSources map[string]int
-
-	refusedN    int
-	refusedRows []string
-
-	skipped map[mpesastatement.SkipReason]int
-
-	brokenN    int
-	brokenRows []string
-
-	repeatedN    int
-	repeatedRows []string
-
-	unlistedN    int
-	unlistedRows []unlistedReceipt
-}
-
-type unlistedReceipt struct {
-	daemon.Receipt
-	note string
-}
-
-func newImportReport(file string, dryRun bool, list int) *importReport {
-	return &importReport{file: file, dryRun: dryRun, list: list, knownStates: map[store.PaymentState]int{},
-		knownSources: map[string]int{}, skipped: map[mpesastatement.SkipReason]int{}}
-}
-
-func (r *importReport) keep(rows []string, s string) []string {
-	if len(rows) < r.list {
-		rows = append(rows, s)
-	}
-	return rows
-}
-
-func (r *importReport) skip(row mpesastatement.Row) { r.skipped[row.Skip]++ }
-
-func (r *importReport) broke(row mpesastatement.Row) {
-	r.brokenN++
-	msg := fmt.Sprintf("row %d: broken", row.Line)
-	if row.Err != nil {
-		msg = row.Err.Error()
-	}
-	r.brokenRows = r.keep(r.brokenRows, msg)
-}
-
-func (r *importReport) repeated(row mpesastatement.Row) {
-	r.repeatedN++
-	r.repeatedRows = r.keep(r.repeatedRows, fmt.Sprintf("row %d: %s is on the statement twice; taken once", row.Line, row.Payment.TxnID))
-}
-
-// result counts what became of a payment row (or would, in a dry run).
-func (r *importReport) result(row mpesastatement.Row, res daemon.ImportResult) {
-	p := row.Payment
-	switch res.Outcome {
-	case daemon.ImportNew:
-		r.newN++
-		r.newAmount += p.Amount
-		if r.dryRun {
-			return
-		}
-		switch {
-		case res.State == store.PaymentSuspense:
-			r.suspense++
-			r.suspenseRows = r.keep(r.suspenseRows, fmt.Sprintf("%s\t%s %s\trow %d\t%s", p.TxnID, p.Currency, p.Amount.Format(2), row.Line, res.Reason))
-		case !res.Matched:
-			r.waiting++
-		default:
-			r.journaled++
-		}
-	case daemon.ImportKnown:
-		r.knownN++
-		r.knownStates[res.State]++
-		r.knownSources[res.Source]++
-	default:
-		r.refusedN++
-		r.refusedRows = r.keep(r.refusedRows, fmt.Sprintf("row %d: %s: %s", row.Line, res.TxnID, res.Reason))
-	}
-}
-
-// unlisted notes a receipt inside the period that the statement does not
-// have as a completed payment (status: its row's status when the
-// statement has it as failed or cancelled).
-func (r *importReport) unlisted(rc daemon.Receipt, status string) {
-	r.unlistedN++
-	if len(r.unlistedRows) >= r.list {
-		return
-	}
-	note := "not on the statement"
-	if status != "" {
-		note = fmt.Sprintf("on the statement as %s, not Completed: no money came in", status)
-	}
-	r.unlistedRows = append(r.unlistedRows, unlistedReceipt{Receipt: rc, note: note})
-}
 
 func counted[K ~string](m map[K]int) string {
 	var parts []string
@@ -139,14 +20,6 @@ func counted[K ~string](m map[K]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func total[K comparable](m map[K]int) int {
-	n := 0
-	for _, v := range m {
-		n += v
-	}
-	return n
 }
 
 // more says how many were not listed.
@@ -159,97 +32,98 @@ func more(w io.Writer, listed, all int) {
 // timeLayout shows a time as the operator printed it, with its offset.
 const timeLayout = "2006-01-02 15:04:05 -07:00"
 
-func (r *importReport) print(w io.Writer) {
-	fmt.Fprintf(w, "M-PESA statement %s, imported %s\n", r.file, r.where)
-	if r.dryRun {
+// printReport writes the reconciliation for a person at a terminal.
+func printReport(w io.Writer, r *reconcile.Report) {
+	fmt.Fprintf(w, "M-PESA statement %s, imported %s\n", r.File, r.Where)
+	if r.DryRun {
 		fmt.Fprintln(w, "DRY RUN: nothing was recorded; this is what an import would do.")
 	}
 	period := "no period (no readable dates)"
-	if !r.period.IsZero() {
+	if !r.Period.IsZero() {
 		how := "from the rows' times"
-		if r.declared {
+		if r.Declared {
 			how = "as the file declares it"
 		}
-		period = fmt.Sprintf("period %s to %s (%s)", r.period.From.Format(timeLayout), r.period.To.Format(timeLayout), how)
+		period = fmt.Sprintf("period %s to %s (%s)", r.Period.From.Format(timeLayout), r.Period.To.Format(timeLayout), how)
 	}
-	fmt.Fprintf(w, "%d rows read; %s\n", r.rows, period)
-	if r.readErr != "" {
-		fmt.Fprintf(w, "READING STOPPED: %s; the rows after it were not read\n", r.readErr)
+	fmt.Fprintf(w, "%d rows read; %s\n", r.Rows, period)
+	if r.ReadErr != "" {
+		fmt.Fprintf(w, "READING STOPPED: %s; the rows after it were not read\n", r.ReadErr)
 	}
 	fmt.Fprintln(w)
 
-	amount := "KES " + r.newAmount.Format(2)
-	if r.dryRun {
-		fmt.Fprintf(w, "Would post:     %d new payments, %s\n", r.newN, amount)
+	amount := "KES " + r.NewAmount.Format(2)
+	if r.DryRun {
+		fmt.Fprintf(w, "Would post:     %d new payments, %s\n", r.New, amount)
 	} else {
-		fmt.Fprintf(w, "Posted now:     %d new payments, %s\n", r.newN, amount)
-		fmt.Fprintf(w, "                %d matched to an account, journaled to post to Mifos\n", r.journaled)
-		fmt.Fprintf(w, "                %d to suspense (a person assigns them)\n", r.suspense)
-		fmt.Fprintf(w, "                %d waiting for Mifos to answer (matched and posted when it does)\n", r.waiting)
+		fmt.Fprintf(w, "Posted now:     %d new payments, %s\n", r.New, amount)
+		fmt.Fprintf(w, "                %d matched to an account, journaled to post to Mifos\n", r.Journaled)
+		fmt.Fprintf(w, "                %d to suspense (a person assigns them)\n", r.Suspense)
+		fmt.Fprintf(w, "                %d waiting for Mifos to answer (matched and posted when it does)\n", r.Waiting)
 	}
 	known := ""
-	if r.knownN > 0 {
-		known = fmt.Sprintf(": %s; first seen by %s", counted(r.knownStates), counted(r.knownSources))
+	if r.Known > 0 {
+		known = fmt.Sprintf(": %s; first seen by %s", counted(r.KnownStates), counted(r.KnownSources))
 	}
-	fmt.Fprintf(w, "Already known:  %d (not posted again)%s\n", r.knownN, known)
-	fmt.Fprintf(w, "Refused:        %d\n", r.refusedN)
-	for _, s := range r.refusedRows {
+	fmt.Fprintf(w, "Already known:  %d (not posted again)%s\n", r.Known, known)
+	fmt.Fprintf(w, "Refused:        %d\n", r.Refused)
+	for _, s := range r.RefusedRows {
 		fmt.Fprintln(w, "  "+s)
 	}
-	more(w, len(r.refusedRows), r.refusedN)
+	more(w, len(r.RefusedRows), r.Refused)
 	skipped := ""
-	if n := total(r.skipped); n > 0 {
-		skipped = ": " + counted(r.skipped)
+	if n := r.SkippedRows(); n > 0 {
+		skipped = ": " + counted(r.Skipped)
 	}
-	fmt.Fprintf(w, "Skipped:        %d%s\n", total(r.skipped), skipped)
-	fmt.Fprintf(w, "Broken rows:    %d", r.brokenN)
-	if r.brokenN > 0 {
+	fmt.Fprintf(w, "Skipped:        %d%s\n", r.SkippedRows(), skipped)
+	fmt.Fprintf(w, "Broken rows:    %d", r.Broken)
+	if r.Broken > 0 {
 		fmt.Fprint(w, " (nothing posted from them: fix the file, or post them by hand, and import again)")
 	}
 	fmt.Fprintln(w)
-	for _, s := range r.brokenRows {
+	for _, s := range r.BrokenRows {
 		fmt.Fprintln(w, "  "+s)
 	}
-	more(w, len(r.brokenRows), r.brokenN)
-	if r.repeatedN > 0 {
-		fmt.Fprintf(w, "Repeated rows:  %d\n", r.repeatedN)
-		for _, s := range r.repeatedRows {
+	more(w, len(r.BrokenRows), r.Broken)
+	if r.Repeated > 0 {
+		fmt.Fprintf(w, "Repeated rows:  %d\n", r.Repeated)
+		for _, s := range r.RepeatedRows {
 			fmt.Fprintln(w, "  "+s)
 		}
-		more(w, len(r.repeatedRows), r.repeatedN)
+		more(w, len(r.RepeatedRows), r.Repeated)
 	}
 
-	if len(r.suspenseRows) > 0 {
+	if len(r.SuspenseRows) > 0 {
 		fmt.Fprintln(w, "\nTo suspense (check whose each is, then: mifos-edge payments assign TXN_ID --account ACCOUNT_NO):")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		for _, s := range r.suspenseRows {
-			fmt.Fprintln(tw, "  "+s)
+		for _, s := range r.SuspenseRows {
+			fmt.Fprintf(tw, "  %s\t%s %s\trow %d\t%s\n", s.TxnID, s.Currency, s.Amount.Format(2), s.Line, s.Reason)
 		}
 		tw.Flush()
-		more(w, len(r.suspenseRows), r.suspense)
+		more(w, len(r.SuspenseRows), r.Suspense)
 	}
 
 	fmt.Fprintln(w)
 	switch {
-	case r.period.IsZero():
+	case r.Period.IsZero():
 		fmt.Fprintln(w, "Receipts not on the statement: not checked (the statement has no period)")
 		return
-	case !r.reconciled:
+	case !r.Reconciled:
 		fmt.Fprintln(w, "Receipts not on the statement: not checked (the import stopped first)")
 		return
 	}
-	fmt.Fprintf(w, "Receipts inside the period that are NOT on the statement (possible forgeries): %d\n", r.unlistedN)
-	if r.unlistedN == 0 {
+	fmt.Fprintf(w, "Receipts inside the period that are NOT on the statement (possible forgeries): %d\n", r.Unlisted)
+	if r.Unlisted == 0 {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  TXN\tAMOUNT\tTIME\tSTATE\tSOURCE\tACCOUNT\tNOTE")
-	for _, u := range r.unlistedRows {
+	for _, u := range r.UnlistedRows {
 		fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s\t%s\t%s\t%s\n", u.TxnID, u.Currency, mifos.Amount(u.Amount).Format(2),
-			u.Time.Format(timeLayout), u.State, u.Source, u.Account, u.note)
+			u.Time.Format(timeLayout), u.State, u.Source, u.Account, u.Note)
 	}
 	tw.Flush()
-	more(w, len(r.unlistedRows), r.unlistedN)
+	more(w, len(r.UnlistedRows), r.Unlisted)
 	fmt.Fprintln(w, "  Check each in the M-PESA portal by its receipt number before anything else is done with it")
 	fmt.Fprintln(w, "  (docs/mobile-money.md, \"Importing a statement\").")
 }
