@@ -18,6 +18,7 @@ import (
 
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/officer"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -64,6 +65,9 @@ type Deps struct {
 	// Payments assigns mobile-money payments in suspense; nil while
 	// mobile money is off (the Money page then shows no suspense).
 	Payments PaymentDesk
+	// Statements records what an uploaded M-PESA statement holds (the
+	// daemon's store and payments core); nil: no statement upload.
+	Statements reconcile.Backend
 	// Country reads phone numbers typed without a country code.
 	Country string
 	Logger  *slog.Logger
@@ -143,6 +147,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /console/money/assign", c.signedIn(c.assign))
 	mux.HandleFunc("GET /console/payments", c.signedIn(c.paymentsPage))
 	mux.HandleFunc("POST /console/payments/undo", c.signedIn(c.undo))
+	mux.HandleFunc("POST "+StatementPath, c.signedIn(c.uploadStatement))
 	mux.HandleFunc("GET /console/messages", c.signedIn(c.messagesPage))
 	mux.HandleFunc("POST /console/messages", c.signedIn(c.send))
 	mux.HandleFunc("GET /console/reminders", c.signedIn(c.remindersPage))

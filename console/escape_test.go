@@ -14,7 +14,9 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/mobilemoney/mpesastatement"
 	"github.com/mifos-edge/mifos-edge/modem"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -73,6 +75,20 @@ var fixtures = []fixture{
 		row := paymentRow{Payment: store.Payment{Operator: s(), TxnID: s(), Currency: s(), PayerName: s(), PayerPhone: s(), AccountRef: s(),
 			Source: s(), State: store.PaymentState(s()), AccountNo: s(), Reason: s(), Flag: s()}, Money: s(), When: s(), TxnIDs: s(), Writable: true}
 		return layoutOf(s), paymentsHTML(paymentsData{State: "suspense", Rows: []paymentRow{row}, Capped: true})
+	}},
+	{"statement report", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		at := time.Date(2025, 10, 12, 13, 0, 0, 0, time.UTC)
+		rep := &reconcile.Report{File: s(), Rows: 9, ReadErr: s(), Period: mpesastatement.Span{From: at, To: at.Add(time.Hour)},
+			New: 1, NewAmount: 5, Suspense: 2, Known: 1, KnownStates: map[store.PaymentState]int{store.PaymentState(s()): 1},
+			Skipped: map[mpesastatement.SkipReason]int{mpesastatement.SkipReason(s()): 1},
+			Refused: 2, RefusedRows: []string{s()}, Broken: 2, BrokenRows: []string{s()}, Repeated: 1, RepeatedRows: []string{s()},
+			SuspenseRows: []reconcile.SuspenseRow{{TxnID: s(), Currency: s(), Amount: 7, Line: 3, Reason: s()}},
+			Reconciled: true, Unlisted: 2, UnlistedRows: []reconcile.Unlisted{{Receipt: reconcile.Receipt{TxnID: s(), Currency: s(),
+				Time: at, State: store.PaymentState(s()), Source: s(), Account: s()}, Note: s()}}}
+		return layoutOf(s), reportHTML(rep)
+	}},
+	{"payments with the upload form", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		return layoutOf(s), paymentsHTML(paymentsData{Upload: true})
 	}},
 	{"messages, one conversation", func(c *Console, s func() string) (page, func(*htmlWriter)) {
 		at := c.d.Now()

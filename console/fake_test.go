@@ -274,7 +274,7 @@ func (r *rig) start() {
 	mux := http.NewServeMux()
 	con.Mount(mux)
 	r.con = con
-	r.srv = httptest.NewServer(web.Protect(mux))
+	r.srv = httptest.NewServer(web.Protect(mux, LargeBodies...))
 	r.t.Cleanup(r.srv.Close)
 }
 

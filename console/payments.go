@@ -34,6 +34,7 @@ type paymentsData struct {
 	State  string // the filter; "" is every state
 	Rows   []paymentRow
 	Capped bool // more payments exist than are shown
+	Upload bool // the statement upload form is offered
 }
 
 func (c *Console) paymentsPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -64,11 +65,11 @@ func (c *Console) showPayments(w http.ResponseWriter, s *session, status int, p 
 		c.render(w, http.StatusInternalServerError, p, nil)
 		return
 	}
-	d := paymentsData{State: state}
+	writable := c.writable(s)
+	d := paymentsData{State: state, Upload: writable && c.d.Statements != nil}
 	if len(list) > paymentsShown {
 		list, d.Capped = list[:paymentsShown], true
 	}
-	writable := c.writable(s)
 	now := c.d.Now().In(c.d.Location)
 	for _, pay := range list {
 		row := paymentRow{Payment: pay, Money: mifos.Amount(pay.Amount).Format(2),
@@ -217,5 +218,8 @@ func paymentsHTML(d paymentsData) func(h *htmlWriter) {
 			h.raw(" are shown; <code>mifos-edge payments</code> lists them all.</p>\n")
 		}
 		h.raw("\n</section>\n")
+		if d.Upload {
+			statementHTML(h)
+		}
 	}
 }

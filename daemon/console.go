@@ -6,10 +6,12 @@ package daemon
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/console"
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/reconcile"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -43,6 +45,11 @@ func (d *Daemon) mountConsole(mux *http.ServeMux) {
 	}
 	if d.payments != nil {
 		deps.Payments = d.payments
+		if slices.Contains(d.cfg.MobileMoney.Operators, reconcile.Operator) {
+			// The upload runs in the daemon, on its store and payments
+			// core: the same import as the command line's.
+			deps.Statements = StoreImport{DB: d.db, Core: d.payments}
+		}
 	}
 	if f, ok := d.setupAPI.(consoleFineract); ok {
 		deps.Auth = f

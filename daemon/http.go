@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/api"
+	"github.com/mifos-edge/mifos-edge/console"
 	"github.com/mifos-edge/mifos-edge/ops"
 	"github.com/mifos-edge/mifos-edge/web"
 )
@@ -68,7 +69,7 @@ func (d *Daemon) listenHTTP() (net.Listener, error) {
 
 func (d *Daemon) serveHTTPOn(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           web.Protect(d.httpMux()),
+		Handler:           web.Protect(d.httpMux(), console.LargeBodies...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
