@@ -83,7 +83,7 @@ var fixtures = []fixture{
 			Skipped: map[mpesastatement.SkipReason]int{mpesastatement.SkipReason(s()): 1},
 			Refused: 2, RefusedRows: []string{s()}, Broken: 2, BrokenRows: []string{s()}, Repeated: 1, RepeatedRows: []string{s()},
 			SuspenseRows: []reconcile.SuspenseRow{{TxnID: s(), Currency: s(), Amount: 7, Line: 3, Reason: s()}},
-			Reconciled: true, Unlisted: 2, UnlistedRows: []reconcile.Unlisted{{Receipt: reconcile.Receipt{TxnID: s(), Currency: s(),
+			Reconciled:   true, Unlisted: 2, UnlistedRows: []reconcile.Unlisted{{Receipt: reconcile.Receipt{TxnID: s(), Currency: s(),
 				Time: at, State: store.PaymentState(s()), Source: s(), Account: s()}, Note: s()}}}
 		return layoutOf(s), reportHTML(rep)
 	}},
