@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -768,5 +770,100 @@ func TestConsoleRefusesCrossOriginPosts(t *testing.T) {
 	}
 	if e.fin.LoanApprovedBy(fineractsim.SeedLoanBrian) != fineractsim.SeedManager {
 		t.Errorf("loan 987 approved by %q", e.fin.LoanApprovedBy(fineractsim.SeedLoanBrian))
+	}
+}
+
+// TestConsoleStatementUpload uploads an M-PESA statement of over 1 MiB
+// (the console's upload route takes up to 8 MiB; every other route 1 MiB)
+// to the real daemon from a signed-in manager's session: the payments
+// the statement holds are recorded and posted, the report lists the SMS
+// receipt the statement lacks, the Payments page shows them, and the
+// same body on another route is refused with 413.
+func TestConsoleStatementUpload(t *testing.T) {
+	b := newPaymentsBox(t)
+	e := b.e
+	now := time.Now().In(eat)
+	smsAt := now.Add(-2 * time.Hour)
+	text := fmt.Sprintf("TKC9NOTON1 Confirmed. on %d/%d/%02d at %s Ksh800.00 received from JANE WANJIKU 0712***678. Account Number 983 New Utility balance is Ksh51,200.00",
+		smsAt.Day(), int(smsAt.Month()), smsAt.Year()%100, smsAt.Format("3:04 PM"))
+	if err := e.sim.Deliver(modemsim.Incoming{From: "MPESA", SenderType: "alphanumeric", Text: text, Class: -1}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitState("mpesa-ke", "TKC9NOTON1", "posted", 30*time.Second)
+
+	rows := []string{
+		statementRow("TKC2NEW001", "Completed", now.Add(-70*time.Minute), "2,000.00", "981"),
+		statementRow("TKC3NEW002", "Completed", now.Add(-50*time.Minute), "300.00", "77"),
+	}
+	for i := range 7000 { // broken rows, to pass 1 MiB
+		rows = append(rows, statementRow(fmt.Sprintf("TKX%07d", i), "Completed", now.Add(-3*time.Hour), "12O.00", "981"))
+	}
+	csv := []byte(statementCSV(rows...))
+	if len(csv) <= 1<<20 {
+		t.Fatalf("the statement is only %d bytes", len(csv))
+	}
+
+	creds := url.Values{"username": {fineractsim.SeedManager}, "password": {fineractsim.SeedManagerPassword}}
+	st, h, body := postForm(t, b.base+"/console/signin", creds, nil, "Origin", b.base, "Sec-Fetch-Site", "same-origin")
+	if st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d\n%s", st, body)
+	}
+	var cookies []*http.Cookie
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		cookies = append(cookies, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	upload := func(path string) (int, string) {
+		t.Helper()
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("statement", "statement.csv")
+		_, _ = fw.Write(csv)
+		_ = mw.Close()
+		req, _ := http.NewRequest("POST", b.base+path, &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", b.base)
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		start := time.Now()
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		t.Logf("POST %s, %d bytes: %d in %v, page %d bytes", path, len(csv), resp.StatusCode, time.Since(start).Round(time.Millisecond), len(out))
+		return resp.StatusCode, string(out)
+	}
+	if st, _ := upload("/console/payments/undo"); st != http.StatusRequestEntityTooLarge {
+		t.Errorf("the same body on another route: %d, want 413", st)
+	}
+	st, page := upload("/console/payments/statement")
+	if st != http.StatusOK {
+		t.Fatalf("upload: %d\n%.4000s", st, page)
+	}
+	for _, w := range []string{"<dt>Posted now</dt><dd>2 · KES 2,300.00</dd>", "<dt>Broken rows</dt><dd>7000</dd>", "… and 6950 more",
+		"1 receipts inside the period are NOT on the statement", "TKC9NOTON1"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("report lacks %q", w)
+		}
+	}
+	b.waitState("mpesa-ke", "TKC2NEW001", "posted", 30*time.Second)
+	b.waitState("mpesa-ke", "TKC3NEW002", "posted", 30*time.Second)
+	req, _ := http.NewRequest("GET", b.base+"/console/payments?state=posted", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, w := range []string{"TKC2NEW001", "TKC3NEW002", "TKC9NOTON1", "by statement"} {
+		if !strings.Contains(string(list), w) {
+			t.Errorf("payments page lacks %q", w)
+		}
 	}
 }
