@@ -654,6 +654,15 @@ func TestConsoleInChromium(t *testing.T) {
 	if posted != 1 {
 		t.Errorf("the assigned payment was posted %d times", posted)
 	}
+	// The Payments tab lists it, posted, with Fineract's transaction id.
+	b.reloadUntil("/console/payments", "the assigned payment posted", func() bool {
+		m := b.text("main")
+		return strings.Contains(m, "SKQ5SUSP01") && strings.Contains(m, "posted")
+	})
+	if !b.has(`form[enctype="multipart/form-data"] input[type="file"]`) {
+		t.Errorf("the Payments page has no statement upload:\n%s", b.text("main"))
+	}
+	b.snap("payments")
 
 	// 5. Mifos down: a new sign-in with the same password is read-only.
 	if err := fin.SetDown(true); err != nil {
