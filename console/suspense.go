@@ -102,18 +102,7 @@ func suspenseHTML(h *htmlWriter, rows []suspenseRow, writable bool) {
 		h.raw(`<p class="ok">None.</p>`)
 	}
 	for _, r := range rows {
-		h.raw("\n<div class=\"item\">\n<p><strong>")
-		h.text(r.Money)
-		h.raw(" ")
-		h.text(r.Currency)
-		h.raw("</strong> · ")
-		h.text(r.Operator)
-		h.raw(" ")
-		h.text(r.TxnID)
-		h.raw("</p>\n<p class=\"small\">")
-		h.textOr(r.PayerName, "no name")
-		h.suffix(" · ", r.PayerPhone)
-		h.suffix(" · account typed: ", r.AccountRef)
+		paymentHead(h, r.Money, r.Payment, "")
 		h.raw("</p>\n<p class=\"why\">")
 		h.text(r.Reason)
 		h.raw("</p>\n")
@@ -129,4 +118,23 @@ func suspenseHTML(h *htmlWriter, rows []suspenseRow, writable bool) {
 		h.raw("</div>\n")
 	}
 	h.raw("\n</section>\n")
+}
+
+// paymentHead opens a payment's item: amount, operator and transaction id
+// (and when, if given), then the payer as the operator printed them and
+// the account the payer typed. The caller closes the second paragraph.
+func paymentHead(h *htmlWriter, money string, p store.Payment, when string) {
+	h.raw("\n<div class=\"item\">\n<p><strong>")
+	h.text(money)
+	h.raw(" ")
+	h.text(p.Currency)
+	h.raw("</strong> · ")
+	h.text(p.Operator)
+	h.raw(" ")
+	h.text(p.TxnID)
+	h.suffix(" · ", when)
+	h.raw("</p>\n<p class=\"small\">")
+	h.textOr(p.PayerName, "no name")
+	h.suffix(" · ", p.PayerPhone)
+	h.suffix(" · account typed: ", p.AccountRef)
 }
