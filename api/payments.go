@@ -158,6 +158,13 @@ func (s *Server) reportPayment(w http.ResponseWriter, r *http.Request) {
 		web.Error(w, http.StatusServiceUnavailable, "the box could not record the payment (store error); nothing was recorded, try again")
 		return
 	}
+	if !added && (mifos.Amount(rec.Amount) != amount || rec.Currency != p.Currency) {
+		// Raced past the check above: the other figures are flagged on the
+		// payment, and this call is refused like any other conflict.
+		web.Error(w, http.StatusConflict, "transaction "+rec.TxnID+" was reported before with "+rec.Currency+" "+mifos.Amount(rec.Amount).String()+
+			"; a transaction id names one payment")
+		return
+	}
 	w.Header().Set("Location", Prefix+"payments/"+rec.Operator+"/"+rec.TxnID)
 	status := http.StatusAccepted
 	if !added {

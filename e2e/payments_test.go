@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -264,5 +265,37 @@ func TestPaymentSurvivesOutageAndCrash(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := e.sentTo("+254722111222"); len(got) != 1 {
 		t.Fatalf("%d SMS to the client, want 1 receipt: %+v", len(got), got)
+	}
+}
+
+// TestRacingReportsWithOtherFiguresConflict: integrators racing to report
+// one transaction id with different amounts: one is recorded, every other
+// is refused with 409 (never "replayed"), the payment keeps the first
+// figures and carries a flag for the accountant.
+func TestRacingReportsWithOtherFiguresConflict(t *testing.T) {
+	b := newPaymentsBox(t)
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, _ := b.call("POST", "/api/v1/payments", fmt.Sprintf(`{"operator":"mpesa-ke","txn_id":"RKRACE1","amount":"%d.00","currency":"KES","account_ref":"981"}`, 100+i))
+			codes <- st
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[202] != 1 || count[409] != n-1 {
+		t.Fatalf("answers %v, want one 202 and %d 409", count, n-1)
+	}
+	_, v := b.call("GET", "/api/v1/payments/mpesa-ke/RKRACE1", "")
+	if v["state"] == nil {
+		t.Fatalf("the payment is not there: %v", v)
 	}
 }

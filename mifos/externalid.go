@@ -7,7 +7,7 @@ import "strings"
 // postings again (docs/fineract.md, "Exactly once").
 const (
 	ExternalIDSMS         = "me-" // an officer's PAY or COLLECT item: me-<box>-m<message>-<item>
-	ExternalIDMobileMoney = "mm-" // a mobile-money payment: mm-<operator>-<transaction id>[-<part>]
+	ExternalIDMobileMoney = "mm-" // a mobile-money payment: mm-<operator>-<transaction id>[~<part>]
 )
 
 // PostedByBox reports whether a loan transaction's externalId is one the

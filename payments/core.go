@@ -239,10 +239,12 @@ func (c *Core) apply(p store.Payment, d decision, today mifos.Date) error {
 // ExternalID is the loan-transaction externalId of part n (0-based) of
 // a payment: derived from the operator and its transaction id alone, so
 // the same payment can never post twice, whatever source or box sends it.
+// Parts are marked with "~", which a transaction id cannot hold
+// (txnIDPattern), so part 2 of "ABC" never meets part 1 of "ABC-2".
 func ExternalID(operator, txnID string, n int) string {
 	id := mifos.ExternalIDMobileMoney + operator + "-" + txnID
 	if n > 0 {
-		id += fmt.Sprintf("-%d", n+1)
+		id += fmt.Sprintf("~%d", n+1)
 	}
 	return id
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,6 +216,12 @@ func (tx *Tx) AddPayment(p Payment) (Payment, bool, error) {
 		next := old
 		next.Sightings++
 		next.SeenAgain = append(slices.Clone(old.SeenAgain), PaymentSighting{Source: p.Source, At: now})
+		// One transaction id names one payment: another source telling
+		// other figures is flagged for the accountant (the first arrival
+		// may have been wrong, or forged); nothing is posted again.
+		if differ := differentFigures(old, p); differ != "" {
+			next.Flag = strings.TrimPrefix(next.Flag+"; ", "; ") + differ
+		}
 		if len(next.SeenAgain) > maxSightings {
 			next.SeenAgain = next.SeenAgain[len(next.SeenAgain)-maxSightings:]
 		}
@@ -452,4 +459,38 @@ func (db *DB) UnmatchedPayments(limit int) ([]string, error) {
 		return nil
 	})
 	return out, err
+}
+
+// differentFigures says how a second arrival p disagrees with the payment
+// first recorded, or "" when it agrees: the amount, the currency, or the
+// account the payer typed (when both name one).
+func differentFigures(first, p Payment) string {
+	var diffs []string
+	if p.Amount != first.Amount || p.Currency != first.Currency {
+		diffs = append(diffs, fmt.Sprintf("%s %s", p.Currency, formatMillionths(p.Amount)))
+	}
+	if p.AccountRef != "" && first.AccountRef != "" && !strings.EqualFold(strings.TrimSpace(p.AccountRef), strings.TrimSpace(first.AccountRef)) {
+		diffs = append(diffs, "account "+p.AccountRef)
+	}
+	if len(diffs) == 0 {
+		return ""
+	}
+	return "figures differ: " + p.Source + " says " + strings.Join(diffs, ", ")
+}
+
+// formatMillionths writes an amount kept in millionths as a plain number
+// ("1050", "1050.5"); store knows no currency's decimals.
+func formatMillionths(a int64) string {
+	neg := a < 0
+	if neg {
+		a = -a
+	}
+	out := strconv.FormatInt(a/1_000_000, 10)
+	if frac := a % 1_000_000; frac != 0 {
+		out += "." + strings.TrimRight(fmt.Sprintf("%06d", frac), "0")
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
 }

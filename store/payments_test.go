@@ -185,3 +185,25 @@ func TestPaymentCountsFollowStates(t *testing.T) {
 		}
 	}
 }
+
+// A second arrival with other figures is flagged, never posted again.
+func TestSecondArrivalWithOtherFiguresIsFlagged(t *testing.T) {
+	db := openTemp(t)
+	addPayment(t, db, newPayment("QF1", "sms"))
+	same := newPayment("QF1", "statement")
+	if got, added := addPayment(t, db, same); added || got.Flag != "" {
+		t.Fatalf("the same figures again: added %v, flag %q", added, got.Flag)
+	}
+	other := newPayment("QF1", "statement")
+	other.Amount, other.AccountRef = 10_500_000_000, "982"
+	got, added := addPayment(t, db, other)
+	if added || got.Flag != "figures differ: statement says KES 10500, account 982" {
+		t.Fatalf("other figures: added %v, flag %q", added, got.Flag)
+	}
+	if got.Amount != 1_050_000_000 || got.AccountRef != "981" {
+		t.Errorf("the first figures changed: %+v", got)
+	}
+	if s := must(db.Payment("mpesa-ke", "QF1"))(t); s.Flag != got.Flag {
+		t.Errorf("stored flag %q", s.Flag)
+	}
+}
