@@ -84,7 +84,8 @@ var fixtures = []fixture{
 			Refused: 2, RefusedRows: []string{s()}, Broken: 2, BrokenRows: []string{s()}, Repeated: 1, RepeatedRows: []string{s()},
 			SuspenseRows: []reconcile.SuspenseRow{{TxnID: s(), Currency: s(), Amount: 7, Line: 3, Reason: s()}},
 			Reconciled:   true, Unlisted: 2, UnlistedRows: []reconcile.Unlisted{{Receipt: reconcile.Receipt{TxnID: s(), Currency: s(),
-				Time: at, State: store.PaymentState(s()), Source: s(), Account: s()}, Note: s()}}}
+				Time: at, State: store.PaymentState(s()), Source: s(), Account: s()}, Note: s()}},
+			Reversed: 2, ReversedRows: []reconcile.Reversed{{TxnID: s(), By: s(), Line: 4, State: store.PaymentState(s()), Note: s()}}}
 		return layoutOf(s), reportHTML(rep)
 	}},
 	{"payments with the upload form", func(c *Console, s func() string) (page, func(*htmlWriter)) {

@@ -96,8 +96,7 @@ func (c *Console) uploadStatement(w http.ResponseWriter, r *http.Request, s *ses
 	defer f.Close()
 	dryRun := r.PostFormValue("dry_run") != ""
 	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
-	rd, err := mpesastatement.NewReader(f)
-	if err != nil {
+	if _, err := mpesastatement.NewReader(f); err != nil {
 		fail(http.StatusUnprocessableEntity, "That file is not an M-PESA statement the box can read: "+err.Error())
 		return
 	}
@@ -110,7 +109,12 @@ func (c *Console) uploadStatement(w http.ResponseWriter, r *http.Request, s *ses
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(statementWait + time.Minute))
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), statementWait)
 	defer cancel()
-	rep, err := reconcile.Statement(ctx, rd, c.d.Statements, reconcile.Options{File: name, DryRun: dryRun, List: statementListed})
+	rep, err := reconcile.Statement(ctx, f, c.d.Statements, reconcile.Options{File: name, DryRun: dryRun, List: statementListed})
+	if rep == nil {
+		// The header was read once already; only a failing upload store gets here.
+		fail(http.StatusUnprocessableEntity, "That file is not an M-PESA statement the box can read: "+err.Error())
+		return
+	}
 	status := http.StatusOK
 	switch {
 	case err != nil && rep.ReadErr != "":
@@ -123,7 +127,7 @@ func (c *Console) uploadStatement(w http.ResponseWriter, r *http.Request, s *ses
 		p.Error = "The import stopped: " + err.Error() + ". What is reported below was done; import the file again to finish (nothing is posted twice)."
 	}
 	c.d.Logger.Info("console imported a statement", "user", s.Username, "file", name, "dry_run", dryRun, "rows", rep.Rows,
-		"new", rep.New, "known", rep.Known, "suspense", rep.Suspense, "broken", rep.Broken, "unlisted", rep.Unlisted)
+		"new", rep.New, "known", rep.Known, "suspense", rep.Suspense, "broken", rep.Broken, "unlisted", rep.Unlisted, "reversed", rep.Reversed)
 	if dryRun {
 		p.Notice = "Dry run: nothing was recorded; this is what an import would do."
 	}
@@ -236,6 +240,25 @@ func reportHTML(rep *reconcile.Report) func(h *htmlWriter) {
 		if rep.Repeated > 0 {
 			h.raw("<section class=\"card\">\n<h2>Repeated rows</h2>\n")
 			list(rep.RepeatedRows, rep.Repeated)
+			h.raw("</section>\n")
+		}
+		if rep.Reversed > 0 {
+			h.raw("<section class=\"card\">\n<h2>Reversed on the statement</h2>\n<p class=\"warn\">")
+			h.int(int64(rep.Reversed))
+			h.raw(" payments the statement shows reversed: none of them is posted by this import. What was posted earlier is reversal-pending: undo it in Mifos (<code>mifos-edge payments undo TXN_ID</code>).</p>\n")
+			for _, v := range rep.ReversedRows {
+				h.raw("<div class=\"item\"><p><strong>")
+				h.text(v.TxnID)
+				h.raw("</strong> · reversed by ")
+				h.text(v.By)
+				h.raw(" · row ")
+				h.int(int64(v.Line))
+				h.suffix(" · ", string(v.State))
+				h.raw("</p><p class=\"why\">")
+				h.text(v.Note)
+				h.raw("</p></div>\n")
+			}
+			more(len(rep.ReversedRows), rep.Reversed)
 			h.raw("</section>\n")
 		}
 		if rep.Suspense > 0 {

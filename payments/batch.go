@@ -27,7 +27,8 @@ const batchMatchers = 4
 // the batch, not one each), each exactly once as Record does; then the
 // new ones are matched and journaled, a few at a time. When Fineract does
 // not answer, the rest are not tried: they wait, pending, and Run matches
-// them when it answers. Reversal notices are not taken here (Record).
+// them when it answers. Reversal notices are taken as Record takes them
+// (a statement's reversal rows).
 func (c *Core) RecordBatch(ctx context.Context, in []mobilemoney.Payment) []BatchResult {
 	out := make([]BatchResult, len(in))
 	valid := make([]int, 0, len(in))
@@ -36,15 +37,11 @@ func (c *Core) RecordBatch(ctx context.Context, in []mobilemoney.Payment) []Batc
 			out[i].Err = err
 			continue
 		}
-		if in[i].Kind != mobilemoney.KindPayment {
-			out[i].Err = invalid("kind", "a batch takes payments only, not a %s", in[i].Kind)
-			continue
-		}
 		valid = append(valid, i)
 	}
 	err := c.DB.Update(func(tx *store.Tx) error {
 		for _, i := range valid {
-			p, added, err := tx.AddPayment(stored(in[i]))
+			p, added, err := c.add(tx, in[i])
 			if err != nil {
 				return err
 			}

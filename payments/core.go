@@ -112,29 +112,15 @@ func stored(p mobilemoney.Payment) store.Payment {
 // matches and journals it when Fineract answers. When Fineract does not,
 // the payment waits (pending, not matched) and Run matches it later.
 // A reversal notice is kept (ignored) and marks the payment it reverses
-// reversal-pending for a person; nothing is undone automatically.
+// reversal-pending for a person; nothing is undone automatically. A
+// payment whose reversal came first is recorded reversal-pending, never
+// matched (see add).
 func (c *Core) Record(ctx context.Context, in mobilemoney.Payment) (p store.Payment, added bool, err error) {
 	if err := c.check(&in); err != nil {
 		return store.Payment{}, false, err
 	}
-	rec := stored(in)
-	if in.Kind == mobilemoney.KindReversal {
-		rec.State, rec.Reason = store.PaymentIgnored, "reversal notice of "+in.ReversedTxnID
-	}
 	err = c.DB.Update(func(tx *store.Tx) error {
-		if p, added, err = tx.AddPayment(rec); err != nil || !added || in.Kind != mobilemoney.KindReversal {
-			return err
-		}
-		_, err := tx.SetPaymentState(store.PaymentKey(in.Operator, strings.ToUpper(in.ReversedTxnID)),
-			[]store.PaymentState{store.PaymentPending, store.PaymentPosted, store.PaymentFailed, store.PaymentSuspense},
-			store.PaymentReversalPending, "the operator reversed it ("+in.TxnID+"); undo it in Mifos")
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrPaymentState) {
-			c.log().Warn("a reversal names a payment this box did not post", "operator", in.Operator, "reversal", in.TxnID, "reversed", in.ReversedTxnID, "err", err)
-			return nil
-		}
-		if err == nil {
-			c.log().Warn("the operator reversed a payment: a person undoes it (mifos-edge payments undo)", "operator", in.Operator, "reversal", in.TxnID, "reversed", in.ReversedTxnID)
-		}
+		p, added, err = c.add(tx, in)
 		return err
 	})
 	if err != nil || !added {

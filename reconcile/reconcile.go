@@ -10,8 +10,10 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mobilemoney"
@@ -100,16 +102,69 @@ type Options struct {
 	List   int    // at most this many rows listed per section (counts are whole)
 }
 
-// Statement reads the statement rd once, a batch of payments at a time,
-// and reconciles it. The report is returned whatever happens (with what
-// was done before a failure); the error is why the import stopped: the
-// file stopped being readable, or the backend failed. What it keeps for
-// the whole file is the set of receipt numbers on it (under 100 bytes
-// each: 10,000 rows, under a megabyte) plus what the report lists
-// (capped).
-func Statement(ctx context.Context, rd *mpesastatement.Reader, b Backend, o Options) (*Report, error) {
-	s := &statementImport{rd: rd, b: b, dryRun: o.DryRun, rep: newReport(o), onStatement: map[string]string{}}
+// ErrNotStatement wraps why f is not a statement the reader takes (its
+// header): nothing was read or recorded, and there is no report.
+var ErrNotStatement = errors.New("not an M-PESA statement")
+
+// Statement reads the statement f twice, from its start: once for its reversal rows
+// (a reversal may follow the payment it reverses, and that payment must
+// never be posted), then a batch of payments at a time, and reconciles
+// it. The report is returned whatever happens once the header was read
+// (with what was done before a failure); the error is why the import
+// stopped: the file stopped being readable, or the backend failed. What
+// it keeps for the whole file is the set of receipt numbers on it (under
+// 100 bytes each: 10,000 rows, under a megabyte) plus what the report
+// lists (capped).
+func Statement(ctx context.Context, f io.ReadSeeker, b Backend, o Options) (*Report, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	revs, err := reversals(f)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	rd, err := mpesastatement.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStatement, err)
+	}
+	s := &statementImport{rd: rd, b: b, dryRun: o.DryRun, rep: newReport(o), onStatement: map[string]string{},
+		revs: revs, reversedBy: map[string]int{}}
+	for i, r := range revs {
+		if _, dup := s.reversedBy[r.Of]; !dup {
+			s.reversedBy[r.Of] = i
+		}
+	}
 	return s.rep, s.run(ctx)
+}
+
+// reversal is a statement row that reverses the payment Of.
+type reversal struct {
+	By, Of string
+	Line   int
+}
+
+// reversals is the first pass: the reversal rows that name the
+// transaction they reverse. A row that cannot be read is left to the
+// second pass, which reports it.
+func reversals(f io.Reader) ([]reversal, error) {
+	rd, err := mpesastatement.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNotStatement, err)
+	}
+	var out []reversal
+	for {
+		row, err := rd.Next()
+		if err != nil {
+			return out, nil // io.EOF, or a fault the second pass reports where it is
+		}
+		of := strings.ToUpper(strings.TrimSpace(row.Linked))
+		if row.Outcome == mpesastatement.Skip && row.Skip == mpesastatement.SkipReversal && of != "" && row.Payment.TxnID != "" {
+			out = append(out, reversal{By: row.Payment.TxnID, Of: of, Line: row.Line})
+		}
+	}
 }
 
 type statementImport struct {
@@ -121,9 +176,19 @@ type statementImport struct {
 	// row that moved no money (Failed, Cancelled…).
 	onStatement map[string]string
 	batch       []mpesastatement.Row
+	// revs: the statement's reversals, in order; reversedBy: the
+	// transaction each reverses → its first reversal's index.
+	revs       []reversal
+	reversedBy map[string]int
 }
 
 func (s *statementImport) run(ctx context.Context) error {
+	// The reversals are recorded first: a payment they name, known to the
+	// box already, is marked reversal-pending; one this statement brings
+	// is recorded reversal-pending, never posted.
+	if err := s.recordReversals(ctx); err != nil {
+		return err
+	}
 	for {
 		row, err := s.rd.Next()
 		if err == io.EOF {
@@ -165,6 +230,9 @@ func (s *statementImport) run(ctx context.Context) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
+	if err := s.listReversed(ctx); err != nil {
+		return err
+	}
 	return s.reconcile(ctx)
 }
 
@@ -194,6 +262,9 @@ func (s *statementImport) flush(ctx context.Context) error {
 		return fmt.Errorf("rows %d to %d: %w", s.batch[0].Line, s.batch[len(s.batch)-1].Line, err)
 	}
 	for i, r := range res {
+		if _, reversed := s.reversedBy[s.batch[i].Payment.TxnID]; reversed {
+			continue // listed with the reversals
+		}
 		s.rep.result(s.batch[i], r)
 	}
 	s.batch = s.batch[:0]
@@ -228,4 +299,53 @@ func (s *statementImport) reconcile(ctx context.Context) error {
 		}
 		a.Before = page.Next
 	}
+}
+
+// recordReversals records the statement's reversal rows as reversal
+// notices, a batch at a time (none in a dry run).
+func (s *statementImport) recordReversals(ctx context.Context) error {
+	if s.dryRun {
+		return nil
+	}
+	for start := 0; start < len(s.revs); start += Batch {
+		part := s.revs[start:min(start+Batch, len(s.revs))]
+		ps := make([]mobilemoney.Payment, len(part))
+		for i, r := range part {
+			ps[i] = mobilemoney.Payment{Operator: Operator, Kind: mobilemoney.KindReversal, TxnID: r.By, ReversedTxnID: r.Of, Source: "statement"}
+		}
+		res, err := s.b.Record(ctx, ps)
+		if err == nil && len(res) != len(ps) {
+			err = fmt.Errorf("%d answers for %d reversals", len(res), len(ps))
+		}
+		if err != nil {
+			return fmt.Errorf("reversal rows %d to %d: %w", part[0].Line, part[len(part)-1].Line, err)
+		}
+	}
+	return nil
+}
+
+// listReversed looks up (changing nothing) what the box holds of each
+// payment a reversal row names, and lists it.
+func (s *statementImport) listReversed(ctx context.Context) error {
+	var of []string
+	for i, r := range s.revs {
+		if s.reversedBy[r.Of] == i {
+			of = append(of, r.Of)
+		}
+	}
+	for start := 0; start < len(of); start += Batch {
+		part := of[start:min(start+Batch, len(of))]
+		res, err := s.b.Known(ctx, KnownArgs{Operator: Operator, TxnIDs: part})
+		if err == nil && len(res) != len(part) {
+			err = fmt.Errorf("%d answers for %d ids", len(res), len(part))
+		}
+		if err != nil {
+			return fmt.Errorf("looking up the reversed payments: %w", err)
+		}
+		for i, r := range res {
+			_, onStatement := s.onStatement[part[i]]
+			s.rep.reversed(s.revs[s.reversedBy[part[i]]], r, onStatement && s.onStatement[part[i]] == "")
+		}
+	}
+	return nil
 }

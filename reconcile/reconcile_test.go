@@ -18,6 +18,9 @@ import (
 // Record call of that number fail, as a store or socket failure would.
 type memBackend struct {
 	known     map[string]bool
+	reversed  map[string]bool   // reversal notices recorded, by the payment they name
+	states    map[string]string // the state of a known payment, when not posted
+	sources   map[string]string
 	records   []int // batch sizes
 	knowns    int
 	failAfter int
@@ -32,12 +35,36 @@ func (m *memBackend) Record(_ context.Context, batch []mobilemoney.Payment) ([]R
 	out := make([]Result, len(batch))
 	for i, p := range batch {
 		out[i] = Result{TxnID: p.TxnID, Outcome: New, State: store.PaymentPending, Matched: true}
-		if m.known[p.TxnID] {
-			out[i] = Result{TxnID: p.TxnID, Outcome: Known, State: store.PaymentPosted, Source: "sms"}
+		switch {
+		case m.known[p.TxnID]:
+			out[i] = m.result(p.TxnID)
+		case p.Kind == mobilemoney.KindReversal:
+			// As payments.Core: the reversed payment, known or to come,
+			// is reversal-pending.
+			if m.reversed == nil {
+				m.reversed, m.states, m.sources = map[string]bool{}, map[string]string{}, map[string]string{}
+			}
+			m.reversed[p.ReversedTxnID] = true
+			m.states[p.ReversedTxnID] = string(store.PaymentReversalPending)
+			out[i].State = store.PaymentIgnored
+		case m.reversed[p.TxnID]:
+			out[i].State = store.PaymentReversalPending
+			m.sources[p.TxnID] = p.Source
 		}
 		m.known[p.TxnID] = true
 	}
 	return out, nil
+}
+
+func (m *memBackend) result(id string) Result {
+	r := Result{TxnID: id, Outcome: Known, State: store.PaymentPosted, Source: "sms"}
+	if st := m.states[id]; st != "" {
+		r.State = store.PaymentState(st)
+	}
+	if src := m.sources[id]; src != "" {
+		r.Source = src
+	}
+	return r
 }
 
 func (m *memBackend) Known(_ context.Context, a KnownArgs) ([]Result, error) {
@@ -46,7 +73,7 @@ func (m *memBackend) Known(_ context.Context, a KnownArgs) ([]Result, error) {
 	for i, id := range a.TxnIDs {
 		out[i] = Result{TxnID: id, Outcome: New}
 		if m.known[id] {
-			out[i] = Result{TxnID: id, Outcome: Known, State: store.PaymentPosted, Source: "sms"}
+			out[i] = m.result(id)
 		}
 	}
 	return out, nil
@@ -57,8 +84,8 @@ func (m *memBackend) Receipts(context.Context, ReceiptsArgs) (ReceiptsPage, erro
 }
 
 // statement is the 2025 sample's preamble and header with n payment rows
-// (one of them twice).
-func statement(t *testing.T, n int) *mpesastatement.Reader {
+// (one of them twice), then the extra rows.
+func statement(t *testing.T, n int, extra ...string) *bytes.Reader {
 	t.Helper()
 	file, err := os.ReadFile("../mobilemoney/mpesastatement/testdata/statement-2025.csv")
 	if err != nil {
@@ -71,11 +98,59 @@ func statement(t *testing.T, n int) *mpesastatement.Reader {
 		fmt.Fprintf(&b, "TK%08d,11-10-2025 10:00:00,,Pay Bill from 25472****108 - JANE **** WANJIKU Acc. 000123,Completed,10.00,,\"1.00\",true,Pay Utility,x,,000123\n", i)
 	}
 	fmt.Fprintf(&b, "TK%08d,11-10-2025 10:00:00,,Pay Bill from 25472****108 - JANE **** WANJIKU Acc. 000123,Completed,10.00,,\"1.00\",true,Pay Utility,x,,000123\n", 0)
-	rd, err := mpesastatement.NewReader(&b)
+	for _, x := range extra {
+		b.WriteString(x + "\n")
+	}
+	if _, err := mpesastatement.NewReader(bytes.NewReader(b.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(b.Bytes())
+}
+
+// reversalRow is a statement row reversing the payment of.
+func reversalRow(receipt, of string) string {
+	return receipt + ",11-10-2025 12:00:00,,Reversal of " + of + ",Completed,,10.00,\"1.00\",true,Reversal,x," + of + ","
+}
+
+// A reversal row that follows its payment (here, hundreds of rows and a
+// batch later) and one that names a payment the box got earlier by SMS:
+// neither payment is recorded as a new payment to post; both are
+// reversal-pending and listed under "reversed on the statement"; the
+// reversals are recorded before any payment.
+func TestStatementReversedPaymentsAreNeverPosted(t *testing.T) {
+	m := &memBackend{known: map[string]bool{"TJSMS00001": true}}
+	f := statement(t, 250, reversalRow("TKREV00001", "TK00000002"), reversalRow("TKREV00002", "TJSMS00001"))
+	rep, err := Statement(context.Background(), f, m, Options{List: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rd
+	if fmt.Sprint(m.records) != "[2 200 50]" {
+		t.Errorf("batches %v: the reversals go first", m.records)
+	}
+	if rep.New != 249 || rep.Journaled != 249 || rep.Reversed != 2 || rep.Skipped[mpesastatement.SkipReversal] != 2 {
+		t.Errorf("report: %d new, %d journaled, %d reversed, skipped %v", rep.New, rep.Journaled, rep.Reversed, rep.Skipped)
+	}
+	want := map[string]string{"TK00000002": "from this statement", "TJSMS00001": "came earlier (sms)"}
+	for _, r := range rep.ReversedRows {
+		if r.State != store.PaymentReversalPending || !strings.Contains(r.Note, want[r.TxnID]) || want[r.TxnID] == "" {
+			t.Errorf("reversed row %+v", r)
+		}
+		delete(want, r.TxnID)
+	}
+	if len(want) != 0 {
+		t.Errorf("not listed: %v", want)
+	}
+
+	// A dry run records nothing, reversals included, and says the same.
+	m = &memBackend{known: map[string]bool{"TJSMS00001": true}}
+	f = statement(t, 10, reversalRow("TKREV00001", "TK00000002"), reversalRow("TKREV00002", "TJSMS00001"))
+	rep, err = Statement(context.Background(), f, m, Options{DryRun: true, List: 5})
+	if err != nil || len(m.records) != 0 || rep.New != 9 || rep.Reversed != 2 {
+		t.Fatalf("dry run: %v, %d record calls, report %+v", err, len(m.records), rep)
+	}
+	if n := rep.ReversedRows[0].Note + " | " + rep.ReversedRows[1].Note; !strings.Contains(n, "never posted") || !strings.Contains(n, "marks it reversal-pending") {
+		t.Errorf("dry run notes: %s", n)
+	}
 }
 
 func TestStatementBatchesCountsAndCaps(t *testing.T) {

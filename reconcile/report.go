@@ -47,6 +47,20 @@ type Report struct {
 
 	Unlisted     int
 	UnlistedRows []Unlisted
+
+	// Reversed: the payments the statement shows reversed (a reversal
+	// row names them); none of them is posted by this import.
+	Reversed     int
+	ReversedRows []Reversed
+}
+
+// Reversed is a payment a reversal row of the statement names.
+type Reversed struct {
+	TxnID string             // the payment reversed
+	By    string             // the reversal's receipt
+	Line  int                // the reversal row
+	State store.PaymentState // the payment's state on the box, "" when the box does not have it
+	Note  string
 }
 
 // SuspenseRow is a statement payment put in suspense.
@@ -145,4 +159,35 @@ func (r *Report) unlisted(rc Receipt, status string) {
 		note = fmt.Sprintf("on the statement as %s, not Completed: no money came in", status)
 	}
 	r.UnlistedRows = append(r.UnlistedRows, Unlisted{Receipt: rc, Note: note})
+}
+
+// reversed lists a payment the statement shows reversed: res is what the
+// box holds of it (after the import, or now for a dry run); paid: the
+// statement has its completed payment row too.
+func (r *Report) reversed(rv reversal, res Result, paid bool) {
+	r.Reversed++
+	if len(r.ReversedRows) >= r.List {
+		return
+	}
+	row := Reversed{TxnID: rv.Of, By: rv.By, Line: rv.Line}
+	if res.Outcome == Known {
+		row.State = res.State
+	}
+	switch {
+	case r.DryRun && row.State != "" && row.State != store.PaymentReversalPending:
+		row.Note = fmt.Sprintf("the box has it (%s, from %s): an import marks it reversal-pending for a person to undo", row.State, res.Source)
+	case r.DryRun && paid:
+		row.Note = "on this statement too: an import records it reversal-pending, never posted"
+	case r.DryRun && row.State == "":
+		row.Note = "not on the box: an import remembers the reversal, so it is never posted"
+	case row.State == store.PaymentReversalPending && res.Source == "statement":
+		row.Note = "recorded reversal-pending from this statement, never posted"
+	case row.State == store.PaymentReversalPending:
+		row.Note = fmt.Sprintf("came earlier (%s): marked reversal-pending; a person undoes it in Mifos (mifos-edge payments undo)", res.Source)
+	case row.State == "":
+		row.Note = "not on the box: if it arrives it is recorded reversal-pending, never posted"
+	default:
+		row.Note = fmt.Sprintf("the box has it as %s (%s)", row.State, res.Reason)
+	}
+	r.ReversedRows = append(r.ReversedRows, row)
 }

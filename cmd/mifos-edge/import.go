@@ -82,8 +82,8 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer f.Close()
-	rd, err := mpesastatement.NewReader(f)
-	if err != nil {
+	// The header is checked before anything else is looked at.
+	if _, err := mpesastatement.NewReader(f); err != nil {
 		return fmt.Errorf("%s: %w", pos[1], err)
 	}
 	out := c.Stdout
@@ -108,13 +108,18 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 			b.Core = core
 		}
 		var err error
-		rep, err = reconcile.Statement(ctx, rd, b, opts)
+		rep, err = reconcile.Statement(ctx, f, b, opts)
+		if rep == nil {
+			return err
+		}
 		rep.Where = "on the store (no daemon runs): what was matched is posted to Mifos when the daemon starts"
 		return err
 	})
 	if viaDaemon && err == nil {
-		rep, err = reconcile.Statement(ctx, rd, &daemonImport{socket: cfg.Control.Socket}, opts)
-		rep.Where = "through the running daemon"
+		rep, err = reconcile.Statement(ctx, f, &daemonImport{socket: cfg.Control.Socket}, opts)
+		if rep != nil {
+			rep.Where = "through the running daemon"
+		}
 	}
 	if rep != nil {
 		// Whatever was done before a failure is reported.

@@ -288,3 +288,57 @@ func linesWith(lines []string, s string) []string {
 	}
 	return out
 }
+
+// A statement whose reversal rows follow the payments they reverse: the
+// reversed statement payment is recorded reversal-pending, never
+// journaled; the reversed one the box had by SMS is marked
+// reversal-pending; the report lists both under "Reversed on the
+// statement".
+func TestImportMpesaStatementReversedRows(t *testing.T) {
+	b := newImportBox(t)
+	raw, err := os.ReadFile(testStatement(t, b.dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	rev := "TJR1REV001,13-10-2025 18:00:00,,Reversal of TJA1B2C3D4,Completed,,\"1,050.00\",\"1.00\",true,Reversal,x,TJA1B2C3D4,\n" +
+		"TJR2REV002,13-10-2025 18:05:00,,Reversal of TJB3KLM456,Completed,,\"2,500.00\",\"1.00\",true,Reversal,x,TJB3KLM456,\n"
+	i := strings.Index(s, ",,,Totals")
+	s = s[:i] + rev + s[i:]
+	file := filepath.Join(b.dir, "reversed.csv")
+	if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.withCore(func(_ *store.DB, record func(mobilemoney.Payment)) {
+		record(mobilemoney.Payment{Operator: "mpesa-ke", Kind: mobilemoney.KindPayment, TxnID: "TJB3KLM456", Amount: mifos.Amount(2500 * 1_000_000),
+			Currency: "KES", AccountRef: "LN-00457", Time: time.Date(2025, 10, 11, 14, 30, 5, 0, nairobi), Source: "sms"})
+	})
+	before := len(b.journal())
+
+	out, err := b.run(file)
+	if err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	t.Log(out)
+	for _, w := range []string{"Posted now:     3 new payments", "Reversed on the statement: 2", "reversal 2"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("import report lacks %q:\n%s", w, out)
+		}
+	}
+	lines := strings.Split(out, "\n")
+	for id, w := range map[string]string{"TJA1B2C3D4": "from this statement, never posted", "TJB3KLM456": "came earlier (sms)"} {
+		got := linesWith(lines, id)
+		if len(got) != 1 || !strings.Contains(got[0], "reversal-pending") || !strings.Contains(got[0], w) {
+			t.Errorf("%s in the report: %q, want a line with %q", id, got, w)
+		}
+	}
+	for _, p := range b.payments() {
+		want := map[string]string{"TJA1B2C3D4": "TJR1REV001", "TJB3KLM456": "TJR2REV002"}[p.TxnID]
+		if want != "" && (p.State != store.PaymentReversalPending || len(p.Journal) > 0 || !strings.Contains(p.Reason, want)) {
+			t.Errorf("%s: state %s, reason %q, journal %v; want reversal-pending naming %s", p.TxnID, p.State, p.Reason, p.Journal, want)
+		}
+	}
+	if n := len(b.journal()) - before; n != 0 {
+		t.Errorf("%d journal entries: the only payment to a loan was reversed", n)
+	}
+}

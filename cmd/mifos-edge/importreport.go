@@ -93,6 +93,20 @@ func printReport(w io.Writer, r *reconcile.Report) {
 		more(w, len(r.RepeatedRows), r.Repeated)
 	}
 
+	if r.Reversed > 0 {
+		fmt.Fprintf(w, "\nReversed on the statement: %d (none of them posted by this import; undo in Mifos what was posted earlier: mifos-edge payments undo TXN_ID)\n", r.Reversed)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, v := range r.ReversedRows {
+			state := string(v.State)
+			if state == "" {
+				state = "-"
+			}
+			fmt.Fprintf(tw, "  %s	reversed by %s	row %d	%s	%s\n", v.TxnID, v.By, v.Line, state, v.Note)
+		}
+		tw.Flush()
+		more(w, len(r.ReversedRows), r.Reversed)
+	}
+
 	if len(r.SuspenseRows) > 0 {
 		fmt.Fprintln(w, "\nTo suspense (check whose each is, then: mifos-edge payments assign TXN_ID --account ACCOUNT_NO):")
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
