@@ -53,8 +53,12 @@ func newFakeFineract() *fakeFineract {
 		users: map[string]fakeUser{
 			"manager": {password: "correct horse battery", user: mifos.User{ID: 7, Username: "manager", OfficeID: 2, OfficeName: "Gulu branch", StaffID: 3,
 				Permissions: []string{"READ_LOAN", "APPROVE_LOAN", "REJECT_LOAN"}}},
+			// The clerk records and undoes money (no loan decisions); the
+			// cashier records it but may not undo; the manager only decides loans.
 			"clerk": {password: "clerk password 1", user: mifos.User{ID: 8, Username: "clerk", OfficeID: 2, OfficeName: "Gulu branch",
-				Permissions: []string{"READ_LOAN"}}},
+				Permissions: []string{"READ_LOAN", "REPAYMENT_LOAN", "DEPOSIT_SAVINGSACCOUNT", "UNDOTRANSACTION_LOAN", "UNDOTRANSACTION_SAVINGSACCOUNT"}}},
+			"cashier": {password: "cashier password 1", user: mifos.User{ID: 9, Username: "cashier", OfficeID: 2, OfficeName: "Gulu branch",
+				Permissions: []string{"READ_LOAN", "REPAYMENT_LOAN", "DEPOSIT_SAVINGSACCOUNT"}}},
 		},
 		loans: []mifos.PendingLoan{
 			{ID: 41, AccountNo: "000000041", ClientName: "Akello Grace", ProductName: "Group loan", Principal: 1_500_000 * 1_000_000,

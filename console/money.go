@@ -30,6 +30,8 @@ type moneyData struct {
 	Today  []postingRow
 	Failed []postingRow
 	Date   string
+	// CanRequeue offers the requeue buttons.
+	CanRequeue bool
 	// Suspense is shown while mobile money is on (ShowSuspense); Writable
 	// offers the assign forms.
 	ShowSuspense, Writable bool
@@ -74,7 +76,7 @@ func (c *Console) moneyPage(w http.ResponseWriter, r *http.Request, s *session) 
 func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p page) {
 	now := c.d.Now().In(c.d.Location)
 	today := mifos.DateOf(now)
-	data := moneyData{Date: today.String()}
+	data := moneyData{Date: today.String(), CanRequeue: c.may(s, requeueMoney)}
 	all, err := c.d.DB.ListJournal("", moneyTodayScan)
 	if err == nil {
 		for _, e := range all {
@@ -92,7 +94,7 @@ func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p pag
 		}
 	}
 	if err == nil && c.d.Payments != nil {
-		data.ShowSuspense, data.Writable = true, c.writable(s)
+		data.ShowSuspense, data.Writable = true, c.may(s, postMoney)
 		data.Suspense, err = suspenseRows(c.d.DB)
 	}
 	if err != nil {
@@ -107,9 +109,9 @@ func (c *Console) showMoney(w http.ResponseWriter, s *session, status int, p pag
 // what made Fineract refuse it.
 func (c *Console) requeue(w http.ResponseWriter, r *http.Request, s *session) {
 	p := page{Title: "Money", Tab: "money", User: &s.ConsoleSession}
-	if !c.writable(s) {
-		p.Error = readOnly
-		c.showMoney(w, s, http.StatusForbidden, p)
+	if status, problem := c.refusal(s, requeueMoney); problem != "" {
+		p.Error = problem
+		c.showMoney(w, s, status, p)
 		return
 	}
 	id := parseID(r.PathValue("id"))
@@ -120,6 +122,9 @@ func (c *Console) requeue(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	if err := c.d.Box.RequeueJournal(uint64(id)); err != nil {
 		switch {
+		case errors.Is(err, store.ErrJournalPaymentReversed):
+			p.Error = fmt.Sprintf("Posting %d is for a mobile-money payment the operator reversed; it must not be posted. Nothing was changed.", id)
+			c.showMoney(w, s, http.StatusConflict, p)
 		case errors.Is(err, store.ErrJournalState):
 			p.Error = fmt.Sprintf("Posting %d is not failed (any more); nothing was changed.", id)
 			c.showMoney(w, s, http.StatusConflict, p)
@@ -177,11 +182,15 @@ func moneyHTML(d moneyData) func(h *htmlWriter) {
 			h.text(r.Date)
 			h.raw("</p>\n<p class=\"why\">")
 			h.text(r.Why)
-			h.raw("</p>\n<form method=\"post\"")
-			h.link("action", pathTo("/console/money/", id, "/requeue"))
-			h.raw("><button type=\"submit\">Requeue posting ")
-			h.text(id)
-			h.raw("</button></form>\n</div>\n")
+			h.raw("</p>\n")
+			if d.CanRequeue {
+				h.raw("<form method=\"post\"")
+				h.link("action", pathTo("/console/money/", id, "/requeue"))
+				h.raw("><button type=\"submit\">Requeue posting ")
+				h.text(id)
+				h.raw("</button></form>\n")
+			}
+			h.raw("</div>\n")
 		}
 		h.raw("\n</section>\n")
 		if d.ShowSuspense {

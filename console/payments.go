@@ -65,15 +65,15 @@ func (c *Console) showPayments(w http.ResponseWriter, s *session, status int, p 
 		c.render(w, http.StatusInternalServerError, p, nil)
 		return
 	}
-	writable := c.writable(s)
-	d := paymentsData{State: state, Upload: writable && c.d.Statements != nil}
+	undo := c.may(s, undoMoney)
+	d := paymentsData{State: state, Upload: c.may(s, postMoney) && c.d.Statements != nil}
 	if len(list) > paymentsShown {
 		list, d.Capped = list[:paymentsShown], true
 	}
 	now := c.d.Now().In(c.d.Location)
 	for _, pay := range list {
 		row := paymentRow{Payment: pay, Money: mifos.Amount(pay.Amount).Format(2),
-			Writable: writable && pay.State == store.PaymentReversalPending}
+			Writable: undo && pay.State == store.PaymentReversalPending}
 		if !pay.Time.IsZero() {
 			// The operator's own clock, with its offset: what the SMS said.
 			row.When = clock(pay.Time, now.In(pay.Time.Location()))
@@ -98,9 +98,9 @@ func (c *Console) undo(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	p := page{Title: "Payments", Tab: "payments", User: &s.ConsoleSession}
 	back := string(store.PaymentReversalPending)
-	if !c.writable(s) {
-		p.Error = readOnly
-		c.showPayments(w, s, http.StatusForbidden, p, back)
+	if status, problem := c.refusal(s, undoMoney); problem != "" {
+		p.Error = problem
+		c.showPayments(w, s, status, p, back)
 		return
 	}
 	operator, txn := r.PostFormValue("operator"), r.PostFormValue("txn_id")

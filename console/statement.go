@@ -74,8 +74,10 @@ func (c *Console) uploadStatement(w http.ResponseWriter, r *http.Request, s *ses
 		p.Error = msg
 		c.render(w, status, p, func(h *htmlWriter) { statementHTML(h) })
 	}
-	if !c.writable(s) {
-		fail(http.StatusForbidden, readOnly)
+	if status, problem := c.refusal(s, postMoney); problem != "" {
+		// No form: this person may not import.
+		p.Error = problem
+		c.render(w, status, p, nil)
 		return
 	}
 	if err := r.ParseMultipartForm(StatementMax); err != nil {

@@ -51,9 +51,9 @@ func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *session) {
 		c.showMoney(w, s, http.StatusNotFound, p)
 		return
 	}
-	if !c.writable(s) {
-		p.Error = readOnly
-		c.showMoney(w, s, http.StatusForbidden, p)
+	if status, problem := c.refusal(s, postMoney); problem != "" {
+		p.Error = problem
+		c.showMoney(w, s, status, p)
 		return
 	}
 	operator, txn := r.PostFormValue("operator"), r.PostFormValue("txn_id")

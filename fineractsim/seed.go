@@ -54,7 +54,7 @@ const (
 
 	// App users (passwords below are test data, not secrets). The box's
 	// own user stays Options.Username with ALL_FUNCTIONS.
-	SeedManager         = "jakinyi" // branch manager, Kisumu: approves and rejects
+	SeedManager         = "jakinyi" // branch manager, Kisumu: approves and rejects; records and undoes repayments and deposits
 	SeedManagerPassword = "Kisumu-2024!"
 	SeedAheroManager    = "aochieng" // branch manager, Ahero only
 	SeedAheroPassword   = "Ahero-2024!"
@@ -170,7 +170,8 @@ func (s *Server) seedApprovals(b time.Time) {
 		OfficeID: SeedOfficeAhero, IsLoanOfficer: true})
 	s.AddUser(User{ID: 5, Username: SeedManager, Password: SeedManagerPassword, Firstname: "Jane", Lastname: "Akinyi",
 		OfficeID: SeedOffice, StaffID: SeedStaffJane, Roles: []string{"Branch Manager"},
-		Permissions: []string{"READ_LOAN", "READ_CLIENT", "READ_GROUP", "READ_STAFF", "APPROVE_LOAN", "REJECT_LOAN", "DISBURSE_LOAN"}})
+		Permissions: []string{"READ_LOAN", "READ_CLIENT", "READ_GROUP", "READ_STAFF", "APPROVE_LOAN", "REJECT_LOAN", "DISBURSE_LOAN",
+			"REPAYMENT_LOAN", "DEPOSIT_SAVINGSACCOUNT", "UNDOTRANSACTION_LOAN", "UNDOTRANSACTION_SAVINGSACCOUNT"}})
 	s.AddUser(User{ID: 6, Username: SeedAheroManager, Password: SeedAheroPassword, Firstname: "Alice", Lastname: "Ochieng",
 		OfficeID: SeedOfficeAhero, Roles: []string{"Branch Manager"},
 		Permissions: []string{"READ_LOAN", "READ_CLIENT", "APPROVE_LOAN", "REJECT_LOAN"}})

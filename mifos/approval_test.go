@@ -21,11 +21,11 @@ func TestAuthenticateUserFromStandIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if u.Username != fineractsim.SeedManager || u.OfficeID != fineractsim.SeedOffice || u.StaffID != fineractsim.SeedStaffJane ||
-		!u.Permitted("APPROVE_LOAN") || u.Permitted("REPAYMENT_LOAN") {
+		!u.Permitted("APPROVE_LOAN") || !u.Permitted("UNDOTRANSACTION_LOAN") || u.Permitted("DELETE_CLIENT") {
 		t.Fatalf("user %+v", u)
 	}
 	teller, err := c.AuthenticateUser(ctx, fineractsim.SeedTeller, fineractsim.SeedTellerPassword)
-	if err != nil || teller.Permitted("APPROVE_LOAN") {
+	if err != nil || teller.Permitted("APPROVE_LOAN") || !teller.Permitted("REPAYMENT_LOAN") || teller.Permitted("UNDOTRANSACTION_LOAN") {
 		t.Fatalf("teller %+v %v", teller, err)
 	}
 	for _, pw := range []string{"wrong-password", fineractsim.SeedTellerPassword} {

@@ -49,6 +49,11 @@ var journalStates = []JournalState{JournalPending, JournalPosting, JournalDone, 
 // does not allow it (for example settling an entry twice).
 var ErrJournalState = errors.New("journal entry is not in a state that allows this change")
 
+// ErrJournalPaymentReversed refuses to requeue a failed entry of a
+// mobile-money payment the operator reversed: posting it would credit
+// money the client no longer paid.
+var ErrJournalPaymentReversed = errors.New("its mobile-money payment was reversed by the operator; it must not be posted")
+
 // JournalEntry is one posting to make in Fineract exactly once.
 type JournalEntry struct {
 	ID          uint64       `json:"id"`
@@ -514,7 +519,16 @@ func (db *DB) settleJournal(id uint64, state JournalState, txnIDs []int64, why, 
 // RequeueJournal sends a failed entry again (an operator fixed the cause in
 // Fineract). It becomes open again and holds back later entries of its account.
 func (db *DB) RequeueJournal(id uint64) error {
-	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(_ *bbolt.Tx, e *JournalEntry) error {
+	return db.journalTransition(id, "requeue journal entry", []JournalState{JournalFailed}, func(btx *bbolt.Tx, e *JournalEntry) error {
+		if e.Payment != "" {
+			p, found, err := (&Tx{btx: btx}).loadPayment(e.Payment)
+			if err != nil {
+				return err
+			}
+			if found && (p.State == PaymentReversalPending || p.State == PaymentReversed) {
+				return fmt.Errorf("journal entry %d: payment %s is %s: %w", id, e.Payment, p.State, ErrJournalPaymentReversed)
+			}
+		}
 		e.State, e.NextAttempt, e.SettledAt, e.Outcome, e.Refusal = JournalPending, time.Now(), time.Time{}, "", ""
 		e.PostedAmount, e.StillRunning, e.CommandID = 0, 0, 0
 		return nil

@@ -207,3 +207,34 @@ func TestSecondArrivalWithOtherFiguresIsFlagged(t *testing.T) {
 		t.Errorf("stored flag %q", s.Flag)
 	}
 }
+
+// A failed posting of a payment the operator reversed is not requeued:
+// posting it would credit money the client no longer paid.
+func TestRequeueRefusedForReversedPayment(t *testing.T) {
+	db := openTemp(t)
+	p, _ := addPayment(t, db, newPayment("QBR1", "api"))
+	check(t, db.Update(func(tx *Tx) (err error) {
+		p, err = tx.JournalPayment(p.Key(), 42, []JournalEntry{
+			{Kind: JournalLoanRepayment, AccountID: 981, AccountNo: "000000981", Amount: 1_000_000_000, Date: "2026-04-02", ExternalID: "mm-r"},
+		})
+		return err
+	}))
+	check(t, db.FailJournalWith(p.Journal[0], nil, "fineract 403 x", "fineract 403 error.msg.x", nil))
+	for _, st := range []PaymentState{PaymentReversalPending, PaymentReversed} {
+		check(t, db.Update(func(tx *Tx) error {
+			_, err := tx.SetPaymentState(p.Key(), []PaymentState{PaymentFailed, PaymentReversalPending}, st, "reversed")
+			return err
+		}))
+		err := db.RequeueJournal(p.Journal[0])
+		if !errors.Is(err, ErrJournalPaymentReversed) || errors.Is(err, ErrJournalState) {
+			t.Fatalf("%s: requeue: %v", st, err)
+		}
+		if e := must(db.JournalEntry(p.Journal[0]))(t); e.State != JournalFailed {
+			t.Fatalf("%s: entry is %s", st, e.State)
+		}
+		if got := must(db.Payment("mpesa-ke", "QBR1"))(t); got.State != st {
+			t.Fatalf("payment is %s, want %s", got.State, st)
+		}
+	}
+	assertJournalInvariants(t, db)
+}
