@@ -439,35 +439,44 @@ func (b Balance) fetch(ctx context.Context, clientID int64, name string) (View, 
 		if errs[i] != nil {
 			return View{}, fmt.Errorf("loan %d: %w", ls.ID, errs[i])
 		}
-		l := loans[i]
-		// The summary may lag a loan that closed a moment ago.
-		if !mifos.Active(l.StatusID) {
-			continue
-		}
-		cur := l.Currency
-		if cur.Code == "" {
-			cur = ls.Currency
-		}
-		lv := LoanView{
-			LoanID: ls.ID, AccountNo: ls.AccountNo, Product: ls.ProductName,
-			Currency: cur.Code, Decimals: cur.DecimalPlaces, Disbursed: ls.ActualDisbursementDate,
-			Outstanding: l.TotalOutstanding, Overdue: mifos.Overdue(l.Periods, today),
-		}
-		if p, ok := mifos.NextDue(l.Periods); ok {
-			lv.NextDue, lv.NextAmount = p.DueDate, p.TotalOutstanding
-		}
-		if v.Name == "" {
-			v.Name = l.ClientName
-		}
-		v.Loans = append(v.Loans, lv)
+		v.addLoan(ls, loans[i], today)
 	}
+	v.addSavings(accts)
+	return v, nil
+}
+
+// addLoan adds loan l, listed in the client's accounts as ls, as of today.
+func (v *View) addLoan(ls mifos.LoanSummary, l mifos.Loan, today mifos.Date) {
+	// The summary may lag a loan that closed a moment ago.
+	if !mifos.Active(l.StatusID) {
+		return
+	}
+	cur := l.Currency
+	if cur.Code == "" {
+		cur = ls.Currency
+	}
+	lv := LoanView{
+		LoanID: ls.ID, AccountNo: ls.AccountNo, Product: ls.ProductName,
+		Currency: cur.Code, Decimals: cur.DecimalPlaces, Disbursed: ls.ActualDisbursementDate,
+		Outstanding: l.TotalOutstanding, Overdue: mifos.Overdue(l.Periods, today),
+	}
+	if p, ok := mifos.NextDue(l.Periods); ok {
+		lv.NextDue, lv.NextAmount = p.DueDate, p.TotalOutstanding
+	}
+	if v.Name == "" {
+		v.Name = l.ClientName
+	}
+	v.Loans = append(v.Loans, lv)
+}
+
+// addSavings adds the client's active savings accounts.
+func (v *View) addSavings(accts mifos.Accounts) {
 	for _, s := range accts.ActiveSavings() {
 		v.Savings = append(v.Savings, SavingsView{
 			SavingsID: s.ID, AccountNo: s.AccountNo, Product: s.ProductName,
 			Currency: s.Currency.Code, Decimals: s.Currency.DecimalPlaces, Balance: s.AccountBalance,
 		})
 	}
-	return v, nil
 }
 
 // sortLoans puts loans in the order L1, L2... name them (mifos.LoanOrder).

@@ -202,32 +202,9 @@ func sequentialFetch(ctx context.Context, b Balance, clientID int64, name string
 		if err != nil {
 			return View{}, fmt.Errorf("loan %d: %w", ls.ID, err)
 		}
-		if !mifos.Active(l.StatusID) {
-			continue
-		}
-		cur := l.Currency
-		if cur.Code == "" {
-			cur = ls.Currency
-		}
-		lv := LoanView{
-			LoanID: ls.ID, AccountNo: ls.AccountNo, Product: ls.ProductName,
-			Currency: cur.Code, Decimals: cur.DecimalPlaces, Disbursed: ls.ActualDisbursementDate,
-			Outstanding: l.TotalOutstanding, Overdue: mifos.Overdue(l.Periods, today),
-		}
-		if p, ok := mifos.NextDue(l.Periods); ok {
-			lv.NextDue, lv.NextAmount = p.DueDate, p.TotalOutstanding
-		}
-		if v.Name == "" {
-			v.Name = l.ClientName
-		}
-		v.Loans = append(v.Loans, lv)
+		v.addLoan(ls, l, today)
 	}
-	for _, s := range accts.ActiveSavings() {
-		v.Savings = append(v.Savings, SavingsView{
-			SavingsID: s.ID, AccountNo: s.AccountNo, Product: s.ProductName,
-			Currency: s.Currency.Code, Decimals: s.Currency.DecimalPlaces, Balance: s.AccountBalance,
-		})
-	}
+	v.addSavings(accts)
 	return v, nil
 }
 
