@@ -1,18 +1,15 @@
 package console
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/mifos-edge/mifos-edge/internal/phonebrowser"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -24,47 +21,8 @@ import (
 //
 // Without chromium the test is skipped on a developer's machine, but fails
 // where CI is set: there the browser check must run.
-
-const phoneWidth, phoneHeight = 360, 740
-
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed, and CI is set: the console must be checked in a real browser (apt-get install chromium)")
-	}
-	t.Skip("chromium is not installed; install it (apt-get install chromium) to check the console in a browser")
-	return ""
-}
-
-// pageFigures are what navigation timing says about one page load.
-type pageFigures struct {
-	HTML   float64  `json:"html"`   // bytes of the HTML document
-	CSS    float64  `json:"css"`    // bytes of stylesheets
-	Others []string `json:"others"` // other resources loaded (must stay none)
-	Render float64  `json:"render"` // ms from navigation start to load end
-	Wide   float64  `json:"wide"`   // document width in CSS pixels
-}
-
-// measure is evaluated in the page (by the test, not by the page: page
-// scripts are off). Sizes are the decoded bodies; the server does not
-// compress.
-const measure = `(() => {
-  const nav = performance.getEntriesByType('navigation')[0];
-  let css = 0, other = [];
-  for (const r of performance.getEntriesByType('resource')) {
-    if (r.name.endsWith('.css')) css += r.decodedBodySize;
-    else if (!r.name.endsWith('/favicon.ico')) other.push(r.name); // the browser's own request
-  }
-  return {html: nav.decodedBodySize, css: css, others: other,
-          render: nav.loadEventEnd - nav.startTime, wide: document.documentElement.scrollWidth};
-})()`
-
 func TestConsoleInABrowser(t *testing.T) {
-	execPath := findChromium(t)
+	phonebrowser.Find(t) // before the rig: skip early without a browser
 	r := newRig(t)
 	// A failed posting, so the status page has a problem to show and the
 	// money page a requeue button.
@@ -80,37 +38,12 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	shots := t.TempDir()
-	if os.Getenv("CONSOLE_SCREENSHOTS") == "1" {
-		shots = filepath.Join("..", "docs", "screenshots")
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(execPath), chromedp.WindowSize(phoneWidth, phoneHeight))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // chromium refuses to run as root with its sandbox
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2), chromedp.EmulatePortrait, chromedp.EmulateMobile),
-		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-			return err
-		}),
-	); err != nil {
-		t.Fatal(err)
-	}
-	var figures = map[string]pageFigures{}
+	shots := phonebrowser.ShotsDir(t, "..")
+	ctx := phonebrowser.Open(t, 2*time.Minute)
+	var figures = map[string]phonebrowser.Figures{}
 	snap := func(name string) {
 		t.Helper()
-		f, err := chromedp.Run(ctx, chromedp.Evaluate[pageFigures](measure))
+		f, err := phonebrowser.Measure(ctx)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -118,8 +51,8 @@ func TestConsoleInABrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if f.Wide > phoneWidth {
-			t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phoneWidth)
+		if f.Wide > phonebrowser.Width {
+			t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phonebrowser.Width)
 		}
 		if len(f.Others) != 0 {
 			t.Errorf("%s loads more than its stylesheet: %q", name, f.Others)

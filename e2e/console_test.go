@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,60 +19,22 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/internal/phonebrowser"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 )
 
 // The branch console of the real daemon binary, in Debian's chromium at a
 // phone's size with JavaScript switched off, against the Fineract stand-in
 // and the pty modem simulator: what a branch manager does on a phone. The
-// browser parts follow console/browser_test.go (copied, not shared: test
-// code is not exported).
+// browser is set up as in console/browser_test.go (internal/phonebrowser).
 //
 // With CONSOLE_SCREENSHOTS=1 the screenshots go to docs/screenshots/ (the
 // ones committed), else to a temporary directory. Without chromium the
 // test is skipped, except where CI is set: there it fails.
-
-const phoneWidth, phoneHeight = 360, 740
-
-func findChromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed, and CI is set: the console must be checked in a real browser (apt-get install chromium)")
-	}
-	t.Skip("chromium is not installed; install it (apt-get install chromium) to check the console in a browser")
-	return ""
-}
-
-// pageFigures are what navigation timing says about one page load.
-type pageFigures struct {
-	HTML   float64  `json:"html"`   // bytes of the HTML document
-	CSS    float64  `json:"css"`    // bytes of stylesheets fetched for this load (0: from the browser's cache)
-	Others []string `json:"others"` // other resources loaded (must stay none)
-	Render float64  `json:"render"` // ms from navigation start (redirects included) to load end
-	Wide   float64  `json:"wide"`   // document width in CSS pixels
-}
-
-// measure is evaluated in the page by the test (page scripts are off).
-// Sizes are the decoded bodies; the daemon does not compress.
-const measure = `(() => {
-  const nav = performance.getEntriesByType('navigation')[0];
-  let css = 0, other = [];
-  for (const r of performance.getEntriesByType('resource')) {
-    if (r.name.endsWith('.css')) css += r.decodedBodySize;
-    else if (!r.name.endsWith('/favicon.ico')) other.push(r.name); // the browser's own request
-  }
-  return {html: nav.decodedBodySize, css: css, others: other,
-          render: nav.loadEventEnd - nav.startTime, wide: document.documentElement.scrollWidth};
-})()`
 
 // browser is one headless chromium tab on one box's console.
 type browser struct {
@@ -81,40 +42,15 @@ type browser struct {
 	ctx     context.Context
 	base    string
 	shots   string
-	figures map[string]pageFigures
+	figures map[string]phonebrowser.Figures
 	order   []string
 }
 
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	execPath := findChromium(t)
-	shots := t.TempDir()
-	if os.Getenv("CONSOLE_SCREENSHOTS") == "1" {
-		shots = filepath.Join("..", "docs", "screenshots")
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(execPath), chromedp.WindowSize(phoneWidth, phoneHeight))
-	if os.Geteuid() == 0 {
-		opts = append(opts, chromedp.NoSandbox) // chromium refuses to run as root with its sandbox
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(cancelTab)
-	ctx, cancelRun := context.WithTimeout(ctx, 5*time.Minute)
-	t.Cleanup(cancelRun)
-	if err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2), chromedp.EmulatePortrait, chromedp.EmulateMobile),
-		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-			return err
-		}),
-	); err != nil {
-		t.Fatal(err)
-	}
-	return &browser{t: t, ctx: ctx, base: base, shots: shots, figures: map[string]pageFigures{}}
+	ctx := phonebrowser.Open(t, 5*time.Minute)
+	shots := phonebrowser.ShotsDir(t, "..")
+	return &browser{t: t, ctx: ctx, base: base, shots: shots, figures: map[string]phonebrowser.Figures{}}
 }
 
 // open loads path and returns the final HTTP status (after redirects).
@@ -216,7 +152,7 @@ func (b *browser) reloadUntil(path, what string, cond func() bool) {
 // console-<name>.png.
 func (b *browser) snap(name string) {
 	b.t.Helper()
-	f, err := chromedp.Run(b.ctx, chromedp.Evaluate[pageFigures](measure))
+	f, err := phonebrowser.Measure(b.ctx)
 	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
@@ -224,8 +160,8 @@ func (b *browser) snap(name string) {
 	if err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
-	if f.Wide > phoneWidth {
-		b.t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phoneWidth)
+	if f.Wide > phonebrowser.Width {
+		b.t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phonebrowser.Width)
 	}
 	if len(f.Others) != 0 {
 		b.t.Errorf("%s loads more than its stylesheet: %q", name, f.Others)
@@ -430,7 +366,7 @@ func raceNote() string {
 // until the password is given again with Mifos back. Page weight, render
 // time and the daemon's memory are logged.
 func TestConsoleInChromium(t *testing.T) {
-	findChromium(t) // before the box starts: skip early without a browser
+	phonebrowser.Find(t) // before the box starts: skip early without a browser
 	e := newEnv(t, envOptions{fineract: true, http: true,
 		extraSMS: fmt.Sprintf("\n[mobile_money]\noperators = [\"mpesa-ke\"]\npayment_type_id = %d\n", fineractsim.SeedPaymentMpesa)})
 	e.enrollOfficer(officerPIN)
@@ -720,7 +656,7 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	cssBytes, _ := io.ReadAll(css.Body)
 	css.Body.Close()
-	t.Logf("console at %dx%d against the real daemon%s; stylesheet %d B (Cache-Control: %s)", phoneWidth, phoneHeight, raceNote(), len(cssBytes), css.Header.Get("Cache-Control"))
+	t.Logf("console at %dx%d against the real daemon%s; stylesheet %d B (Cache-Control: %s)", phonebrowser.Width, phonebrowser.Height, raceNote(), len(cssBytes), css.Header.Get("Cache-Control"))
 	for _, name := range b.order {
 		f := b.figures[name]
 		t.Logf("%-15s HTML %5.0f B + CSS %5.0f B = %5.0f B, render %4.0f ms", name, f.HTML, f.CSS, f.HTML+f.CSS, f.Render)
