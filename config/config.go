@@ -35,6 +35,8 @@ type Config struct {
 	MobileMoney MobileMoney `toml:"mobile_money"`
 	// Webhooks are the [[webhook]] tables: integrators' URLs that get events.
 	Webhooks []Webhook `toml:"webhook"`
+	// Disbursement pays approved loans to clients' mobile wallets.
+	Disbursement Disbursement `toml:"disbursement"`
 
 	// file is the path the configuration was loaded from ("" when built in
 	// code); defaults of paths that live beside it are derived from it.

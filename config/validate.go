@@ -114,6 +114,7 @@ func (c *Config) SetDefaults() {
 	if c.MobileMoney.Allocate == "" {
 		c.MobileMoney.Allocate = AllocateOverdueFirst
 	}
+	c.Disbursement.setDefaults()
 	setInt(&c.Gateway.MaxBatch, DefaultGatewayMaxBatch)
 	setDuration(&c.Gateway.ReportWait, DefaultGatewayReportWait)
 	setDuration(&c.Gateway.LostAfter, DefaultGatewayLostAfter)
@@ -305,6 +306,7 @@ func (c *Config) Validate() error {
 
 	errs = append(errs, c.validateGateway()...)
 	errs = append(errs, c.validateMobileMoney()...)
+	errs = append(errs, c.validateDisbursement()...)
 
 	if n := len(c.Control.Socket); n > unixSocketPathMax {
 		fail("control.socket: path is %d characters long; unix sockets allow at most %d, choose a shorter path", n, unixSocketPathMax)

@@ -18,6 +18,11 @@ const (
 	JournalLoanRepayment   JournalKind = "loan_repayment"
 	JournalSavingsDeposit  JournalKind = "savings_deposit"
 	JournalCollectionSheet JournalKind = "collection_sheet"
+	// JournalLoanDisbursement records in Fineract a loan the box paid out
+	// to the client's mobile wallet (DisburseLine names the line); Receipt
+	// is the operator's confirmation number, ExternalID the disbursement
+	// transaction's externalId.
+	JournalLoanDisbursement JournalKind = "loan_disbursement"
 	// JournalUnresolved is a payment recorded while Fineract was unreachable:
 	// client and item are as the officer wrote them (ClientRef, ItemRef,
 	// Payload); it is resolved into a real entry when the link is back.
@@ -118,6 +123,9 @@ type JournalEntry struct {
 	// PaymentTypeID is Fineract's payment type for this entry; 0 = the
 	// box's [mifos] payment_type_id (mobile money has its own).
 	PaymentTypeID int64 `json:"payment_type_id,omitempty"`
+	// DisburseLine is the disbursement line (store.DisburseLine) a
+	// loan_disbursement entry records; 0 otherwise.
+	DisburseLine uint64 `json:"disburse_line,omitempty"`
 	// SupersededBy is the entry an unresolved one was resolved into; 0 otherwise.
 	SupersededBy uint64    `json:"superseded_by,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -129,7 +137,7 @@ type JournalEntry struct {
 // repayment or deposit goes to, or the group of a collection sheet.
 func (e JournalEntry) OrderKey() string {
 	switch e.Kind {
-	case JournalLoanRepayment:
+	case JournalLoanRepayment, JournalLoanDisbursement:
 		return "loan:" + strconv.FormatInt(e.AccountID, 10)
 	case JournalSavingsDeposit:
 		return "savings:" + strconv.FormatInt(e.AccountID, 10)

@@ -80,6 +80,13 @@ type Outbound struct {
 	// DuplicateHarmless: a duplicate of this text does no harm (auto
 	// replies), so an unknown outcome may be resent once.
 	DuplicateHarmless bool `json:"duplicate_harmless,omitempty"`
+	// AtMostOnce: a duplicate would do harm that cannot be undone (an
+	// operator's payment command), so a message whose submission was
+	// interrupted by a crash becomes unknown instead of being sent again.
+	AtMostOnce bool `json:"at_most_once,omitempty"`
+	// Hidden: the text holds a secret (an operator PIN); listings show
+	// Shown() instead and logs never print it.
+	Hidden bool `json:"hidden,omitempty"`
 	// ConcatRef is fixed at the first attempt so a resend re-encodes identical parts.
 	ConcatRef int `json:"concat_ref,omitempty"`
 	// PartsDone parts were accepted by the modem, with these message references.
@@ -106,6 +113,21 @@ type Outbound struct {
 	// Reports holds each part's status report state, indexed like MRs;
 	// nil until the first report (RecordStatusReport).
 	Reports []PartReport `json:"reports,omitempty"`
+}
+
+// ErrAtMostOnce refuses to send again a message that must go at most once
+// (an operator payment command) when nobody knows whether it went.
+var ErrAtMostOnce = errors.New("this message pays money and may already have been sent; it is never sent again (check with the operator)")
+
+// hiddenText is what listings show of a Hidden message.
+const hiddenText = "(operator payment command, hidden: it holds the operator PIN)"
+
+// Shown is the text to show people: Text, or a notice for a Hidden message.
+func (o Outbound) Shown() string {
+	if o.Hidden {
+		return hiddenText
+	}
+	return o.Text
 }
 
 // Delivery is the network's verdict on a submitted SMS.
@@ -581,6 +603,9 @@ func (db *DB) MarkFailed(id uint64, why string) error {
 // is sent, with the same ConcatRef.
 func (db *DB) Requeue(id uint64) error {
 	return db.transition(id, "requeue", []OutState{OutUnknown, OutFailed}, func(o *Outbound) error {
+		if o.AtMostOnce && o.State == OutUnknown {
+			return ErrAtMostOnce
+		}
 		o.State, o.NextAttempt, o.Attempts = OutQueued, time.Now(), 0
 		o.Requeues++
 		return nil
@@ -608,6 +633,15 @@ func (db *DB) RecoverSubmitting() (int, error) {
 				return err
 			}
 			o := old
+			if o.AtMostOnce {
+				// Sent or not, nobody knows: a second copy could pay twice.
+				o.State, o.UpdatedAt = OutUnknown, now
+				o.LastError = "daemon stopped while this message was being submitted; not sent again (a second copy could do harm): check with the recipient"
+				if err := saveOutbound(btx, &old, &o); err != nil {
+					return err
+				}
+				continue
+			}
 			o.State, o.NextAttempt, o.UpdatedAt = OutQueued, now, now
 			o.ResentAfterCrash++
 			o.LastError = "daemon stopped while this message was being submitted; sending again"
