@@ -41,6 +41,9 @@ const (
 	NoRecord Outcome = "no_record"
 	// InProgress: the operator has it and has not finished.
 	InProgress Outcome = "in_progress"
+	// TimedOut: the operator's queue gave up on the request (Daraja's
+	// queue time-out callback); whether it was paid is unknown: ask.
+	TimedOut Outcome = "timed_out"
 )
 
 // Result is an operator's word on one line: a callback, a reply SMS, the
