@@ -265,6 +265,9 @@ func saveJournal(btx *bbolt.Tx, old, e *JournalEntry) error {
 	if err := paymentJournal(btx, old, e); err != nil {
 		return err
 	}
+	if err := disburseJournal(btx, old, e); err != nil {
+		return err
+	}
 	return putJSON(btx.Bucket(bucketJournal), idKey(e.ID), e)
 }
 
