@@ -205,7 +205,9 @@ func (c *Config) validateDisbursement() []error {
 
 func (d Daraja) validate() []error {
 	var errs []error
-	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf("disbursement.daraja."+format, args...)) }
+	fail := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("disbursement.daraja."+format, args...))
+	}
 	for _, u := range []struct{ key, v, example string }{
 		{"base_url", d.BaseURL, "https://api.safaricom.co.ke"},
 		{"callback_url", d.CallbackURL, "https://relay.example.org/mifos-edge"},
@@ -245,7 +247,9 @@ func (d Daraja) validate() []error {
 
 func (s SMSCommand) validate() []error {
 	var errs []error
-	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf("disbursement.sms_command."+format, args...)) }
+	fail := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("disbursement.sms_command."+format, args...))
+	}
 	if s.Operator == "" {
 		fail("operator is required: the number payment commands are sent to")
 	}

@@ -61,7 +61,8 @@ const (
 	LineUnknown    LineState = "unknown"
 )
 
-var lineStates = []LineState{LinePending, LineSent, LineSuccessful, LineFailed, LineUnknown}
+// LineStates are every line state, in life-cycle order.
+var LineStates = []LineState{LinePending, LineSent, LineSuccessful, LineFailed, LineUnknown}
 
 // Settled reports whether the line's outcome is final.
 func (s LineState) Settled() bool { return s == LineSuccessful || s == LineFailed }
