@@ -113,6 +113,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 	RegisterOfficerOps(s, d.db, PINRules{Policy: d.env.PINs, Pepper: d.env.Pepper})
 	RegisterTokenOps(s, d.db)
 	d.registerPaymentOps(s)
+	d.registerDisburseOps(s)
 	d.registerUndoOps(s)
 	d.registerImportOps(s)
 	s.Handle(OpClientPINSet, func(ctx context.Context, raw json.RawMessage) (any, error) {

@@ -7,9 +7,12 @@
 package daemon
 
 import (
+	"net/http"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mifos-edge/mifos-edge/disburse"
 	"log/slog"
 	"sync"
 	"time"
@@ -40,9 +43,14 @@ type Daemon struct {
 	send     func(ctx context.Context, pduHex string, tpduLen int) (mr int, err error)
 	handlers *handler.Registry
 	env      *handler.Env
-	poster   *posting.Worker  // nil without [mifos]
-	payments *payments.Core   // nil while mobile money is off
-	balance  *handler.Balance // nil without [mifos]
+	poster   *posting.Worker // nil without [mifos]
+	payments *payments.Core  // nil while mobile money is off
+	// builder and disburseEngine are mobile disbursement; nil while it is
+	// off. disburseCallbacks serves the provider's results (Daraja).
+	builder           *disburse.Builder
+	disburseEngine    *disburse.Engine
+	disburseCallbacks http.Handler
+	balance           *handler.Balance // nil without [mifos]
 	// setupAPI is what the Fineract setup check asks; nil without [mifos].
 	setupAPI setupAPI
 	setup    setupState
@@ -142,6 +150,10 @@ func Open(cfg *config.Config, opts Options) (*Daemon, error) {
 		d.env.Online = d.poster.Online
 		d.balance = &handler.Balance{Env: d.env}
 		d.wirePayments(iface)
+		if err := d.wireDisburse(iface); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if d.handlers == nil {
 		d.handlers = handler.Default(d.env)
@@ -240,6 +252,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.poster != nil {
 		stage("posting", d.poster.Run)
 		stage("snapshots", d.snapshotLoop)
+	}
+	if d.disburseEngine != nil {
+		stage("disburse", d.disburseEngine.Run)
 	}
 	if d.payments != nil {
 		stage("payments", func(ctx context.Context) error { return d.payments.Run(ctx, matchEvery) })

@@ -85,6 +85,11 @@ func (d *Daemon) identify(m store.Message) phone.Sender {
 // message pending, so it is handled again; after it, never again.
 func (d *Daemon) handleOne(ctx context.Context, m store.Message) error {
 	sender := d.identify(m)
+	if ok, err := d.disburseReply(ctx, m, sender); err != nil {
+		return err
+	} else if ok {
+		return d.finishMoneySMS(m, moneySMS{note: "the operator's reply to a payment command: its disbursement line is settled"})
+	}
 	if out, ok, err := d.mobileMoneySMS(ctx, m, sender); err != nil {
 		return err
 	} else if ok {

@@ -22,6 +22,7 @@ func (d *Daemon) httpMux() *http.ServeMux {
 	mux.Handle(api.Prefix, d.apiServer().Handler())
 	d.gatewayServer().Mount(mux)
 	d.mountConsole(mux)
+	d.mountDisburse(mux)
 	ops.Mount(mux, d.opsOptions())
 	return mux
 }
