@@ -52,6 +52,9 @@ func (e *Env) Confirmations(j store.JournalEntry, batch []store.JournalEntry) []
 	if j.Kind == store.JournalCollectionSheet {
 		return e.collectConfirmations(j)
 	}
+	if j.Kind == store.JournalLoanDisbursement {
+		return e.disbursementConfirmations(j)
+	}
 	if j.Payment != "" {
 		return e.paymentConfirmations(live)
 	}
@@ -176,6 +179,9 @@ func (e *Env) newBalance(ctx context.Context, j store.JournalEntry) (string, boo
 			return "", false
 		}
 		return fmt.Sprintf("loan %s %s", smsField(l.AccountNo), currencyOr(l.Currency, j).Format(l.TotalOutstanding)), true
+	case store.JournalLoanDisbursement:
+		// For a disbursement the client wants the first instalment, not the balance.
+		return e.firstInstalment(ctx, j)
 	case store.JournalSavingsDeposit:
 		s, err := e.API.Savings(ctx, j.AccountID)
 		if err != nil {
