@@ -75,6 +75,9 @@ func neededPermissions(cfg *config.Config) []permission {
 	if cfg.Mifos.PaymentTypeID > 0 {
 		p = append(p, permission{"READ_PAYMENTTYPE", "this check of mifos.payment_type_id"})
 	}
+	if cfg.Disbursement.Enabled() {
+		p = append(p, permission{"DISBURSE_LOAN", "mobile disbursement records each loan it paid out as disbursed"})
+	}
 	return p
 }
 
@@ -87,7 +90,11 @@ func CheckFineract(ctx context.Context, api setupAPI, cfg *config.Config, now ti
 	if !link.OK {
 		return []SetupCheck{link}
 	}
-	return []SetupCheck{link, permissionCheck(cfg, user), paymentTypeCheck(ctx, api, cfg, user), businessDateCheck(ctx, api, cfg, now)}
+	checks := []SetupCheck{link, permissionCheck(cfg, user), paymentTypeCheck(ctx, api, cfg, user)}
+	if cfg.Disbursement.Enabled() {
+		checks = append(checks, disbursePaymentTypeCheck(ctx, api, cfg, user))
+	}
+	return append(checks, businessDateCheck(ctx, api, cfg, now))
 }
 
 // CheckFineractConfig runs the setup check with a client built from cfg
@@ -173,6 +180,31 @@ func paymentTypeCheck(ctx context.Context, api setupAPI, cfg *config.Config, use
 	case mifos.IsNotFoundAnswer(err, mifos.CodePaymentTypeInvalid):
 		c.Detail = fmt.Sprintf("Fineract has no payment type %d", id)
 		c.Fix = "set mifos.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types; postings wait until it is fixed"
+	default:
+		c.OK, c.Warn = true, true
+		c.Detail = fmt.Sprintf("payment type %d could not be checked: %v", id, err)
+	}
+	return c
+}
+
+// disbursePaymentTypeCheck checks [disbursement] payment_type_id, which
+// Fineract records on every mobile disbursement.
+func disbursePaymentTypeCheck(ctx context.Context, api setupAPI, cfg *config.Config, user mifos.User) SetupCheck {
+	c := SetupCheck{Name: "disbursement payment type"}
+	id := int64(cfg.Disbursement.PaymentTypeID)
+	if !user.Permitted("READ_PAYMENTTYPE") {
+		c.OK, c.Warn = true, true
+		c.Detail = fmt.Sprintf("payment type %d not checked: the user may not read payment types (READ_PAYMENTTYPE)", id)
+		return c
+	}
+	name, err := api.PaymentType(ctx, id)
+	switch {
+	case err == nil:
+		c.OK = true
+		c.Detail = fmt.Sprintf("mobile disbursements are recorded with payment type %d %q", id, name)
+	case mifos.IsNotFoundAnswer(err, mifos.CodePaymentTypeInvalid):
+		c.Detail = fmt.Sprintf("Fineract has no payment type %d (disbursement.payment_type_id)", id)
+		c.Fix = "set disbursement.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types; paid loans wait to be recorded until it is fixed"
 	default:
 		c.OK, c.Warn = true, true
 		c.Detail = fmt.Sprintf("payment type %d could not be checked: %v", id, err)
