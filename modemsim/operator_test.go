@@ -403,3 +403,38 @@ func TestNewMoneyOperatorRefuses(t *testing.T) {
 		}
 	}
 }
+
+// The stand-in serves any country whose numbers the box knows: here a
+// Kenyan agent line paying KES, read by the GCash example with its
+// currency and country changed.
+func TestMoneyOperatorInAnotherCountry(t *testing.T) {
+	s := start(t, "generic", nil)
+	op, err := NewMoneyOperator(MoneyOperatorOptions{Number: "+254700123123", Sender: "AgentPay", PIN: agentPIN,
+		Float: 20_000 * peso, Currency: "KES", Country: "KE", ReplyDelay: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddMoneyOperator(op)
+	c := quiet(t, s)
+	c.ok("AT+CNMI=2,2,0,0,0")
+	h := &host{t: t, c: c}
+	cfg := smscommand.GCashExample()
+	cfg.Operator, cfg.ReplyFrom, cfg.Country, cfg.PIN = "+254700123123", []string{"AgentPay"}, "KE", agentPIN
+	cfg.Success = strings.Replace(cfg.Success, "PHP", "KES", 1)
+	read, err := smscommand.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, text, err := read.Command(disburse.Order{LineID: 1, Ref: "L1", Phone: "+254722000012", Amount: 15_000 * peso, Currency: "KES"})
+	if err != nil || text != "SEND 15000.00 0722000012 "+agentPIN {
+		t.Fatalf("command %q, %v", text, err)
+	}
+	h.command(to, text)
+	got := h.reply()
+	if got.from != "AgentPay" || got.text != "You have sent KES 15,000.00 to 0722000012. Ref. No. 7012121108038. Your new balance is KES 5,000.00." {
+		t.Fatalf("reply from %s: %q", got.from, got.text)
+	}
+	if r, ok := read.Reply(got.from, got.text, time.Time{}); !ok || r.Outcome != disburse.Paid || r.Phone != "+254722000012" || r.Amount != 15_000*peso {
+		t.Fatalf("read %+v, %v", r, ok)
+	}
+}
