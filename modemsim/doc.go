@@ -23,6 +23,14 @@
 // AT+CNMI ds; SetReports switches to failures, silence, duplicates or an
 // unknown reference.
 //
+// A MoneyOperator (operator.go), attached with AddMoneyOperator, stands
+// in for a mobile-money operator's SMS interface, GCash style: it reads
+// each SMS the host sends to its number as a payment command, pays from
+// a wallet float, and answers after a delay from its alphanumeric sender
+// id; faults on demand lose, duplicate, delay or garble its replies, fail
+// a number, empty the float or change the MPIN, and Payments lists what it
+// really paid.
+//
 // It is not every modem: it needs no +CNMA for a +CDS, has no text mode, no
 // missing or vendor finals beyond what a profile sets, no separate stores,
 // no SIM states but ready and PIN- or PUK-locked, and answers in

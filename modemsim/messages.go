@@ -588,4 +588,5 @@ func (s *Sim) publish(parts []*tpdu.TPDU, hexes []string, mrs []int) {
 	default:
 		s.log.Warn("SentC is full; message only in Sent()", "to", m.To)
 	}
+	s.toMoneyOperators(m, parts)
 }

@@ -80,6 +80,8 @@ type Sim struct {
 	reportState
 
 	commands      []string
+	moneyOps      []*MoneyOperator
+	netQ          []netDelivery
 	noiseInterval time.Duration
 	noiseNext     int
 	responses     int
@@ -712,6 +714,9 @@ func (s *Sim) Describe() string {
 	}
 	if s.delayN > 0 {
 		fmt.Fprintf(&b, "next %d sends answer after %s\n", s.delayN, s.delayD)
+	}
+	for _, op := range s.moneyOps {
+		b.WriteString(op.describe() + "\n")
 	}
 	return b.String()
 }

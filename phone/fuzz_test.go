@@ -2,13 +2,14 @@ package phone
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // Whatever the text, Normalize either refuses it as ErrInvalid or returns
 // a number in E.164 form that reads as itself in every box, whose
-// variants read back to it.
+// variants and national form read back to it.
 func FuzzNormalize(f *testing.F) {
 	for _, c := range countryCases {
 		for _, s := range append(append(c.forms, c.bad...), c.masked...) {
@@ -38,6 +39,16 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 		p := planFor(callingCode(d))
+		if p != nil {
+			n, err := National(e, p.region)
+			if err == nil {
+				if back, err := Normalize(n, p.region); err != nil || back != e || !strings.HasPrefix(n, "0") {
+					t.Fatalf("national form %q of %q reads as %q, %v", n, e, back, err)
+				}
+			} else if !errors.Is(err, ErrInvalid) || slices.Contains(Variants(e), "0"+d[len(p.code):]) {
+				t.Fatalf("National(%q, %q): %v, though its variants list the national form", e, p.region, err)
+			}
+		}
 		for _, v := range Variants(e) {
 			region := ""
 			if p != nil {

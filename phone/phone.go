@@ -159,6 +159,33 @@ func Variants(e164 string) []string {
 	return out
 }
 
+// National writes a number of country (ISO region, one of Countries) as
+// it is dialled inside that country: the trunk prefix 0, then the national
+// significant number ("+639171234567" in "PH" is "09171234567"). It is
+// the form operators' SMS interfaces and receipts use. A number of another
+// country has no national form there, and a country outside the table has
+// no known national form: both are errors wrapping ErrInvalid.
+func National(number, country string) (string, error) {
+	home := planOf(country)
+	if home == nil {
+		return "", fmt.Errorf("%w: national numbers of %q are not known (only %s)", ErrInvalid, country, strings.Join(Countries(), ", "))
+	}
+	e164, err := Normalize(number, country)
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(e164, "+"+home.code) {
+		return "", fmt.Errorf("%w: %s is not a number of %s (+%s), so it has no national form there", ErrInvalid, e164, home.region, home.code)
+	}
+	n := trunkPrefix + e164[len(home.code)+1:]
+	// "+25006…" in Rwanda: with its trunk 0 it would read as "00" and an
+	// international number, so it has no national form to dial.
+	if !readsAs(n, home.region, e164) {
+		return "", fmt.Errorf("%w: %s has no national form in %s that reads as itself", ErrInvalid, e164, home.region)
+	}
+	return n, nil
+}
+
 func readsAs(raw, country, e164 string) bool {
 	n, err := Normalize(raw, country)
 	return err == nil && n == e164

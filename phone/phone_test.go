@@ -39,3 +39,31 @@ func TestVariants(t *testing.T) {
 		t.Fatalf("Variants = %v, want %v", got, want)
 	}
 }
+
+func TestNational(t *testing.T) {
+	cases := []struct{ number, country, want string }{
+		{"+639171234567", "PH", "09171234567"},
+		{"+639171234567", "ph", "09171234567"},
+		{"639171234567", "PH", "09171234567"},
+		{"09171234567", "PH", "09171234567"},
+		{"+254722000012", "KE", "0722000012"},
+		{"+256772123456", "UG", "0772123456"},
+	}
+	for _, c := range cases {
+		if got, err := National(c.number, c.country); err != nil || got != c.want {
+			t.Errorf("National(%q, %q) = %q, %v; want %q", c.number, c.country, got, err, c.want)
+		}
+	}
+	for _, bad := range []struct{ number, country string }{
+		{"+254722000012", "PH"}, // another country's number
+		{"+447700900123", "GB"}, // a country outside the table
+		{"+639171234567", ""},
+		{"+6391712345", "PH"}, // a digit short
+		{"0917***4567", "PH"},
+		{"+25006123456", "RW"}, // "006…" would read as international
+	} {
+		if got, err := National(bad.number, bad.country); !errors.Is(err, ErrInvalid) {
+			t.Errorf("National(%q, %q) = %q, %v; want ErrInvalid", bad.number, bad.country, got, err)
+		}
+	}
+}
