@@ -98,6 +98,19 @@ func (c *Config) checkFilePermissions(who checker) []FileProblem {
 				subject: fmt.Sprintf("the configuration file %s (it holds a webhook secret)", c.file)})
 		}
 	}
+	if d := c.Disbursement; d.Enabled() {
+		for _, f := range []struct{ key, path, what string }{
+			{"disbursement.daraja.consumer_key_file", d.Daraja.ConsumerKeyFile, "the Daraja consumer key"},
+			{"disbursement.daraja.consumer_secret_file", d.Daraja.ConsumerSecretFile, "the Daraja consumer secret"},
+			{"disbursement.daraja.security_credential_file", d.Daraja.SecurityCredentialFile, "the B2C initiator's credential"},
+			{"disbursement.daraja.callback_token_file", d.Daraja.CallbackTokenFile, "the secret of Daraja's callback address"},
+			{"disbursement.sms_command.pin_file", d.SMSCommand.PINFile, "the operator PIN that pays out money"},
+		} {
+			if f.path != "" && (strings.HasPrefix(f.key, "disbursement.daraja.") == (d.Provider == ProviderDaraja)) {
+				files = append(files, secretFile{key: f.key, path: f.path, subject: fmt.Sprintf("%s %s (%s)", f.key, f.path, f.what)})
+			}
+		}
+	}
 	if c.Store.Path != "" {
 		files = append(files, secretFile{key: "store.path", path: c.Store.Path, ownerOnly: true,
 			subject: fmt.Sprintf("store.path %s (the store: officers' PIN hashes, clients' phone numbers, message texts)", c.Store.Path)})
