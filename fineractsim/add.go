@@ -71,15 +71,19 @@ func (s *Server) AddClient(c Client) int64 {
 
 // AddLoan adds a loan and returns its id. It panics on a loan that cannot be
 // served (unknown client, no installments, active but not disbursed): seeds
-// are test code, and a broken one should stop the test at once.
+// are test code, and a broken one should stop the test at once. An
+// application (status 100 or 200) may give its terms instead of its
+// installments (Loan.NumberOfRepayments); one added as approved (200)
+// is recorded as approved on ApprovedOn by nobody in particular.
 func (s *Server) AddLoan(l Loan) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.clients[l.ClientID]; !ok {
 		panic(fmt.Sprintf("fineractsim: AddLoan: client %d does not exist", l.ClientID))
 	}
-	if len(l.Installments) == 0 {
-		panic("fineractsim: AddLoan: a loan needs installments")
+	application := l.StatusID == 100 || l.StatusID == 200
+	if len(l.Installments) == 0 && !(application && l.NumberOfRepayments > 0) {
+		panic("fineractsim: AddLoan: a loan needs installments (an application: installments or NumberOfRepayments)")
 	}
 	l.ID = nextID(s.loans, l.ID, 1)
 	if l.AccountNo == "" {
@@ -102,7 +106,21 @@ func (s *Server) AddLoan(l Loan) int64 {
 			l.ExpectedDisbursement = l.DisbursedOn
 		}
 	}
+	l.FirstRepaymentOn = day(l.FirstRepaymentOn)
+	if len(l.Installments) == 0 {
+		l.Installments = l.generated()
+	}
+	if l.StatusID == 200 {
+		on := day(l.ApprovedOn)
+		if on.IsZero() {
+			on = l.SubmittedOn
+		}
+		s.loanActs[l.ID] = &loanActions{approvedOn: on}
+	}
 	ls := &loanState{Loan: l}
+	if l.StatusID == 200 {
+		ls.approvedPrincipal = l.Principal
+	}
 	for _, in := range l.Installments {
 		in.DueDate = day(in.DueDate)
 		ls.inst = append(ls.inst, instState{Installment: in})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -338,7 +339,11 @@ func (s *Server) rejectLoan(u *User, id int64, raw []byte, commit bool) reply {
 }
 
 // disburseLoan is command=disburse: an approved loan is paid out and
-// becomes active (300).
+// becomes active (300). The checks come in Fineract's order
+// (LoanTransactionValidator.validateDisbursement, then
+// LoanWritePlatformServiceJpaRepositoryImpl.disburseLoan and
+// Loan.handleDisbursementTransaction); the duplicate externalId is the
+// database's, found when the transaction is saved.
 func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply {
 	b, bad := parseBody(raw, "loan.disbursement")
 	if bad != nil {
@@ -349,9 +354,15 @@ func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply 
 	}
 	on := b.mandatoryDate("actualDisbursementDate")
 	amt, hasAmt := b.positiveAmount("transactionAmount")
+	b.positiveAmount("netDisbursalAmount")
 	var pt int64
 	if b.has("paymentTypeId") {
-		pt, _ = b.integer("paymentTypeId")
+		if n, ok := b.integer("paymentTypeId"); ok {
+			pt = n
+			if n <= 0 {
+				b.fail("paymentTypeId", "not.greater.than.zero", "The parameter `paymentTypeId` must be greater than 0.", n)
+			}
+		}
 	}
 	ext := b.maxLen("externalId", 100)
 	for _, k := range []string{"accountNumber", "checkNumber", "routingCode", "receiptNumber", "bankNumber"} {
@@ -365,6 +376,22 @@ func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply 
 	if bad != nil {
 		return *bad
 	}
+	if c := s.clients[l.ClientID]; c.StatusID != 300 {
+		return domainRule("error.msg.client.not.active.exception", fmt.Sprintf("The Client with id `%d` is not active", c.ID), c.ID)
+	}
+	if bad := s.disbursementDayChecks(l); bad != nil {
+		return *bad
+	}
+	var approvedOn time.Time
+	if a, ok := s.loanActs[l.ID]; ok {
+		approvedOn = a.approvedOn
+	}
+	if !approvedOn.IsZero() && on.Before(approvedOn) {
+		return stateTransition("disbursal", "cannot.be.before.approval.date",
+			"The date on which a loan is disbursed cannot be before its approval date: "+isoDate(approvedOn),
+			isoDate(on), isoDate(approvedOn))
+	}
+	// Collected among the validation errors, thrown after the checks above.
 	if l.StatusID != 200 {
 		return generalError("error.msg.loan.disbursal.account.is.not.approve.not.disbursed.state",
 			"Loan Disbursal is not allowed. Loan Account is not in approved and not disbursed state.")
@@ -374,47 +401,133 @@ func (s *Server) disburseLoan(u *User, id int64, raw []byte, commit bool) reply 
 			return paymentTypeNotFound(pt)
 		}
 	}
-	approvedOn := s.loanActs[l.ID].approvedOn
-	if on.Before(approvedOn) {
-		return stateTransition("disbursal", "cannot.be.before.approval.date",
-			"The date on which a loan is disbursed cannot be before its approval date: "+isoDate(approvedOn),
-			isoDate(on), isoDate(approvedOn))
+	// Loan.adjustDisburseAmount compares the amount sent, before any
+	// rounding, with the approved principal.
+	if hasAmt && amt > l.Principal {
+		return domainRule("error.msg.loan.disburse.amount.must.be.less.than.approved.amount",
+			"Loan can't be disbursed,disburse amount is exceeding approved amount ", amt, l.Principal)
+	}
+	paid := l.Principal
+	if hasAmt {
+		paid = l.currency().money(amt)
+	}
+	// Another date than expected, or another amount, makes Fineract
+	// generate the schedule again from the actual date.
+	dues := make([]time.Time, len(l.inst))
+	for i := range l.inst {
+		dues[i] = l.inst[i].DueDate
+	}
+	if !on.Equal(l.ExpectedDisbursement) || paid != l.Principal {
+		dues = l.dueDates(on, len(l.inst))
+	}
+	if first := l.FirstRepaymentOn; !first.IsZero() && (on.After(dues[0]) || on.After(first)) {
+		return stateTransition("disbursal", "cannot.be.after.expected.first.repayment.date",
+			"submittedOnDate cannot be after the loans  expectedFirstRepaymentOnDate: "+isoDate(first), isoDate(on), isoDate(first))
 	}
 	if on.After(s.today()) {
 		return stateTransition("disbursal", "cannot.be.a.future.date",
-			"The date on which a loan is disbursed cannot be in the future.", isoDate(on))
-	}
-	if hasAmt && amt > l.Principal {
-		return stateTransition("disbursal", "amount.can't.be.greater.than.approved.amount",
-			fmt.Sprintf("Loan can't be disbursed, disburse amount (%s) is greater than the approved amount (%s).", amt, l.Principal),
-			amt, l.Principal)
+			"The date on which a loan with identifier : "+l.AccountNo+" is disbursed cannot be in the future.", isoDate(on))
 	}
 	if ext != "" {
 		if _, dup := s.loanTxnByExt[ext]; dup {
-			r := s.duplicateExternalID(ext)
-			return r
+			return s.duplicateExternalID(ext)
 		}
 	}
 	if !commit {
 		return reply{status: 200}
 	}
-	if hasAmt && amt != l.Principal {
-		l.rescale(l.currency().money(amt))
+	if paid != l.Principal {
+		l.rescale(paid)
+	}
+	for i := range l.inst {
+		l.inst[i].DueDate = dues[i]
 	}
 	l.StatusID, l.DisbursedOn = 300, on
-	s.loanActs[l.ID].disbursedBy = u
+	acts, ok := s.loanActs[l.ID]
+	if !ok {
+		acts = &loanActions{}
+		s.loanActs[l.ID] = acts
+	}
+	acts.disbursedBy = u
 	receipt, _ := b.str("receiptNumber")
+	if pt == 0 {
+		// PaymentDetailWritePlatformService: no payment type, no payment
+		// details; the receipt number is dropped without a word.
+		receipt = ""
+	}
 	note, _ := b.str("note")
 	s.nextLoanTxn++
-	t := &LoanTxn{ID: s.nextLoanTxn, LoanID: l.ID, Type: "Disbursement", Date: on, Amount: l.Principal, Principal: l.Principal,
-		Outstanding: l.Principal, ExternalID: ext, PaymentTypeID: pt, ReceiptNumber: receipt, Note: note, SubmittedOn: s.today()}
+	t := &LoanTxn{ID: s.nextLoanTxn, LoanID: l.ID, Type: "Disbursement", Date: on, Amount: paid, Principal: paid,
+		Outstanding: paid, ExternalID: ext, PaymentTypeID: pt, ReceiptNumber: receipt, Note: note, SubmittedOn: s.today()}
 	s.loanTxns = append(s.loanTxns, t)
 	if ext != "" {
 		s.loanTxnByExt[ext] = t
 	}
-	changes := changes(b, "actualDisbursementDate", "locale", "dateFormat", "transactionAmount", "paymentTypeId", "note", "externalId")
-	changes["status"] = loanStatus(300)
-	return s.loanResult(l, changes)
+	ch := changes(b, "actualDisbursementDate", "locale", "dateFormat", "note")
+	if pt != 0 {
+		for k, v := range changes(b, "paymentTypeId", "accountNumber", "checkNumber", "routingCode", "receiptNumber", "bankNumber") {
+			ch[k] = v
+		}
+	}
+	ch["status"] = loanStatus(300)
+	res := anyMap{"officeId": s.officeOf(l), "clientId": l.ClientID, "loanId": l.ID, "resourceId": l.ID, "changes": ch}
+	if l.GroupID != 0 {
+		res["groupId"] = l.GroupID
+	}
+	// The disbursement transaction as the sub-resource came with 1.9.
+	if !s.opts.Before19 {
+		res["subResourceId"] = t.ID
+		if ext != "" {
+			res["subResourceExternalId"] = ext
+		}
+		if l.ExternalID != "" {
+			res["resourceExternalId"] = l.ExternalID
+		}
+	}
+	return jsonReply(200, res)
+}
+
+// disbursementDayChecks are the validator's checks of the loan's
+// disbursement date against the working days, then the holidays. Before
+// the loan is disbursed that date is the expected one (Loan.
+// getDisbursementDate), not the date sent: Fineract refuses a disbursal
+// today because of the date the application expected. Caller holds mu.
+func (s *Server) disbursementDayChecks(l *loanState) *reply {
+	date := l.ExpectedDisbursement
+	if !l.DisbursedOn.IsZero() {
+		date = l.DisbursedOn
+	}
+	if !s.allowOnNonWorkingDay && len(s.workingDays) > 0 && !slices.Contains(s.workingDays, date.Weekday()) {
+		r := domainRule("error.msg.loan.application.disbursement.date.on.non.working.day",
+			"Expected disbursement date cannot be on a non working day", isoDate(l.ExpectedDisbursement))
+		return &r
+	}
+	if !s.allowOnHoliday {
+		office := s.officeOf(l)
+		for _, h := range s.holidays {
+			if (len(h.OfficeIDs) == 0 || slices.Contains(h.OfficeIDs, office)) && !date.Before(h.From) && !date.After(h.To) {
+				r := domainRule("error.msg.loan.application.disbursement.date.on.holiday",
+					"Expected disbursement date cannot be on a holiday", isoDate(l.ExpectedDisbursement))
+				return &r
+			}
+		}
+	}
+	return nil
+}
+
+// Disbursals are every disbursement transaction ever made on the loan,
+// undone ones included, oldest first: what proves a loan was paid out in
+// Fineract once.
+func (s *Server) Disbursals(loanID int64) []LoanTxn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []LoanTxn
+	for _, t := range s.loanTxns {
+		if t.LoanID == loanID && t.Type == "Disbursement" {
+			out = append(out, *t)
+		}
+	}
+	return out
 }
 
 // LoanApprovedBy is the username that approved the loan ("" if none).

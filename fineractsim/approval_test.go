@@ -98,9 +98,11 @@ func TestPendingLoanList(t *testing.T) {
 		{"sub-branch sees its own only", "?status=100", as(SeedAheroManager, SeedAheroPassword), "1", "[986]"},
 		{"paged", "?status=100&offset=1&limit=1", manager, "3", "[986]"},
 		{"past the end", "?status=100&offset=5", manager, "3", "[]"},
-		{"approved ones", "?status=200", manager, "1", "[988]"},
+		{"approved ones", "?status=200", manager, "7", "[988 1001 1002 1003 1004 1005 1006]"},
+		{"approved ones at the sub-branch", "?status=200", as(SeedAheroManager, SeedAheroPassword), "1", "[1006]"},
 		{"descending", "?status=100&sortOrder=DESC&limit=2", manager, "3", "[987 986]"},
-		{"sqlSearch is gone from 1.9: ignored", "?sqlSearch=l.loan_status_id%3D100&limit=0", manager, "8", "[981 982 983 984 985 986 987 988]"},
+		{"sqlSearch is gone from 1.9: ignored", "?sqlSearch=l.loan_status_id%3D100&limit=0", manager, "14",
+			"[981 982 983 984 985 986 987 988 1001 1002 1003 1004 1005 1006]"},
 	}
 	for _, c := range cases {
 		total, page := ids(call(t, s, "GET", "/loans"+c.query, "", c.user...))
@@ -134,7 +136,7 @@ func TestPendingLoanListBefore19(t *testing.T) {
 		t.Fatalf("sqlSearch: %d %s", r.status, r.body)
 	}
 	r = call(t, s, "GET", "/loans?status=100", "", manager...)
-	if m := obj(t, r.body); r.status != 200 || str(m["totalFilteredRecords"]) != "8" {
+	if m := obj(t, r.body); r.status != 200 || str(m["totalFilteredRecords"]) != "14" {
 		t.Fatalf("status on 1.8 must be ignored: %d %s", r.status, r.body)
 	}
 }

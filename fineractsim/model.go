@@ -55,8 +55,49 @@ type Loan struct {
 	// ExpectedDisbursement is the date the application asks for (zero:
 	// the submission date).
 	ExpectedDisbursement time.Time
-	DisbursedOn          time.Time
-	Installments         []Installment
+	// ApprovedOn records an approval for a loan added as approved (status
+	// 200); zero there means the submission date. Ignored otherwise.
+	ApprovedOn  time.Time
+	DisbursedOn time.Time
+	// RepaymentEvery and RepaymentFrequency are the loan's repayment
+	// period (Fineract's repaymentEvery, repaymentFrequencyType): zero
+	// values mean every 1 month.
+	RepaymentEvery     int
+	RepaymentFrequency Frequency
+	// FirstRepaymentOn is the application's fixed first repayment date
+	// (repaymentsStartingFromDate); zero: one period after disbursement.
+	FirstRepaymentOn time.Time
+	// Installments is the schedule. An application (status 100 or 200)
+	// may leave it empty and give NumberOfRepayments and
+	// AnnualInterestRate instead: the schedule is then generated from the
+	// expected disbursement date, as Fineract does at submission.
+	Installments []Installment
+	// NumberOfRepayments is how many installments a generated schedule has.
+	NumberOfRepayments int
+	// AnnualInterestRate is a generated schedule's flat interest, in
+	// percent a year (MustAmount("25") is 25 %).
+	AnnualInterestRate Amount
+}
+
+// Frequency is a loan's repayment period unit (Fineract's
+// repaymentFrequencyType); the zero value is months.
+type Frequency int
+
+const (
+	Monthly Frequency = iota
+	Weekly
+	Daily
+)
+
+// enum is Fineract's PeriodFrequencyType object for f.
+func (f Frequency) enum() enum {
+	switch f {
+	case Weekly:
+		return enum{1, "repaymentFrequency.periodFrequencyType.weeks", "Weeks"}
+	case Daily:
+		return enum{0, "repaymentFrequency.periodFrequencyType.days", "Days"}
+	}
+	return enum{2, "repaymentFrequency.periodFrequencyType.months", "Months"}
 }
 
 // Savings is a savings account to add with AddSavings. Balance is posted as an

@@ -211,7 +211,7 @@ func TestReads(t *testing.T) {
 		t.Fatalf("payment types %v", pts)
 	}
 	groups := arr(t, call(t, s, "GET", "/groups?staffId=12", "").body)
-	if len(groups) != 1 || path(groups[0], "name") != "Umoja Women Group" {
+	if len(groups) != 2 || path(groups[0], "name") != "Umoja Women Group" || path(groups[1], "name") != "Tujenge Women Group" {
 		t.Fatalf("groups of staff 12: %v", groups)
 	}
 	if len(arr(t, call(t, s, "GET", "/groups?staffId=13", "").body)) != 0 {

@@ -52,6 +52,41 @@ const (
 	SeedLoanBrian    = 987 // pending approval (100), Kisumu, 30000.00 applied
 	SeedLoanBrianOld = 988 // approved (200), awaiting disbursal, 8000.00
 
+	// Mobile disbursement: loans approved and waiting for disbursal (200),
+	// each with its schedule generated from the expected disbursement
+	// date. Four are in Peter's second group, Tujenge, whose members all
+	// have a mobile number; one's client has none; one is at Ahero.
+	SeedGroupTujenge    = 10
+	SeedCalendarTujenge = 32
+	SeedClientRose      = 48 // Tujenge
+	SeedRosePhone       = "+254711000048"
+	SeedClientLucy      = 49           // Tujenge
+	SeedLucyPhone       = "0711000049" // stored in national format
+	SeedClientJoyce     = 50           // Tujenge
+	SeedJoycePhone      = "+254711000050"
+	SeedClientMercy     = 51 // Tujenge
+	SeedMercyPhone      = "+254711000051"
+	SeedClientBeatrice  = 52 // no mobile number, Kisumu, Peter's
+	SeedClientDaniel    = 53 // Ahero, Omondi's
+	SeedDanielPhone     = "+254711000053"
+	// SeedLoanRose: 20,000.00, Biashara 6M, expected today: six monthly
+	// installments of 3,750.00 (3,333.33 principal + 416.67 interest; the
+	// last principal 3,333.35), the first a month after disbursement.
+	SeedLoanRose = 1001
+	// SeedLoanLucy: 15,000.00, Biashara 6M, expected 3 days ago: a
+	// disbursal today dates the schedule again from today.
+	SeedLoanLucy = 1002
+	// SeedLoanJoyce: 25,000.00, Biashara 6M, expected in 2 days.
+	SeedLoanJoyce = 1003
+	// SeedLoanMercy: 10,000.00, Haraka 16W: sixteen weekly installments
+	// of 625.00 + 48.08 interest, expected today.
+	SeedLoanMercy = 1004
+	// SeedLoanBeatrice: 12,000.00, Biashara 6M, individual; the client has
+	// no mobile number.
+	SeedLoanBeatrice = 1005
+	// SeedLoanDaniel: 18,000.00, Kilimo 12M, Ahero (another office).
+	SeedLoanDaniel = 1006
+
 	// App users (passwords below are test data, not secrets). The box's
 	// own user stays Options.Username with ALL_FUNCTIONS.
 	SeedManager         = "jakinyi" // branch manager, Kisumu: approves and rejects; records and undoes repayments and deposits
@@ -153,6 +188,7 @@ func (s *Server) Seed() {
 		ShortProductName: "VS", Balance: MustAmount("1200.50"), ActivatedOn: since})
 
 	s.seedApprovals(b)
+	s.seedDisbursements(b)
 
 	s.AddGroup(Group{ID: SeedGroupUmoja, Name: "Umoja Women Group", OfficeID: SeedOffice, StaffID: SeedStaffPeter,
 		ClientIDs: []int64{SeedClientAmina, SeedClientGrace, SeedClientJohn},
@@ -204,4 +240,63 @@ func (s *Server) seedApprovals(b time.Time) {
 	s.mu.Lock()
 	s.loanActs[SeedLoanBrianOld] = &loanActions{approvedOn: at(0, -8), approvedBy: s.users[SeedManager]}
 	s.mu.Unlock()
+}
+
+// seedDisbursements adds the approved loans waiting for disbursal that the
+// mobile disbursement pages list, with Peter's second group.
+func (s *Server) seedDisbursements(b time.Time) {
+	at := func(days int) time.Time { return b.AddDate(0, 0, days) }
+	type client struct {
+		id                 int64
+		first, last, phone string
+		office, staff      int64
+	}
+	for _, c := range []client{
+		{SeedClientRose, "Rose", "Nyambura", SeedRosePhone, SeedOffice, SeedStaffPeter},
+		{SeedClientLucy, "Lucy", "Wairimu", SeedLucyPhone, SeedOffice, SeedStaffPeter},
+		{SeedClientJoyce, "Joyce", "Adhiambo", SeedJoycePhone, SeedOffice, SeedStaffPeter},
+		{SeedClientMercy, "Mercy", "Njoki", SeedMercyPhone, SeedOffice, SeedStaffPeter},
+		{SeedClientBeatrice, "Beatrice", "Auma", "", SeedOffice, SeedStaffPeter},
+		{SeedClientDaniel, "Daniel", "Kiprop", SeedDanielPhone, SeedOfficeAhero, SeedStaffOmondi},
+	} {
+		s.AddClient(Client{ID: c.id, Firstname: c.first, Lastname: c.last, MobileNo: c.phone, OfficeID: c.office,
+			StaffID: c.staff, ActivationDate: b.AddDate(0, -4, 0)})
+	}
+	s.AddGroup(Group{ID: SeedGroupTujenge, Name: "Tujenge Women Group", OfficeID: SeedOffice, StaffID: SeedStaffPeter,
+		ClientIDs: []int64{SeedClientRose, SeedClientLucy, SeedClientJoyce, SeedClientMercy},
+		Meeting: &Calendar{ID: SeedCalendarTujenge, Title: "Tujenge weekly meeting", StartDate: b.AddDate(0, -4, 0),
+			Weekday: (b.Weekday() + 3) % 7, Interval: 1}})
+	type loan struct {
+		id, client, group, officer int64
+		principal                  string
+		product                    int64
+		expected, approved         int // days from the business date
+	}
+	products := map[int64]Loan{
+		1: {ProductName: "Biashara 6M", ShortProductName: "BI6", NumberOfRepayments: 6, AnnualInterestRate: MustAmount("25")},
+		2: {ProductName: "Kilimo 12M", ShortProductName: "KI12", NumberOfRepayments: 12, AnnualInterestRate: MustAmount("18")},
+		4: {ProductName: "Haraka 16W", ShortProductName: "HA16", NumberOfRepayments: 16, AnnualInterestRate: MustAmount("25"),
+			RepaymentFrequency: Weekly},
+	}
+	for _, l := range []loan{
+		{SeedLoanRose, SeedClientRose, SeedGroupTujenge, SeedStaffPeter, "20000", 1, 0, -2},
+		{SeedLoanLucy, SeedClientLucy, SeedGroupTujenge, SeedStaffPeter, "15000", 1, -3, -5},
+		{SeedLoanJoyce, SeedClientJoyce, SeedGroupTujenge, SeedStaffPeter, "25000", 1, 2, -1},
+		{SeedLoanMercy, SeedClientMercy, SeedGroupTujenge, SeedStaffPeter, "10000", 4, 0, -2},
+		{SeedLoanBeatrice, SeedClientBeatrice, 0, SeedStaffPeter, "12000", 1, 0, -3},
+		{SeedLoanDaniel, SeedClientDaniel, 0, SeedStaffOmondi, "18000", 2, 0, -4},
+	} {
+		p := products[l.product]
+		p.ID, p.ClientID, p.GroupID, p.LoanOfficerID, p.ProductID = l.id, l.client, l.group, l.officer, l.product
+		p.StatusID, p.Principal = 200, MustAmount(l.principal)
+		p.SubmittedOn, p.ApprovedOn, p.ExpectedDisbursement = at(l.approved-7), at(l.approved), at(l.expected)
+		s.AddLoan(p)
+		s.mu.Lock()
+		approver := s.users[SeedManager]
+		if l.officer == SeedStaffOmondi {
+			approver = s.users[SeedAheroManager]
+		}
+		s.loanActs[l.id].approvedBy = approver
+		s.mu.Unlock()
+	}
 }

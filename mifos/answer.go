@@ -52,10 +52,12 @@ const (
 var answerNames = [...]string{"refused", "not sent", "not allowed", "redirected", "busy", "server error", "unreachable", "misconfigured", "too large", "too early"}
 
 // The refusals of a posting dated after Fineract's today: 403 for a
-// repayment (also in a collection sheet), 400 for a deposit.
+// repayment (also in a collection sheet) and a disbursement, 400 for a
+// deposit.
 const (
-	CodeLoanFutureDate    = "error.msg.loan.transaction.cannot.be.a.future.date"
-	CodeSavingsFutureDate = "error.msg.savingsaccount.transaction.in.the.future"
+	CodeLoanFutureDate      = "error.msg.loan.transaction.cannot.be.a.future.date"
+	CodeSavingsFutureDate   = "error.msg.savingsaccount.transaction.in.the.future"
+	CodeDisbursalFutureDate = "error.msg.loan.disbursal.cannot.be.a.future.date"
 )
 
 // CodePaymentTypeInvalid is the 404 for a payment type Fineract does not have.
@@ -89,7 +91,7 @@ func Classify(err error) Answer {
 	case e.Status == 400 && e.Code == "" && len(e.Errors) == 0,
 		e.Status == 404 && e.HasCode(CodePaymentTypeInvalid):
 		return Misconfigured
-	case (e.Status == 403 || e.Status == 400) && (e.HasCode(CodeLoanFutureDate) || e.HasCode(CodeSavingsFutureDate)):
+	case (e.Status == 403 || e.Status == 400) && (e.HasCode(CodeLoanFutureDate) || e.HasCode(CodeSavingsFutureDate) || e.HasCode(CodeDisbursalFutureDate)):
 		return Early
 	case e.Status == 408, e.Status == 409, e.Status == 425, e.Status == 429:
 		return Busy

@@ -202,27 +202,50 @@ const (
 )
 
 // PendingLoans lists the loans submitted and pending approval (status
-// 100) that the calling user's office hierarchy covers, every page of
-// GET /loans. It sends both forms of the filter: status=100 (1.9 and
-// later, which ignore sqlSearch) and sqlSearch=l.loan_status_id=100 (1.8,
-// which ignores status), and keeps only status 100 whatever the server
-// did with them.
+// 100) that the calling user's office hierarchy covers.
 func (c *HTTPClient) PendingLoans(ctx context.Context) ([]PendingLoan, error) {
-	var out []PendingLoan
+	apps, err := c.loansWithStatus(ctx, StatusPending)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PendingLoan, 0, len(apps))
+	for _, a := range apps {
+		out = append(out, a.PendingLoan)
+	}
+	return out, nil
+}
+
+// ApprovedLoans lists the loans approved and not yet disbursed (status
+// 200) that the calling user's office hierarchy covers: the client, the
+// group of a group loan, the loan officer, the approved principal
+// (ApprovedPrincipal; Principal is the same until a disbursement), the
+// currency with its decimals and inMultiplesOf, the approval date, the
+// expected disbursement date and the account number. The client's mobile
+// number is not part of a loan: read the client (Client).
+func (c *HTTPClient) ApprovedLoans(ctx context.Context) ([]LoanApplication, error) {
+	return c.loansWithStatus(ctx, StatusApproved)
+}
+
+// loansWithStatus is every page of GET /loans with the status filter in
+// both forms: status=N (1.9 and later, which ignore sqlSearch) and
+// sqlSearch=l.loan_status_id=N (1.8, which ignores status). Only loans of
+// that status are kept, whatever the server did with the filters.
+func (c *HTTPClient) loansWithStatus(ctx context.Context, status int) ([]LoanApplication, error) {
+	var out []LoanApplication
 	offset := 0
 	for range maxPendingPages {
 		var w struct {
 			TotalFilteredRecords int           `json:"totalFilteredRecords"`
 			PageItems            []loanAppWire `json:"pageItems"`
 		}
-		q := url.Values{"status": {"100"}, "sqlSearch": {"l.loan_status_id=100"},
+		q := url.Values{"status": {strconv.Itoa(status)}, "sqlSearch": {"l.loan_status_id=" + strconv.Itoa(status)},
 			"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(pendingPage)}}
 		if _, err := c.do(ctx, request{method: "GET", path: "/loans", query: q}, &w); err != nil {
 			return nil, err
 		}
 		for _, it := range w.PageItems {
-			if it.Status.ID == 100 {
-				out = append(out, it.app().PendingLoan)
+			if it.Status.ID == status {
+				out = append(out, it.app())
 			}
 		}
 		offset += len(w.PageItems)

@@ -459,6 +459,7 @@ func (c *HTTPClient) SavingsTxn(ctx context.Context, savingsID, txnID int64) (Sa
 // resultWire is a CommandProcessingResult.
 type resultWire struct {
 	ResourceID          int64      `json:"resourceId"`
+	SubResourceID       int64      `json:"subResourceId"`
 	CommandID           int64      `json:"commandId"`
 	RollbackTransaction bool       `json:"rollbackTransaction"`
 	ResourceExternalID  flexString `json:"resourceExternalId"`
@@ -512,7 +513,7 @@ func (c *HTTPClient) command(ctx context.Context, path, cmd string, body any, id
 		return Result{}, err
 	}
 	return Result{
-		ResourceID: w.ResourceID, CommandID: w.CommandID, PendingApproval: w.RollbackTransaction,
+		ResourceID: w.ResourceID, SubResourceID: w.SubResourceID, CommandID: w.CommandID, PendingApproval: w.RollbackTransaction,
 		ServedFromCache: servedFromCache(h), ResourceExternalID: string(w.ResourceExternalID),
 	}, nil
 }
@@ -540,12 +541,21 @@ type loanTxnWire struct {
 	Amount                 Amount     `json:"amount"`
 	ManuallyReversed       bool       `json:"manuallyReversed"`
 	OutstandingLoanBalance Amount     `json:"outstandingLoanBalance"`
+	Type                   struct {
+		Disbursement bool `json:"disbursement"`
+	} `json:"type"`
+	PaymentDetailData struct {
+		PaymentType   idOnly `json:"paymentType"`
+		ReceiptNumber string `json:"receiptNumber"`
+	} `json:"paymentDetailData"`
 }
 
 func (w loanTxnWire) txn() LoanTxn {
 	return LoanTxn{
 		ID: w.ID, ExternalID: string(w.ExternalID), Date: w.Date, Amount: w.Amount,
 		ManuallyReversed: w.ManuallyReversed, OutstandingBalance: w.OutstandingLoanBalance,
+		Disbursement: w.Type.Disbursement, PaymentTypeID: w.PaymentDetailData.PaymentType.ID,
+		ReceiptNumber: w.PaymentDetailData.ReceiptNumber,
 	}
 }
 

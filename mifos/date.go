@@ -155,3 +155,16 @@ func Overdue(periods []Period, today Date) Amount {
 	}
 	return sum
 }
+
+// FirstInstallment is the schedule's first installment, the one numbered
+// lowest, paid or not (Loan's periods leave the disbursement rows out):
+// right after a disbursement, the first due date and what is due on it
+// (TotalDue). ok is false for a schedule without installments.
+func FirstInstallment(periods []Period) (p Period, ok bool) {
+	for _, q := range periods {
+		if !ok || q.Number < p.Number {
+			p, ok = q, true
+		}
+	}
+	return p, ok
+}

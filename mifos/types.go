@@ -165,6 +165,13 @@ type LoanTxn struct {
 	Amount             Amount
 	ManuallyReversed   bool
 	OutstandingBalance Amount // outstandingLoanBalance
+	// Disbursement is type.disbursement: the transaction pays the loan
+	// out (a repayment and the others are false).
+	Disbursement bool
+	// PaymentTypeID and ReceiptNumber are its payment details
+	// (paymentDetailData); Fineract keeps none without a payment type.
+	PaymentTypeID int64
+	ReceiptNumber string
 }
 
 // Repayment is the body of POST /loans/{id}/transactions?command=repayment.
@@ -188,7 +195,10 @@ type Deposit struct {
 
 // Result is a CommandProcessingResult.
 type Result struct {
-	ResourceID         int64 // the new transaction id
+	ResourceID int64 // the new transaction id; for a loan command (Disburse) the loan's
+	// SubResourceID is subResourceId: for a disbursement the disbursement
+	// transaction's id (Fineract 1.9+; 0 from an older server).
+	SubResourceID      int64
 	CommandID          int64
 	PendingApproval    bool // rollbackTransaction: true (maker-checker)
 	ServedFromCache    bool // x-served-from-cache: true

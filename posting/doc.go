@@ -5,8 +5,9 @@
 // journal. Exactly once rests on three facts (docs/fineract.md §10):
 // an attempt's Idempotency-Key is persisted before its request, so after a
 // crash the entry is still "posting" and its outcome is checked before any
-// new request; a loan repayment carries a deterministic externalId that
-// Fineract keeps unique, and is looked up by it; a savings deposit (and a
+// new request; a loan repayment, and a loan disbursement the box paid out
+// by mobile money, carries a deterministic externalId that Fineract keeps
+// unique, and is looked up by it; a savings deposit (and a
 // sheet of deposits), which has no externalId in Fineract, carries a unique
 // receiptNumber that is matched among the account's deposits, and an
 // attempt whose outcome is unknown (no answer, 425, or a first 500, which

@@ -33,11 +33,15 @@ type fakeFineract struct {
 	nextID   int64
 	loanTxns map[string]fakeLoanTxn // by externalId, unique over all loans
 	loanLog  map[int64][]string     // externalIds per loan, in posting order
-	savings  map[int64][]mifos.SavingsTxn
-	cache    map[string]*cached // idempotency cache by action+key
-	calls    []fakeCall
-	writes   int
-	tooEarly int // 425 answers
+	// loanStatus is each loan's status id for disbursements; absent: approved (200).
+	loanStatus map[int64]int
+	// appReadErr, if set, answers LoanApplication.
+	appReadErr error
+	savings    map[int64][]mifos.SavingsTxn
+	cache      map[string]*cached // idempotency cache by action+key
+	calls      []fakeCall
+	writes     int
+	tooEarly   int // 425 answers
 	// fault, if set, runs at the start of each write that is not a replay;
 	// a non-nil err is answered in Fineract's place, and then says what
 	// Fineract did with the command meanwhile.
@@ -106,6 +110,7 @@ func newFake() *fakeFineract {
 		nextID:       1000,
 		loanTxns:     map[string]fakeLoanTxn{},
 		loanLog:      map[int64][]string{},
+		loanStatus:   map[int64]int{},
 		savings:      map[int64][]mifos.SavingsTxn{},
 		cache:        map[string]*cached{},
 		busyAccounts: map[string]bool{},
@@ -277,6 +282,46 @@ func (f *fakeFineract) applyRepay(loanID int64, ext string, amount mifos.Amount,
 	f.loanTxns[ext] = fakeLoanTxn{loanID, mifos.LoanTxn{ID: f.nextID, ExternalID: ext, Amount: amount, Date: date}}
 	f.loanLog[loanID] = append(f.loanLog[loanID], ext)
 	return mifos.Result{ResourceID: f.nextID, ResourceExternalID: ext}, nil
+}
+
+// Disburse pays an approved loan out once: a loan not approved and waiting
+// (already disbursed, or any other status) is Fineract's 400.
+func (f *fakeFineract) Disburse(ctx context.Context, loanID int64, d mifos.Disbursement, key string) (mifos.Result, error) {
+	a := f.write(ctx, "disburse", loanID, key, d.ExternalID, func() answer {
+		if st, ok := f.loanStatus[loanID]; ok && st != mifos.StatusApproved {
+			return answer{err: &mifos.Error{Status: 400, Code: "validation.msg.validation.errors.exist",
+				Errors: []mifos.FieldError{{Code: mifos.CodeDisbursalNotApproved}}}}
+		}
+		res, err := f.applyRepay(loanID, d.ExternalID, d.Amount, d.Date)
+		if err != nil {
+			return answer{err: err}
+		}
+		t := f.loanTxns[d.ExternalID]
+		t.txn.Disbursement = true
+		f.loanTxns[d.ExternalID] = t
+		f.loanStatus[loanID] = mifos.StatusActive
+		return answer{res: mifos.Result{ResourceID: loanID, SubResourceID: res.ResourceID}}
+	})
+	return a.res, a.err
+}
+
+// LoanApplication reads a loan's status (approved unless set otherwise).
+func (f *fakeFineract) LoanApplication(ctx context.Context, loanID int64) (mifos.LoanApplication, error) {
+	leave, err := f.enter(ctx, "")
+	defer leave()
+	if err != nil {
+		return mifos.LoanApplication{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.appReadErr != nil {
+		return mifos.LoanApplication{}, f.appReadErr
+	}
+	st, ok := f.loanStatus[loanID]
+	if !ok {
+		st = mifos.StatusApproved
+	}
+	return mifos.LoanApplication{PendingLoan: mifos.PendingLoan{ID: loanID}, StatusID: st}, nil
 }
 
 // applyDeposit posts under f.mu.

@@ -28,6 +28,14 @@ type depositPoster interface {
 	SavingsTxn(ctx context.Context, savingsID, txnID int64) (mifos.SavingsTxn, error)
 }
 
+// disbursementPoster records in Fineract a loan the box paid out by mobile
+// money (found again, like a repayment, through loanPoster's lookups), and
+// reads the loan when Fineract answers that it no longer waits for that.
+type disbursementPoster interface {
+	Disburse(ctx context.Context, loanID int64, d mifos.Disbursement, idempotencyKey string) (mifos.Result, error)
+	LoanApplication(ctx context.Context, loanID int64) (mifos.LoanApplication, error)
+}
+
 // sheetPoster saves a group's collection sheet.
 type sheetPoster interface {
 	SaveCollectionSheet(ctx context.Context, groupID int64, s mifos.SaveSheet, idempotencyKey string) (mifos.SheetResult, error)
@@ -47,6 +55,7 @@ type auditReader interface {
 // Fineract is everything the worker asks.
 type Fineract interface {
 	loanPoster
+	disbursementPoster
 	depositPoster
 	sheetPoster
 	prober

@@ -64,6 +64,9 @@ type poster struct {
 	// lookup finds an earlier attempt's posting; errNoLookup if impossible.
 	lookup func(ctx context.Context) (found bool, o outcome, err error)
 	post   func(ctx context.Context, key string) (outcome, error)
+	// refused, when set, settles a guarded posting Fineract refused and the
+	// lookup did not find (its kind's own words); nil: the generic ones.
+	refused func(ctx context.Context, err error) outcome
 }
 
 var errNoLookup = errors.New("this posting cannot be looked up in Fineract")
@@ -222,7 +225,7 @@ func (w *Worker) attempt(ctx context.Context, e store.JournalEntry) outcome {
 	case mifos.Classify(err) == mifos.Misconfigured:
 		// Every posting would fail the same way until the setup is fixed;
 		// failing them would make a person requeue each one.
-		why := "waiting for the box's setup to be fixed: " + setupProblem(err, w.paymentType(e)) + ": " + reason(err)
+		why := "waiting for the box's setup to be fixed: " + setupProblem(err, e.Kind, w.paymentType(e)) + ": " + reason(err)
 		w.log.Error("Fineract refuses this box's setup; postings wait until it is fixed", "why", why)
 		return outcome{why: why}
 	case ctx.Err() != nil:
@@ -252,6 +255,8 @@ func (w *Worker) refusedGuarded(ctx context.Context, e store.JournalEntry, p pos
 		return o
 	case lerr != nil && (mifos.IsRetryable(lerr) || mifos.Classify(lerr).Waits() || ctx.Err() != nil):
 		return outcome{why: "Fineract refused the posting (" + reason(err) + "); could not check whether it holds it already: " + lerr.Error(), uncertain: true}
+	case p.refused != nil:
+		return p.refused(ctx, err)
 	case mifos.IsDuplicateExternalID(err):
 		o := settled(store.JournalFailed, "Fineract reports external id "+e.ExternalID+
 			" as already used, but no repayment on this loan has it now (used elsewhere, or reversed); nothing was posted, check in Fineract")
@@ -296,9 +301,12 @@ func (w *Worker) paymentType(e store.JournalEntry) int64 {
 }
 
 // setupProblem names the setting a Misconfigured answer points at.
-func setupProblem(err error, paymentTypeID int64) string {
+func setupProblem(err error, kind store.JournalKind, paymentTypeID int64) string {
 	var fe *mifos.Error
-	if errors.As(err, &fe) && fe.HasCode(mifos.CodePaymentTypeInvalid) {
+	switch {
+	case errors.As(err, &fe) && fe.HasCode(mifos.CodePaymentTypeInvalid) && kind == store.JournalLoanDisbursement:
+		return fmt.Sprintf("Fineract has no payment type %d, check [disbursement] payment_type_id", paymentTypeID)
+	case errors.As(err, &fe) && fe.HasCode(mifos.CodePaymentTypeInvalid):
 		return fmt.Sprintf("Fineract has no payment type %d, check [mifos] payment_type_id (or [mobile_money] payment_type_id for mobile money)", paymentTypeID)
 	}
 	return "Fineract refused the request before reading it (not its JSON answer), check [mifos] tenant"
@@ -335,6 +343,8 @@ func (w *Worker) poster(e store.JournalEntry) (poster, error) {
 		return w.savingsPoster(e, date), nil
 	case store.JournalCollectionSheet:
 		return w.sheetPoster(e, date)
+	case store.JournalLoanDisbursement:
+		return w.disbursementPoster(e, date), nil
 	}
 	return poster{}, fmt.Errorf("unknown journal kind %q", e.Kind)
 }
