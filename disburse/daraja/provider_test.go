@@ -126,9 +126,11 @@ func TestSubmitGatewayRefusal(t *testing.T) {
 // the line is unknown, the query finds it paid, a resend is a duplicate,
 // and M-PESA paid it once.
 func TestTimeoutThenQueryPaid(t *testing.T) {
-	g := newRig(t, func(_ *darajasim.Options, c *Config) { c.Timeout = 300 * time.Millisecond })
+	g := newRig(t)
 	g.sim.FailNext(darajasim.Fault{Hang: true, LoseCallback: true})
-	conv, err := g.p.Submit(ctx, order("L7", "+254712345678", 2500))
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	conv, err := g.p.Submit(short, order("L7", "+254712345678", 2500))
 	if !unknown(err) || conv != "" {
 		t.Fatalf("Submit: %q %v, want an unknown outcome", conv, err)
 	}
@@ -344,14 +346,18 @@ func TestQueryUnanswered(t *testing.T) {
 		setup func(g *rig)
 		word  string
 	}{
-		{"status result lost", func(g *rig) { g.sim.FailNextQuery(darajasim.Fault{LoseCallback: true}) }, "no result within"},
+		{"status result lost", func(g *rig) {
+			g.sim.FailNextQuery(darajasim.Fault{LoseCallback: true})
+			g.cfg.Timeout = 300 * time.Millisecond
+			g.use(g.provider())
+		}, "no result within"},
 		{"status query timed out in the queue", func(g *rig) { g.sim.FailNextQuery(darajasim.Fault{QueueTimeout: true}) }, "timed out in Daraja's queue"},
 		{"Daraja down", func(g *rig) { g.sim.SetDown(darajasim.Unavailable) }, "not sent"},
 		{"garbage", func(g *rig) { g.sim.FailNextQuery(darajasim.Fault{Garbage: true}) }, "not its JSON"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			g := newRig(t, func(_ *darajasim.Options, cfg *Config) { cfg.Timeout = 300 * time.Millisecond })
+			g := newRig(t)
 			c.setup(g)
 			res, err := g.p.Query(ctx, order("Q", "+254712345678", 100), "")
 			var ns *disburse.NotSentError
@@ -377,16 +383,15 @@ func TestQueryWrongCredentialSaysSo(t *testing.T) {
 // TestLateStatusReported: a status result that comes after its query gave
 // up is still recorded when it settles the line.
 func TestLateStatusReported(t *testing.T) {
-	g := newRig(t, func(o *darajasim.Options, c *Config) {
-		o.ResultDelay = 300 * time.Millisecond
-		c.Timeout = 50 * time.Millisecond
-	})
+	g := newRig(t, func(o *darajasim.Options, _ *Config) { o.ResultDelay = time.Second })
 	g.sim.FailNext(darajasim.Fault{LoseCallback: true})
 	if _, err := g.p.Submit(ctx, order("L13", "+254712345678", 100)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.p.Query(ctx, order("L13", "+254712345678", 100), ""); err == nil {
-		t.Fatal("the query did not give up")
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	if _, err := g.p.Query(short, order("L13", "+254712345678", 100), ""); err == nil || !strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("%v, want the query to give up", err)
 	}
 	got := g.rep.next(t)
 	if got.Ref != "L13" || got.Outcome != disburse.Paid || got.Via != "status query" || got.Confirmation != g.sim.Payments()[0].Receipt {

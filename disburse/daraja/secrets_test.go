@@ -1,6 +1,7 @@
 package daraja
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -14,7 +15,12 @@ import (
 // timeout, a duplicate, a replaced token, queries, callbacks good and bad)
 // at debug level and looks for every secret in the log and the errors.
 func TestSecretsNeverLogged(t *testing.T) {
-	g := newRig(t, func(_ *darajasim.Options, c *Config) { c.Timeout = 300 * time.Millisecond })
+	g := newRig(t)
+	short := func() context.Context {
+		c, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		t.Cleanup(cancel)
+		return c
+	}
 	var errs []string
 	note := func(err error) {
 		if err != nil {
@@ -27,7 +33,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	_, err = g.p.Submit(ctx, order("S2", "+254712345678", 100))
 	note(err)
 	g.sim.FailNext(darajasim.Fault{Hang: true})
-	_, err = g.p.Submit(ctx, order("S3", "+254712345678", 100))
+	_, err = g.p.Submit(short(), order("S3", "+254712345678", 100))
 	note(err)
 	_, err = g.p.Submit(ctx, order("S1", "+254712345678", 100))
 	note(err)
@@ -44,7 +50,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 		note(err)
 	}
 	g.sim.FailNextQuery(darajasim.Fault{LoseCallback: true})
-	_, err = g.p.Query(ctx, order("S1", "+254712345678", 100), "")
+	_, err = g.p.Query(short(), order("S1", "+254712345678", 100), "")
 	note(err)
 	serve(g.p, "POST", CallbackPrefix+testCBToken+"/result", "<html>")
 	serve(g.p, "POST", CallbackPrefix+"wrong/result", cbPaid)

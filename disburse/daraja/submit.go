@@ -188,7 +188,7 @@ func (p *Provider) post(ctx context.Context, path, tok string, data []byte) (int
 			return 0, nil, &disburse.NotSentError{Err: err}
 		}
 		if ctx.Err() != nil {
-			return 0, nil, fmt.Errorf("no answer from Daraja within %s: it may have accepted the request: %w", p.cfg.Timeout, err)
+			return 0, nil, fmt.Errorf("daraja did not answer in time: it may have accepted the request: %w", err)
 		}
 		return 0, nil, fmt.Errorf("the connection to Daraja failed after the request may have reached it: %w", err)
 	}
