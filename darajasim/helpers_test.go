@@ -82,7 +82,7 @@ func start(t *testing.T, opts Options) *fixture {
 	opts.Seed = 42
 	f.sim = New(opts)
 	f.srv = httptest.NewServer(f.sim)
-	t.Cleanup(func() { f.srv.Close(); f.sim.Close() })
+	t.Cleanup(func() { f.sim.Close(); f.srv.Close() }) // the stand-in first: it releases hanging requests
 	return f
 }
 

@@ -119,7 +119,7 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	}
 	g.sim = darajasim.New(simOpts)
 	g.api = httptest.NewServer(g.sim)
-	t.Cleanup(func() { g.api.Close(); g.sim.Close() })
+	t.Cleanup(func() { g.sim.Close(); g.api.Close() }) // the stand-in first: it releases hanging requests
 	g.cfg.BaseURL = g.api.URL
 	g.use(g.provider())
 	return g
