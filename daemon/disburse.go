@@ -12,6 +12,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/config"
 	"github.com/mifos-edge/mifos-edge/control"
 	"github.com/mifos-edge/mifos-edge/disburse"
+	"github.com/mifos-edge/mifos-edge/disburse/daraja"
 	"github.com/mifos-edge/mifos-edge/handler"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/phone"
@@ -168,7 +169,7 @@ var _ phoneSender = phone.Sender{}
 // mountDisburse serves the provider's callbacks (Daraja's results).
 func (d *Daemon) mountDisburse(mux *http.ServeMux) {
 	if d.disburseCallbacks != nil {
-		mux.Handle("/hooks/daraja/", d.disburseCallbacks)
+		mux.Handle(daraja.CallbackPrefix, d.disburseCallbacks)
 	}
 }
 
