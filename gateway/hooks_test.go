@@ -24,7 +24,17 @@ type fakeFineract struct {
 	loans   map[int64]mifos.Loan
 	apps    map[int64]mifos.LoanApplication
 	txns    map[int64]mifos.LoanTxn
-	reads   int
+	// loanTxns are each loan's transactions (LoanTransactions).
+	loanTxns map[int64][]mifos.LoanTxn
+	reads    int
+}
+
+func (f *fakeFineract) LoanTransactions(_ context.Context, loanID int64) ([]mifos.LoanTxn, error) {
+	f.reads++
+	if f.down {
+		return nil, errDown
+	}
+	return f.loanTxns[loanID], nil
 }
 
 var errDown = errors.New("dial tcp 10.0.0.5:443: connect: connection refused")
@@ -93,6 +103,9 @@ func seededFineract() *fakeFineract {
 					{Number: 2, DueDate: mifos.Date{Year: 2026, Month: 3, Day: 11}, TotalOutstanding: mifos.Amount(2_875_000000)},
 				}},
 			982: {ID: 982, AccountNo: "000000982", ClientID: 43, Currency: kes},
+			// Paid out by this box's mobile disbursement: its SMS went already.
+			985: {ID: 985, AccountNo: "000000985", ClientID: 42, StatusID: 300, Currency: kes,
+				TotalOutstanding: mifos.Amount(5_000_000000), PrincipalDisbursed: mifos.Amount(5_000_000000)},
 			// Approved, then its disbursement undone: nothing disbursed.
 			984: {ID: 984, AccountNo: "000000984", ClientID: 42, StatusID: 200, Currency: kes, TotalOutstanding: mifos.Amount(5_000_000000)},
 		},
@@ -107,6 +120,10 @@ func seededFineract() *fakeFineract {
 			// Its approval undone: waiting for approval again.
 			983: {PendingLoan: mifos.PendingLoan{ID: 983, AccountNo: "000000983", ClientID: 42, Currency: kes,
 				Principal: mifos.Amount(2_000_000000)}, StatusID: 100, ApprovedPrincipal: mifos.Amount(2_000_000000)},
+		},
+		loanTxns: map[int64][]mifos.LoanTxn{
+			981: {{ID: 77, Disbursement: true, Amount: mifos.Amount(10_000_000000)}},
+			985: {{ID: 78, Disbursement: true, ExternalID: mifos.ExternalIDDisbursal + "MFEE2ED7", Amount: mifos.Amount(5_000_000000)}},
 		},
 		txns: map[int64]mifos.LoanTxn{
 			5001: {ID: 5001, Date: mifos.Date{Year: 2026, Month: 3, Day: 2}, Amount: mifos.Amount(1_500_000000), OutstandingBalance: mifos.Amount(10_000_000000)},
@@ -236,6 +253,7 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 			post("APPROVE", 983, 983, 7)    // approval undone since
 			post("DISBURSE", 984, 984, 8)   // disbursement undone since
 			post("REPAYMENT", 5004, 981, 9) // posted by this box
+			post("DISBURSE", 985, 985, 10)  // paid out by this box
 			drain(t, w)
 			out := outbox(t, b.db)
 			if len(out) != 3 || queued != 3 {
@@ -264,12 +282,13 @@ func TestHookSMSAreBuiltFromFineract(t *testing.T) {
 				}
 			}
 			for key, why := range map[string]string{
-				"default/LOAN/REPAYMENT/5002": "reversed",
-				"default/LOAN/APPROVE/982/5":  "no mobile number",
-				"default/LOAN/REPAYMENT/5003": "not in Fineract",
-				"default/LOAN/APPROVE/983/7":  "approval was undone",
-				"default/LOAN/DISBURSE/984/8": "disbursement was undone",
-				"default/LOAN/REPAYMENT/5004": "posted by this box",
+				"default/LOAN/REPAYMENT/5002":  "reversed",
+				"default/LOAN/APPROVE/982/5":   "no mobile number",
+				"default/LOAN/REPAYMENT/5003":  "not in Fineract",
+				"default/LOAN/APPROVE/983/7":   "approval was undone",
+				"default/LOAN/DISBURSE/984/8":  "disbursement was undone",
+				"default/LOAN/REPAYMENT/5004":  "posted by this box",
+				"default/LOAN/DISBURSE/985/10": "disbursed by this box",
 			} {
 				ev, err := b.db.HookEvent(key)
 				if err != nil || ev.State != store.HookSkipped || !strings.Contains(ev.Note, why) {

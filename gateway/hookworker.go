@@ -25,6 +25,7 @@ type FineractReader interface {
 	Loan(ctx context.Context, loanID int64) (mifos.Loan, error)
 	LoanApplication(ctx context.Context, loanID int64) (mifos.LoanApplication, error)
 	LoanTxn(ctx context.Context, loanID, txnID int64) (mifos.LoanTxn, error)
+	LoanTransactions(ctx context.Context, loanID int64) ([]mifos.LoanTxn, error)
 }
 
 // Texts renders the SMS templates (handler.Texts).
@@ -214,6 +215,16 @@ func (w *HookWorker) build(ctx context.Context, ev store.HookEvent) (store.Outbo
 		}
 		if loan.PrincipalDisbursed <= 0 {
 			return store.Outbound{}, skip{loanWhat + " shows nothing disbursed in Fineract (the disbursement was undone)"}
+		}
+		txns, err := w.API.LoanTransactions(ctx, ev.LoanID)
+		if err != nil {
+			return store.Outbound{}, read("the transactions of "+loanWhat, err)
+		}
+		for _, t := range txns {
+			if t.Disbursement && !t.ManuallyReversed && mifos.PostedByBox(t.ExternalID) {
+				// Paid out by mobile money from this box: the client had the box's own SMS.
+				return store.Outbound{}, skip{loanWhat + " was disbursed by this box's mobile disbursement, which sent its own SMS"}
+			}
 		}
 		var name string
 		if to, name, err = w.recipient(ctx, loan.ClientID, loanWhat); err != nil {
