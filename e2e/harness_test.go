@@ -83,6 +83,10 @@ type envOptions struct {
 
 	// sendDelay is the simulated modem's pause before each +CMGS answer (0: its default).
 	sendDelay time.Duration
+	// extra is appended to the configuration file (whole tables, e.g. [disbursement]).
+	extra string
+	// country is [sms] country (default "KE").
+	country string
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -104,6 +108,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.sim, err = modemsim.Start(modemsim.Options{Profile: prof, Link: filepath.Join(dir, "modem"), SendDelay: o.sendDelay})
 	if err != nil {
 		t.Fatal(err)
+	}
+	country := o.country
+	if country == "" {
+		country = "KE"
 	}
 	mifosTable := ""
 	if o.fineract {
@@ -132,7 +140,7 @@ send_timeout = "10s"
 path = %q
 
 [sms]
-country = "KE"
+country = %q
 replies_per_hour = 1000
 commands_per_hour = 1000
 %s
@@ -140,7 +148,8 @@ commands_per_hour = 1000
 socket = %q
 
 %s
-%s`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), o.extraSMS, e.socket, mifosTable, httpTable)
+%s
+%s`, e.sim.Path(), o.extraModem, filepath.Join(dir, "state.db"), country, o.extraSMS, e.socket, mifosTable, httpTable, o.extra)
 	if err := os.WriteFile(e.cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
