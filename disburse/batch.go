@@ -146,13 +146,14 @@ func (bd *Builder) lines(ctx context.Context, staffID int64, items []Item) ([]st
 			refuse("the amount must be more than zero")
 			continue
 		case amount > approved:
-			refuse("%s is more than the approved %s", c.Format(amount), c.Format(approved))
+			refuse("%s is more than the approved %s", money(c.Code, c.DecimalPlaces, int64(amount)), money(c.Code, c.DecimalPlaces, int64(approved)))
 			continue
 		case !c.PostsExactly(amount):
-			refuse("%s cannot be paid in %s (smallest step %s)", c.Format(amount), c.Code, c.Format(mifos.Amount(max(mifos.MinorUnit(c.DecimalPlaces), c.PostingStep()*1_000_000))))
+			refuse("%s cannot be paid in %s (smallest step %s)", money(c.Code, c.DecimalPlaces, int64(amount)), c.Code,
+				money(c.Code, c.DecimalPlaces, max(mifos.MinorUnit(c.DecimalPlaces), c.PostingStep()*1_000_000)))
 			continue
 		case bd.Policy.MaxLine > 0 && int64(amount) > bd.Policy.MaxLine:
-			refuse("%s is above the ceiling of %s for one payment", c.Format(amount), c.Format(mifos.Amount(bd.Policy.MaxLine)))
+			refuse("%s is above the ceiling of %s for one payment", money(c.Code, c.DecimalPlaces, int64(amount)), money(c.Code, c.DecimalPlaces, bd.Policy.MaxLine))
 			continue
 		}
 		if cur.Code == "" {

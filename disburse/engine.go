@@ -87,11 +87,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.log().Warn("disbursement lines were being sent when the box stopped; their outcome is unknown and the operator is asked (never sent again)", "lines", n)
 	}
 	for {
-		busy := e.Step(ctx)
-		wait := time.Minute
-		if busy {
-			wait = time.Second
-		}
+		next := e.Step(ctx)
+		wait := min(max(time.Until(next), 200*time.Millisecond), time.Minute)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -104,14 +101,16 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 }
 
-// Step does everything that is due once; busy reports lines still moving.
-func (e *Engine) Step(ctx context.Context) (busy bool) {
+// Step does everything that is due once, and says when something is due
+// next (a line to send, a result overdue, a status query).
+func (e *Engine) Step(ctx context.Context) (next time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	retry := e.now().Add(time.Second)
 	sent, err := e.DB.DisburseLines(store.LineSent)
 	if err != nil {
 		e.log().Error("read disbursement lines", "err", err)
-		return true
+		return retry
 	}
 	for _, l := range sent {
 		e.checkSent(ctx, l)
@@ -122,7 +121,7 @@ func (e *Engine) Step(ctx context.Context) (busy bool) {
 	unknown, err := e.DB.DisburseLines(store.LineUnknown)
 	if err != nil {
 		e.log().Error("read disbursement lines", "err", err)
-		return true
+		return retry
 	}
 	for _, l := range unknown {
 		if !l.NextTry.After(e.now()) {
@@ -130,21 +129,43 @@ func (e *Engine) Step(ctx context.Context) (busy bool) {
 		}
 	}
 	e.finishBatches()
-	pending, _ := e.DB.DisburseLines(store.LinePending)
-	sent, _ = e.DB.DisburseLines(store.LineSent)
-	return len(sent) > 0 || e.anyDue(pending)
+	return e.nextDue()
 }
 
-func (e *Engine) anyDue(pending []store.DisburseLine) bool {
-	for _, l := range pending {
-		if !l.NextTry.After(e.now()) {
-			b, _, err := e.DB.DisburseBatch(l.Batch)
-			if err == nil && b.State == store.BatchSending {
-				return true
+// nextDue is when the engine next has something to do; far ahead when
+// nothing moves (a new batch wakes it through Nudge).
+func (e *Engine) nextDue() time.Time {
+	now := e.now()
+	next := now.Add(time.Hour)
+	soon := func(t time.Time) {
+		if t.Before(next) {
+			next = t
+		}
+	}
+	if sent, err := e.DB.DisburseLines(store.LineSent); err == nil && len(sent) > 0 {
+		// Waiting for the operator's result, or the modem's word on a command SMS.
+		soon(now.Add(time.Second))
+	}
+	if unknown, err := e.DB.DisburseLines(store.LineUnknown); err == nil {
+		for _, l := range unknown {
+			soon(l.NextTry)
+		}
+	}
+	if pending, err := e.DB.DisburseLines(store.LinePending); err == nil {
+		batches := map[uint64]bool{}
+		for _, l := range pending {
+			sending, ok := batches[l.Batch]
+			if !ok {
+				b, _, err := e.DB.DisburseBatch(l.Batch)
+				sending = err == nil && b.State == store.BatchSending
+				batches[l.Batch] = sending
+			}
+			if sending {
+				soon(l.NextTry)
 			}
 		}
 	}
-	return false
+	return next
 }
 
 func orderOf(l store.DisburseLine) Order {
@@ -589,9 +610,14 @@ func (e *Engine) finishBatches() {
 	}
 }
 
-// money writes an amount in a line's currency.
+// money writes an amount with its currency code, as SMS and lists do
+// ("KES 20,000.00").
 func money(code string, decimals int, a int64) string {
-	return mifos.Currency{Code: code, DecimalPlaces: decimals}.Format(mifos.Amount(a))
+	s := mifos.Currency{Code: code, DecimalPlaces: decimals}.Format(mifos.Amount(a))
+	if code == "" {
+		return s
+	}
+	return code + " " + s
 }
 
 // maxSummaryFailures bounds the failures named in the summary SMS.
