@@ -427,4 +427,3 @@ func addApprovedLoans(t testing.TB, fin *fineractsim.Server, n int, amount int) 
 	}
 	return out
 }
-
