@@ -295,6 +295,10 @@ func checkNewJournal(e *JournalEntry) error {
 		if e.AccountID <= 0 || e.ExternalID == "" {
 			return errors.New("a loan repayment needs the loan id and an external id")
 		}
+	case JournalLoanDisbursement:
+		if e.AccountID <= 0 || e.ExternalID == "" {
+			return errors.New("a loan disbursement needs the loan id and an external id")
+		}
 	case JournalSavingsDeposit:
 		if e.AccountID <= 0 || e.Receipt == "" {
 			return errors.New("a savings deposit needs the savings account id and a receipt token")

@@ -129,6 +129,8 @@ func TestJournalAppendValidates(t *testing.T) {
 		{Kind: "withdrawal", AccountID: 1, Amount: 1, Date: "2024-01-01"},
 		{Kind: JournalLoanRepayment, AccountID: 1, Amount: 1, Date: "2024-01-01"},                  // no external id
 		{Kind: JournalLoanRepayment, AccountID: 1, Amount: 0, Date: "2024-01-01", ExternalID: "x"}, // no amount
+		{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01", Receipt: "R"}, // no external id
+		{Kind: JournalLoanDisbursement, Amount: 1, Date: "2024-01-01", ExternalID: "x"},            // no loan
 		{Kind: JournalSavingsDeposit, AccountID: 1, Amount: 1, Date: "2024-01-01"},                 // no receipt
 		{Kind: JournalSavingsDeposit, AccountID: 1, Amount: 1, Date: "26/09/2024", Receipt: "r"},
 		{Kind: JournalCollectionSheet, GroupID: 1, Date: "2024-01-01"}, // no payload
@@ -141,6 +143,11 @@ func TestJournalAppendValidates(t *testing.T) {
 	}
 	if st := must(db.JournalStats())(t); st != (JournalStats{}) {
 		t.Errorf("stats after rejected appends: %+v", st)
+	}
+	// A complete disbursement record is a journal entry like a repayment.
+	if _, err := db.AppendJournal(JournalEntry{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01",
+		ExternalID: "x", Receipt: "R", DisburseLine: 7}); err != nil {
+		t.Errorf("a disbursement: %v", err)
 	}
 }
 
