@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,38 +39,9 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	shots := phonebrowser.ShotsDir(t, "..")
 	ctx := phonebrowser.Open(t, 2*time.Minute)
-	var figures = map[string]phonebrowser.Figures{}
-	snap := func(name string) {
-		t.Helper()
-		f, err := phonebrowser.Measure(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if f.Wide > phonebrowser.Width {
-			t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phonebrowser.Width)
-		}
-		if len(f.Others) != 0 {
-			t.Errorf("%s loads more than its stylesheet: %q", name, f.Others)
-		}
-		figures[name] = f
-		if err := os.WriteFile(filepath.Join(shots, "console-"+name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	shots := newShooter(t, ctx)
+	snap, text := shots.snap, shots.text
 
 	// Sign in.
 	if err := chromedp.Do(ctx, chromedp.Navigate(r.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#username"))); err != nil {
@@ -146,12 +118,71 @@ func TestConsoleInABrowser(t *testing.T) {
 	}
 	snap("reminders")
 
-	for _, name := range []string{"signin", "status", "loans", "loans-approved", "money", "messages", "reminders"} {
-		f := figures[name]
-		t.Logf("%-15s HTML %5.0f B + CSS %5.0f B = %5.0f B, load %4.0f ms", name, f.HTML, f.CSS, f.HTML+f.CSS, f.Render)
-		// A phone on a slow link: keep every page (HTML + CSS) under 16 KB.
+	shots.weigh()
+}
+
+// shooter screenshots the pages a browser test visits and keeps what
+// each weighs: into docs/screenshots/console-NAME.png with
+// CONSOLE_SCREENSHOTS=1, else into a temporary directory.
+type shooter struct {
+	t       *testing.T
+	ctx     context.Context
+	dir     string
+	names   []string
+	figures map[string]phonebrowser.Figures
+}
+
+func newShooter(t *testing.T, ctx context.Context) *shooter {
+	return &shooter{t: t, ctx: ctx, dir: phonebrowser.ShotsDir(t, ".."), figures: map[string]phonebrowser.Figures{}}
+}
+
+// snap measures and screenshots the page shown: it must fit the phone's
+// width and load nothing but its stylesheet.
+func (s *shooter) snap(name string) {
+	t := s.t
+	t.Helper()
+	f, err := phonebrowser.Measure(s.ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if f.Wide > phonebrowser.Width {
+		t.Errorf("%s is %.0f px wide, wider than the phone's %d px: it scrolls sideways", name, f.Wide, phonebrowser.Width)
+	}
+	if len(f.Others) != 0 {
+		t.Errorf("%s loads more than its stylesheet: %q", name, f.Others)
+	}
+	if _, seen := s.figures[name]; !seen {
+		s.names = append(s.names, name)
+	}
+	s.figures[name] = f
+	if err := os.WriteFile(filepath.Join(s.dir, "console-"+name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// text is the text of the element sel.
+func (s *shooter) text(sel string) string {
+	s.t.Helper()
+	v, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		s.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return v
+}
+
+// weigh logs each page's weight and load time, and fails a page that a
+// phone on a slow link would wait for: every page (HTML + CSS) stays
+// under 16 KB.
+func (s *shooter) weigh() {
+	for _, name := range s.names {
+		f := s.figures[name]
+		s.t.Logf("%-17s HTML %5.0f B + CSS %5.0f B = %5.0f B, load %4.0f ms", name, f.HTML, f.CSS, f.HTML+f.CSS, f.Render)
 		if f.HTML+f.CSS > 16<<10 || f.HTML == 0 {
-			t.Errorf("%s weighs %.0f bytes", name, f.HTML+f.CSS)
+			s.t.Errorf("%s weighs %.0f bytes", name, f.HTML+f.CSS)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 // Package console is the branch console: small server-rendered pages a
 // branch manager opens on a phone to see whether the box works, approve
-// loans in Mifos as themself and look after postings. The pages need no
-// JavaScript and load nothing from elsewhere: the pages are written by
-// the code (html.go) and the one stylesheet is embedded in the binary, since the branch is often
+// loans in Mifos as themself, look after postings and pay approved loans
+// out to mobile wallets (with a second person's approval above a loan
+// officer's limit). The pages need no JavaScript and load nothing from
+// elsewhere: the pages are written by the code (html.go) and the one
+// stylesheet is embedded in the binary, since the branch is often
 // offline. The daemon mounts the console and gives it its parts through
 // the interfaces declared here.
 package console
@@ -68,6 +70,9 @@ type Deps struct {
 	// Statements records what an uploaded M-PESA statement holds (the
 	// daemon's store and payments core); nil: no statement upload.
 	Statements reconcile.Backend
+	// Disburse builds, approves and sends mobile-disbursement batches;
+	// nil while mobile disbursement is off (no Disburse tab then).
+	Disburse DisburseDesk
 	// Country reads phone numbers typed without a country code.
 	Country string
 	Logger  *slog.Logger
@@ -148,6 +153,13 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/payments", c.signedIn(c.paymentsPage))
 	mux.HandleFunc("POST /console/payments/undo", c.signedIn(c.undo))
 	mux.HandleFunc("POST "+StatementPath, c.signedIn(c.uploadStatement))
+	mux.HandleFunc("GET /console/disburse", c.signedIn(c.disbursePage))
+	mux.HandleFunc("POST /console/disburse", c.signedIn(c.build))
+	mux.HandleFunc("GET /console/disburse/{id}", c.signedIn(c.batchPage))
+	mux.HandleFunc("POST /console/disburse/{id}/approve", c.signedIn(c.approveBatch))
+	mux.HandleFunc("POST /console/disburse/{id}/send", c.signedIn(c.sendBatch))
+	mux.HandleFunc("POST /console/disburse/{id}/cancel", c.signedIn(c.cancelBatch))
+	mux.HandleFunc("POST /console/disburse/{id}/resolve", c.signedIn(c.resolveLine))
 	mux.HandleFunc("GET /console/messages", c.signedIn(c.messagesPage))
 	mux.HandleFunc("POST /console/messages", c.signedIn(c.send))
 	mux.HandleFunc("GET /console/reminders", c.signedIn(c.remindersPage))

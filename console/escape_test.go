@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/mifos-edge/mifos-edge/disburse"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/mobilemoney/mpesastatement"
 	"github.com/mifos-edge/mifos-edge/modem"
@@ -100,6 +101,37 @@ var fixtures = []fixture{
 	{"messages, latest conversations", func(c *Console, s func() string) (page, func(*htmlWriter)) {
 		d := &messagesData{Typed: s(), Recent: []conversation{{Phone: s(), Last: c.d.Now(), Count: 2}, {Phone: s(), Count: 1}}}
 		return layoutOf(s), c.messagesHTML(d)
+	}},
+	{"disburse", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		b := batchRow{Batch: Batch{BatchView: disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Total: s(), Currency: s(),
+			ApprovedBy: s()}}, Counts: s(), Built: s()}
+		loan := waitingRow{ApprovedLoan: ApprovedLoan{ID: 501, AccountNo: s(), Client: s(), Group: s(), Phone: s()}, Money: s(), Typed: s(), Checked: true}
+		noPhone := waitingRow{ApprovedLoan: ApprovedLoan{ID: 503, AccountNo: s(), Client: s()}, Money: s()}
+		inBatch := waitingRow{ApprovedLoan: ApprovedLoan{ID: 502, AccountNo: s(), Client: s(), Phone: s(), Batch: 7}, Money: s()}
+		return layoutOf(s), c.disburseHTML(&disburseData{Batches: []batchRow{b}, Capped: true, Staff: true, CanBuild: true,
+			Loans: []waitingRow{loan, noPhone, inBatch}, Limit: s(), Problems: []string{s()}})
+	}},
+	{"disburse, no right", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		return layoutOf(s), c.disburseHTML(&disburseData{Staff: true, NoRight: s()})
+	}},
+	{"disburse batch", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		at := c.d.Now()
+		v := disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Currency: s(), Total: s(), Limit: s(),
+			ApprovedBy: s(), ApprovedAt: &at, SentBy: s(), SentAt: &at,
+			Lines: []disburse.LineView{
+				{ID: 12, AccountNo: s(), Client: s(), Phone: s(), Amount: s(), State: store.LineState(s()), Confirmation: s(), Reason: s(),
+					FineractTxnID: 901, Conflict: s()},
+				{ID: 13, AccountNo: s(), Client: s(), Phone: s(), Amount: s(), State: store.LineUnknown, Reason: s(), Ref: s(), Posted: store.JournalState(s())},
+			},
+			Audit: []disburse.AuditView{{At: at, Who: s(), What: s()}, {At: at, Line: 12, Who: s(), What: s()}}}
+		d := &batchData{Batch: Batch{BatchView: v, Digest: s()}, Counts: s(), CanApprove: true, CanSend: true, CanCancel: true, CanFix: true,
+			Waits: s(), Built: s(), Approved: s(), Sent: s(), LineTimes: []string{s(), s()}, AuditTimes: []string{s(), s()}, AllSteps: true}
+		return layoutOf(s), batchHTML(d)
+	}},
+	{"disburse batch, unknown line without the right", func(c *Console, s func() string) (page, func(*htmlWriter)) {
+		v := disburse.BatchView{ID: 7, Lines: []disburse.LineView{{ID: 13, State: store.LineUnknown, Ref: s()}},
+			Audit: []disburse.AuditView{{Who: s(), What: s()}, {Line: 13, What: "hidden"}}}
+		return layoutOf(s), batchHTML(&batchData{Batch: Batch{BatchView: v}, LineTimes: []string{s()}, AuditTimes: []string{s(), ""}})
 	}},
 	{"reminders, preview", func(c *Console, s func() string) (page, func(*htmlWriter)) {
 		d := &remindersData{Group: s(), Staff: s(), CanSend: true,

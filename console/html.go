@@ -133,6 +133,9 @@ func (c *Console) layout(h *htmlWriter, p page, body func(h *htmlWriter)) {
 			if t.name == "payments" && c.d.Payments == nil {
 				continue // mobile money is off
 			}
+			if t.name == "disburse" && c.d.Disburse == nil {
+				continue // mobile disbursement is off
+			}
 			h.raw(`<a href="` + t.path + `"`)
 			h.current(p.Tab == t.name)
 			h.raw(">" + t.label + "</a>\n")
@@ -173,6 +176,7 @@ var tabs = []struct {
 	{"loans", "/console/loans", "Loans"},
 	{"money", "/console/money", "Money"},
 	{"payments", "/console/payments", "Payments"},
+	{"disburse", "/console/disburse", "Disburse"},
 	{"messages", "/console/messages", "SMS"},
 	{"reminders", "/console/reminders", "Remind"},
 }
