@@ -51,6 +51,11 @@ func (d *Daemon) mountConsole(mux *http.ServeMux) {
 			deps.Statements = StoreImport{DB: d.db, Core: d.payments}
 		}
 	}
+	if d.builder != nil {
+		if api, ok := d.builder.API.(approvedReader); ok {
+			deps.Disburse = consoleDisburse{d: d, api: api}
+		}
+	}
 	if f, ok := d.setupAPI.(consoleFineract); ok {
 		deps.Auth = f
 		deps.AsUser = func(username, password string) console.LoanDesk { return f.AsUser(username, password) }
