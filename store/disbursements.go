@@ -25,7 +25,9 @@ import (
 // A line goes to sent, durably, before any request leaves the box; a line
 // found sent without the provider's acknowledgement after a crash becomes
 // unknown, never pending. A successful line journals the loan's
-// disbursement in Fineract in the same transaction.
+// disbursement in Fineract in the same transaction. A loan is on at most
+// one line that has not failed; a failed line the operator later says it
+// paid bars its loan from new batches.
 
 // BatchState is a disbursement batch's life-cycle state.
 type BatchState string
@@ -209,6 +211,9 @@ const (
 	extDisbRefs    = "disb_refs"
 	extDisbLoans   = "disb_loans"
 	extDisbAudit   = "disb_audit"
+	// extDisbPaidLater: loans whose failed line the operator later said it
+	// paid (loan id -> line id).
+	extDisbPaidLater = "disb_paid_later"
 )
 
 func extDisbState(s LineState) string { return "disb_state_" + string(s) }
@@ -309,6 +314,18 @@ func (tx *Tx) saveLine(old, l *DisburseLine) error {
 	} else if err := loans.Put(key, idKey(l.ID)); err != nil {
 		return err
 	}
+	// A failed line the operator later said it paid (Conflict) bars its
+	// loan from new batches for good: the money may have left, so a
+	// person must look (and disburse it in Mifos if it was paid).
+	if l.State == LineFailed && l.Conflict != "" {
+		barred, err := tx.Bucket(extDisbPaidLater)
+		if err != nil {
+			return err
+		}
+		if err := barred.Put(key, idKey(l.ID)); err != nil {
+			return err
+		}
+	}
 	return putJSON(bk, idKey(l.ID), l)
 }
 
@@ -370,13 +387,25 @@ func (tx *Tx) addLines(b *DisburseBatch, lines []DisburseLine, ref func(id uint6
 	now := time.Now()
 	out := make([]DisburseLine, 0, len(lines))
 	b.Lines, b.Total = nil, 0
+	barred, err := tx.Bucket(extDisbPaidLater)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range lines {
-		if v := loans.Get([]byte(strconv.FormatInt(l.LoanID, 10))); v != nil {
+		key := []byte(strconv.FormatInt(l.LoanID, 10))
+		if v := loans.Get(key); v != nil {
 			other, err := tx.loadLine(keyID(v))
 			if err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("loan %s: %w (batch %d, line %d, %s)", l.AccountNo, ErrLoanInBatch, other.Batch, other.ID, other.State)
+		}
+		if v := barred.Get(key); v != nil {
+			other, err := tx.loadLine(keyID(v))
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("loan %s: %w (batch %d, line %d failed, but then %s; a person must check with the operator)", l.AccountNo, ErrLoanInBatch, other.Batch, other.ID, other.Conflict)
 		}
 		id, err := lb.NextSequence()
 		if err != nil {

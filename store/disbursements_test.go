@@ -118,6 +118,7 @@ func checkDisbInvariants(db *DB) []error {
 			return err
 		}
 		live := map[int64]uint64{}
+		paidLater := map[int64][]uint64{} // failed lines the operator later said it paid
 		err = lb.ForEach(func(k, _ []byte) error {
 			l, err := tx.loadLine(keyID(k))
 			if err != nil {
@@ -144,6 +145,8 @@ func checkDisbInvariants(db *DB) []error {
 					report("loan %d is on live lines %d and %d", l.LoanID, other, l.ID)
 				}
 				live[l.LoanID] = l.ID
+			} else if l.Conflict != "" {
+				paidLater[l.LoanID] = append(paidLater[l.LoanID], l.ID)
 			}
 			return nil
 		})
@@ -157,6 +160,16 @@ func checkDisbInvariants(db *DB) []error {
 		for loan, id := range live {
 			if v := loans.Get([]byte(strconv.FormatInt(loan, 10))); v == nil || keyID(v) != id {
 				report("loan %d: its live line %d does not hold it", loan, id)
+			}
+		}
+		// A failed line the operator later said it paid bars its loan.
+		barred, err := tx.disbBucket(extDisbPaidLater)
+		if err != nil {
+			return err
+		}
+		for loan, ids := range paidLater {
+			if v := barred.Get([]byte(strconv.FormatInt(loan, 10))); v == nil || !slices.Contains(ids, keyID(v)) {
+				report("loan %d: its lines %v said paid after they failed do not bar it", loan, ids)
 			}
 		}
 		// And back: no entry left over from a deleted or freed line.
@@ -566,6 +579,35 @@ func TestLoanOnOneLiveLineOnly(t *testing.T) {
 	must2(db.SettleLine(lines[0].ID, paid("QKA1B2C3D4", lines[0])))(t)
 	if _, _, err := db.CreateDisburseBatch(DisburseBatch{StaffID: 14, CreatedBy: "x", Currency: "KES"}, disbLines(1), disbRef); !errors.Is(err, ErrLoanInBatch) {
 		t.Errorf("loan of a paid line in another batch: %v", err)
+	}
+	requireDisbInvariants(t, db)
+}
+
+// A line that failed and that the operator later said it paid holds its
+// loan again: no new batch pays it until a person has looked.
+func TestLoanOfAFailedLineSaidPaidIsHeld(t *testing.T) {
+	db := openTemp(t)
+	l := lineIn(t, db, 1, "failed")
+	builtBatch(t, db, false, 2) // another loan, untouched
+	if _, _, err := db.SettleLine(l.ID, paid("QKA1B2C3D4", l)); !errors.Is(err, ErrLineState) {
+		t.Fatalf("payment word after the failure: %v", err)
+	}
+	_, _, err := db.CreateDisburseBatch(DisburseBatch{StaffID: 14, CreatedBy: "x", Currency: "KES"}, disbLines(1), disbRef)
+	if !errors.Is(err, ErrLoanInBatch) || !strings.Contains(err.Error(), "QKA1B2C3D4") {
+		t.Errorf("a new batch of the loan the operator said it paid: %v", err)
+	}
+	requireDisbInvariants(t, db)
+
+	// A newer line that holds the loan already keeps it; once it failed
+	// too, the loan stays barred.
+	old := lineIn(t, db, 3, "failed")
+	_, newer := builtBatch(t, db, false, 3)
+	if _, _, err := db.SettleLine(old.ID, paid("QKA1B2C3D5", old)); !errors.Is(err, ErrLineState) {
+		t.Fatalf("payment word after the failure: %v", err)
+	}
+	must(db.CancelDisburseBatch(newer[0].Batch, "grace"))(t)
+	if _, _, err := db.CreateDisburseBatch(DisburseBatch{StaffID: 14, CreatedBy: "x", Currency: "KES"}, disbLines(3), disbRef); !errors.Is(err, ErrLoanInBatch) {
+		t.Errorf("a new batch of the loan the operator said it paid: %v", err)
 	}
 	requireDisbInvariants(t, db)
 }
