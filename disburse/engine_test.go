@@ -618,3 +618,93 @@ func TestSummary(t *testing.T) {
 		}
 	}
 }
+
+// A reply does not name its line: it is matched only when exactly one
+// line it fits may be waiting for it. A duplicate of a settled line's
+// reply, or a reply that fits two lines, settles no other line.
+func TestCommanderReplyNeverGuessesTheLine(t *testing.T) {
+	t.Run("duplicate while the next line is in flight", func(t *testing.T) {
+		r := newRig(t, true)
+		_, lines := r.sending(1, 2)
+		r.step()
+		r.modemSent(r.line(lines[0].ID).OutboxID)
+		if !r.reply("Confirmed QKA1B2C3D4") {
+			t.Fatal("reply not handled")
+		}
+		r.step()
+		r.modemSent(r.line(lines[1].ID).OutboxID)
+		if !r.reply("Confirmed QKA1B2C3D4") {
+			t.Error("the duplicate was not recognised as the first line's")
+		}
+		if got := r.line(lines[1].ID); got.State != store.LineSent {
+			t.Errorf("the line in flight was settled by another line's duplicate: %+v", got)
+		}
+		if n := len(r.journal()); n != 1 {
+			t.Errorf("%d journal entries", n)
+		}
+	})
+	t.Run("an unknown line and one in flight", func(t *testing.T) {
+		r := newRig(t, true)
+		_, lines := r.sending(1, 2)
+		r.step()
+		id := r.line(lines[0].ID).OutboxID
+		if err := errors.Join(r.db.MarkSubmitting(id, 0), r.db.MarkUnknown(id, "modem reset")); err != nil {
+			t.Fatal(err)
+		}
+		r.step() // line 1 unknown
+		r.step() // line 2 sent
+		if a, b := r.line(lines[0].ID).State, r.line(lines[1].ID).State; a != store.LineUnknown || b != store.LineSent {
+			t.Fatalf("lines %s %s", a, b)
+		}
+		r.modemSent(r.line(lines[1].ID).OutboxID)
+		if r.reply("Confirmed QKA1B2C3D4") {
+			t.Error("a reply that fits two lines was matched")
+		}
+		if r.reply("Failed: insufficient float") {
+			t.Error("a failure that fits two lines was matched")
+		}
+		for _, l := range lines {
+			if got := r.line(l.ID); got.State.Settled() {
+				t.Errorf("line %d settled by a guess: %+v", l.ID, got)
+			}
+		}
+		// A reply that names the amount and phone picks its line.
+		if !r.reply("Confirmed QKB2C3D4E5 Ksh1000.00 to +254712000002") {
+			t.Fatal("a reply that fits one line was not matched")
+		}
+		if got := r.line(lines[1].ID); got.State != store.LineSuccessful || got.Confirmation != "QKB2C3D4E5" {
+			t.Errorf("line 2: %+v", got)
+		}
+		if got := r.line(lines[0].ID); got.State != store.LineUnknown {
+			t.Errorf("line 1: %+v", got)
+		}
+		// Now only line 1 may wait for a reply.
+		if !r.reply("Confirmed QKA1B2C3D4") {
+			t.Fatal("the late reply was not matched")
+		}
+		if got := r.line(lines[0].ID); got.State != store.LineSuccessful || got.Confirmation != "QKA1B2C3D4" {
+			t.Errorf("line 1: %+v", got)
+		}
+	})
+}
+
+// The operator's word that it paid another phone than the line's is no
+// proof the line was paid: a person must look.
+func TestEngineReportAnotherPhone(t *testing.T) {
+	r := newRig(t, false)
+	_, lines := r.sending(1)
+	r.step()
+	res := paidResult(lines[0], "QKA1B2C3D4")
+	res.Phone = "+254799000001"
+	r.report(res)
+	got := r.line(lines[0].ID)
+	if got.State != store.LineUnknown || !strings.Contains(got.LastError, "+254799000001") || got.Journal != 0 {
+		t.Errorf("line after a result with another phone: %+v", got)
+	}
+	// The same phone written otherwise is the line's.
+	res.Phone = "0712000001"
+	r.report(res)
+	if got := r.line(lines[0].ID); got.State != store.LineSuccessful {
+		t.Errorf("line after a result with its phone: %+v", got)
+	}
+}
