@@ -270,10 +270,11 @@ func TestEngineReportsThatSettleNothing(t *testing.T) {
 	}
 
 	// No usable confirmation: the line stays open.
-	res = paidResult(lines[1], "")
-	r.report(res)
-	if got := r.line(lines[1].ID); got.State != store.LineSent {
-		t.Errorf("line after a payment without confirmation: %+v", got)
+	for _, conf := range []string{"", "QK-1B2C3D4", "QK1"} {
+		r.report(paidResult(lines[1], conf))
+		if got := r.line(lines[1].ID); got.State != store.LineSent {
+			t.Errorf("line after a payment with confirmation %q: %+v", conf, got)
+		}
 	}
 
 	// For no line of this box: ignored.
@@ -591,6 +592,13 @@ func TestSummary(t *testing.T) {
 		many = append(many, line(fmt.Sprintf("00%d", i), "Akinyi Otieno", store.LineFailed, 1_000000, "", fmt.Sprintf("reason %d", i)))
 	}
 	many = append(many, line("009", "Jane Doe", store.LineSuccessful, 2500_500000, store.JournalDone, ""))
+	failures := func(n int) []store.DisburseLine {
+		var out []store.DisburseLine
+		for i := range n {
+			out = append(out, line(fmt.Sprintf("10%d", i), "Baraka", store.LineFailed, 1_000000, "", "x"))
+		}
+		return out
+	}
 	for _, c := range []struct {
 		name  string
 		lines []store.DisburseLine
@@ -610,6 +618,10 @@ func TestSummary(t *testing.T) {
 		}, "Disbursement batch 12 done: 2 of 2 paid, 2,000.00. Paid but Mifos refused to record: 001 (see the console's Money page)."},
 		{"five failures named, the rest counted", many,
 			"Disbursement batch 12 done: 1 of 8 paid, 2,500.50. Not paid: 000 Akinyi (reason 0); 001 Akinyi (reason 1); 002 Akinyi (reason 2); 003 Akinyi (reason 3); 004 Akinyi (reason 4); and 2 more (mifos-edge disburse list)."},
+		{"five failures: all named", failures(5),
+			"Disbursement batch 12 done: 0 of 5 paid, 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x)."},
+		{"six failures: one counted", failures(6),
+			"Disbursement batch 12 done: 0 of 6 paid, 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x); and 1 more (mifos-edge disburse list)."},
 		{"nothing paid", []store.DisburseLine{line("001", "", store.LineFailed, 1, "", "cancelled")},
 			"Disbursement batch 12 done: 0 of 1 paid, 0.00. Not paid: 001  (cancelled)."},
 	} {
