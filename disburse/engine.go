@@ -634,15 +634,19 @@ func Summary(b store.DisburseBatch, lines []store.DisburseLine) string {
 	var paid, posted int
 	var total int64
 	var failed []string
-	var postFailed []string
+	var postFailed, postWaiting []string
 	for _, l := range lines {
 		switch {
 		case l.State == store.LineSuccessful:
 			paid++
 			total += l.Amount
-			if l.Posted == store.JournalDone {
+			switch l.Posted {
+			case store.JournalDone:
 				posted++
-			} else {
+			case store.JournalAwaitingApproval:
+				// Held for Fineract's maker-checker: not refused.
+				postWaiting = append(postWaiting, l.AccountNo)
+			default:
 				postFailed = append(postFailed, l.AccountNo)
 			}
 		case l.State == store.LineFailed:
@@ -665,6 +669,9 @@ func Summary(b store.DisburseBatch, lines []store.DisburseLine) string {
 	}
 	if len(postFailed) > 0 {
 		fmt.Fprintf(&s, " Paid but Mifos refused to record: %s (see the console's Money page).", strings.Join(postFailed, ", "))
+	}
+	if len(postWaiting) > 0 {
+		fmt.Fprintf(&s, " Paid, waiting for a checker's approval in Mifos: %s.", strings.Join(postWaiting, ", "))
 	}
 	return s.String()
 }

@@ -616,6 +616,10 @@ func TestSummary(t *testing.T) {
 			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalFailed, ""),
 			line("003", "Baraka", store.LineSuccessful, 1000_000000, store.JournalDone, ""),
 		}, "Disbursement batch 12 done: 2 of 2 paid, 2,000.00. Paid but Mifos refused to record: 001 (see the console's Money page)."},
+		{"one waits for a checker in Mifos", []store.DisburseLine{
+			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalAwaitingApproval, ""),
+			line("003", "Baraka", store.LineSuccessful, 1000_000000, store.JournalFailed, ""),
+		}, "Disbursement batch 12 done: 2 of 2 paid, 2,000.00. Paid but Mifos refused to record: 003 (see the console's Money page). Paid, waiting for a checker's approval in Mifos: 001."},
 		{"five failures named, the rest counted", many,
 			"Disbursement batch 12 done: 1 of 8 paid, 2,500.50. Not paid: 000 Akinyi (reason 0); 001 Akinyi (reason 1); 002 Akinyi (reason 2); 003 Akinyi (reason 3); 004 Akinyi (reason 4); and 2 more (mifos-edge disburse list)."},
 		{"five failures: all named", failures(5),
