@@ -838,7 +838,7 @@ type LineOutcome struct {
 	Code         string
 	By           string // "callback", "status query", "reply SMS", a person
 	// Disbursement is the journal entry that records a successful line in
-	// Fineract (its DisburseLine is set here).
+	// Fineract (its DisburseLine is set here); required when successful.
 	Disbursement *JournalEntry
 }
 
@@ -850,6 +850,10 @@ type LineOutcome struct {
 func (db *DB) SettleLine(id uint64, o LineOutcome) (l DisburseLine, dup bool, err error) {
 	if o.State != LineSuccessful && o.State != LineFailed {
 		return l, false, fmt.Errorf("settle line %d as %q: not a final state", id, o.State)
+	}
+	// A paid line without its disbursement would leave Fineract untold.
+	if o.State == LineSuccessful && o.Disbursement == nil {
+		return l, false, fmt.Errorf("settle line %d as paid: its disbursement journal entry is missing", id)
 	}
 	conflict := false
 	err = db.Update(func(tx *Tx) error {
@@ -876,7 +880,7 @@ func (db *DB) SettleLine(id uint64, o LineOutcome) (l DisburseLine, dup bool, er
 		if o.State == LineFailed {
 			what = "not paid: " + o.Reason
 		}
-		if o.State == LineSuccessful && o.Disbursement != nil {
+		if o.State == LineSuccessful {
 			e := *o.Disbursement
 			e.DisburseLine = l.ID
 			jid, err := tx.AppendJournal(e)

@@ -481,8 +481,15 @@ func TestSettleLineJournalsTheDisbursement(t *testing.T) {
 		t.Error("a successful line whose disbursement is not posted counts as finished")
 	}
 
-	// An entry the journal refuses leaves the line as it was: the line is
-	// never successful without its disbursement.
+	// No entry, or one the journal refuses, leaves the line as it was: the
+	// line is never successful without its disbursement.
+	v := lineIn(t, db, 3, "unknown")
+	if _, _, err := db.SettleLine(v.ID, LineOutcome{State: LineSuccessful, Confirmation: "QKA1B2C3D6", By: "mary"}); err == nil {
+		t.Error("settled paid without its disbursement")
+	}
+	if after := must(db.DisburseLine(v.ID))(t); after.State != LineUnknown {
+		t.Errorf("line after settling without an entry: %+v", after)
+	}
 	u := lineIn(t, db, 2, "unknown")
 	bad := paid("QKA1B2C3D5", u)
 	bad.Disbursement.Date = "yesterday"
