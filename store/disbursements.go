@@ -469,6 +469,9 @@ func (db *DB) CreateDisburseBatch(b DisburseBatch, lines []DisburseLine, ref fun
 // (ErrBatchApprovedAlready once approved); needsApproval and limit are
 // the builder's check of the new total.
 func (db *DB) EditDisburseBatch(id uint64, lines []DisburseLine, needsApproval bool, limit int64, who string, ref func(id uint64) string) (DisburseBatch, []DisburseLine, error) {
+	if len(lines) == 0 {
+		return DisburseBatch{}, nil, errors.New("a batch needs at least one line (cancel it instead)")
+	}
 	var b DisburseBatch
 	var out []DisburseLine
 	err := db.Update(func(tx *Tx) error {

@@ -644,6 +644,10 @@ func TestEditDisburseBatch(t *testing.T) {
 	if got.State != BatchAwaitingApproval {
 		t.Errorf("edited above the limit: %s", got.State)
 	}
+	// An empty batch is cancelled, not edited.
+	if _, _, err := db.EditDisburseBatch(b.ID, nil, false, 0, "grace", disbRef); err == nil {
+		t.Error("edited to no lines")
+	}
 	// Edit refused with a loan of another live line: nothing changed.
 	if _, _, err := db.EditDisburseBatch(b.ID, disbLines(1), false, 0, "grace", disbRef); !errors.Is(err, ErrLoanInBatch) {
 		t.Errorf("edit with a loan of another batch: %v", err)
