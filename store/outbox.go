@@ -595,8 +595,14 @@ func (db *DB) MarkUnknown(id uint64, why string) error {
 }
 
 // MarkFailed moves the record to the dead letters; Prune never removes them.
+// An AtMostOnce record whose outcome is unknown stays unknown: failed says
+// it never left the box, and a payment command's line is failed (its loan
+// freed for a new batch) on that word.
 func (db *DB) MarkFailed(id uint64, why string) error {
 	return db.transition(id, "mark failed", []OutState{OutQueued, OutSubmitting, OutUnknown}, func(o *Outbound) error {
+		if o.AtMostOnce && o.State == OutUnknown {
+			return ErrAtMostOnce
+		}
 		o.State, o.LastError = OutFailed, why
 		return nil
 	})

@@ -355,6 +355,14 @@ func TestAtMostOnceNeverSentAgain(t *testing.T) {
 			t.Errorf("refused requeue changed %+v", after)
 		}
 	}
+	// Nor is an unknown one given up as failed: that would say it never
+	// left the box.
+	if err := db.MarkFailed(unknown, "gave up"); !errors.Is(err, ErrAtMostOnce) {
+		t.Errorf("MarkFailed of an unknown payment command: %v, want ErrAtMostOnce", err)
+	}
+	if o := mustOutbound(t, db, unknown); o.State != OutUnknown {
+		t.Errorf("refused MarkFailed left %s", o.State)
+	}
 	resend := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 3000", AtMostOnce: true, DuplicateHarmless: true})
 	check(t, db.MarkSubmitting(resend, 0))
 	if err := db.MarkResendUnknown(resend, time.Now(), "no answer"); !errors.Is(err, ErrAtMostOnce) {
