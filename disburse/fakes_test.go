@@ -156,8 +156,7 @@ func (p *fakeProvider) Query(_ context.Context, o Order, _ string) (Result, erro
 	return Result{Ref: o.Ref, Outcome: NoRecord}, nil
 }
 
-// submitted counts the Submit calls for ref; reached those that were not
-// surely kept from the operator (NotSentError).
+// submitted counts the Submit calls for ref.
 func (p *fakeProvider) submitted(ref string) (calls int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -247,9 +246,6 @@ type rig struct {
 	sent      int
 }
 
-// limits of the test policy: staff 14 may send KES 10,000.00 alone.
-var testLimits = map[int64]int64{officer: 10000_000000}
-
 func newRig(t *testing.T, commander bool) *rig {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
@@ -260,7 +256,8 @@ func newRig(t *testing.T, commander bool) *rig {
 	r := &rig{t: t, db: db, api: newFakeFineract(), clk: &clock{t: time.Now()}}
 	r.bd = &Builder{DB: db, API: r.api, Country: "KE", BoxID: "box-1",
 		Policy: Policy{
-			LimitOf: func(staff int64) int64 { return testLimits[staff] },
+			// Staff 14 may send KES 10,000.00 alone; anyone else nothing.
+			LimitOf: func(staff int64) int64 { return map[int64]int64{officer: 10000_000000}[staff] },
 			MaxLine: 8000_000000,
 			Approver: func(user string) (int64, bool) {
 				staff, ok := map[string]int64{"mary": 20, "grace": officer}[user]
