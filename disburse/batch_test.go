@@ -219,6 +219,7 @@ func TestRefIsShortAndUniquePerBox(t *testing.T) {
 		{"box-1", 7, "MFEbox1D7"},
 		{"Nakuru West / 2", 123, "MFENakuruWest2D123"},
 		{"a-very-long-box-name-indeed", 1, "MFEaverylongboxD1"},
+		{"abcdefghijklm", 2, "MFEabcdefghijklD2"}, // thirteen: cut to twelve
 		{"", 9, "MFED9"},
 	} {
 		bd := &Builder{BoxID: c.box}

@@ -724,3 +724,22 @@ func TestEngineReportAnotherPhone(t *testing.T) {
 		t.Errorf("line after a result with its phone: %+v", got)
 	}
 }
+
+func TestSamePhone(t *testing.T) {
+	for _, c := range []struct {
+		fineract, line string
+		want           bool
+	}{
+		{"0712000001", "+254712000001", true},
+		{"+254 712-000-001", "+254712000001", true},
+		{"254712000001", "+254712000001", true},
+		{"0799000001", "+254712000001", false},
+		{"12", "+254700000012", false},
+		{"", "", false},
+		{"", "+254712000001", false},
+	} {
+		if got := samePhone(c.fineract, c.line); got != c.want {
+			t.Errorf("samePhone(%q, %q) = %v, want %v", c.fineract, c.line, got, c.want)
+		}
+	}
+}
