@@ -468,30 +468,53 @@ func (e *Engine) Reply(ctx context.Context, from, text string, received time.Tim
 	return true, nil
 }
 
-// replyLine is the line an operator's reply is about: the one command in
-// flight, else the latest unknown line (a late reply); the reply's amount
-// and phone, when it gives them, must be the line's.
+// replyLine is the line an operator's reply is about. A reply names no
+// line, so it is matched only where that is no guess: a confirmation a
+// settled line holds already is that line's duplicate; otherwise the reply
+// must fit (its amount and phone, when it gives them) exactly one line that
+// may be waiting for a reply: the command in flight, or an unknown one
+// whose reply is late. A reply that fits none, or several, is left for a
+// person: settling the wrong line would tell Mifos of a payment that was
+// not made, and leave the paid one free to be paid again.
 func (e *Engine) replyLine(r Result) (store.DisburseLine, bool, error) {
+	if r.Confirmation != "" {
+		paid, err := e.DB.DisburseLines(store.LineSuccessful)
+		if err != nil {
+			return store.DisburseLine{}, false, err
+		}
+		for _, l := range paid {
+			if l.OutboxID != 0 && l.Confirmation == r.Confirmation {
+				return l, true, nil
+			}
+		}
+	}
 	fits := func(l store.DisburseLine) bool {
 		return (r.Amount == 0 || r.Amount == l.Amount) && (r.Phone == "" || samePhone(r.Phone, l.Phone))
 	}
-	for _, s := range []store.LineState{store.LineSent, store.LineUnknown, store.LineSuccessful, store.LineFailed} {
+	var found []store.DisburseLine
+	for _, s := range []store.LineState{store.LineSent, store.LineUnknown} {
 		lines, err := e.DB.DisburseLines(s)
 		if err != nil {
 			return store.DisburseLine{}, false, err
 		}
-		for i := len(lines) - 1; i >= 0; i-- {
-			l := lines[i]
-			if l.OutboxID == 0 || !fits(l) {
-				continue
+		for _, l := range lines {
+			if l.OutboxID != 0 && fits(l) {
+				found = append(found, l)
 			}
-			if s.Settled() && l.Confirmation != r.Confirmation {
-				continue // a settled line takes only its own duplicate
-			}
-			return l, true, nil
 		}
 	}
-	return store.DisburseLine{}, false, nil
+	if len(found) > 1 {
+		ids := make([]uint64, len(found))
+		for i, l := range found {
+			ids[i] = l.ID
+		}
+		e.log().Warn("operator reply fits several payment commands that wait for a reply; not matched (a person settles them)", "lines", ids)
+		return store.DisburseLine{}, false, nil
+	}
+	if len(found) == 0 {
+		return store.DisburseLine{}, false, nil
+	}
+	return found[0], true, nil
 }
 
 // apply records the operator's word r on line l.
@@ -499,10 +522,18 @@ func (e *Engine) apply(l store.DisburseLine, r Result, next time.Time) {
 	log := e.log().With("batch", l.Batch, "line", l.ID, "via", r.Via)
 	switch r.Outcome {
 	case Paid:
-		if r.Amount != 0 && r.Amount != l.Amount {
-			why := fmt.Sprintf("the operator (%s) reports paying %s but the line is %s: a person must check with the operator",
+		// The operator's word about another payment than the line's is no
+		// proof the line was paid.
+		why := ""
+		switch {
+		case r.Amount != 0 && r.Amount != l.Amount:
+			why = fmt.Sprintf("the operator (%s) reports paying %s but the line is %s: a person must check with the operator",
 				r.Via, money(l.Currency, l.Decimals, r.Amount), money(l.Currency, l.Decimals, l.Amount))
-			log.Warn("operator paid another amount", "paid", r.Amount, "line", l.Amount)
+		case r.Phone != "" && !samePhone(r.Phone, l.Phone):
+			why = fmt.Sprintf("the operator (%s) reports paying %s but the line pays %s: a person must check with the operator", r.Via, r.Phone, l.Phone)
+		}
+		if why != "" {
+			log.Warn("operator reports another payment than the line's", "why", why)
 			if !l.State.Settled() {
 				if _, err := e.DB.LineUnknown(l.ID, why, e.now().Add(24*time.Hour)); err != nil {
 					log.Error("mark line unknown", "err", err)
@@ -629,15 +660,19 @@ func Summary(b store.DisburseBatch, lines []store.DisburseLine) string {
 	var paid, posted int
 	var total int64
 	var failed []string
-	var postFailed []string
+	var postFailed, postWaiting []string
 	for _, l := range lines {
 		switch {
 		case l.State == store.LineSuccessful:
 			paid++
 			total += l.Amount
-			if l.Posted == store.JournalDone {
+			switch l.Posted {
+			case store.JournalDone:
 				posted++
-			} else {
+			case store.JournalAwaitingApproval:
+				// Held for Fineract's maker-checker: not refused.
+				postWaiting = append(postWaiting, l.AccountNo)
+			default:
 				postFailed = append(postFailed, l.AccountNo)
 			}
 		case l.State == store.LineFailed:
@@ -660,6 +695,9 @@ func Summary(b store.DisburseBatch, lines []store.DisburseLine) string {
 	}
 	if len(postFailed) > 0 {
 		fmt.Fprintf(&s, " Paid but Mifos refused to record: %s (see the console's Money page).", strings.Join(postFailed, ", "))
+	}
+	if len(postWaiting) > 0 {
+		fmt.Fprintf(&s, " Paid, waiting for a checker's approval in Mifos: %s.", strings.Join(postWaiting, ", "))
 	}
 	return s.String()
 }

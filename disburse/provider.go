@@ -77,6 +77,9 @@ type Provider interface {
 	//     (connection refused, no token): the line may be sent later;
 	//   - *RefusedError: the operator refused it at once: nothing paid;
 	//   - any other error: it may have been accepted; the outcome is unknown.
+	// A refusal because the operator has a request with this Ref already
+	// (Daraja's duplicate OriginatorConversationID) is no proof that nothing
+	// was paid: it is an ordinary error, so the line is asked about.
 	Submit(ctx context.Context, o Order) (providerRef string, err error)
 	// Query asks the operator what became of o (sent earlier with
 	// providerRef, which may be "" when the answer to Submit was lost).

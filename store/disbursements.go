@@ -25,7 +25,9 @@ import (
 // A line goes to sent, durably, before any request leaves the box; a line
 // found sent without the provider's acknowledgement after a crash becomes
 // unknown, never pending. A successful line journals the loan's
-// disbursement in Fineract in the same transaction.
+// disbursement in Fineract in the same transaction. A loan is on at most
+// one line that has not failed; a failed line the operator later says it
+// paid bars its loan from new batches.
 
 // BatchState is a disbursement batch's life-cycle state.
 type BatchState string
@@ -209,6 +211,9 @@ const (
 	extDisbRefs    = "disb_refs"
 	extDisbLoans   = "disb_loans"
 	extDisbAudit   = "disb_audit"
+	// extDisbPaidLater: loans whose failed line the operator later said it
+	// paid (loan id -> line id).
+	extDisbPaidLater = "disb_paid_later"
 )
 
 func extDisbState(s LineState) string { return "disb_state_" + string(s) }
@@ -309,6 +314,18 @@ func (tx *Tx) saveLine(old, l *DisburseLine) error {
 	} else if err := loans.Put(key, idKey(l.ID)); err != nil {
 		return err
 	}
+	// A failed line the operator later said it paid (Conflict) bars its
+	// loan from new batches for good: the money may have left, so a
+	// person must look (and disburse it in Mifos if it was paid).
+	if l.State == LineFailed && l.Conflict != "" {
+		barred, err := tx.Bucket(extDisbPaidLater)
+		if err != nil {
+			return err
+		}
+		if err := barred.Put(key, idKey(l.ID)); err != nil {
+			return err
+		}
+	}
 	return putJSON(bk, idKey(l.ID), l)
 }
 
@@ -370,13 +387,25 @@ func (tx *Tx) addLines(b *DisburseBatch, lines []DisburseLine, ref func(id uint6
 	now := time.Now()
 	out := make([]DisburseLine, 0, len(lines))
 	b.Lines, b.Total = nil, 0
+	barred, err := tx.Bucket(extDisbPaidLater)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range lines {
-		if v := loans.Get([]byte(strconv.FormatInt(l.LoanID, 10))); v != nil {
+		key := []byte(strconv.FormatInt(l.LoanID, 10))
+		if v := loans.Get(key); v != nil {
 			other, err := tx.loadLine(keyID(v))
 			if err != nil {
 				return nil, err
 			}
 			return nil, fmt.Errorf("loan %s: %w (batch %d, line %d, %s)", l.AccountNo, ErrLoanInBatch, other.Batch, other.ID, other.State)
+		}
+		if v := barred.Get(key); v != nil {
+			other, err := tx.loadLine(keyID(v))
+			if err != nil {
+				return nil, err
+			}
+			return nil, fmt.Errorf("loan %s: %w (batch %d, line %d failed, but then %s; a person must check with the operator)", l.AccountNo, ErrLoanInBatch, other.Batch, other.ID, other.Conflict)
 		}
 		id, err := lb.NextSequence()
 		if err != nil {
@@ -440,6 +469,9 @@ func (db *DB) CreateDisburseBatch(b DisburseBatch, lines []DisburseLine, ref fun
 // (ErrBatchApprovedAlready once approved); needsApproval and limit are
 // the builder's check of the new total.
 func (db *DB) EditDisburseBatch(id uint64, lines []DisburseLine, needsApproval bool, limit int64, who string, ref func(id uint64) string) (DisburseBatch, []DisburseLine, error) {
+	if len(lines) == 0 {
+		return DisburseBatch{}, nil, errors.New("a batch needs at least one line (cancel it instead)")
+	}
 	var b DisburseBatch
 	var out []DisburseLine
 	err := db.Update(func(tx *Tx) error {
@@ -809,7 +841,7 @@ type LineOutcome struct {
 	Code         string
 	By           string // "callback", "status query", "reply SMS", a person
 	// Disbursement is the journal entry that records a successful line in
-	// Fineract (its DisburseLine is set here).
+	// Fineract (its DisburseLine is set here); required when successful.
 	Disbursement *JournalEntry
 }
 
@@ -821,6 +853,10 @@ type LineOutcome struct {
 func (db *DB) SettleLine(id uint64, o LineOutcome) (l DisburseLine, dup bool, err error) {
 	if o.State != LineSuccessful && o.State != LineFailed {
 		return l, false, fmt.Errorf("settle line %d as %q: not a final state", id, o.State)
+	}
+	// A paid line without its disbursement would leave Fineract untold.
+	if o.State == LineSuccessful && o.Disbursement == nil {
+		return l, false, fmt.Errorf("settle line %d as paid: its disbursement journal entry is missing", id)
 	}
 	conflict := false
 	err = db.Update(func(tx *Tx) error {
@@ -847,7 +883,7 @@ func (db *DB) SettleLine(id uint64, o LineOutcome) (l DisburseLine, dup bool, er
 		if o.State == LineFailed {
 			what = "not paid: " + o.Reason
 		}
-		if o.State == LineSuccessful && o.Disbursement != nil {
+		if o.State == LineSuccessful {
 			e := *o.Disbursement
 			e.DisburseLine = l.ID
 			jid, err := tx.AppendJournal(e)

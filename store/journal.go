@@ -296,8 +296,10 @@ func checkNewJournal(e *JournalEntry) error {
 			return errors.New("a loan repayment needs the loan id and an external id")
 		}
 	case JournalLoanDisbursement:
-		if e.AccountID <= 0 || e.ExternalID == "" {
-			return errors.New("a loan disbursement needs the loan id and an external id")
+		// The externalId makes the disbursement exactly once in Fineract;
+		// the operator's confirmation is the proof the money left.
+		if e.AccountID <= 0 || e.ExternalID == "" || e.Receipt == "" || e.DisburseLine == 0 {
+			return errors.New("a loan disbursement needs the loan id, an external id, the operator's confirmation and its disbursement line")
 		}
 	case JournalSavingsDeposit:
 		if e.AccountID <= 0 || e.Receipt == "" {

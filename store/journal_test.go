@@ -135,6 +135,10 @@ func TestJournalAppendValidates(t *testing.T) {
 		{Kind: JournalSavingsDeposit, AccountID: 1, Amount: 1, Date: "26/09/2024", Receipt: "r"},
 		{Kind: JournalCollectionSheet, GroupID: 1, Date: "2024-01-01"}, // no payload
 		{Kind: JournalSavingsDeposit, AccountID: 1, Amount: 1, Date: "2024-01-01", Receipt: string(make([]byte, 51))},
+		{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01", Receipt: "QKA1", DisburseLine: 1},       // no external id
+		{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01", ExternalID: "md-x", DisburseLine: 1},    // no confirmation
+		{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01", ExternalID: "md-x", Receipt: "QKA1"},    // no line
+		{Kind: JournalLoanDisbursement, Amount: 1, Date: "2024-01-01", ExternalID: "md-x", Receipt: "QKA1", DisburseLine: 1}, // no loan
 	}
 	for _, e := range bad {
 		if _, err := db.AppendJournal(e); err == nil {
@@ -148,6 +152,21 @@ func TestJournalAppendValidates(t *testing.T) {
 	if _, err := db.AppendJournal(JournalEntry{Kind: JournalLoanDisbursement, AccountID: 1, Amount: 1, Date: "2024-01-01",
 		ExternalID: "x", Receipt: "R", DisburseLine: 7}); err != nil {
 		t.Errorf("a disbursement: %v", err)
+	}
+}
+
+// A paid disbursement line is journaled as a loan_disbursement entry on
+// its loan's order key.
+func TestJournalAppendLoanDisbursement(t *testing.T) {
+	db := openTemp(t)
+	id := mustAppend(t, db, JournalEntry{Kind: JournalLoanDisbursement, AccountID: 981, Amount: 5000_000000, Date: "2026-03-02",
+		ExternalID: "md-MFEBOX1D7", Receipt: "QKA1B2C3D4", DisburseLine: 7})
+	e := must(db.JournalEntry(id))(t)
+	if e.State != JournalPending || e.OrderKey() != "loan:981" || e.DisburseLine != 7 {
+		t.Errorf("entry %+v (order key %s)", e, e.OrderKey())
+	}
+	if due := dueIDs(t, db, time.Now().Add(time.Second)); len(due) != 1 || due[0] != id {
+		t.Errorf("due %v", due)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 //
 //	queued -> submitting -> submitted
 //	submitting -> queued (retry, or crash recovery) | unknown | failed
-//	unknown, failed -> queued (Requeue)
+//	unknown, failed -> queued (Requeue; never an AtMostOnce record)
 type OutState string
 
 const (
@@ -116,8 +116,9 @@ type Outbound struct {
 }
 
 // ErrAtMostOnce refuses to send again a message that must go at most once
-// (an operator payment command) when nobody knows whether it went.
-var ErrAtMostOnce = errors.New("this message pays money and may already have been sent; it is never sent again (check with the operator)")
+// (an operator payment command): nobody knows whether it went, or its
+// line was settled failed on it and its loan may be in a new batch.
+var ErrAtMostOnce = errors.New("this message pays money and is sent at most once, never again (check with the operator; a line that failed is paid by a new batch)")
 
 // hiddenText is what listings show of a Hidden message.
 const hiddenText = "(operator payment command, hidden: it holds the operator PIN)"
@@ -575,6 +576,9 @@ func (db *DB) MarkNotSent(id uint64, next time.Time, why string) error {
 // it, so the sender can tell a second unknown outcome from the first.
 func (db *DB) MarkResendUnknown(id uint64, next time.Time, why string) error {
 	return db.transition(id, "resend after unknown outcome", []OutState{OutSubmitting}, func(o *Outbound) error {
+		if o.AtMostOnce {
+			return ErrAtMostOnce
+		}
 		o.State, o.NextAttempt, o.LastError = OutQueued, next, "outcome unknown, resending: "+why
 		o.UnknownResends++
 		return nil
@@ -591,8 +595,14 @@ func (db *DB) MarkUnknown(id uint64, why string) error {
 }
 
 // MarkFailed moves the record to the dead letters; Prune never removes them.
+// An AtMostOnce record whose outcome is unknown stays unknown: failed says
+// it never left the box, and a payment command's line is failed (its loan
+// freed for a new batch) on that word.
 func (db *DB) MarkFailed(id uint64, why string) error {
 	return db.transition(id, "mark failed", []OutState{OutQueued, OutSubmitting, OutUnknown}, func(o *Outbound) error {
+		if o.AtMostOnce && o.State == OutUnknown {
+			return ErrAtMostOnce
+		}
 		o.State, o.LastError = OutFailed, why
 		return nil
 	})
@@ -600,10 +610,12 @@ func (db *DB) MarkFailed(id uint64, why string) error {
 
 // Requeue sends an unknown or failed record again now, with a fresh retry
 // budget (Attempts reset). Parts already accepted are kept, so only the rest
-// is sent, with the same ConcatRef.
+// is sent, with the same ConcatRef. An AtMostOnce record is never requeued:
+// a failed payment command failed its line, whose loan is then free for a
+// new batch, so sending it again could pay the loan twice.
 func (db *DB) Requeue(id uint64) error {
 	return db.transition(id, "requeue", []OutState{OutUnknown, OutFailed}, func(o *Outbound) error {
-		if o.AtMostOnce && o.State == OutUnknown {
+		if o.AtMostOnce {
 			return ErrAtMostOnce
 		}
 		o.State, o.NextAttempt, o.Attempts = OutQueued, time.Now(), 0
@@ -613,7 +625,9 @@ func (db *DB) Requeue(id uint64) error {
 }
 
 // RecoverSubmitting is for start-up: every record left "submitting" by a
-// crash is queued again now, so each crash costs at most one duplicate.
+// crash is queued again now, so each crash costs at most one duplicate;
+// an AtMostOnce record becomes unknown instead. It returns how many were
+// queued again.
 func (db *DB) RecoverSubmitting() (int, error) {
 	var n int
 	err := db.bolt.Update(func(btx *bbolt.Tx) error {

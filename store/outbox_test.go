@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -301,5 +302,97 @@ func TestMarkResendUnknownCountsAndRequeues(t *testing.T) {
 	}
 	if got, ok, err := db.NextDue(time.Now().Add(time.Second)); err != nil || !ok || got.ID != id {
 		t.Fatalf("not due again: %v %v %+v", err, ok, got)
+	}
+}
+
+// A message that pays money (AtMostOnce) interrupted by a crash is
+// unknown, not sent again; an ordinary one is queued again.
+func TestRecoverSubmittingAtMostOnce(t *testing.T) {
+	db := openTemp(t)
+	pay := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 1000", AtMostOnce: true, Hidden: true})
+	half := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 2000", AtMostOnce: true})
+	reply := mustEnqueue(t, db, Outbound{To: "+254700000001", Text: "BAL 10"})
+	for _, id := range []uint64{pay, half, reply} {
+		check(t, db.MarkSubmitting(id, 0))
+	}
+	check(t, db.MarkPartSubmitted(half, 0, 41, 2))
+	n, err := db.RecoverSubmitting()
+	if err != nil || n != 1 {
+		t.Fatalf("RecoverSubmitting = %d, %v; want 1 queued again", n, err)
+	}
+	for _, id := range []uint64{pay, half} {
+		o := mustOutbound(t, db, id)
+		if o.State != OutUnknown || o.ResentAfterCrash != 0 || !strings.Contains(o.LastError, "not sent again") {
+			t.Errorf("payment command after the crash: %+v", o)
+		}
+	}
+	if o := mustOutbound(t, db, reply); o.State != OutQueued || o.ResentAfterCrash != 1 {
+		t.Errorf("reply after the crash: %+v", o)
+	}
+	if due, ok := must2(db.NextDue(time.Now().Add(time.Hour)))(t); !ok || due.ID != reply {
+		t.Errorf("due after the crash: %+v %v, want only the reply", due, ok)
+	}
+	requireInvariants(t, db)
+}
+
+// Nobody sends a payment command again, whatever its state: not after an
+// unknown outcome, and not after a failure (its line failed on it, and
+// its loan may already be in a new batch).
+func TestAtMostOnceNeverSentAgain(t *testing.T) {
+	db := openTemp(t)
+	unknown := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 1000", AtMostOnce: true})
+	check(t, db.MarkSubmitting(unknown, 0))
+	check(t, db.MarkUnknown(unknown, "no answer after the PDU"))
+	failed := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 2000", AtMostOnce: true})
+	check(t, db.MarkSubmitting(failed, 0))
+	check(t, db.MarkFailed(failed, "CMS ERROR 500"))
+	for _, id := range []uint64{unknown, failed} {
+		before := mustOutbound(t, db, id)
+		if err := db.Requeue(id); !errors.Is(err, ErrAtMostOnce) {
+			t.Errorf("Requeue of %s payment command: %v, want ErrAtMostOnce", before.State, err)
+		}
+		if after := mustOutbound(t, db, id); after.State != before.State || after.Requeues != 0 {
+			t.Errorf("refused requeue changed %+v", after)
+		}
+	}
+	// Nor is an unknown one given up as failed: that would say it never
+	// left the box.
+	if err := db.MarkFailed(unknown, "gave up"); !errors.Is(err, ErrAtMostOnce) {
+		t.Errorf("MarkFailed of an unknown payment command: %v, want ErrAtMostOnce", err)
+	}
+	if o := mustOutbound(t, db, unknown); o.State != OutUnknown {
+		t.Errorf("refused MarkFailed left %s", o.State)
+	}
+	resend := mustEnqueue(t, db, Outbound{To: "+254700100100", Text: "PAY 3000", AtMostOnce: true, DuplicateHarmless: true})
+	check(t, db.MarkSubmitting(resend, 0))
+	if err := db.MarkResendUnknown(resend, time.Now(), "no answer"); !errors.Is(err, ErrAtMostOnce) {
+		t.Errorf("resend after an unknown outcome: %v, want ErrAtMostOnce", err)
+	}
+	if o := mustOutbound(t, db, resend); o.State != OutSubmitting {
+		t.Errorf("refused resend left %s", o.State)
+	}
+	// An ordinary failed message is requeued as before.
+	plain := mustEnqueue(t, db, Outbound{To: "+254700000001", Text: "hi"})
+	check(t, db.MarkSubmitting(plain, 0))
+	check(t, db.MarkFailed(plain, "CMS ERROR 500"))
+	check(t, db.Requeue(plain))
+	requireInvariants(t, db)
+}
+
+func TestShownHidesHiddenText(t *testing.T) {
+	for _, c := range []struct {
+		o    Outbound
+		want string
+	}{
+		{Outbound{Text: "BAL 1,000.00"}, "BAL 1,000.00"},
+		{Outbound{Text: "PAY 1000 0712000001 PIN 4321", Hidden: true}, hiddenText},
+		{Outbound{Text: "", Hidden: true}, hiddenText},
+	} {
+		if got := c.o.Shown(); got != c.want {
+			t.Errorf("Shown of %+v = %q, want %q", c.o, got, c.want)
+		}
+	}
+	if strings.Contains(hiddenText, "4321") || hiddenText == "" {
+		t.Errorf("the hidden notice %q", hiddenText)
 	}
 }
