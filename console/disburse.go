@@ -260,14 +260,14 @@ func (c *Console) showDisburse(w http.ResponseWriter, r *http.Request, s *sessio
 			if !checked {
 				typed = plain
 			}
-			d.Loans = append(d.Loans, waitingRow{ApprovedLoan: l, Money: l.Currency.Format(l.Amount) + " " + l.Currency.Code, Typed: typed, Checked: checked})
+			d.Loans = append(d.Loans, waitingRow{ApprovedLoan: l, Money: l.Currency.Code + " " + l.Currency.Format(l.Amount), Typed: typed, Checked: checked})
 			names[l.ID] = fmt.Sprintf("Loan %s (%s)", l.AccountNo, l.Client)
 			if cur.Code == "" {
 				cur = l.Currency
 			}
 		}
 		if waiting.Limit > 0 {
-			d.Limit = strings.TrimSpace(cur.Format(waiting.Limit) + " " + cur.Code)
+			d.Limit = strings.TrimSpace(cur.Code + " " + cur.Format(waiting.Limit))
 		}
 	}
 	for _, pr := range problems {
@@ -697,8 +697,6 @@ func (c *Console) disburseHTML(d *disburseData) func(h *htmlWriter) {
 			h.text(stateWords(b.State))
 			h.raw(" · <strong>")
 			h.text(b.Total)
-			h.raw(" ")
-			h.text(b.Currency)
 			h.raw("</strong></p>\n<p class=\"small\">")
 			h.textOr(b.Staff, "staff "+itoa(b.StaffID))
 			h.raw(" · built ")
@@ -822,16 +820,12 @@ func batchHTML(d *batchData) func(h *htmlWriter) {
 		h.text(stateWords(d.State))
 		h.raw("</strong></dd>\n<dt>Total</dt><dd>")
 		h.text(d.Total)
-		h.raw(" ")
-		h.text(d.Currency)
 		h.raw(" · ")
 		h.int(int64(len(d.Lines)))
 		h.raw(" lines</dd>\n<dt>Lines</dt><dd>")
 		h.text(d.Counts)
 		h.raw("</dd>\n<dt>Limit</dt><dd>")
 		h.text(d.Limit)
-		h.raw(" ")
-		h.text(d.Currency)
 		h.raw("</dd>\n<dt>Officer</dt><dd>")
 		h.textOr(d.Staff, "staff "+itoa(d.StaffID))
 		h.raw("</dd>\n<dt>Built</dt><dd>")
@@ -873,8 +867,6 @@ func batchHTML(d *batchData) func(h *htmlWriter) {
 			h.link("action", pathTo("/console/disburse/", id, "/send"))
 			h.raw("><button type=\"submit\">Send: pay ")
 			h.text(d.Total)
-			h.raw(" ")
-			h.text(d.Currency)
 			h.raw("</button></form>\n")
 		}
 		if d.CanCancel {
@@ -927,8 +919,6 @@ func lineHTML(h *htmlWriter, d *batchData, l disburse.LineView, at string) {
 	h.attr("id", "line-"+lid)
 	h.raw("><p><strong>")
 	h.text(l.Amount)
-	h.raw(" ")
-	h.text(d.Currency)
 	h.raw("</strong> · ")
 	h.text(l.Client)
 	h.raw("</p>\n<p class=\"small\">Line ")

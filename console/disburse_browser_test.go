@@ -46,7 +46,7 @@ func TestDisburseInABrowser(t *testing.T) {
 	// 50,000 KES limit.
 	signIn("officer", officerPassword)
 	do("open Disburse", chromedp.Navigate(r.srv.URL+"/console/disburse"), chromedp.WaitVisible(chromedp.CSS(`form[action="/console/disburse"]`)))
-	if s := text("main"); !strings.Contains(s, "Your limit: 50,000.00 KES a batch") || !strings.Contains(s, "Achieng Mary") || !strings.Contains(s, "no phone") {
+	if s := text("main"); !strings.Contains(s, "Your limit: KES 50,000.00 a batch") || !strings.Contains(s, "Achieng Mary") || !strings.Contains(s, "no phone") {
 		t.Errorf("the New batch section: %q", s)
 	}
 	snap("disburse-new")
@@ -59,7 +59,7 @@ func TestDisburseInABrowser(t *testing.T) {
 	if h := text("h1"); h != "Batch 1" {
 		t.Fatalf("after building the page is %q", h)
 	}
-	if s := text("main"); !strings.Contains(s, "waiting for approval") || !strings.Contains(s, "85,000.00 KES · 2 lines") || !strings.Contains(s, "another disbursement approver must approve it") {
+	if s := text("main"); !strings.Contains(s, "waiting for approval") || !strings.Contains(s, "KES 85,000.00 · 2 lines") || !strings.Contains(s, "another disbursement approver must approve it") {
 		t.Errorf("the new batch: %q", s)
 	}
 	snap("disburse-waiting")

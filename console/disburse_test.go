@@ -353,8 +353,8 @@ func TestDisburseBuildShowsTheBatch(t *testing.T) {
 	b := r.browser()
 	b.mustSignIn("officer", officerPassword)
 	pg := b.get("/console/disburse")
-	wants(t, "officer's disburse page", pg.body, "No batches yet.", "Your limit: <strong>50,000.00 KES</strong> a batch; above it a second person must approve.",
-		"Wanjiku Njeri", "Umoja Women", "60,000.00 KES", "Loan 000000501", "0712 345 678", `name="loan" value="501"`, `name="amount-501" inputmode="decimal" value="60000.00"`,
+	wants(t, "officer's disburse page", pg.body, "No batches yet.", "Your limit: <strong>KES 50,000.00</strong> a batch; above it a second person must approve.",
+		"Wanjiku Njeri", "Umoja Women", "KES 60,000.00", "Loan 000000501", "0712 345 678", `name="loan" value="501"`, `name="amount-501" inputmode="decimal" value="60000.00"`,
 		"Otieno Brian", "&#43;254722000002", `value="502"`,
 		"Achieng Mary", "no phone", "No mobile number in Mifos")
 	// Not approved yet, another officer's: not offered. No phone: no tick box.
@@ -368,14 +368,14 @@ func TestDisburseBuildShowsTheBatch(t *testing.T) {
 	}
 	a := b.get(batchPath(id, "") + "?m=built")
 	wants(t, "new batch page", a.body, "Batch "+itoa(int64(id))+" is built. Nothing is paid until someone presses Send.",
-		"<strong>waiting for approval</strong>", "85,000.00 KES · 2 lines", "2 pending", "Grace Wanjiru", "staff 14 via officer (console)",
+		"<strong>waiting for approval</strong>", "KES 85,000.00 · 2 lines", "2 pending", "Grace Wanjiru", "staff 14 via officer (console)",
 		"Wanjiku Njeri", "Otieno Brian", "&#43;254712345678", "loan 000000502", "You built it, or its loans are yours: another disbursement approver must approve it.",
 		"Cancel the batch", "History", "built with 2 lines, total 85000 KES (limit 50000); above the limit: waits for a second person&#39;s approval")
 	// The officer is an approver, but not of their own batch; nothing to send yet.
 	lacks(t, "new batch page", a.body, "/approve", "/send", `name="digest"`)
 
 	list := b.get("/console/disburse")
-	wants(t, "list after building", list.body, `href="/console/disburse/`+itoa(int64(id))+`"`, "waiting for approval", "85,000.00 KES",
+	wants(t, "list after building", list.body, `href="/console/disburse/`+itoa(int64(id))+`"`, "waiting for approval", "KES 85,000.00",
 		"Grace Wanjiru · built", "by staff 14 via officer (console)", "2 pending", "Already in <a href=\"/console/disburse/"+itoa(int64(id))+"\">batch")
 	lacks(t, "list after building", list.body, "No batches yet.", `name="loan" value="501"`)
 	// A batch that does not exist.
@@ -403,11 +403,11 @@ func TestDisburseBuildErrorsBuildNothing(t *testing.T) {
 			// What was ticked and typed stays.
 			`value="501" checked`, `value="502" checked`, `name="amount-501" inputmode="decimal" value="abc"`}},
 		{"the builder refuses", map[int64]string{501: "70000", 503: "", 504: "", 999: "", 505: ""}, 422, []string{notBuilt,
-			"Loan 000000501 (Wanjiku Njeri): 70,000.00 is more than the approved 60,000.00",
+			"Loan 000000501 (Wanjiku Njeri): KES 70,000.00 is more than the approved KES 60,000.00",
 			"Loan 000000503 (Achieng Mary): client Achieng Mary has no mobile number in Mifos",
 			"Loan 504: not approved yet in Mifos", "Loan 999: Mifos has no such loan",
 			"Loan 505: its loan officer in Mifos is Peter Kariuki (staff 20), not staff 14"}},
-		{"too many cents", map[int64]string{501: "100.001"}, 422, []string{notBuilt, "Loan 000000501 (Wanjiku Njeri): 100.00 cannot be paid in KES"}},
+		{"too many cents", map[int64]string{501: "100.001"}, 422, []string{notBuilt, "Loan 000000501 (Wanjiku Njeri): KES 100.00 cannot be paid in KES"}},
 	} {
 		a := b.build(tc.form)
 		if a.status != tc.status {
@@ -480,7 +480,7 @@ func TestDisburseApprovalCoversWhatWasSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := approver.post(batchPath(id, "approve"), url.Values{"digest": {before.Digest}})
-	if a.status != http.StatusConflict || !strings.Contains(a.body, "changed after you opened it; nothing was approved") || !strings.Contains(a.body, "29,000.00 KES") {
+	if a.status != http.StatusConflict || !strings.Contains(a.body, "changed after you opened it; nothing was approved") || !strings.Contains(a.body, "KES 29,000.00") {
 		t.Errorf("approval of a changed batch: %d\n%s", a.status, a.body)
 	}
 	if got, _ := r.batch(id); got.State != store.BatchAwaitingApproval {
@@ -512,7 +512,7 @@ func TestDisburseSendAndCancelByState(t *testing.T) {
 	// Within the limit: ready, sent at once.
 	ready := officer.mustBuild(map[int64]string{502: "20000"})
 	pg := officer.get(batchPath(ready, ""))
-	wants(t, "ready batch", pg.body, "<strong>ready to send</strong>", "Send: pay 20,000.00 KES", "Cancel batch")
+	wants(t, "ready batch", pg.body, "<strong>ready to send</strong>", "Send: pay KES 20,000.00", "Cancel batch")
 	lacks(t, "ready batch", pg.body, "/approve")
 	a := officer.post(batchPath(ready, "send"), nil)
 	if a.status != http.StatusSeeOther || a.location != batchPath(ready, "")+"?m=sent" {

@@ -62,7 +62,7 @@ func TestCreateRefusesEveryBadLine(t *testing.T) {
 		3:   "already disbursed",
 		4:   "Peter Otieno (staff 15)",
 		5:   "has no mobile number",
-		6:   "more than the approved 5,000.00",
+		6:   "more than the approved KES 5,000.00",
 		7:   "cannot be paid in KES",
 		9:   "currency UGX differs from the batch's KES",
 		10:  "is not a phone number",
@@ -70,7 +70,7 @@ func TestCreateRefusesEveryBadLine(t *testing.T) {
 		1:   "listed twice",
 		404: "Mifos has no such loan",
 		12:  "more than zero",
-		13:  "above the ceiling of 4,500.00",
+		13:  "above the ceiling of KES 4,500.00",
 	}
 	var got []int64
 	for _, l := range be.Lines {
@@ -114,7 +114,7 @@ func TestCreateRefusesAmountsFineractWouldRound(t *testing.T) {
 		switch {
 		case c.ok && err != nil:
 			t.Errorf("%s refused: %v", ugx.Format(c.amount), err)
-		case !c.ok && (!errors.As(err, &be) || !strings.Contains(be.Lines[0].Why, "smallest step 100")):
+		case !c.ok && (!errors.As(err, &be) || !strings.Contains(be.Lines[0].Why, "smallest step UGX 100")):
 			t.Errorf("%s: %v", ugx.Format(c.amount), err)
 		case c.ok:
 			if lines[0].Currency != "UGX" || lines[0].Decimals != 0 || b.Currency != "UGX" {

@@ -103,7 +103,7 @@ func TestEnginePaysAndJournalsOnTheOperatorsWord(t *testing.T) {
 	if got := r.batch(b.ID); got.State != store.BatchDone {
 		t.Errorf("batch %s after every line finished", got.State)
 	}
-	if n := r.noticesOf("2 of 2 paid, 2,000.00"); n != 1 {
+	if n := r.noticesOf("2 of 2 paid, KES 2,000.00"); n != 1 {
 		t.Errorf("%d summaries: %+v", n, r.toOfficer())
 	}
 }
@@ -607,27 +607,27 @@ func TestSummary(t *testing.T) {
 		{"all paid", []store.DisburseLine{
 			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalDone, ""),
 			line("002", "Otieno", store.LineSuccessful, 2500_500000, store.JournalDone, ""),
-		}, "Disbursement batch 12 done: 2 of 2 paid, 3,500.50."},
+		}, "Disbursement batch 12 done: 2 of 2 paid, KES 3,500.50."},
 		{"failures with reasons", []store.DisburseLine{
 			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalDone, ""),
 			line("002", "Akinyi Otieno", store.LineFailed, 500_000000, "", "wallet closed"),
-		}, "Disbursement batch 12 done: 1 of 2 paid, 1,000.00. Not paid: 002 Akinyi (wallet closed)."},
+		}, "Disbursement batch 12 done: 1 of 2 paid, KES 1,000.00. Not paid: 002 Akinyi (wallet closed)."},
 		{"Mifos refused to record one", []store.DisburseLine{
 			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalFailed, ""),
 			line("003", "Baraka", store.LineSuccessful, 1000_000000, store.JournalDone, ""),
-		}, "Disbursement batch 12 done: 2 of 2 paid, 2,000.00. Paid but Mifos refused to record: 001 (see the console's Money page)."},
+		}, "Disbursement batch 12 done: 2 of 2 paid, KES 2,000.00. Paid but Mifos refused to record: 001 (see the console's Money page)."},
 		{"one waits for a checker in Mifos", []store.DisburseLine{
 			line("001", "Wanjiku Kamau", store.LineSuccessful, 1000_000000, store.JournalAwaitingApproval, ""),
 			line("003", "Baraka", store.LineSuccessful, 1000_000000, store.JournalFailed, ""),
-		}, "Disbursement batch 12 done: 2 of 2 paid, 2,000.00. Paid but Mifos refused to record: 003 (see the console's Money page). Paid, waiting for a checker's approval in Mifos: 001."},
+		}, "Disbursement batch 12 done: 2 of 2 paid, KES 2,000.00. Paid but Mifos refused to record: 003 (see the console's Money page). Paid, waiting for a checker's approval in Mifos: 001."},
 		{"five failures named, the rest counted", many,
-			"Disbursement batch 12 done: 1 of 8 paid, 2,500.50. Not paid: 000 Akinyi (reason 0); 001 Akinyi (reason 1); 002 Akinyi (reason 2); 003 Akinyi (reason 3); 004 Akinyi (reason 4); and 2 more (mifos-edge disburse list)."},
+			"Disbursement batch 12 done: 1 of 8 paid, KES 2,500.50. Not paid: 000 Akinyi (reason 0); 001 Akinyi (reason 1); 002 Akinyi (reason 2); 003 Akinyi (reason 3); 004 Akinyi (reason 4); and 2 more (mifos-edge disburse list)."},
 		{"five failures: all named", failures(5),
-			"Disbursement batch 12 done: 0 of 5 paid, 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x)."},
+			"Disbursement batch 12 done: 0 of 5 paid, KES 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x)."},
 		{"six failures: one counted", failures(6),
-			"Disbursement batch 12 done: 0 of 6 paid, 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x); and 1 more (mifos-edge disburse list)."},
+			"Disbursement batch 12 done: 0 of 6 paid, KES 0.00. Not paid: 100 Baraka (x); 101 Baraka (x); 102 Baraka (x); 103 Baraka (x); 104 Baraka (x); and 1 more (mifos-edge disburse list)."},
 		{"nothing paid", []store.DisburseLine{line("001", "", store.LineFailed, 1, "", "cancelled")},
-			"Disbursement batch 12 done: 0 of 1 paid, 0.00. Not paid: 001  (cancelled)."},
+			"Disbursement batch 12 done: 0 of 1 paid, KES 0.00. Not paid: 001  (cancelled)."},
 	} {
 		if got := Summary(b, c.lines); got != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
