@@ -103,7 +103,7 @@ var fixtures = []fixture{
 		return layoutOf(s), c.messagesHTML(d)
 	}},
 	{"disburse", func(c *Console, s func() string) (page, func(*htmlWriter)) {
-		b := batchRow{Batch: Batch{BatchView: disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Total: s(), Currency: s(),
+		b := batchRow{Batch: Batch{BatchView: disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Total: s(),
 			ApprovedBy: s()}}, Counts: s(), Built: s()}
 		loan := waitingRow{ApprovedLoan: ApprovedLoan{ID: 501, AccountNo: s(), Client: s(), Group: s(), Phone: s()}, Money: s(), Typed: s(), Checked: true}
 		noPhone := waitingRow{ApprovedLoan: ApprovedLoan{ID: 503, AccountNo: s(), Client: s()}, Money: s()}
@@ -116,7 +116,7 @@ var fixtures = []fixture{
 	}},
 	{"disburse batch", func(c *Console, s func() string) (page, func(*htmlWriter)) {
 		at := c.d.Now()
-		v := disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Currency: s(), Total: s(), Limit: s(),
+		v := disburse.BatchView{ID: 7, State: store.BatchState(s()), Staff: s(), CreatedBy: s(), Total: s(), Limit: s(),
 			ApprovedBy: s(), ApprovedAt: &at, SentBy: s(), SentAt: &at,
 			Lines: []disburse.LineView{
 				{ID: 12, AccountNo: s(), Client: s(), Phone: s(), Amount: s(), State: store.LineState(s()), Confirmation: s(), Reason: s(),
