@@ -89,7 +89,7 @@ func (c *Console) showMessages(w http.ResponseWriter, s *session, status int, p 
 		}
 		for _, o := range out {
 			if c.same(o.To, e164) {
-				data.Lines = append(data.Lines, line{At: o.CreatedAt, Text: o.Text, State: string(o.State)})
+				data.Lines = append(data.Lines, line{At: o.CreatedAt, Text: o.Shown(), State: string(o.State)})
 			}
 		}
 		sort.SliceStable(data.Lines, func(i, j int) bool { return data.Lines[i].At.Before(data.Lines[j].At) })
