@@ -136,7 +136,7 @@ func (d *Daemon) wireDisburse(api Fineract) error {
 		d.log.Warn("mobile disbursement is configured but this Fineract client cannot read loans; disbursement is off")
 		return nil
 	}
-	eng := &disburse.Engine{DB: d.db, API: fa, PaymentTypeID: int64(d.cfg.Disbursement.PaymentTypeID), Today: d.env.Today,
+	eng := &disburse.Engine{DB: d.db, API: fa, Country: d.cfg.SMS.Country, PaymentTypeID: int64(d.cfg.Disbursement.PaymentTypeID), Today: d.env.Today,
 		ResultWait: d.cfg.Disbursement.ResultWait.Duration, QueryEvery: d.cfg.Disbursement.QueryEvery.Duration,
 		Journaled: d.poster.Nudge, Queued: func() { nudge(d.outboxReady) }, Log: d.log.With("component", "disburse")}
 	p, c, callbacks, err := newDisburseProvider(d.cfg, eng, d.log)

@@ -174,7 +174,7 @@ func runCrashChild(dir string, seed uint64) error {
 	op := &crashOperator{rng: rand.New(rand.NewPCG(seed, 8)), record: record, known: known}
 	bd := &Builder{DB: db, API: crashFineract{}, Country: "KE", BoxID: "crash", Log: quiet,
 		Policy: Policy{LimitOf: func(int64) int64 { return 1 << 50 }}}
-	eng := &Engine{DB: db, API: crashFineract{}, Provider: op, PaymentTypeID: 9, Log: quiet,
+	eng := &Engine{DB: db, API: crashFineract{}, Provider: op, Country: "KE", PaymentTypeID: 9, Log: quiet,
 		Today: func(context.Context) mifos.Date { return today }, ResultWait: 2 * time.Millisecond, QueryEvery: time.Millisecond}
 	// The loans of earlier runs are taken: go on after the highest.
 	batches, err := db.DisburseBatches(0)

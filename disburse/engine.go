@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mifos-edge/mifos-edge/mifos"
+	"github.com/mifos-edge/mifos-edge/phone"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -33,6 +34,8 @@ type Engine struct {
 	// Journaled wakes the posting worker; Queued wakes the outbox.
 	Journaled, Queued func()
 	Log               *slog.Logger
+	// Country reads numbers written without a country code (sms.country).
+	Country string
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 
@@ -312,31 +315,22 @@ func (e *Engine) stillPayable(ctx context.Context, l store.DisburseLine) (why st
 	if err != nil {
 		return "", err
 	}
-	if !samePhone(cl.MobileNo, l.Phone) {
+	if !samePhone(cl.MobileNo, l.Phone, e.Country) {
 		return "the client's mobile number in Mifos changed after the batch was built: not paid (build a new batch)", nil
 	}
 	return "", nil
 }
 
-// samePhone compares a number as Fineract holds it with a line's
-// international form, by its last nine digits (the national number
-// without the trunk prefix in every supported country).
-func samePhone(fineract, line string) bool {
-	d := func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			if r >= '0' && r <= '9' {
-				b.WriteRune(r)
-			}
-		}
-		out := b.String()
-		if len(out) > 9 {
-			out = out[len(out)-9:]
-		}
-		return out
+// samePhone reports whether a number as Fineract (or an operator) writes
+// it is the line's number: both read in the box's country, compared whole
+// (a national number alone would match the same digits in another country).
+func samePhone(other, line, country string) bool {
+	a, err := phone.Normalize(other, country)
+	if err != nil {
+		return false
 	}
-	a, b := d(fineract), d(line)
-	return a != "" && a == b
+	b, err := phone.Normalize(line, country)
+	return err == nil && a == b
 }
 
 // checkSent moves a sent line on when its answer is overdue, or, for a
@@ -489,7 +483,7 @@ func (e *Engine) replyLine(r Result) (store.DisburseLine, bool, error) {
 		}
 	}
 	fits := func(l store.DisburseLine) bool {
-		return (r.Amount == 0 || r.Amount == l.Amount) && (r.Phone == "" || samePhone(r.Phone, l.Phone))
+		return (r.Amount == 0 || r.Amount == l.Amount) && (r.Phone == "" || samePhone(r.Phone, l.Phone, e.Country))
 	}
 	var found []store.DisburseLine
 	for _, s := range []store.LineState{store.LineSent, store.LineUnknown} {
@@ -529,7 +523,7 @@ func (e *Engine) apply(l store.DisburseLine, r Result, next time.Time) {
 		case r.Amount != 0 && r.Amount != l.Amount:
 			why = fmt.Sprintf("the operator (%s) reports paying %s but the line is %s: a person must check with the operator",
 				r.Via, money(l.Currency, l.Decimals, r.Amount), money(l.Currency, l.Decimals, l.Amount))
-		case r.Phone != "" && !samePhone(r.Phone, l.Phone):
+		case r.Phone != "" && !samePhone(r.Phone, l.Phone, e.Country):
 			why = fmt.Sprintf("the operator (%s) reports paying %s but the line pays %s: a person must check with the operator", r.Via, r.Phone, l.Phone)
 		}
 		if why != "" {

@@ -737,8 +737,11 @@ func TestSamePhone(t *testing.T) {
 		{"12", "+254700000012", false},
 		{"", "", false},
 		{"", "+254712000001", false},
+		// The same national digits in another country are another phone.
+		{"+255712000001", "+254712000001", false},
+		{"+256712000001", "+254712000001", false},
 	} {
-		if got := samePhone(c.fineract, c.line); got != c.want {
+		if got := samePhone(c.fineract, c.line, "KE"); got != c.want {
 			t.Errorf("samePhone(%q, %q) = %v, want %v", c.fineract, c.line, got, c.want)
 		}
 	}

@@ -268,7 +268,7 @@ func newRig(t *testing.T, commander bool) *rig {
 		Sent:         func() { r.sent++ },
 		Log:          quiet,
 	}
-	r.eng = &Engine{DB: db, API: r.api, PaymentTypeID: 9, Today: func(context.Context) mifos.Date { return today },
+	r.eng = &Engine{DB: db, API: r.api, Country: "KE", PaymentTypeID: 9, Today: func(context.Context) mifos.Date { return today },
 		ResultWait: 2 * time.Minute, QueryEvery: 5 * time.Minute, Now: r.clk.Now, Journaled: func() { r.journaled++ }, Log: quiet}
 	if commander {
 		r.commander = &fakeCommander{}
