@@ -185,10 +185,25 @@ func (bd *Builder) lines(ctx context.Context, staffID int64, items []Item) ([]st
 	return out, staffName, nil
 }
 
-// limitCheck is the builder's limit and whether total is above it.
-func (bd *Builder) limitCheck(staffID int64, total int64) (limit int64, needsApproval bool) {
+// limitCheck is the builder's limit and whether total is above it. The
+// limit is per officer and day: batches built the same day without a
+// second approval count together, so splitting a large payout into small
+// batches does not escape the approval. except is a batch being changed.
+func (bd *Builder) limitCheck(staffID int64, total int64, except uint64) (limit int64, needsApproval bool, err error) {
 	limit = bd.Policy.LimitOf(staffID)
-	return limit, total > limit
+	batches, err := bd.DB.DisburseBatches(0)
+	if err != nil {
+		return 0, false, err
+	}
+	y, m, d := time.Now().Date()
+	for _, b := range batches {
+		by, bm, bday := b.CreatedAt.Date()
+		if b.ID == except || b.StaffID != staffID || b.NeedsApproval || b.State == store.BatchCancelled || by != y || bm != m || bday != d {
+			continue
+		}
+		total += b.Total
+	}
+	return limit, total > limit, nil
 }
 
 // Create builds a batch of staffID's approved loans; by says who (in words),
@@ -205,7 +220,10 @@ func (bd *Builder) Create(ctx context.Context, staffID int64, items []Item, by, 
 	for _, l := range lines {
 		total += l.Amount
 	}
-	limit, needs := bd.limitCheck(staffID, total)
+	limit, needs, err := bd.limitCheck(staffID, total, 0)
+	if err != nil {
+		return store.DisburseBatch{}, nil, err
+	}
 	b := store.DisburseBatch{StaffID: staffID, StaffName: staffName, CreatedBy: by, CreatedByUser: byUser,
 		Currency: lines[0].Currency, Decimals: lines[0].Decimals, Limit: limit, NeedsApproval: needs}
 	if bd.OfficerPhone != nil {
@@ -235,7 +253,10 @@ func (bd *Builder) Edit(ctx context.Context, id uint64, items []Item, by string)
 	for _, l := range lines {
 		total += l.Amount
 	}
-	limit, needs := bd.limitCheck(b.StaffID, total)
+	limit, needs, err := bd.limitCheck(b.StaffID, total, id)
+	if err != nil {
+		return b, nil, err
+	}
 	return bd.DB.EditDisburseBatch(id, lines, needs, limit, by, bd.Ref)
 }
 

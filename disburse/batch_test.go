@@ -366,3 +366,43 @@ func TestDisbursementEntry(t *testing.T) {
 		t.Errorf("%q is not one of the box's external ids", e.ExternalID)
 	}
 }
+
+// The limit is per officer and day: a payout split into small batches
+// needs the approval the whole would; a cancelled batch, one approved by
+// a second person, and another officer's do not count.
+func TestLimitCountsTheDaysBatches(t *testing.T) {
+	r := newRig(t, false)
+	r.bd.Policy.LimitOf = func(int64) int64 { return 10000_000000 }
+	for id := int64(1); id <= 6; id++ {
+		r.api.approvedLoan(id)
+	}
+	build := func(loan int64, amount mifos.Amount) store.DisburseBatch {
+		t.Helper()
+		b, _, err := r.bd.Create(ctx, officer, []Item{{LoanID: loan, Amount: amount}}, "staff 14", "grace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if b := build(1, 4000_000000); b.State != store.BatchReady {
+		t.Fatalf("first 4,000: %s", b.State)
+	}
+	cancelled := build(2, 4000_000000)
+	if cancelled.State != store.BatchReady {
+		t.Fatalf("second 4,000 (8,000 today): %s", cancelled.State)
+	}
+	if _, err := r.bd.Cancel(cancelled.ID, "grace"); err != nil {
+		t.Fatal(err)
+	}
+	if b := build(3, 5000_000000); b.State != store.BatchReady {
+		t.Fatalf("5,000 after a cancelled batch (9,000 today): %s", b.State)
+	}
+	over := build(4, 2000_000000)
+	if over.State != store.BatchAwaitingApproval || !over.NeedsApproval {
+		t.Fatalf("2,000 more (11,000 today): %s, want awaiting approval", over.State)
+	}
+	// The batch that needed approval is not counted again for the next.
+	if b := build(5, 1000_000000); b.State != store.BatchReady {
+		t.Fatalf("1,000 (10,000 today without approval): %s", b.State)
+	}
+}
