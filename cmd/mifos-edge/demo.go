@@ -124,6 +124,13 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 	if *httpAddr != "" && !*once {
 		cfg.HTTP.Listen = *httpAddr
 		cfg.FineractHooks.Events = config.HookEvents
+		// Loans paid out through the Daraja stand-in, whose results come
+		// back to the console's HTTP server.
+		dd, err := setUpDemoDisbursement(cfg, fin, *dir, *httpAddr)
+		if err != nil {
+			return err
+		}
+		defer dd.Close()
 	}
 	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -141,6 +148,7 @@ func (*DemoCommand) Run(ctx context.Context, args []string) error {
 		if web, err = setUpDemoWeb(d.Store(), fin, cfg.HTTP.Listen); err != nil {
 			return err
 		}
+		web.socket = cfg.Control.Socket
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

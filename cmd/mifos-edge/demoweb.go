@@ -26,6 +26,8 @@ type demoWeb struct {
 	addr  string // host:port the daemon serves
 	token string // all scopes; the stand-in uses it as app key and hook secret
 	fin   *fineractsim.Server
+	// socket is the daemon's control socket (!disburse builds through it).
+	socket string
 }
 
 // setUpDemoWeb mints the demo's token in the daemon's store and points the
@@ -65,8 +67,14 @@ Fineract using the box (type these lines):
   !reports                                     Fineract asks the box how its SMS fared
   !repay                                       a teller takes 1,500 from Amina at the counter: Fineract's
                                                hook makes the box text her what Fineract posted
+Mobile disbursement (Daraja B2C stand-in):
+  !disburse                                    Peter builds a batch of the Tujenge group's four approved
+                                               loans (KES 70,000, over his KES 50,000 limit); %s approves
+                                               and sends it in the console's Disburse tab; M-PESA pays,
+                                               Mifos records each disbursement, the clients get an SMS.
+                                               Peter may also build batches himself: %s / %s
 `, w.addr, fineractsim.SeedManager, fineractsim.SeedManagerPassword, fineractsim.SeedTeller, fineractsim.SeedTellerPassword,
-		w.token, w.token, w.addr, w.addr, w.addr)
+		w.token, w.token, w.addr, w.addr, w.addr, fineractsim.SeedManager, demoPeterUser, demoPeterPassword)
 }
 
 // command runs a "!" line; it reports whether the line was one.
@@ -85,6 +93,8 @@ func (w *demoWeb) command(ctx context.Context, line string) bool {
 		for _, m := range w.fin.SMSMessages() {
 			fmt.Printf("Fineract SMS %d to %s: %s\n", m.ID, m.Mobile, smsStatusName(m.Status))
 		}
+	case "!disburse":
+		buildDemoBatch(ctx, w.socket)
 	case "!repay":
 		c, err := mifos.New(mifos.Config{BaseURL: w.fin.URL(), Tenant: "default", Username: fineractsim.SeedTeller,
 			Password: fineractsim.SeedTellerPassword, Timeout: 10 * time.Second})
