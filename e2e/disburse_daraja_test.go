@@ -427,3 +427,77 @@ func addApprovedLoans(t testing.TB, fin *fineractsim.Server, n int, amount int) 
 	}
 	return out
 }
+
+// BenchmarkDisburse200Lines pays a 200-line batch end to end through the
+// real daemon, the Daraja stand-in and the Fineract stand-in: from `send`
+// until every loan is disbursed in Fineract and the batch is done, and
+// until every client's SMS left the simulated modem; with the daemon's
+// peak memory. LINES overrides the 200.
+func BenchmarkDisburse200Lines(b *testing.B) {
+	n := 200
+	if v := os.Getenv("LINES"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		box := newDarajaBox(b, darajasim.Options{}, "10s", "3s")
+		e := box.e
+		loans := addApprovedLoans(b, e.fin, n, 1000)
+		e.start()
+		args := make([]string, len(loans))
+		for j, l := range loans {
+			args[j] = fmt.Sprint(l)
+		}
+		res := box.create(fineractsim.SeedStaffPeter, args...)
+		if out, err := e.cli("disburse", "approve", "--user", fineractsim.SeedManager, fmt.Sprint(res.Batch.ID)); err != nil {
+			b.Fatalf("approve: %v\n%s", err, out)
+		}
+		pid := e.proc.Process.Pid
+		b.StartTimer()
+		began := time.Now()
+		if out, err := e.cli("disburse", "send", fmt.Sprint(res.Batch.ID)); err != nil {
+			b.Fatalf("send: %v\n%s", err, out)
+		}
+		var peak int
+		var done time.Duration
+		for {
+			peak = max(peak, procStatusKB(pid, "RssAnon:"))
+			if done == 0 {
+				v := box.batch(res.Batch.ID)
+				if v.State == "done" {
+					done = time.Since(began)
+				}
+			}
+			if done != 0 && sentContaining(e, "was sent to your mobile money") >= n {
+				break
+			}
+			if time.Since(began) > 10*time.Minute {
+				b.Fatalf("not done after 10 min")
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+		all := time.Since(began)
+		b.StopTimer()
+		if p := len(box.d.Payments()); p != n {
+			b.Fatalf("%d payments for %d lines", p, n)
+		}
+		b.ReportMetric(done.Seconds(), "s-to-done")
+		b.ReportMetric(all.Seconds(), "s-to-last-client-SMS")
+		b.ReportMetric(float64(n)/done.Seconds(), "lines/s")
+		b.ReportMetric(float64(peak)/1024, "anon-peak-MB")
+		e.stop()
+	}
+}
+
+// sentContaining counts the SMS the modem sent whose text contains want.
+func sentContaining(e *env, want string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, s := range e.sent {
+		if strings.Contains(s.Text, want) {
+			n++
+		}
+	}
+	return n
+}
