@@ -157,9 +157,6 @@ func lineOf(v disburse.BatchView, loan int64) disburse.LineView {
 	return disburse.LineView{}
 }
 
-// msisdn is Daraja's form of a phone number: no +.
-func msisdn(e164 string) string { return strings.TrimPrefix(e164, "+") }
-
 // paymentsTo counts the stand-in's payments per line ref.
 func paymentsByRef(d *darajasim.Server) map[string][]darajasim.Payment {
 	out := map[string][]darajasim.Payment{}

@@ -99,7 +99,7 @@ func (c *DisburseCommand) Run(ctx context.Context, args []string) error {
 	switch verb {
 	case "create":
 		if *staff <= 0 || len(rest) == 0 {
-			return errors.New("use: disburse create --staff-id N LOAN_ID[=AMOUNT]...")
+			return errors.New("use: disburse create --staff-id N LOAN_ID[=AMOUNT] [LOAN_ID[=AMOUNT] ...]")
 		}
 		items, err := parseDisburseItems(rest)
 		if err != nil {
@@ -117,7 +117,7 @@ func (c *DisburseCommand) Run(ctx context.Context, args []string) error {
 		return printBuilt(res, *asJSON)
 	case "edit":
 		if len(rest) < 2 {
-			return errors.New("use: disburse edit BATCH_ID LOAN_ID[=AMOUNT]...")
+			return errors.New("use: disburse edit BATCH_ID LOAN_ID[=AMOUNT] [LOAN_ID[=AMOUNT] ...]")
 		}
 		id, err := parseID(rest[0], "batch")
 		if err != nil {
