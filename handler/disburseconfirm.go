@@ -28,7 +28,8 @@ func (e *Env) firstInstalment(ctx context.Context, j store.JournalEntry) (string
 	}
 	for _, p := range l.Periods {
 		if p.Number == 1 || p.Number == 0 {
-			return fmt.Sprintf("%s on %s", currencyOr(l.Currency, j).Format(p.TotalDue), e.smsDate(p.DueDate)), true
+			c := currencyOr(l.Currency, j)
+			return fmt.Sprintf("%s %s on %s", smsField(c.Code), c.Format(p.TotalDue), e.smsDate(p.DueDate)), true
 		}
 	}
 	return "", false
@@ -43,7 +44,10 @@ func (e *Env) disbursementConfirmations(j store.JournalEntry) []store.Outbound {
 	if j.State != store.JournalDone || j.ClientPhone == "" {
 		return nil
 	}
+	// The currency goes before the amount, as in every receipt
+	// (Currency.Format writes the number alone).
 	amount, _ := postedMoney(j)
+	amount = smsField(j.Currency) + " " + amount
 	args := []string{"name", smsField(j.ClientName), "account", smsField(j.AccountNo), "amount", amount, "receipt", smsField(j.Receipt)}
 	key := "disb.client_nf"
 	if j.BalanceAfter != "" {
