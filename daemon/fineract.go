@@ -129,6 +129,10 @@ func (d *Daemon) newPoster(api posting.Fineract, env *handler.Env) *posting.Work
 			if e.ClientID != 0 {
 				d.markSnapshotStale(e.ClientID)
 			}
+			// Set after the poster (wireDisburse), before anything runs.
+			if d.disburseEngine != nil {
+				d.disburseEngine.Recorded(e)
+			}
 		},
 	})
 }
