@@ -353,8 +353,10 @@ func (d *Daemon) registerDisburseOps(s *control.Server) {
 		}
 		control.Audit(ctx, "line", a.Line, "successful", a.Successful)
 		v, err := DisburseResolve(ctx, d.cfg, d.builder, d.env.Today, a)
-		if err == nil && d.poster != nil {
+		if err == nil {
 			d.poster.Nudge()
+			// A line resolved failed may be the last of its batch.
+			d.disburseEngine.Nudge()
 		}
 		return v, err
 	})

@@ -126,12 +126,12 @@ func (d *Daemon) newPoster(api posting.Fineract, env *handler.Env) *posting.Work
 		},
 		AfterSettle: func(e store.JournalEntry) {
 			nudge(d.outboxReady)
-			if e.DisburseLine != 0 && d.disburseEngine != nil {
-				// Its batch may be finished now: the officer's summary.
-				d.disburseEngine.Nudge()
-			}
 			if e.ClientID != 0 {
 				d.markSnapshotStale(e.ClientID)
+			}
+			// Set after the poster (wireDisburse), before anything runs.
+			if d.disburseEngine != nil {
+				d.disburseEngine.Recorded(e)
 			}
 		},
 	})

@@ -79,6 +79,16 @@ func (e *Engine) Nudge() {
 	}
 }
 
+// Recorded takes word that Fineract settled journal entry j. A line's
+// disbursement recorded (or refused) may be the last thing its batch
+// waits for, and an idle engine looks only once a minute: it looks now,
+// so the officer's summary leaves at once.
+func (e *Engine) Recorded(j store.JournalEntry) {
+	if j.Kind == store.JournalLoanDisbursement && j.DisburseLine != 0 {
+		e.Nudge()
+	}
+}
+
 // Run works until ctx ends. It first makes every line left mid-send by a
 // crash unknown (RecoverDisburse): asked about, never sent again.
 func (e *Engine) Run(ctx context.Context) error {

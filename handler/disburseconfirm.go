@@ -44,8 +44,11 @@ func (e *Env) disbursementConfirmations(j store.JournalEntry) []store.Outbound {
 	if j.State != store.JournalDone || j.ClientPhone == "" {
 		return nil
 	}
+	// The currency goes before the amount, as in every receipt
+	// (Currency.Format writes the number alone).
 	amount, _ := postedMoney(j)
-	args := []string{"name", smsField(j.ClientName), "account", smsField(j.AccountNo), "amount", smsField(j.Currency) + " " + amount, "receipt", smsField(j.Receipt)}
+	amount = smsField(j.Currency) + " " + amount
+	args := []string{"name", smsField(j.ClientName), "account", smsField(j.AccountNo), "amount", amount, "receipt", smsField(j.Receipt)}
 	key := "disb.client_nf"
 	if j.BalanceAfter != "" {
 		key = "disb.client"

@@ -673,7 +673,11 @@ func (db *DB) RecoverSubmitting() (int, error) {
 }
 
 // ListOutbound returns up to limit records in state ("" = all), newest id
-// first; limit <= 0 means all.
+// first; limit <= 0 means all. It is what listings read (the outbox
+// command, the control socket, the console), so a Hidden message comes
+// with its notice in place of its text: the PIN it holds never leaves
+// the store through a listing. Sending reads the text by id (Outbound,
+// NextDue).
 func (db *DB) ListOutbound(state OutState, limit int) ([]Outbound, error) {
 	name := bucketOutbox
 	if state != "" {
@@ -690,6 +694,7 @@ func (db *DB) ListOutbound(state OutState, limit int) ([]Outbound, error) {
 			if err != nil {
 				return err
 			}
+			o.Text = o.Shown()
 			out = append(out, o)
 		}
 		return nil

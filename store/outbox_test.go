@@ -276,6 +276,29 @@ func TestListOutbound(t *testing.T) {
 	}
 }
 
+// A payment command holds the operator PIN: listings get the notice, the
+// sender (by id, or as the next due) the text it must send.
+func TestListOutboundHidesSecretTexts(t *testing.T) {
+	db := openTemp(t)
+	const command = "SEND 1000.00 09171234567 918273"
+	id := mustEnqueue(t, db, Outbound{To: "2882", Text: command, Hidden: true, AtMostOnce: true})
+	plain := mustEnqueue(t, db, Outbound{To: "+254712345678", Text: "Dear Amina"})
+	for _, state := range []OutState{"", OutQueued} {
+		for _, o := range must(db.ListOutbound(state, 0))(t) {
+			want := map[uint64]string{id: hiddenText, plain: "Dear Amina"}[o.ID]
+			if o.Text != want || strings.Contains(o.Text, "918273") {
+				t.Errorf("ListOutbound(%q): message %d reads %q, want %q", state, o.ID, o.Text, want)
+			}
+		}
+	}
+	if o := must(db.Outbound(id))(t); o.Text != command || o.Shown() != hiddenText {
+		t.Errorf("Outbound(%d) = %q (shown %q), want the command to send", id, o.Text, o.Shown())
+	}
+	if o, ok, err := db.NextDue(time.Now().Add(time.Hour)); err != nil || !ok || o.ID != id || o.Text != command {
+		t.Errorf("NextDue = %d %q %v %v, want the command to send", o.ID, o.Text, ok, err)
+	}
+}
+
 func outIDs(os []Outbound) []uint64 {
 	var ids []uint64
 	for _, o := range os {
