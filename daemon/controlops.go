@@ -78,12 +78,7 @@ func (d *Daemon) registerControl(s *control.Server) {
 	})
 	s.HandleReadOnly(OpOutbox, func(_ context.Context, raw json.RawMessage) (any, error) {
 		a := listArgs(raw)
-		list, err := d.db.ListOutbound(store.OutState(a.State), a.Limit)
-		for i := range list {
-			// A payment command's text holds the operator PIN.
-			list[i].Text = list[i].Shown()
-		}
-		return list, err
+		return d.db.ListOutbound(store.OutState(a.State), a.Limit)
 	})
 	s.Handle(OpRemind, func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var a RemindArgs
