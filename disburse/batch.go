@@ -312,8 +312,8 @@ func (bd *Builder) Resolve(id uint64, r Resolution, by string, paymentTypeID int
 	o := store.LineOutcome{State: store.LineFailed, Reason: strings.TrimSpace(r.Reason), By: by, CompletedAt: r.At}
 	if r.Successful {
 		conf := strings.TrimSpace(r.Confirmation)
-		if !confirmationRE.MatchString(conf) {
-			return l, fmt.Errorf("%q is not an operator confirmation number (letters and digits, 4 to 40)", conf)
+		if !validConfirmation(conf) {
+			return l, fmt.Errorf("%q is not an operator confirmation number (4 to 40 letters and digits, with at least one digit)", conf)
 		}
 		o = store.LineOutcome{State: store.LineSuccessful, Confirmation: conf, By: by, CompletedAt: r.At}
 		e := DisbursementEntry(l, conf, paymentTypeID, today)

@@ -406,3 +406,25 @@ func TestLimitCountsTheDaysBatches(t *testing.T) {
 		t.Fatalf("1,000 (10,000 today without approval): %s", b.State)
 	}
 }
+
+func TestValidConfirmation(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"TJ56H6J1WU", true},    // M-PESA
+		{"7012121108038", true}, // GCash
+		{"UL7QFF8DRM", true},
+		{"paid", false}, // a word is no receipt
+		{"YESYES", false},
+		{"A1", false},          // too short
+		{"TJ56 H6J1WU", false}, // a space
+		{"TJ56-H6J1WU", false},
+		{strings.Repeat("1", 41), false},
+		{"", false},
+	} {
+		if got := validConfirmation(c.s); got != c.want {
+			t.Errorf("validConfirmation(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}

@@ -545,7 +545,7 @@ func (e *Engine) apply(l store.DisburseLine, r Result, next time.Time) {
 			}
 			return
 		}
-		if !confirmationRE.MatchString(r.Confirmation) {
+		if !validConfirmation(r.Confirmation) {
 			log.Warn("operator result says paid without a usable confirmation number; the line stays open", "confirmation", r.Confirmation)
 			return
 		}

@@ -9,8 +9,12 @@ import (
 )
 
 // confirmationRE is what an operator's confirmation number looks like:
-// M-PESA's ten characters, GCash's thirteen digits, others in between.
-var confirmationRE = regexp.MustCompile(`^[A-Za-z0-9]{4,40}$`)
+// M-PESA's ten characters, GCash's thirteen digits, others in between;
+// always with a digit, so a word ("paid", "yes") is never taken for one.
+var confirmationRE = regexp.MustCompile(`^[A-Za-z0-9]*[0-9][A-Za-z0-9]*$`)
+
+// validConfirmation reports whether s can be an operator's confirmation number.
+func validConfirmation(s string) bool { return len(s) >= 4 && len(s) <= 40 && confirmationRE.MatchString(s) }
 
 // DisbursementEntry is the journal entry that records line l, paid with
 // the operator's confirmation number, as the loan's disbursement in

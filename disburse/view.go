@@ -45,11 +45,11 @@ type LineView struct {
 	Reason        string     `json:"reason"`
 	FineractTxnID int64      `json:"fineract_txn_id"`
 	// Posted is the state of its disbursement in Mifos ("" until paid).
-	Posted    store.JournalState `json:"posted,omitempty"`
+	Posted    store.JournalState `json:"posted"`
 	PostError string             `json:"post_error,omitempty"`
 	Ref       string             `json:"ref"`
-	SettledBy string             `json:"settled_by,omitempty"`
-	Conflict  string             `json:"conflict,omitempty"`
+	SettledBy string             `json:"settled_by"`
+	Conflict  string             `json:"conflict"`
 }
 
 // AuditView is one step of a batch's history.
