@@ -117,5 +117,8 @@ func (d *Daemon) opsOptions() ops.Options {
 	if d.payments != nil {
 		o.Payments = d.db.PaymentCounts
 	}
+	if d.disburseEngine != nil {
+		o.DisburseLines = d.db.DisburseLineCounts
+	}
 	return o
 }

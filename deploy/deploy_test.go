@@ -197,7 +197,7 @@ func scrapeNames(t *testing.T) map[string]bool {
 			return modem.Status{State: modem.StateReady, SignalRSSI: 15, Registration: 1, LastOK: time.Now(), StorageTotal: 20}
 		},
 		Setup:    func() (bool, []string) { return true, nil },
-		Payments: db.PaymentCounts})
+		Payments: db.PaymentCounts, DisburseLines: db.DisburseLineCounts})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "/metrics")

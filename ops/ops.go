@@ -50,6 +50,9 @@ type Options struct {
 	// Payments, set while mobile money is on, counts payments by state
 	// (mifos_edge_payments, mifos_edge_suspense_payments).
 	Payments func() (map[store.PaymentState]int, error)
+	// DisburseLines, set while mobile disbursement is on, counts lines by
+	// state (mifos_edge_disbursement_lines).
+	DisburseLines func() (map[store.LineState]int, error)
 	// Tokens, when set, make /metrics need a bearer token with scope
 	// "read" ([http] metrics_token); nil leaves it open on the listen
 	// address: it shows counts only.

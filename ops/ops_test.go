@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -507,6 +508,41 @@ func TestPaymentMetrics(t *testing.T) {
 		t.Errorf("suspense = %v, want 2", got)
 	}
 	if got := gauge(t, fams, "mifos_edge_payments", "state", "pending"); got != 1 {
+		t.Errorf("pending = %v, want 1", got)
+	}
+}
+
+// Disbursement lines are counted by state from the store's indexes.
+func TestMetricsCountDisbursementLines(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, lines, err := db.CreateDisburseBatch(store.DisburseBatch{StaffID: 12, Currency: "KES", Decimals: 2},
+		[]store.DisburseLine{{LoanID: 1, Phone: "+254711000001", Amount: 1_000_000000, Currency: "KES"},
+			{LoanID: 2, Phone: "+254711000002", Amount: 1_000_000000, Currency: "KES"}},
+		func(id uint64) string { return "R" + strconv.FormatUint(id, 10) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SendDisburseBatch(b.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.MarkLineSending(lines[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LineUnknown(lines[0].ID, "answer lost", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	srv := serve(Options{Queues: db, Store: db, Metrics: NewMetrics(false), DisburseLines: db.DisburseLineCounts})
+	defer srv.Close()
+	_, body, _ := get(t, srv.URL+"/metrics", "")
+	fams := parse(t, body)
+	if got := gauge(t, fams, "mifos_edge_disbursement_lines", "state", "unknown"); got != 1 {
+		t.Errorf("unknown = %v, want 1", got)
+	}
+	if got := gauge(t, fams, "mifos_edge_disbursement_lines", "state", "pending"); got != 1 {
 		t.Errorf("pending = %v, want 1", got)
 	}
 }

@@ -85,6 +85,14 @@ func (s *scrape) queues(e expo, now time.Time) {
 			e.sample("mifos_edge_suspense_payments", "", float64(counts[store.PaymentSuspense]))
 		}
 	}
+	if s.o.DisburseLines != nil {
+		if counts, err := s.o.DisburseLines(); err == nil {
+			e.family("mifos_edge_disbursement_lines", "gauge", "Mobile disbursement lines, by state; unknown ones wait for the operator's status query or a person.")
+			for _, st := range store.LineStates {
+				e.sample("mifos_edge_disbursement_lines", labels("state", string(st)), float64(counts[st]))
+			}
+		}
+	}
 	if o, err := s.o.Queues.OldestWaiting(); err == nil {
 		e.family("mifos_edge_oldest_waiting_seconds", "gauge", "Age of the longest-waiting item of each queue; 0 when the queue is empty.")
 		for _, v := range []struct {

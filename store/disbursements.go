@@ -1033,3 +1033,22 @@ func (db *DB) DeferLine(id uint64, why string, next time.Time) (DisburseLine, er
 		return nil
 	})
 }
+
+// DisburseLineCounts is how many lines are in each state (for /metrics):
+// the state indexes' key counts, without reading a line.
+func (db *DB) DisburseLineCounts() (map[LineState]int, error) {
+	out := make(map[LineState]int, len(LineStates))
+	err := db.View(func(tx *Tx) error {
+		for _, s := range LineStates {
+			b, err := tx.disbBucket(extDisbState(s))
+			if err != nil {
+				return err
+			}
+			if b != nil {
+				out[s] = b.Stats().KeyN
+			}
+		}
+		return nil
+	})
+	return out, err
+}
