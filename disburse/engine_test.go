@@ -746,6 +746,7 @@ func TestSamePhone(t *testing.T) {
 		}
 	}
 }
+
 // Only a settled disbursement of a line wakes the engine: it may finish
 // the line's batch. Every other posting is none of its business.
 func TestRecordedWakesTheEngineForALinesDisbursement(t *testing.T) {

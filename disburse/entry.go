@@ -14,7 +14,9 @@ import (
 var confirmationRE = regexp.MustCompile(`^[A-Za-z0-9]*[0-9][A-Za-z0-9]*$`)
 
 // validConfirmation reports whether s can be an operator's confirmation number.
-func validConfirmation(s string) bool { return len(s) >= 4 && len(s) <= 40 && confirmationRE.MatchString(s) }
+func validConfirmation(s string) bool {
+	return len(s) >= 4 && len(s) <= 40 && confirmationRE.MatchString(s)
+}
 
 // DisbursementEntry is the journal entry that records line l, paid with
 // the operator's confirmation number, as the loan's disbursement in
