@@ -348,6 +348,47 @@ func TestDisburseDarajaDownAndFloat(t *testing.T) {
 	}
 }
 
+// TestDisburseDarajaGarbage: a proxy answers a payment request with a web
+// page instead of Daraja's JSON. Nobody knows whether it was paid, so the
+// line is unknown, never sent again; the status query finds no record, the
+// line says so and waits for a person, who settles it; nothing was paid.
+func TestDisburseDarajaGarbage(t *testing.T) {
+	b := newDarajaBox(t, darajasim.Options{}, "10s", "3s")
+	e := b.e
+	e.enrollOfficer("482915")
+	e.start()
+	b.d.FailNext(darajasim.Fault{Garbage: true})
+	res := b.create(fineractsim.SeedStaffPeter, fmt.Sprint(fineractsim.SeedLoanMercy))
+	if out, err := e.cli("disburse", "send", fmt.Sprint(res.Batch.ID)); err != nil {
+		t.Fatalf("send: %v\n%s", err, out)
+	}
+	var l disburse.LineView
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		l = b.batch(res.Batch.ID).Lines[0]
+		if l.State == "unknown" && strings.Contains(l.Reason, "no record") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("line after a garbage answer: %+v", l)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if p := len(b.d.Payments()); p != 0 || b.d.Requests().B2C != 1 || b.d.Requests().Status == 0 {
+		t.Fatalf("payments %d, requests %+v: want none paid, one request, a status query", p, b.d.Requests())
+	}
+	e.waitText(fineractsim.SeedPeterPhone, "no answer from the operator", 30*time.Second)
+	if out, err := e.cli("disburse", "resolve", fmt.Sprint(l.ID), "--failed", "M-PESA portal shows no such payment"); err != nil || !strings.Contains(out, "failed") {
+		t.Fatalf("resolve: %v\n%s", err, out)
+	}
+	v := b.waitBatch(res.Batch.ID, "done", 30*time.Second)
+	if got := v.Lines[0]; got.State != "failed" || got.SettledBy == "" || len(e.fin.Disbursals(fineractsim.SeedLoanMercy)) != 0 {
+		t.Fatalf("after resolve: %+v", got)
+	}
+	if b.d.Requests().B2C != 1 {
+		t.Fatalf("%d payment requests: the line was sent again", b.d.Requests().B2C)
+	}
+}
+
 // TestDisburseDarajaKilledMidSend kills the daemon with SIGKILL at random
 // moments while a batch is being paid, each request's answer slowed so
 // kills land between "sent" and "accepted", and restarts it: no line is

@@ -328,7 +328,7 @@ func (b *scBox) scDisbursedOnce(l disburse.LineView, ref string) {
 		t.Fatalf("loan %d has %d disbursals in Fineract, want 1: %+v", l.LoanID, len(d), d)
 	}
 	if d[0].ReceiptNumber != ref || d[0].PaymentTypeID != fineractsim.SeedPaymentMpesa || d[0].ID != l.FineractTxnID ||
-		scMoney(int64(d[0].Amount)) != l.Amount {
+		"KES "+scMoney(int64(d[0].Amount)) != l.Amount {
 		t.Fatalf("loan %d disbursed as %+v; the line is %+v, the operator's reference %s", l.LoanID, d[0], l, ref)
 	}
 }
@@ -365,10 +365,10 @@ func TestDisburseBySMSCommand(t *testing.T) {
 	// Built above Peter's limit: KES 57,000.00 > 50,000.
 	id, out := b.scCreate(fmt.Sprint(fineractsim.SeedLoanRose), fmt.Sprint(fineractsim.SeedLoanLucy),
 		fmt.Sprintf("%d=12,000", fineractsim.SeedLoanJoyce), fmt.Sprint(fineractsim.SeedLoanMercy))
-	if !strings.Contains(out, "needs approval") || !strings.Contains(out, "total 57,000.00") || !strings.Contains(out, "limit of 50,000.00") {
+	if !strings.Contains(out, "needs approval") || !strings.Contains(out, "total KES 57,000.00") || !strings.Contains(out, "limit of KES 50,000.00") {
 		t.Fatalf("disburse create:\n%s", out)
 	}
-	if v := b.scBatch(id); v.State != store.BatchAwaitingApproval || len(v.Lines) != 4 || scLineOf(t, v, fineractsim.SeedLoanJoyce).Amount != "12,000.00" {
+	if v := b.scBatch(id); v.State != store.BatchAwaitingApproval || len(v.Lines) != 4 || scLineOf(t, v, fineractsim.SeedLoanJoyce).Amount != "KES 12,000.00" {
 		t.Fatalf("batch %d is %s:\n%s", id, v.State, scLines(v))
 	}
 	refused := func(want string, args ...string) {
@@ -457,7 +457,7 @@ func TestDisburseBySMSCommand(t *testing.T) {
 	// once, not at the engine's next idle look a minute later.
 	b.scWaitBatch(id, 20*time.Second, "done", func(v disburse.BatchView) bool { return v.State == store.BatchDone })
 	summary := e.waitText(fineractsim.SeedPeterPhone, fmt.Sprintf("Disbursement batch %d done", id), 30*time.Second)
-	if !strings.Contains(summary.Text, "3 of 4 paid, 42,000.00") || !strings.Contains(summary.Text, "invalid recipient") ||
+	if !strings.Contains(summary.Text, "3 of 4 paid, KES 42,000.00") || !strings.Contains(summary.Text, "invalid recipient") ||
 		!strings.Contains(summary.Text, "000001002") {
 		t.Fatalf("Peter's summary: %q", summary.Text)
 	}
@@ -531,7 +531,7 @@ func TestDisburseBySMSCommand(t *testing.T) {
 		b.scDisbursedOnce(l, ref)
 		// The client hears the amount, the reference and the first instalment.
 		sms := e.waitText(l.Phone, ref, 30*time.Second)
-		if !strings.Contains(sms.Text, "of KES "+l.Amount) || !strings.Contains(sms.Text, "First instalment: KES ") || !strings.Contains(sms.Text, l.AccountNo) {
+		if !strings.Contains(sms.Text, "of "+l.Amount) || !strings.Contains(sms.Text, "First instalment: KES ") || !strings.Contains(sms.Text, l.AccountNo) {
 			t.Fatalf("the SMS to %s: %q (line %+v)", l.Phone, sms.Text, l)
 		}
 	}
@@ -571,7 +571,7 @@ func TestDisburseRefusesBadBatches(t *testing.T) {
 		{fmt.Sprint(fineractsim.SeedLoanGracePending), fineractsim.SeedLoanGracePending, "not approved yet"},
 		{fmt.Sprint(fineractsim.SeedLoanAmina), fineractsim.SeedLoanAmina, "already disbursed"},
 		{fmt.Sprint(fineractsim.SeedLoanBeatrice), fineractsim.SeedLoanBeatrice, "has no mobile number"},
-		{fmt.Sprintf("%d=20000.01", fineractsim.SeedLoanRose), fineractsim.SeedLoanRose, "more than the approved 20,000.00"},
+		{fmt.Sprintf("%d=20000.01", fineractsim.SeedLoanRose), fineractsim.SeedLoanRose, "more than the approved KES 20,000.00"},
 		{fmt.Sprint(fineractsim.SeedLoanDaniel), fineractsim.SeedLoanDaniel, fmt.Sprintf("staff %d", fineractsim.SeedStaffOmondi)},
 	}
 	create := func(items ...string) string {

@@ -20,7 +20,7 @@ func TestDisbursementSMSNamesTheCurrency(t *testing.T) {
 	e := store.JournalEntry{Batch: store.DisburseBatchBase + 1, Kind: store.JournalLoanDisbursement, ClientPhone: fineractsim.SeedRosePhone,
 		ClientID: fineractsim.SeedClientRose, ClientName: "Rose Nyambura", AccountID: fineractsim.SeedLoanRose, AccountNo: "000001001",
 		Amount: 20_000_000_000, Currency: "KES", Decimals: 2, Date: mifos.DateOf(s.fin.BusinessDate()).String(),
-		ExternalID: "md-SPECD1", Receipt: receipt, PaymentTypeID: fineractsim.SeedPaymentMpesa}
+		ExternalID: "md-SPECD1", Receipt: receipt, PaymentTypeID: fineractsim.SeedPaymentMpesa, DisburseLine: 1}
 	if _, err := s.db.AppendJournal(e); err != nil {
 		t.Fatal(err)
 	}
