@@ -276,90 +276,56 @@ func DisburseResolve(ctx context.Context, cfg *config.Config, b *disburse.Builde
 	return v.Lines[0], nil
 }
 
+// disburseOp registers op, which changes state: its argument decoded, the
+// feature checked on, what is safe to log audited.
+func disburseOp[A any](d *Daemon, s *control.Server, op string, audit func(A) []any, fn func(context.Context, A) (any, error)) {
+	s.Handle(op, func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var a A
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, err
+		}
+		if d.builder == nil {
+			return nil, ErrDisburseOff
+		}
+		control.Audit(ctx, audit(a)...)
+		return fn(ctx, a)
+	})
+}
+
 // registerDisburseOps adds the disbursement operations to the control socket.
 func (d *Daemon) registerDisburseOps(s *control.Server) {
-	off := func() error {
-		if d.builder == nil {
-			return ErrDisburseOff
-		}
-		return nil
-	}
-	s.Handle(OpDisburseCreate, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseCreateArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "staff_id", a.StaffID, "loans", len(a.Items))
-		res, err := DisburseCreate(ctx, d.builder, a)
-		if err == nil {
-			control.Audit(ctx, "batch", res.Batch.ID, "state", res.Batch.State)
-		}
-		return res, err
-	})
-	s.Handle(OpDisburseEdit, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseEditArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "batch", a.Batch, "loans", len(a.Items))
-		return DisburseEdit(ctx, d.builder, a)
-	})
-	s.Handle(OpDisburseApprove, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseBatchArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "batch", a.Batch, "user", a.User)
+	disburseOp(d, s, OpDisburseCreate, func(a DisburseCreateArgs) []any { return []any{"staff_id", a.StaffID, "loans", len(a.Items)} },
+		func(ctx context.Context, a DisburseCreateArgs) (any, error) {
+			res, err := DisburseCreate(ctx, d.builder, a)
+			if err == nil {
+				control.Audit(ctx, "batch", res.Batch.ID, "state", res.Batch.State)
+			}
+			return res, err
+		})
+	disburseOp(d, s, OpDisburseEdit, func(a DisburseEditArgs) []any { return []any{"batch", a.Batch, "loans", len(a.Items)} },
+		func(ctx context.Context, a DisburseEditArgs) (any, error) { return DisburseEdit(ctx, d.builder, a) })
+	batchAudit := func(a DisburseBatchArgs) []any { return []any{"batch", a.Batch, "user", a.User} }
+	disburseOp(d, s, OpDisburseApprove, batchAudit, func(_ context.Context, a DisburseBatchArgs) (any, error) {
 		return d.builder.Approve(a.Batch, a.User, a.Digest)
 	})
-	s.Handle(OpDisburseSend, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseBatchArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "batch", a.Batch)
+	disburseOp(d, s, OpDisburseSend, batchAudit, func(_ context.Context, a DisburseBatchArgs) (any, error) {
 		return d.builder.Send(a.Batch, a.User)
 	})
-	s.Handle(OpDisburseCancel, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseBatchArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "batch", a.Batch)
+	disburseOp(d, s, OpDisburseCancel, batchAudit, func(_ context.Context, a DisburseBatchArgs) (any, error) {
 		return d.builder.Cancel(a.Batch, a.User)
 	})
-	s.Handle(OpDisburseResolve, func(ctx context.Context, raw json.RawMessage) (any, error) {
-		var a DisburseResolveArgs
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return nil, err
-		}
-		if err := off(); err != nil {
-			return nil, err
-		}
-		control.Audit(ctx, "line", a.Line, "successful", a.Successful)
-		v, err := DisburseResolve(ctx, d.cfg, d.builder, d.env.Today, a)
-		if err == nil {
-			d.poster.Nudge()
-			// A line resolved failed may be the last of its batch.
-			d.disburseEngine.Nudge()
-		}
-		return v, err
-	})
+	disburseOp(d, s, OpDisburseResolve, func(a DisburseResolveArgs) []any { return []any{"line", a.Line, "successful", a.Successful} },
+		func(ctx context.Context, a DisburseResolveArgs) (any, error) {
+			v, err := DisburseResolve(ctx, d.cfg, d.builder, d.env.Today, a)
+			if err == nil {
+				if d.poster != nil {
+					d.poster.Nudge()
+				}
+				// A line resolved as failed has no posting: its batch may be done.
+				d.disburseEngine.Nudge()
+			}
+			return v, err
+		})
 	s.HandleReadOnly(OpDisburseList, func(_ context.Context, raw json.RawMessage) (any, error) {
 		var a DisburseListArgs
 		if err := json.Unmarshal(raw, &a); err != nil {

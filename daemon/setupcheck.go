@@ -160,51 +160,41 @@ func permissionCheck(cfg *config.Config, user mifos.User) SetupCheck {
 }
 
 func paymentTypeCheck(ctx context.Context, api setupAPI, cfg *config.Config, user mifos.User) SetupCheck {
-	c := SetupCheck{Name: "payment type"}
 	id := int64(cfg.Mifos.PaymentTypeID)
 	if id == 0 {
-		c.Detail = "mifos.payment_type_id is not set: Fineract takes no savings deposit without one, so PAY S= items and sheets with savings cannot be posted"
-		c.Fix = "set mifos.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types"
-		return c
+		return SetupCheck{Name: "payment type",
+			Detail: "mifos.payment_type_id is not set: Fineract takes no savings deposit without one, so PAY S= items and sheets with savings cannot be posted",
+			Fix:    "set mifos.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types"}
 	}
-	if !user.Permitted("READ_PAYMENTTYPE") {
-		c.OK, c.Warn = true, true
-		c.Detail = fmt.Sprintf("payment type %d not checked: the user may not read payment types (READ_PAYMENTTYPE)", id)
-		return c
-	}
-	name, err := api.PaymentType(ctx, id)
-	switch {
-	case err == nil:
-		c.OK = true
-		c.Detail = fmt.Sprintf("payment type %d is %q", id, name)
-	case mifos.IsNotFoundAnswer(err, mifos.CodePaymentTypeInvalid):
-		c.Detail = fmt.Sprintf("Fineract has no payment type %d", id)
-		c.Fix = "set mifos.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types; postings wait until it is fixed"
-	default:
-		c.OK, c.Warn = true, true
-		c.Detail = fmt.Sprintf("payment type %d could not be checked: %v", id, err)
-	}
-	return c
+	return checkPaymentType(ctx, api, user, "payment type", "mifos.payment_type_id", id, "postings wait until it is fixed")
 }
 
 // disbursePaymentTypeCheck checks [disbursement] payment_type_id, which
 // Fineract records on every mobile disbursement.
 func disbursePaymentTypeCheck(ctx context.Context, api setupAPI, cfg *config.Config, user mifos.User) SetupCheck {
-	c := SetupCheck{Name: "disbursement payment type"}
-	id := int64(cfg.Disbursement.PaymentTypeID)
+	return checkPaymentType(ctx, api, user, "disbursement payment type", "disbursement.payment_type_id",
+		int64(cfg.Disbursement.PaymentTypeID), "paid loans wait to be recorded until it is fixed")
+}
+
+// checkPaymentType asks Fineract for payment type id, set by key.
+func checkPaymentType(ctx context.Context, api setupAPI, user mifos.User, name, key string, id int64, meanwhile string) SetupCheck {
+	c := SetupCheck{Name: name}
 	if !user.Permitted("READ_PAYMENTTYPE") {
 		c.OK, c.Warn = true, true
 		c.Detail = fmt.Sprintf("payment type %d not checked: the user may not read payment types (READ_PAYMENTTYPE)", id)
 		return c
 	}
-	name, err := api.PaymentType(ctx, id)
+	typeName, err := api.PaymentType(ctx, id)
 	switch {
 	case err == nil:
 		c.OK = true
-		c.Detail = fmt.Sprintf("mobile disbursements are recorded with payment type %d %q", id, name)
+		c.Detail = fmt.Sprintf("payment type %d is %q", id, typeName)
 	case mifos.IsNotFoundAnswer(err, mifos.CodePaymentTypeInvalid):
-		c.Detail = fmt.Sprintf("Fineract has no payment type %d (disbursement.payment_type_id)", id)
-		c.Fix = "set disbursement.payment_type_id to a payment type id from Mifos, Admin > Organization > Payment Types; paid loans wait to be recorded until it is fixed"
+		c.Detail = fmt.Sprintf("Fineract has no payment type %d", id)
+		if key != "mifos.payment_type_id" {
+			c.Detail += " (" + key + ")"
+		}
+		c.Fix = "set " + key + " to a payment type id from Mifos, Admin > Organization > Payment Types; " + meanwhile
 	default:
 		c.OK, c.Warn = true, true
 		c.Detail = fmt.Sprintf("payment type %d could not be checked: %v", id, err)

@@ -156,3 +156,26 @@ func TestDaemonChecksItsFineractSetupAtStart(t *testing.T) {
 		t.Fatalf("after the fix: problems %+v, log:\n%s", p, logged.String())
 	}
 }
+
+// With mobile disbursement on, the box's user needs DISBURSE_LOAN and the
+// disbursement's payment type must exist.
+func TestSetupCheckOfMobileDisbursement(t *testing.T) {
+	_, cfg := standInSetup(t)
+	cfg.Disbursement = config.Disbursement{Provider: config.ProviderSMSCommand, PaymentTypeID: fineractsim.SeedPaymentMpesa}
+	checks := runSetupCheck(t, cfg)
+	if c := checkOf(t, checks, "disbursement payment type"); !c.OK || c.Detail != `payment type 3 is "M-PESA"` {
+		t.Errorf("existing type: %+v", c)
+	}
+	cfg.Disbursement.PaymentTypeID = 77
+	c := checkOf(t, runSetupCheck(t, cfg), "disbursement payment type")
+	if c.OK || !strings.Contains(c.Detail, "no payment type 77 (disbursement.payment_type_id)") || !strings.Contains(c.Fix, "set disbursement.payment_type_id") {
+		t.Errorf("missing type: %+v", c)
+	}
+	found := false
+	for _, p := range neededPermissions(cfg) {
+		found = found || p.code == "DISBURSE_LOAN"
+	}
+	if !found {
+		t.Error("DISBURSE_LOAN is not among the permissions checked")
+	}
+}

@@ -226,23 +226,32 @@ func (tx *Tx) disbBucket(name string) (*bbolt.Bucket, error) {
 	return b, err
 }
 
-func (tx *Tx) loadBatch(id uint64) (DisburseBatch, error) {
-	var b DisburseBatch
-	bk, err := tx.disbBucket(extDisbBatches)
+// loadDisb reads record what id from extension bucket name.
+func loadDisb[T any](tx *Tx, name, what string, id uint64) (T, error) {
+	var v T
+	bk, err := tx.disbBucket(name)
 	if err != nil {
-		return b, err
+		return v, err
 	}
 	if bk == nil {
-		return b, fmt.Errorf("batch %d: %w", id, ErrNotFound)
+		return v, fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
 	}
-	found, err := getJSON(bk, idKey(id), &b)
+	found, err := getJSON(bk, idKey(id), &v)
 	if err != nil {
-		return b, fmt.Errorf("batch %d: %w", id, err)
+		return v, fmt.Errorf("%s %d: %w", what, id, err)
 	}
 	if !found {
-		return b, fmt.Errorf("batch %d: %w", id, ErrNotFound)
+		return v, fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
 	}
-	return b, nil
+	return v, nil
+}
+
+func (tx *Tx) loadBatch(id uint64) (DisburseBatch, error) {
+	return loadDisb[DisburseBatch](tx, extDisbBatches, "batch", id)
+}
+
+func (tx *Tx) loadLine(id uint64) (DisburseLine, error) {
+	return loadDisb[DisburseLine](tx, extDisbLines, "line", id)
 }
 
 func (tx *Tx) saveBatch(b *DisburseBatch) error {
@@ -252,25 +261,6 @@ func (tx *Tx) saveBatch(b *DisburseBatch) error {
 	}
 	b.UpdatedAt = time.Now()
 	return putJSON(bk, idKey(b.ID), b)
-}
-
-func (tx *Tx) loadLine(id uint64) (DisburseLine, error) {
-	var l DisburseLine
-	bk, err := tx.disbBucket(extDisbLines)
-	if err != nil {
-		return l, err
-	}
-	if bk == nil {
-		return l, fmt.Errorf("line %d: %w", id, ErrNotFound)
-	}
-	found, err := getJSON(bk, idKey(id), &l)
-	if err != nil {
-		return l, fmt.Errorf("line %d: %w", id, err)
-	}
-	if !found {
-		return l, fmt.Errorf("line %d: %w", id, ErrNotFound)
-	}
-	return l, nil
 }
 
 // saveLine writes l and keeps the state index and the loan index in step
