@@ -534,16 +534,26 @@ func (c *Console) approveBatch(w http.ResponseWriter, r *http.Request, s *sessio
 	case digest != b.Digest:
 		fail(http.StatusConflict, fmt.Sprintf("Batch %d changed after you opened it; nothing was approved. Look at it again below and approve what you see.", b.ID))
 	default:
-		ctx, cancel := context.WithTimeout(r.Context(), loanTimeout)
-		defer cancel()
-		if err := c.d.Disburse.Approve(ctx, b.ID, s.Username, digest); err != nil {
-			status, msg := disburseFailure(err, fmt.Sprintf("Batch %d was not approved", b.ID), false)
-			fail(status, msg)
-			return
-		}
-		c.d.Logger.Info("console approved a disbursement batch", "user", s.Username, "batch", b.ID)
-		seeOther(w, r, pathTo("/console/disburse/", strconv.FormatUint(b.ID, 10), "?m=approved").s)
+		c.runOnBatch(w, r, s, b.ID, "approved", "?m=approved", func(ctx context.Context) error {
+			return c.d.Disburse.Approve(ctx, b.ID, s.Username, digest)
+		})
 	}
+}
+
+// runOnBatch runs act (approve, send, cancel) on batch id with the
+// console's timeout: a refusal is shown on the batch's page; what was
+// done (approved, sent, cancelled) is logged and then (the batch page's
+// notice) shown.
+func (c *Console) runOnBatch(w http.ResponseWriter, r *http.Request, s *session, id uint64, done string, then markup, act func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(r.Context(), loanTimeout)
+	defer cancel()
+	if err := act(ctx); err != nil {
+		status, msg := disburseFailure(err, fmt.Sprintf("Batch %d was not %s", id, done), false)
+		c.showBatch(w, r, s, status, page{Error: msg}, id)
+		return
+	}
+	c.d.Logger.Info("console "+done+" a disbursement batch", "user", s.Username, "batch", id)
+	seeOther(w, r, pathTo("/console/disburse/", strconv.FormatUint(id, 10), then).s)
 }
 
 // sendBatch starts paying a ready or approved batch.
@@ -566,15 +576,7 @@ func (c *Console) sendBatch(w http.ResponseWriter, r *http.Request, s *session) 
 		fail(http.StatusConflict, fmt.Sprintf("Batch %d is %s; only a batch ready to send or approved can be sent. Nothing was changed.", b.ID, stateWords(b.State)))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), loanTimeout)
-	defer cancel()
-	if err := c.d.Disburse.Send(ctx, b.ID, who(s)); err != nil {
-		status, msg := disburseFailure(err, fmt.Sprintf("Batch %d was not sent", b.ID), false)
-		fail(status, msg)
-		return
-	}
-	c.d.Logger.Info("console sent a disbursement batch", "user", s.Username, "batch", b.ID)
-	seeOther(w, r, pathTo("/console/disburse/", strconv.FormatUint(b.ID, 10), "?m=sent").s)
+	c.runOnBatch(w, r, s, b.ID, "sent", "?m=sent", func(ctx context.Context) error { return c.d.Disburse.Send(ctx, b.ID, who(s)) })
 }
 
 // cancelBatch cancels a batch not yet sent.
@@ -597,15 +599,7 @@ func (c *Console) cancelBatch(w http.ResponseWriter, r *http.Request, s *session
 		fail(http.StatusConflict, fmt.Sprintf("Batch %d is %s; only a batch not yet sent can be cancelled. Nothing was changed.", b.ID, stateWords(b.State)))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), loanTimeout)
-	defer cancel()
-	if err := c.d.Disburse.Cancel(ctx, b.ID, who(s)); err != nil {
-		status, msg := disburseFailure(err, fmt.Sprintf("Batch %d was not cancelled", b.ID), false)
-		fail(status, msg)
-		return
-	}
-	c.d.Logger.Info("console cancelled a disbursement batch", "user", s.Username, "batch", b.ID)
-	seeOther(w, r, pathTo("/console/disburse/", strconv.FormatUint(b.ID, 10), "?m=cancelled").s)
+	c.runOnBatch(w, r, s, b.ID, "cancelled", "?m=cancelled", func(ctx context.Context) error { return c.d.Disburse.Cancel(ctx, b.ID, who(s)) })
 }
 
 // resolveLine records what a person found out from the operator about a
