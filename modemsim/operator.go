@@ -55,6 +55,8 @@ type MoneyOperator struct {
 	locked     bool
 	failPhones map[string]string
 	lose       int
+	// loseAfter commands pass before the lose fault applies (LoseReplyOf).
+	loseAfter  int
 	dup        int
 	late       int
 	lateBy     time.Duration
@@ -165,7 +167,15 @@ func (op *MoneyOperator) Sender() string { return op.opts.Sender }
 func (op *MoneyOperator) LoseReplies(n int) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
-	op.lose = n
+	op.lose, op.loseAfter = n, 0
+}
+
+// LoseReplyOf loses the reply to the k-th command from now (k >= 1) only:
+// the ones before it are answered as usual. It replaces LoseReplies.
+func (op *MoneyOperator) LoseReplyOf(k int) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.lose, op.loseAfter = 1, max(k-1, 0)
 }
 
 // DuplicateReplies makes the next n commands be answered twice, as after
@@ -287,7 +297,10 @@ func (op *MoneyOperator) receive(text string, ucs2 bool) []operatorReply {
 	if take(&op.dup) {
 		copies = 2
 	}
-	if take(&op.lose) {
+	switch {
+	case op.lose > 0 && op.loseAfter > 0:
+		op.loseAfter--
+	case take(&op.lose):
 		copies = 0
 	}
 	var out []operatorReply

@@ -2,6 +2,7 @@ package modemsim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -436,5 +437,24 @@ func TestMoneyOperatorInAnotherCountry(t *testing.T) {
 	}
 	if r, ok := read.Reply(got.from, got.text, time.Time{}); !ok || r.Outcome != disburse.Paid || r.Phone != "+254722000012" || r.Amount != 15_000*peso {
 		t.Fatalf("read %+v, %v", r, ok)
+	}
+}
+
+// LoseReplyOf loses only the k-th command's reply.
+func TestLoseReplyOfTheThirdCommandOnly(t *testing.T) {
+	op, err := NewMoneyOperator(MoneyOperatorOptions{PIN: "4821", Float: 100_000 * 1_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op.LoseReplyOf(3)
+	var got []int
+	for i := 0; i < 4; i++ {
+		got = append(got, len(op.receive("SEND 100 09171234567 4821", false)))
+	}
+	if want := []int{1, 1, 0, 1}; !slices.Equal(got, want) {
+		t.Fatalf("replies per command %v, want %v", got, want)
+	}
+	if n := len(op.Payments()); n != 4 {
+		t.Fatalf("%d payments, want 4 (a lost reply is still paid)", n)
 	}
 }
