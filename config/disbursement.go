@@ -197,6 +197,9 @@ func (c *Config) validateDisbursement() []error {
 	switch d.Provider {
 	case ProviderDaraja:
 		errs = append(errs, d.Daraja.validate()...)
+		if c.HTTP.Listen == "" {
+			fail("disbursement.provider daraja-b2c: Daraja posts every result to this box's HTTP server, and [http] listen is not set; set it (and a relay from disbursement.daraja.callback_url to it)")
+		}
 	case ProviderSMSCommand:
 		errs = append(errs, d.SMSCommand.validate()...)
 	}

@@ -146,9 +146,6 @@ func (d *Daemon) wireDisburse(api Fineract) error {
 	eng.Provider, eng.Commander = p, c
 	d.disburseEngine, d.disburseCallbacks = eng, callbacks
 	d.builder = newBuilder(d.cfg, d.db, fa, d.log, eng.Nudge)
-	if callbacks != nil && d.cfg.HTTP.Listen == "" {
-		d.log.Warn("provider daraja-b2c delivers its results to this box's HTTP server, but [http] listen is empty: results arrive only by status queries")
-	}
 	return nil
 }
 
