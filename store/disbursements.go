@@ -501,98 +501,93 @@ func (db *DB) EditDisburseBatch(id uint64, lines []DisburseLine, needsApproval b
 	return b, out, err
 }
 
-// ApproveDisburseBatch records a second person's approval of exactly the
-// lines whose digest they saw. approverStaff is the Fineract staff the
-// approver is; neither they nor the builder's user may approve.
-func (db *DB) ApproveDisburseBatch(id uint64, approver string, approverStaff int64, digestSeen string) (DisburseBatch, error) {
+// batchTransition changes batch id in one transaction: change checks the
+// batch's state and makes its change, and says what it did for the audit
+// trail, as who's step.
+func (db *DB) batchTransition(id uint64, who string, change func(tx *Tx, b *DisburseBatch) (what string, err error)) (DisburseBatch, error) {
 	var b DisburseBatch
 	err := db.Update(func(tx *Tx) error {
 		var err error
 		if b, err = tx.loadBatch(id); err != nil {
 			return err
 		}
-		if b.State != BatchAwaitingApproval {
-			return fmt.Errorf("batch %d is %s, not waiting for approval: %w", id, b.State, ErrBatchState)
+		what, err := change(tx, &b)
+		if err != nil {
+			return err
 		}
-		if approverStaff == b.StaffID || (b.CreatedByUser != "" && strings.EqualFold(approver, b.CreatedByUser)) {
-			return ErrSelfApproval
-		}
-		if digestSeen != "" && digestSeen != b.Digest {
-			return ErrBatchChanged
-		}
-		b.State, b.ApprovedBy, b.ApprovedAt, b.ApprovedDigest = BatchApproved, approver, time.Now(), b.Digest
 		if err := tx.saveBatch(&b); err != nil {
 			return err
 		}
-		return tx.audit(b.ID, 0, approver, fmt.Sprintf("approved %d lines, total %s %s", len(b.Lines), formatMillionths(b.Total), b.Currency))
+		return tx.audit(b.ID, 0, who, what)
 	})
 	return b, err
 }
 
+// ApproveDisburseBatch records a second person's approval of exactly the
+// lines whose digest they saw. approverStaff is the Fineract staff the
+// approver is; neither they nor the builder's user may approve.
+func (db *DB) ApproveDisburseBatch(id uint64, approver string, approverStaff int64, digestSeen string) (DisburseBatch, error) {
+	return db.batchTransition(id, approver, func(_ *Tx, b *DisburseBatch) (string, error) {
+		if b.State != BatchAwaitingApproval {
+			return "", fmt.Errorf("batch %d is %s, not waiting for approval: %w", id, b.State, ErrBatchState)
+		}
+		if approverStaff == b.StaffID || (b.CreatedByUser != "" && strings.EqualFold(approver, b.CreatedByUser)) {
+			return "", ErrSelfApproval
+		}
+		if digestSeen != "" && digestSeen != b.Digest {
+			return "", ErrBatchChanged
+		}
+		b.State, b.ApprovedBy, b.ApprovedAt, b.ApprovedDigest = BatchApproved, approver, time.Now(), b.Digest
+		return fmt.Sprintf("approved %d lines, total %s %s", len(b.Lines), formatMillionths(b.Total), b.Currency), nil
+	})
+}
+
 // SendDisburseBatch starts paying a ready or approved batch.
 func (db *DB) SendDisburseBatch(id uint64, who string) (DisburseBatch, error) {
-	var b DisburseBatch
-	err := db.Update(func(tx *Tx) error {
-		var err error
-		if b, err = tx.loadBatch(id); err != nil {
-			return err
-		}
+	return db.batchTransition(id, who, func(tx *Tx, b *DisburseBatch) (string, error) {
 		switch b.State {
 		case BatchAwaitingApproval:
-			return fmt.Errorf("batch %d waits for approval (its total is above the limit): %w", id, ErrBatchState)
+			return "", fmt.Errorf("batch %d waits for approval (its total is above the limit): %w", id, ErrBatchState)
 		case BatchReady, BatchApproved:
 		default:
-			return fmt.Errorf("batch %d is %s: %w", id, b.State, ErrBatchState)
+			return "", fmt.Errorf("batch %d is %s: %w", id, b.State, ErrBatchState)
 		}
-		lines, err := tx.batchLines(b)
+		lines, err := tx.batchLines(*b)
 		if err != nil {
-			return err
+			return "", err
 		}
 		// The approval covers exactly what was approved.
 		if LinesDigest(lines) != b.Digest || (b.State == BatchApproved && b.ApprovedDigest != b.Digest) {
-			return ErrBatchChanged
+			return "", ErrBatchChanged
 		}
 		b.State, b.SentBy, b.SentAt = BatchSending, who, time.Now()
-		if err := tx.saveBatch(&b); err != nil {
-			return err
-		}
-		return tx.audit(b.ID, 0, who, "sending asked for")
+		return "sending asked for", nil
 	})
-	return b, err
 }
 
 // CancelDisburseBatch cancels a batch not yet sent; its lines fail with
 // nothing paid.
 func (db *DB) CancelDisburseBatch(id uint64, who string) (DisburseBatch, error) {
-	var b DisburseBatch
-	err := db.Update(func(tx *Tx) error {
-		var err error
-		if b, err = tx.loadBatch(id); err != nil {
-			return err
-		}
+	return db.batchTransition(id, who, func(tx *Tx, b *DisburseBatch) (string, error) {
 		switch b.State {
 		case BatchReady, BatchApproved, BatchAwaitingApproval:
 		default:
-			return fmt.Errorf("batch %d is %s; only a batch not yet sent can be cancelled: %w", id, b.State, ErrBatchState)
+			return "", fmt.Errorf("batch %d is %s; only a batch not yet sent can be cancelled: %w", id, b.State, ErrBatchState)
 		}
 		for _, lid := range b.Lines {
 			old, err := tx.loadLine(lid)
 			if err != nil {
-				return err
+				return "", err
 			}
 			l := old
 			l.State, l.Reason, l.SettledBy, l.SettledAt = LineFailed, "batch cancelled before it was sent; nothing paid", who, time.Now()
 			if err := tx.saveLine(&old, &l); err != nil {
-				return err
+				return "", err
 			}
 		}
 		b.State, b.CancelledBy, b.DoneAt = BatchCancelled, who, time.Now()
-		if err := tx.saveBatch(&b); err != nil {
-			return err
-		}
-		return tx.audit(b.ID, 0, who, "cancelled; nothing paid")
+		return "cancelled; nothing paid", nil
 	})
-	return b, err
 }
 
 func (tx *Tx) batchLines(b DisburseBatch) ([]DisburseLine, error) {
