@@ -1,21 +1,19 @@
 package disburse
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/mifos-edge/mifos-edge/internal/crashtest"
 	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
 )
@@ -29,15 +27,9 @@ import (
 // failed, and no line is successful (journaled in Mifos) that it did not
 // pay.
 
-const (
-	// crashChildEnv names the directory of the state file and the
-	// operator's record a re-executed test binary works on (see TestMain).
-	crashChildEnv = "MIFOS_EDGE_DISBURSE_CRASH_CHILD"
-	// crashChildSeedEnv carries the child's random seed.
-	crashChildSeedEnv = "MIFOS_EDGE_DISBURSE_CRASH_SEED"
-	// crashSeedEnv replays a run: set it to the seed the test logged.
-	crashSeedEnv = "CRASH_SEED"
-)
+// crashChildEnv names the directory of the state file and the operator's
+// record a re-executed test binary works on (see TestMain).
+const crashChildEnv = "MIFOS_EDGE_DISBURSE_CRASH_CHILD"
 
 // The operator's record, one line per request that reached it:
 // "<ref> paid <confirmation>" or "<ref> refused -".
@@ -253,26 +245,13 @@ func runCrashChild(dir string, seed uint64) error {
 	}
 }
 
-func crashSeed(t *testing.T) uint64 {
-	t.Helper()
-	seed := uint64(time.Now().UnixNano())
-	if s := os.Getenv(crashSeedEnv); s != "" {
-		v, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("%s=%q is not a seed: %v", crashSeedEnv, s, err)
-		}
-		seed = v
-	}
-	t.Logf("random crash run with seed %d; replay it with %s=%d go test -run '^%s$'", seed, crashSeedEnv, seed, t.Name())
-	return seed
-}
 
 func TestEngineCrashNeverPaysTwice(t *testing.T) {
 	dir := t.TempDir()
-	rng := rand.New(rand.NewPCG(crashSeed(t), 9))
+	rng := rand.New(rand.NewPCG(crashtest.Seed(t), 9))
 	recovered := 0
 	for round := range 30 {
-		killCrashChild(t, dir, rng.Uint64(), 1+rng.IntN(8), time.Duration(rng.IntN(20_000))*time.Microsecond)
+		crashtest.KillAfterTicks(t, crashtest.Child(crashChildEnv, dir, rng.Uint64()), 1+rng.IntN(8), time.Duration(rng.IntN(20_000))*time.Microsecond)
 		db, err := store.Open(filepath.Join(dir, "state.db"), store.Options{LockTimeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
@@ -379,58 +358,3 @@ func checkAgainstOperator(db *store.DB, recordPath string) []error {
 	return problems
 }
 
-// killCrashChild runs a child on dir until it printed minTicks ticks, then
-// SIGKILLs it after extraDelay.
-func killCrashChild(t *testing.T, dir string, seed uint64, minTicks int, extraDelay time.Duration) {
-	t.Helper()
-	// "-test.run=^$": a child that failed to dispatch runs no tests.
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, crashChildSeedEnv+"="+strconv.FormatUint(seed, 10))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ticks := make(chan struct{})
-	go func() {
-		defer close(ticks)
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			if scanner.Text() == "tick" {
-				select {
-				case ticks <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	deadline := time.After(60 * time.Second)
-	for n := 0; n < minTicks; {
-		select {
-		case _, ok := <-ticks:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("child stopped after %d ticks; stderr:\n%s", n, stderr.String())
-			}
-			n++
-		case <-deadline:
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("child made %d of %d ticks in time; stderr:\n%s", n, minTicks, stderr.String())
-		}
-	}
-	time.Sleep(extraDelay)
-	cmd.Process.Kill()
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("child ended without being killed: %v; stderr:\n%s", err, stderr.String())
-	}
-	if status, ok := exit.Sys().(syscall.WaitStatus); !ok || !status.Signaled() || status.Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended by itself (%v); stderr:\n%s", err, stderr.String())
-	}
-}

@@ -3,8 +3,9 @@ package disburse
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
+
+	"github.com/mifos-edge/mifos-edge/internal/crashtest"
 )
 
 // TestMain lets the test binary play the box in the crash test: re-executed
@@ -12,7 +13,7 @@ import (
 // running tests.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
-		seed, err := strconv.ParseUint(os.Getenv(crashChildSeedEnv), 10, 64)
+		seed, err := crashtest.ChildSeed()
 		if err == nil {
 			err = runCrashChild(dir, seed)
 		}

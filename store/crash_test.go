@@ -1,20 +1,17 @@
 package store
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/mifos-edge/mifos-edge/internal/crashtest"
 )
 
 // crashChildEnv names the state file a re-executed test binary should
@@ -110,10 +107,11 @@ func runCrashChild(path string) error {
 
 func TestCrashRecovery(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	rng := rand.New(rand.NewPCG(crashSeed(t), 1))
+	rng := rand.New(rand.NewPCG(crashtest.Seed(t), 1))
 	const kills = 6
 	for round := range kills {
-		ticks := runChildUntilKilled(t, path, 1+rng.IntN(15), time.Duration(rng.IntN(20))*time.Millisecond)
+		ticks := 1 + rng.IntN(15)
+		crashtest.KillAfterTicks(t, crashtest.Child(crashChildEnv, path, 0), ticks, time.Duration(rng.IntN(20))*time.Millisecond)
 		db, err := Open(path, Options{LockTimeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
@@ -138,64 +136,6 @@ func TestCrashRecovery(t *testing.T) {
 	if st.Handled == 0 || st.Submitted == 0 {
 		t.Errorf("the children made no progress: %+v", st)
 	}
-}
-
-// runChildUntilKilled starts the crash child, waits until it has finished
-// minTicks loop iterations, then SIGKILLs it after extraDelay.
-func runChildUntilKilled(t *testing.T, path string, minTicks int, extraDelay time.Duration) int {
-	t.Helper()
-	cmd := crashChild(crashChildEnv, path, 0)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			lines <- scanner.Text()
-		}
-	}()
-	ticks := 0
-	deadline := time.After(60 * time.Second)
-wait:
-	for ticks < minTicks {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				break wait
-			}
-			if line == "tick" {
-				ticks++
-			}
-		case <-deadline:
-			break wait
-		}
-	}
-	time.Sleep(extraDelay)
-	cmd.Process.Kill()
-	go func() {
-		for range lines {
-		}
-	}()
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("child ended without being killed: %v; stderr:\n%s", err, stderr.String())
-	}
-	if status, ok := exit.Sys().(syscall.WaitStatus); !ok || !status.Signaled() || status.Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended by itself (%v) after %d ticks; stderr:\n%s", err, ticks, stderr.String())
-	}
-	if ticks < minTicks {
-		t.Fatalf("child made only %d of %d iterations within the deadline; stderr:\n%s", ticks, minTicks, stderr.String())
-	}
-	return ticks
 }
 
 // checkCrashInvariants checks what the crash child's work must preserve:

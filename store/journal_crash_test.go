@@ -1,17 +1,14 @@
 package store
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mifos-edge/mifos-edge/internal/crashtest"
 )
 
 // journalCrashChildEnv names the state file a re-executed test binary
@@ -78,9 +75,9 @@ func runJournalCrashChild(path string, seed uint64) error {
 
 func TestJournalCrashRecovery(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	rng := rand.New(rand.NewPCG(crashSeed(t), 3))
+	rng := rand.New(rand.NewPCG(crashtest.Seed(t), 3))
 	for round := range 5 {
-		killJournalChild(t, path, rng.Uint64(), 1+rng.IntN(20), time.Duration(rng.IntN(15))*time.Millisecond)
+		crashtest.KillAfterTicks(t, crashtest.Child(journalCrashChildEnv, path, rng.Uint64()), 1+rng.IntN(20), time.Duration(rng.IntN(15))*time.Millisecond)
 		db, err := Open(path, Options{LockTimeout: 10 * time.Second})
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
@@ -138,58 +135,4 @@ func checkJournalCrashInvariants(db *DB) []error {
 		}
 	}
 	return problems
-}
-
-// killJournalChild runs the child with childSeed until it printed minTicks
-// ticks, then SIGKILLs it after extraDelay.
-func killJournalChild(t *testing.T, path string, childSeed uint64, minTicks int, extraDelay time.Duration) {
-	t.Helper()
-	cmd := crashChild(journalCrashChildEnv, path, childSeed)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ticks := make(chan struct{})
-	go func() {
-		defer close(ticks)
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			if scanner.Text() == "tick" {
-				select {
-				case ticks <- struct{}{}:
-				default:
-				}
-			}
-		}
-	}()
-	deadline := time.After(60 * time.Second)
-	for n := 0; n < minTicks; {
-		select {
-		case _, ok := <-ticks:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("child stopped after %d ticks; stderr:\n%s", n, stderr.String())
-			}
-			n++
-		case <-deadline:
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("child made %d of %d ticks in time; stderr:\n%s", n, minTicks, stderr.String())
-		}
-	}
-	time.Sleep(extraDelay)
-	cmd.Process.Kill()
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("child ended without being killed: %v; stderr:\n%s", err, stderr.String())
-	}
-	if status, ok := exit.Sys().(syscall.WaitStatus); !ok || !status.Signaled() || status.Signal() != syscall.SIGKILL {
-		t.Fatalf("child ended by itself (%v); stderr:\n%s", err, stderr.String())
-	}
 }
