@@ -245,7 +245,6 @@ func runCrashChild(dir string, seed uint64) error {
 	}
 }
 
-
 func TestEngineCrashNeverPaysTwice(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewPCG(crashtest.Seed(t), 9))
@@ -357,4 +356,3 @@ func checkAgainstOperator(db *store.DB, recordPath string) []error {
 	}
 	return problems
 }
-
