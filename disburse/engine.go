@@ -613,15 +613,12 @@ func (e *Engine) tell(b store.DisburseBatch, kind, text string) {
 // finishBatches closes sending batches whose lines are all finished, with
 // the officer's summary.
 func (e *Engine) finishBatches() {
-	batches, err := e.DB.DisburseBatches(0)
+	batches, err := e.DB.SendingBatches()
 	if err != nil {
 		e.log().Error("read batches", "err", err)
 		return
 	}
 	for _, b := range batches {
-		if b.State != store.BatchSending {
-			continue
-		}
 		_, lines, err := e.DB.DisburseBatch(b.ID)
 		if err != nil {
 			continue

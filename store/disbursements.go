@@ -211,6 +211,8 @@ const (
 	extDisbRefs    = "disb_refs"
 	extDisbLoans   = "disb_loans"
 	extDisbAudit   = "disb_audit"
+	// extDisbSending: ids of the batches in state sending.
+	extDisbSending = "disb_sending"
 	// extDisbPaidLater: loans whose failed line the operator later said it
 	// paid (loan id -> line id).
 	extDisbPaidLater = "disb_paid_later"
@@ -254,13 +256,47 @@ func (tx *Tx) loadLine(id uint64) (DisburseLine, error) {
 	return loadDisb[DisburseLine](tx, extDisbLines, "line", id)
 }
 
+// saveBatch writes b and keeps the index of sending batches in step, so
+// the engine finds the batches it works on without reading every batch.
 func (tx *Tx) saveBatch(b *DisburseBatch) error {
 	bk, err := tx.Bucket(extDisbBatches)
 	if err != nil {
 		return err
 	}
+	sending, err := tx.Bucket(extDisbSending)
+	if err != nil {
+		return err
+	}
+	if b.State == BatchSending {
+		err = sending.Put(idKey(b.ID), nil)
+	} else {
+		err = sending.Delete(idKey(b.ID))
+	}
+	if err != nil {
+		return err
+	}
 	b.UpdatedAt = time.Now()
 	return putJSON(bk, idKey(b.ID), b)
+}
+
+// SendingBatches lists the batches being paid, oldest first.
+func (db *DB) SendingBatches() ([]DisburseBatch, error) {
+	var out []DisburseBatch
+	err := db.View(func(tx *Tx) error {
+		sending, err := tx.disbBucket(extDisbSending)
+		if err != nil || sending == nil {
+			return err
+		}
+		return sending.ForEach(func(k, _ []byte) error {
+			b, err := tx.loadBatch(keyID(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
 }
 
 // saveLine writes l and keeps the state index and the loan index in step

@@ -1027,3 +1027,53 @@ func TestLinesDigestCoversWhatIsApproved(t *testing.T) {
 		t.Error("digest not stable")
 	}
 }
+
+// SendingBatches lists exactly the batches being paid: a batch joins when
+// sent and leaves when done; one cancelled or waiting never shows.
+func TestSendingBatchesIndex(t *testing.T) {
+	db := openTemp(t)
+	mk := func(loan int64) DisburseBatch {
+		t.Helper()
+		b, _, err := db.CreateDisburseBatch(DisburseBatch{StaffID: 12, Currency: "KES", Decimals: 2},
+			[]DisburseLine{{LoanID: loan, Phone: "+254711000001", Amount: 1_000_000000, Currency: "KES"}},
+			func(id uint64) string { return "S" + strconv.FormatUint(id, 10) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	sent, waiting, cancelled := mk(1), mk(2), mk(3)
+	if _, err := db.SendDisburseBatch(sent.ID, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CancelDisburseBatch(cancelled.ID, "t"); err != nil {
+		t.Fatal(err)
+	}
+	ids := func() []uint64 {
+		bs, err := db.SendingBatches()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint64
+		for _, b := range bs {
+			out = append(out, b.ID)
+		}
+		return out
+	}
+	if got := ids(); len(got) != 1 || got[0] != sent.ID {
+		t.Fatalf("sending %v, want [%d] (waiting %d)", got, sent.ID, waiting.ID)
+	}
+	_, lines, err := db.DisburseBatch(sent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SettleLine(lines[0].ID, LineOutcome{State: LineFailed, Reason: "refused", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishBatch(sent.ID, Outbound{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(); len(got) != 0 {
+		t.Fatalf("sending after done: %v", got)
+	}
+}
