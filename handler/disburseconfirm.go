@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mifos-edge/mifos-edge/mifos"
 	"github.com/mifos-edge/mifos-edge/store"
 )
 
@@ -26,13 +27,12 @@ func (e *Env) firstInstalment(ctx context.Context, j store.JournalEntry) (string
 	if err != nil {
 		return "", false
 	}
-	for _, p := range l.Periods {
-		if p.Number == 1 || p.Number == 0 {
-			c := currencyOr(l.Currency, j)
-			return fmt.Sprintf("%s %s on %s", smsField(c.Code), c.Format(p.TotalDue), e.smsDate(p.DueDate)), true
-		}
+	p, ok := mifos.FirstInstallment(l.Periods)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	c := currencyOr(l.Currency, j)
+	return fmt.Sprintf("%s %s on %s", smsField(c.Code), c.Format(p.TotalDue), e.smsDate(p.DueDate)), true
 }
 
 // disbursementConfirmations is the client's SMS once Fineract recorded a
