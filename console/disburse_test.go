@@ -98,18 +98,9 @@ func (d *fakeDisburseDesk) Waiting(_ context.Context, staffID int64) (Waiting, e
 	if d.book.down {
 		return Waiting{}, errDown
 	}
-	onLine := map[int64]uint64{}
-	for _, st := range store.LineStates {
-		if st == store.LineFailed {
-			continue
-		}
-		lines, err := d.db.DisburseLines(st)
-		if err != nil {
-			return Waiting{}, err
-		}
-		for _, l := range lines {
-			onLine[l.LoanID] = l.Batch
-		}
+	onLine, err := d.db.LoanBatches()
+	if err != nil {
+		return Waiting{}, err
 	}
 	w := Waiting{Limit: mifos.Amount(d.b.Policy.LimitOf(staffID))}
 	for _, l := range d.book.loans {

@@ -47,18 +47,9 @@ func (c consoleDisburse) Waiting(ctx context.Context, staffID int64) (console.Wa
 	if err != nil {
 		return console.Waiting{}, err
 	}
-	onLine := map[int64]uint64{}
-	for _, st := range store.LineStates {
-		if st == store.LineFailed {
-			continue
-		}
-		lines, err := c.d.db.DisburseLines(st)
-		if err != nil {
-			return console.Waiting{}, err
-		}
-		for _, l := range lines {
-			onLine[l.LoanID] = l.Batch
-		}
+	onLine, err := c.d.db.LoanBatches()
+	if err != nil {
+		return console.Waiting{}, err
 	}
 	w := console.Waiting{Limit: mifos.Amount(c.d.builder.Policy.LimitOf(staffID))}
 	for _, a := range apps {

@@ -1073,3 +1073,28 @@ func (db *DB) DisburseLineCounts() (map[LineState]int, error) {
 	})
 	return out, err
 }
+
+// LoanBatches is, for each loan on a line that has not failed, the batch
+// of that line: the loans a new batch cannot take.
+func (db *DB) LoanBatches() (map[int64]uint64, error) {
+	out := map[int64]uint64{}
+	err := db.View(func(tx *Tx) error {
+		loans, err := tx.disbBucket(extDisbLoans)
+		if err != nil || loans == nil {
+			return err
+		}
+		return loans.ForEach(func(k, v []byte) error {
+			loan, err := strconv.ParseInt(string(k), 10, 64)
+			if err != nil {
+				return fmt.Errorf("loan index key %q: %w", k, err)
+			}
+			l, err := tx.loadLine(keyID(v))
+			if err != nil {
+				return err
+			}
+			out[loan] = l.Batch
+			return nil
+		})
+	})
+	return out, err
+}

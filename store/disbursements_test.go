@@ -1077,3 +1077,28 @@ func TestSendingBatchesIndex(t *testing.T) {
 		t.Fatalf("sending after done: %v", got)
 	}
 }
+
+// LoanBatches names the batch of each loan on a line that has not failed.
+func TestLoanBatches(t *testing.T) {
+	db := openTemp(t)
+	b, lines, err := db.CreateDisburseBatch(DisburseBatch{StaffID: 12, Currency: "KES", Decimals: 2},
+		[]DisburseLine{{LoanID: 7, Phone: "+254711000001", Amount: 1_000_000000, Currency: "KES"},
+			{LoanID: 8, Phone: "+254711000002", Amount: 1_000_000000, Currency: "KES"}},
+		func(id uint64) string { return "L" + strconv.FormatUint(id, 10) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SendDisburseBatch(b.ID, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SettleLine(lines[1].ID, LineOutcome{State: LineFailed, Reason: "refused", By: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.LoanBatches()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[7] != b.ID {
+		t.Fatalf("LoanBatches = %v, want loan 7 in batch %d and loan 8 (failed) free", got, b.ID)
+	}
+}
