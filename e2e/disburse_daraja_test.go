@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/mifos-edge/mifos-edge/darajasim"
 	"github.com/mifos-edge/mifos-edge/disburse"
 	"github.com/mifos-edge/mifos-edge/fineractsim"
+	"github.com/mifos-edge/mifos-edge/internal/phonebrowser"
 	"github.com/mifos-edge/mifos-edge/modemsim"
 )
 
@@ -538,4 +540,83 @@ func sentContaining(e *env, want string) int {
 		}
 	}
 	return n
+}
+
+// TestDisburseInTheConsole drives the console's Disburse pages of the real
+// daemon in Debian's chromium (360 px, no JavaScript): Peter signs in with
+// his own Mifos user and sees his approved loans as the Fineract stand-in
+// lists them, with the phones Mifos holds; he builds a batch above his
+// limit; the branch manager approves it and sends it; the Daraja stand-in
+// pays, the loans are disbursed once in Fineract and the page shows the
+// confirmation numbers.
+func TestDisburseInTheConsole(t *testing.T) {
+	phonebrowser.Find(t)
+	b := newDarajaBox(t, darajasim.Options{}, "10s", "3s")
+	e := b.e
+	e.fin.AddUser(fineractsim.User{Username: "potieno", Password: "Peter-2024!", Firstname: "Peter", Lastname: "Otieno",
+		OfficeID: fineractsim.SeedOffice, StaffID: fineractsim.SeedStaffPeter, Permissions: []string{"READ_LOAN", "READ_CLIENT", "DISBURSE_LOAN"}})
+	e.start()
+	e.waitHTTP()
+	br := newBrowser(t, e.httpBase)
+
+	if st := br.signIn("potieno", "Peter-2024!"); st != http.StatusOK {
+		t.Fatalf("Peter's sign-in: %d %s", st, br.text("main"))
+	}
+	if st := br.open("/console/disburse"); st != http.StatusOK {
+		t.Fatalf("Disburse: %d", st)
+	}
+	page := br.text("main")
+	for _, want := range []string{"Your limit: KES 50,000.00", "Rose Nyambura", "Mercy Njoki", "Beatrice Auma", "no phone", "0711000049"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Peter's New batch lacks %q:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "Daniel") {
+		t.Errorf("another officer's loan is offered to Peter:\n%s", page)
+	}
+	br.click(fmt.Sprintf(`input[name=loan][value="%d"]`, fineractsim.SeedLoanRose))
+	br.click(fmt.Sprintf(`input[name=loan][value="%d"]`, fineractsim.SeedLoanJoyce))
+	br.click(fmt.Sprintf(`input[name=loan][value="%d"]`, fineractsim.SeedLoanMercy))
+	if st := br.submit(`form[action="/console/disburse"] button[type=submit]`); st != http.StatusOK {
+		t.Fatalf("build: %d %s", st, br.text("main"))
+	}
+	if s := br.text("main"); !strings.Contains(s, "waiting for approval") || !strings.Contains(s, "KES 55,000.00 · 3 lines") {
+		t.Fatalf("the built batch: %s", s)
+	}
+	list := b.batches()
+	if len(list) != 1 || list[0].StaffID != fineractsim.SeedStaffPeter || list[0].State != "awaiting_approval" {
+		t.Fatalf("stored batches %+v", list)
+	}
+	id := list[0].ID
+	br.signOut()
+
+	if st := br.signIn(fineractsim.SeedManager, fineractsim.SeedManagerPassword); st != http.StatusOK {
+		t.Fatalf("manager's sign-in: %d", st)
+	}
+	br.open(fmt.Sprintf("/console/disburse/%d", id))
+	if st := br.submit(`form[action$="/approve"] button`); st != http.StatusOK || !strings.Contains(br.text(".notice"), "approved") {
+		t.Fatalf("approve: %d %q", st, br.text(".notice"))
+	}
+	if st := br.submit(`form[action$="/send"] button`); st != http.StatusOK || !strings.Contains(br.text(".notice"), "is being paid") {
+		t.Fatalf("send: %d %q", st, br.text(".notice"))
+	}
+	v := b.waitBatch(id, "done", 60*time.Second)
+	if v.ApprovedBy != fineractsim.SeedManager {
+		t.Errorf("approved by %q", v.ApprovedBy)
+	}
+	paid := paymentsByRef(b.d)
+	for _, l := range v.Lines {
+		if l.State != "successful" || len(paid[l.Ref]) != 1 || len(e.fin.Disbursals(l.LoanID)) != 1 {
+			t.Errorf("line %+v; payments %v", l, paid[l.Ref])
+		}
+	}
+	br.reloadUntil(fmt.Sprintf("/console/disburse/%d", id), "every confirmation", func() bool {
+		s := br.text("main")
+		for _, l := range v.Lines {
+			if !strings.Contains(s, l.Confirmation) {
+				return false
+			}
+		}
+		return strings.Contains(s, "3 successful")
+	})
 }
